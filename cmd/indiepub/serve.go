@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+)
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o.bind(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := o.finish(); err != nil {
+		return err
+	}
+	logger := newLogger(&o, stderr)
+	slog.SetDefault(logger)
+	db, err := sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, ln, server.New(o.cfg, db), logger, o.cfg.URL)
+}
+
+// serve runs srv on ln until ctx is cancelled, then lets in-flight requests finish.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, url string) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("indiepub listening", "addr", ln.Addr().String(), "url", url)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(o *options, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	if o.logJSON {
+		return slog.New(slog.NewJSONHandler(w, hopts))
+	}
+	return slog.New(slog.NewTextHandler(w, hopts))
+}

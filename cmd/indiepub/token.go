@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("token: want issue, list or revoke")
+	}
+	var o options
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o.bind(fs)
+	scope := fs.String("scope", "create update delete undelete media", "space-separated scopes")
+	clientID := fs.String("client-id", "", "client the token is for")
+	expires := fs.String("expires", "", `lifetime, e.g. "90d" or "12h" (default: never)`)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := o.finish(); err != nil {
+		return err
+	}
+	db, err := sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "issue":
+		return issueToken(ctx, db, o.cfg.URL, *scope, *clientID, *expires, stdout)
+	case "list":
+		return listTokens(ctx, db, stdout)
+	case "revoke":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("token revoke: want one token ID")
+		}
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return fmt.Errorf("token revoke: bad ID %q", fs.Arg(0))
+		}
+		if err := db.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked token %d\n", id)
+		return nil
+	}
+	return fmt.Errorf("token: unknown command %q", args[0])
+}
+
+func issueToken(ctx context.Context, db *sqlite.DB, me, scope, clientID, expires string, stdout io.Writer) error {
+	raw, hash := token.Generate()
+	t := &token.Token{Hash: hash, Me: me, ClientID: clientID, ClientName: "indiepub token issue",
+		Scope: token.ParseScope(scope), Issued: time.Now()}
+	if expires != "" {
+		d, err := parseLifetime(expires)
+		if err != nil {
+			return err
+		}
+		t.Expires = t.Issued.Add(d)
+	}
+	if err := db.CreateToken(ctx, t); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, raw)
+	return nil
+}
+
+func listTokens(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
+	tokens, err := db.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCLIENT\tSCOPE\tISSUED\tEXPIRES\tLAST USED")
+	for _, t := range tokens {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.ClientID), strings.Join(t.Scope, " "),
+			fmtTime(t.Issued), fmtTime(t.Expires), fmtTime(t.LastUsed))
+	}
+	return tw.Flush()
+}
+
+// parseLifetime reads durations with a day unit ("90d") as well as Go's ("12h").
+func parseLifetime(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("--expires %q: want e.g. 90d", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--expires %q: want e.g. 90d or 12h", s)
+	}
+	return d, nil
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,53 @@
+package micropub
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// handle adapts a handler that returns an error; the error is written by writeError.
+func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	}
+}
+
+// writeError maps an error to its status and writes the JSON error body. Only 4xx errors
+// show their text; anything else is logged and shown as "internal error".
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	var scopeErr *indieauth.ScopeError
+	status, code := http.StatusInternalServerError, "server_error"
+	switch {
+	case errors.As(err, &scopeErr), errors.Is(err, indieauth.ErrNoToken),
+		errors.Is(err, indieauth.ErrTwoTokens), errors.Is(err, indieauth.ErrInvalidToken),
+		errors.Is(err, indieauth.ErrUnavailable):
+		indieauth.WriteError(w, err)
+		return
+	case errors.As(err, &tooBig):
+		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
+	case errors.Is(err, post.ErrInvalid), errors.Is(err, post.ErrNotFound):
+		status, code = http.StatusBadRequest, "invalid_request"
+	case errors.Is(err, post.ErrExists):
+		status, code = http.StatusConflict, "invalid_request"
+	}
+	desc := err.Error()
+	if status >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		desc = "internal error"
+	}
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,70 @@
+// Package post holds what a post is: its mf2 item, the fields indexed for queries, how its
+// type is discovered, how its slug and URL are chosen and how Micropub updates change it.
+// It uses only the standard library: no HTTP, no SQL.
+package post
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors callers map to statuses; wrap them with the offending input.
+var (
+	ErrInvalid  = errors.New("invalid request")
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+	ErrGone     = errors.New("gone")
+)
+
+// Status values (the mf2 post-status property).
+const (
+	StatusPublished = "published"
+	StatusDraft     = "draft"
+)
+
+// Visibility values (the mf2 visibility property).
+const (
+	VisibilityPublic   = "public"
+	VisibilityUnlisted = "unlisted"
+	VisibilityPrivate  = "private"
+)
+
+// Item is a microformats2 object as Micropub JSON carries it. Property values are strings,
+// numbers, booleans, nested items (map[string]any with "type" and "properties") or
+// {"value","html"} / {"value","alt"} maps, kept as they came.
+type Item struct {
+	Type       []string         `json:"type"`
+	Properties map[string][]any `json:"properties"`
+	Children   []any            `json:"children,omitempty"`
+}
+
+// Post is a stored post: its full mf2 item plus the fields that are indexed.
+type Post struct {
+	ID         int64
+	URL        string // absolute
+	Slug       string
+	Type       string // discovered post type: note, article, photo, ...
+	Item       Item
+	Published  time.Time // normalized to UTC for sorting; the item keeps the original text
+	Updated    time.Time // zero when never updated
+	Deleted    bool
+	Status     string // StatusPublished or StatusDraft
+	Visibility string // VisibilityPublic, VisibilityUnlisted or VisibilityPrivate
+	Categories []string
+	// SyndicateTo keeps the mp-syndicate-to targets asked for, for syndication to act on.
+	SyndicateTo []string
+}
+
+// Query selects posts for listings, newest first.
+type Query struct {
+	Limit  int
+	Offset int
+	// After is an opaque cursor from a previous page (Cursor): only older posts are listed.
+	After      string
+	Type       string
+	Status     string
+	Visibility []string
+	Category   string
+	// Deleted includes soft-deleted posts.
+	Deleted bool
+}

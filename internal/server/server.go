@@ -1,0 +1,134 @@
+// Package server assembles indiepub's handler tree: the route table, the middleware and
+// /healthz. Tests start it with httptest.NewServer on a real database.
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// Config is the server's configuration; cmd/indiepub fills it from flags and environment.
+type Config struct {
+	// URL is the site's absolute URL and the owner's "me", e.g. "http://127.0.0.1:8080/".
+	URL string
+	// DataDir holds the SQLite file and the media folder.
+	DataDir string
+	// MaxBody caps non-upload request bodies, in bytes.
+	MaxBody int64
+	// MaxUpload caps one uploaded file, in bytes.
+	MaxUpload int64
+	// URLPatterns maps post types to URL patterns; post.DefaultURLPattern otherwise.
+	URLPatterns map[string]string
+	// Verifier checks access tokens; nil means indiepub's own token store.
+	Verifier indieauth.Verifier
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Defaults fills in unset fields.
+func (c *Config) Defaults() {
+	if c.URL == "" {
+		c.URL = "http://127.0.0.1:8080/"
+	}
+	if !strings.HasSuffix(c.URL, "/") {
+		c.URL += "/"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = 10 << 20
+	}
+	if c.MaxUpload == 0 {
+		c.MaxUpload = 100 << 20
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// New returns indiepub's whole handler tree on db.
+func New(cfg Config, db *sqlite.DB) http.Handler {
+	cfg.Defaults()
+	verifier := cfg.Verifier
+	if verifier == nil {
+		verifier = &token.Local{Store: db, Now: cfg.Now}
+	}
+	auth := &indieauth.Authenticator{Verifier: verifier}
+	blobs := &media.Store{Dir: filepath.Join(cfg.DataDir, "media")}
+	mp := micropub.New(micropub.Config{
+		URL:           cfg.URL,
+		MediaEndpoint: cfg.URL + "media",
+		URLPatterns:   cfg.URLPatterns,
+		MaxBody:       cfg.MaxBody,
+		Now:           cfg.Now,
+	}, db, &blobSaver{store: blobs, base: cfg.URL + "media/"})
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := db.SQL().PingContext(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/micropub", auth.Require()(mp))
+	return logRequests(mux)
+}
+
+// blobSaver stores uploads in the content-addressed store until the media endpoint
+// records them itself.
+type blobSaver struct {
+	store *media.Store
+	base  string
+}
+
+func (s *blobSaver) Save(ctx context.Context, r io.Reader, filename, contentType string) (string, error) {
+	ext := strings.ToLower(filepath.Ext(filename))
+	if ext == "" {
+		if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
+			ext = exts[0]
+		}
+	}
+	b, err := s.store.Put(r, ext)
+	if err != nil {
+		return "", fmt.Errorf("save %s: %w", filename, err)
+	}
+	return s.base + b.Path(), nil
+}
+
+func logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		slog.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "duration", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

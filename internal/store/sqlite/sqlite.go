@@ -1,0 +1,118 @@
+// Package sqlite stores indiepub's data in one SQLite file, through the pure-Go
+// modernc.org/sqlite driver, in WAL mode, with embedded migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the SQLite store. Its methods own their transactions.
+type DB struct {
+	db *sql.DB
+	// Now returns the current time; tests replace it for stable output.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database file at path and applies any migrations
+// not yet applied, each in its own transaction.
+func Open(path string) (*DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// SQLite allows one writer at a time; a few connections serve concurrent readers.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	db := &DB{db: sdb, Now: time.Now}
+	if err := db.migrate(context.Background()); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// SQL exposes the underlying handle for packages' own tests and tools.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version TEXT PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
+		if err := db.applyMigration(ctx, version, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyMigration runs one migration file in a transaction, so a failing migration leaves
+// the database as it was.
+func (db *DB) applyMigration(ctx context.Context, version, name string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migration %s: begin: %w", version, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return fmt.Errorf("migration %s: %w", version, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("migration %s: %w", version, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
+		version, formatTime(db.Now())); err != nil {
+		return fmt.Errorf("migration %s: record: %w", version, err)
+	}
+	return tx.Commit()
+}
+
+// timeFormat sorts correctly as text: UTC with fixed-width fractional seconds.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeFormat)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := time.Parse(timeFormat, s)
+	return t
+}
