@@ -42,6 +42,23 @@ func (o *options) finish() error {
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
 }
 
+// parseInterspersed parses flags that may come before or after positional arguments
+// ("token revoke 3 --data dir" as well as "token revoke --data dir 3") and returns the
+// positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v

@@ -26,7 +26,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scope := fs.String("scope", "create update delete undelete media", "space-separated scopes")
 	clientID := fs.String("client-id", "", "client the token is for")
 	expires := fs.String("expires", "", `lifetime, e.g. "90d" or "12h" (default: never)`)
-	if err := fs.Parse(args[1:]); err != nil {
+	positional, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		return err
 	}
 	if err := o.finish(); err != nil {
@@ -43,12 +44,12 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "list":
 		return listTokens(ctx, db, stdout)
 	case "revoke":
-		if fs.NArg() != 1 {
+		if len(positional) != 1 {
 			return fmt.Errorf("token revoke: want one token ID")
 		}
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		id, err := strconv.ParseInt(positional[0], 10, 64)
 		if err != nil {
-			return fmt.Errorf("token revoke: bad ID %q", fs.Arg(0))
+			return fmt.Errorf("token revoke: bad ID %q", positional[0])
 		}
 		if err := db.RevokeToken(ctx, id); err != nil {
 			return err

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's log writes and the test's reads.
+type syncBuffer struct {
+	mu  chan struct{}
+	buf bytes.Buffer
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{mu: make(chan struct{}, 1)} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.String()
+}
+
+func TestServeOnFreshDataDir(t *testing.T) {
+	addr := freeAddr(t)
+	data := filepath.Join(t.TempDir(), "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := newSyncBuffer()
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--addr", addr, "--data", data}, strings.NewReader(""), io.Discard, logs)
+	}()
+	waitHealthy(t, "http://"+addr+"/healthz", done)
+
+	var out bytes.Buffer
+	if err := Main(context.Background(), []string{"token", "issue", "--data", data, "--addr", addr,
+		"--scope", "create update", "--expires", "90d"}, nil, &out, io.Discard); err != nil {
+		t.Fatalf("token issue: %v", err)
+	}
+	tok := strings.TrimSpace(out.String())
+	if len(tok) < 32 || strings.ContainsAny(tok, "+/=&% \n") {
+		t.Fatalf("token issue printed %q, want one URL-safe token", out.String())
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/micropub?q=config", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		t.Errorf("GET /micropub with an issued token: %d, want the token accepted", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("log %q does not mention the shutdown", logs.String())
+	}
+}
+
+func waitHealthy(t *testing.T, url string, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("server exited early: %v", err)
+		default:
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered 200", url)
+}
+
+func TestTokenListAndRevoke(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := Main(context.Background(), append(args, "--data", data), nil, &out, io.Discard); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out.String()
+	}
+	run("token", "issue", "--scope", "media", "--client-id", "https://app.example/")
+	list := run("token", "list")
+	if !strings.Contains(list, "https://app.example/") || !strings.Contains(list, "media") {
+		t.Fatalf("token list = %q, want the issued token's client and scope", list)
+	}
+	if got := run("token", "revoke", "1"); !strings.Contains(got, "revoked token 1") {
+		t.Fatalf("token revoke 1 = %q", got)
+	}
+	if list := run("token", "list"); strings.Contains(list, "https://app.example/") {
+		t.Fatalf("token list after revoke = %q, want the token gone", list)
+	}
+	err := Main(context.Background(), []string{"token", "revoke", "1", "--data", data}, nil, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("revoking a revoked token succeeded, want an error")
+	}
+}
+
+// TestGracefulShutdown checks that a request in flight when the signal arrives completes.
+func TestGracefulShutdown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "finished")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, h, slog.New(slog.NewTextHandler(io.Discard, nil)), "") }()
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			got <- "error: " + err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- string(b)
+	}()
+	<-started
+	cancel()
+	time.Sleep(100 * time.Millisecond) // let Shutdown begin while the request is in flight
+	close(release)
+	if body := <-got; body != "finished" {
+		t.Fatalf("in-flight request got %q, want it to finish", body)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	if err := Main(context.Background(), []string{"frobnicate"}, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("unknown command succeeded")
+	}
+}
