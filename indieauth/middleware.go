@@ -3,22 +3,29 @@ package indieauth
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
-	"strings"
 )
 
 // Authenticator finds and verifies tokens for HTTP handlers.
 type Authenticator struct {
 	Verifier Verifier
+	// MaxBody bounds the form or JSON body read while looking for a token (see
+	// ExtractTokenLimit); 0 means DefaultMaxBody. Set it to the route's own body limit.
+	MaxBody int64
 }
 
 // Require returns middleware that lets a request through only with a valid token granting
 // every one of scopes, and puts the token in the request context (see FromContext). With no
 // scopes it only authenticates; the handler can then check per action with CheckScope.
 func (a *Authenticator) Require(scopes ...string) func(http.Handler) http.Handler {
+	max := a.MaxBody
+	if max <= 0 {
+		max = DefaultMaxBody
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw, err := ExtractToken(r)
+			raw, err := ExtractTokenLimit(r, max)
 			if err != nil {
 				WriteError(w, err)
 				return
@@ -36,54 +43,42 @@ func (a *Authenticator) Require(scopes ...string) func(http.Handler) http.Handle
 	}
 }
 
-// ErrNoToken means the request carried no token (401).
-var ErrNoToken = errors.New("no access token was sent")
-
-// ErrTwoTokens means the request carried two different tokens (400).
-var ErrTwoTokens = errors.New("two different access tokens were sent")
-
-// ExtractToken finds the raw token in the Authorization header or the access_token query
-// parameter.
-func ExtractToken(r *http.Request) (string, error) {
-	var header string
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, rest, _ := strings.Cut(h, " ")
-		if strings.EqualFold(scheme, "Bearer") {
-			header = strings.TrimSpace(rest)
-		}
-	}
-	query := r.URL.Query().Get("access_token")
-	switch {
-	case header != "" && query != "" && header != query:
-		return "", ErrTwoTokens
-	case header != "":
-		return header, nil
-	case query != "":
-		return query, nil
-	}
-	return "", ErrNoToken
-}
-
-// WriteError writes err as the JSON error body the Micropub spec uses, with the status
-// that goes with it.
+// WriteError writes err as the JSON error body the Micropub spec uses (W3C Micropub §3.7.5),
+// with the status that goes with it: 401 without a token, 400 for two tokens, 403 for an
+// invalid token or a missing scope, 413 for a body over the limit, 503 when the token
+// endpoint cannot answer. Any other error is logged and shown as "internal error".
 func WriteError(w http.ResponseWriter, err error) {
-	status, code := http.StatusForbidden, "forbidden"
+	status, code := http.StatusInternalServerError, "server_error"
+	desc := err.Error()
 	body := map[string]string{}
 	var scopeErr *ScopeError
+	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, ErrNoToken):
 		status, code = http.StatusUnauthorized, "unauthorized"
 		w.Header().Set("WWW-Authenticate", `Bearer`)
-	case errors.Is(err, ErrTwoTokens):
+	case errors.Is(err, ErrTwoTokens), errors.Is(err, ErrInvalidRequest):
 		status, code = http.StatusBadRequest, "invalid_request"
+	case errors.As(err, &tooBig):
+		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
+		desc = "request body too large"
 	case errors.As(err, &scopeErr):
-		code = "insufficient_scope"
+		status, code = http.StatusForbidden, "insufficient_scope"
 		body["scope"] = scopeErr.Scope
+	case errors.Is(err, ErrInvalidToken):
+		status, code = http.StatusForbidden, "forbidden"
 	case errors.Is(err, ErrUnavailable):
+		// The cause (an address, a status) is the operator's business, not the client's.
+		slog.Warn("token endpoint unavailable", "err", err)
 		status, code = http.StatusServiceUnavailable, "temporarily_unavailable"
+		desc = ErrUnavailable.Error()
+		w.Header().Set("Retry-After", "5")
+	default:
+		slog.Error("token verification failed", "err", err)
+		desc = "internal error"
 	}
 	body["error"] = code
-	body["error_description"] = err.Error()
+	body["error_description"] = desc
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)

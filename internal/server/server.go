@@ -67,7 +67,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	if verifier == nil {
 		verifier = &token.Local{Store: db, Now: cfg.Now}
 	}
-	auth := &indieauth.Authenticator{Verifier: verifier}
+	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
 	blobs := &media.Store{Dir: filepath.Join(cfg.DataDir, "media")}
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
