@@ -17,7 +17,14 @@ type Store interface {
 	TouchToken(ctx context.Context, id int64) error
 }
 
-// Local verifies tokens against indiepub's own token store.
+// TouchInterval is how stale a token's recorded last use may get: Local writes last_used
+// only when the stored value is older than this, so that a busy client does not turn every
+// request into a database write.
+const TouchInterval = time.Minute
+
+// Local verifies tokens against indiepub's own token store. It looks every token up in the
+// database (an indexed read by hash) rather than caching results, so that a revocation,
+// which may come from another process such as the token command, takes effect at once.
 type Local struct {
 	Store Store
 	Now   func() time.Time
@@ -42,8 +49,10 @@ func (l *Local) Verify(ctx context.Context, raw string) (*indieauth.Token, error
 	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 || t.Revoked || t.Expired(now) {
 		return nil, indieauth.ErrInvalidToken
 	}
-	if err := l.Store.TouchToken(ctx, t.ID); err != nil {
-		slog.WarnContext(ctx, "record token use", "err", err)
+	if now.Sub(t.LastUsed) > TouchInterval {
+		if err := l.Store.TouchToken(ctx, t.ID); err != nil {
+			slog.WarnContext(ctx, "record token use", "err", err)
+		}
 	}
 	return &indieauth.Token{Me: t.Me, ClientID: t.ClientID, Scope: t.Scope, ExpiresAt: t.Expires}, nil
 }
