@@ -7,7 +7,8 @@ import (
 )
 
 // Normalize turns loose client input into proper mf2: a bare type string becomes a list,
-// "entry" becomes "h-entry", and bare property values become one-element lists.
+// "entry" becomes "h-entry", bare property values become one-element lists and null
+// values are dropped (mf2 has no null). Nested objects are kept as they came.
 func Normalize(raw map[string]any) (Item, error) {
 	var it Item
 	switch t := raw["type"].(type) {
@@ -26,16 +27,30 @@ func Normalize(raw map[string]any) (Item, error) {
 	default:
 		return it, fmt.Errorf("%w: type must be a string or a list of strings", ErrInvalid)
 	}
+	for _, t := range it.Type {
+		if t == "h-" {
+			return it, fmt.Errorf("%w: empty type", ErrInvalid)
+		}
+	}
 	props, ok := raw["properties"].(map[string]any)
+	// PHP's json_encode writes an empty map as [] (OwnYourSwarm's "replace":[]).
+	if list, isList := raw["properties"].([]any); isList && len(list) == 0 {
+		ok = true
+	}
 	if !ok && raw["properties"] != nil {
 		return it, fmt.Errorf("%w: properties must be an object", ErrInvalid)
 	}
 	it.Properties = make(map[string][]any, len(props))
 	for k, v := range props {
-		if list, ok := v.([]any); ok {
+		if strings.TrimSpace(k) == "" {
+			return it, fmt.Errorf("%w: empty property name", ErrInvalid)
+		}
+		list, ok := v.([]any)
+		if !ok {
+			list = []any{v}
+		}
+		if list = dropNil(list); len(list) > 0 {
 			it.Properties[k] = list
-		} else {
-			it.Properties[k] = []any{v}
 		}
 	}
 	if c, ok := raw["children"].([]any); ok {
@@ -45,6 +60,7 @@ func Normalize(raw map[string]any) (Item, error) {
 }
 
 func hType(s string) string {
+	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "h-") {
 		return s
 	}
@@ -80,7 +96,8 @@ func StringValue(v any) string {
 
 // New builds a post from a normalized item: it reads the indexed fields, fills in
 // published with now when missing, and discovers the post type. The slug and URL are left
-// to the caller, which knows the site's URL patterns and what is already taken.
+// to the caller, which knows the site's URL patterns and what is already taken
+// (ChooseSlug, NthSlug, Path). Commands must already be out of the item (StripCommands).
 func New(it Item, now time.Time) (*Post, error) {
 	if len(it.Type) == 0 {
 		return nil, fmt.Errorf("%w: missing type", ErrInvalid)
@@ -95,67 +112,66 @@ func New(it Item, now time.Time) (*Post, error) {
 	return p, nil
 }
 
-// Reindex recomputes the indexed fields from the item after it changed.
+// Reindex recomputes the indexed fields from the item after it changed: published (the
+// item keeps the text as written; a missing one becomes now, or stays what it was for a
+// post that had one), status, visibility, tags and type.
 func (p *Post) Reindex(now time.Time) error {
-	it := p.Item
-	if pub := it.First("published"); pub != "" {
-		t, err := ParseTime(pub)
-		if err != nil {
-			return fmt.Errorf("%w: published %q: %v", ErrInvalid, pub, err)
-		}
-		p.Published = t.UTC()
-	} else {
-		if p.Published.IsZero() {
-			p.Published = now.UTC()
-		}
-		it.Properties["published"] = []any{p.Published.Format(time.RFC3339)}
+	if p.Item.Properties == nil {
+		p.Item.Properties = map[string][]any{}
 	}
-	p.Status = StatusPublished
-	if s := it.First("post-status"); s != "" {
-		if s != StatusPublished && s != StatusDraft {
-			return fmt.Errorf("%w: post-status %q", ErrInvalid, s)
-		}
-		p.Status = s
+	if err := p.reindexPublished(now); err != nil {
+		return err
 	}
-	p.Visibility = VisibilityPublic
-	if v := it.First("visibility"); v != "" {
-		if v != VisibilityPublic && v != VisibilityUnlisted && v != VisibilityPrivate {
-			return fmt.Errorf("%w: visibility %q", ErrInvalid, v)
-		}
-		p.Visibility = v
+	status, err := oneOf(p.Item, "post-status", StatusPublished, StatusDraft)
+	if err != nil {
+		return err
 	}
-	p.Categories = p.Categories[:0]
-	for _, c := range it.Properties["category"] {
-		if s := StringValue(c); s != "" {
-			p.Categories = append(p.Categories, s)
-		}
+	visibility, err := oneOf(p.Item, "visibility", VisibilityPublic, VisibilityUnlisted, VisibilityPrivate)
+	if err != nil {
+		return err
 	}
-	p.Type = DiscoverType(it)
+	p.Status, p.Visibility = status, visibility
+	p.Categories = p.Item.Tags()
+	p.Type = DiscoverType(p.Item)
 	return nil
 }
 
-// ParseTime reads the date forms clients send: RFC 3339, offsets without a colon (+0200),
-// minute precision, a space instead of T, and date only (taken as midnight UTC).
-func ParseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
+func (p *Post) reindexPublished(now time.Time) error {
+	vs := p.Item.Properties["published"]
+	if len(vs) > 0 {
+		s, ok := vs[0].(string)
+		if !ok {
+			return fmt.Errorf("%w: published must be a date string", ErrInvalid)
+		}
+		if strings.TrimSpace(s) != "" {
+			t, err := ParseTime(s)
+			if err != nil {
+				return fmt.Errorf("%w: published %q: %v", ErrInvalid, s, err)
+			}
+			p.Published = t.UTC()
+			return nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("unrecognized date")
+	if p.Published.IsZero() {
+		// Whole seconds, as written into the item, so that reindexing after an update
+		// reads back the same instant and the post keeps its place in listings.
+		p.Published = now.UTC().Truncate(time.Second)
+	}
+	p.Item.Properties["published"] = []any{p.Published.Format(time.RFC3339)}
+	return nil
 }
 
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05Z0700",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04Z0700",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04:05 Z07:00",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04:05 -0700",
-	"2006-01-02 15:04:05",
-	"2006-01-02",
+// oneOf reads a property that must hold one of the allowed values (the first is the
+// default when it is absent or empty).
+func oneOf(it Item, name string, allowed ...string) (string, error) {
+	v := strings.ToLower(strings.TrimSpace(it.First(name)))
+	if v == "" {
+		return allowed[0], nil
+	}
+	for _, a := range allowed {
+		if v == a {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s %q", ErrInvalid, name, it.First(name))
 }

@@ -1,57 +1,146 @@
 package post
 
-import "strings"
+import (
+	"html"
+	"strings"
+)
+
+// RSVP values Post Type Discovery accepts (https://www.w3.org/TR/post-type-discovery/#algorithm).
+var rsvpValues = map[string]bool{"yes": true, "no": true, "maybe": true, "interested": true}
+
+// responseTypes are checked in order after rsvp: the first property present with a usable
+// value decides the type. The spec's list (reply, repost, like, video, photo) is extended
+// with the response and media kinds the IndieWeb wiki and current clients use; they sit
+// before video, audio and photo because a checkin, a watch or a bookmark often carries a
+// photo without being a photo post.
+var responseTypes = []struct{ prop, typ string }{
+	{"in-reply-to", "reply"},
+	{"repost-of", "repost"},
+	{"like-of", "like"},
+	{"bookmark-of", "bookmark"},
+	{"quotation-of", "quotation"},
+	{"checkin", "checkin"},
+	{"watch-of", "watch"},
+	{"read-of", "read"},
+	{"listen-of", "listen"},
+	{"play-of", "game"},
+	{"itinerary", "itinerary"},
+	{"video", "video"},
+	{"audio", "audio"},
+	{"photo", "photo"},
+}
 
 // DiscoverType implements IndieWeb Post Type Discovery
-// (https://www.w3.org/TR/post-type-discovery/), extended with checkin, quotation and
-// itinerary, which the IndieWeb wiki lists.
+// (https://www.w3.org/TR/post-type-discovery/#algorithm): event for an h-event, rsvp when
+// rsvp has a valid value, then the response and media properties in responseTypes, and
+// finally article or note by whether the name is a prefix of the content.
 func DiscoverType(it Item) string {
-	if len(it.Type) > 0 && it.Type[0] == "h-event" {
-		return "event"
+	for _, t := range it.Type {
+		if t == "h-event" {
+			return "event"
+		}
 	}
-	has := func(name string) bool { return len(it.Properties[name]) > 0 }
-	switch {
-	case has("rsvp"):
+	if rsvpValues[strings.ToLower(strings.TrimSpace(it.First("rsvp")))] {
 		return "rsvp"
-	case has("in-reply-to"):
-		return "reply"
-	case has("repost-of"):
-		return "repost"
-	case has("like-of"):
-		return "like"
-	case has("bookmark-of"):
-		return "bookmark"
-	case has("quotation-of"):
-		return "quotation"
-	case has("checkin"):
-		return "checkin"
-	case has("video"):
-		return "video"
-	case has("audio"):
-		return "audio"
-	case has("photo"):
-		return "photo"
 	}
-	name := strings.TrimSpace(it.First("name"))
-	content := strings.TrimSpace(contentText(it))
+	for _, rt := range responseTypes {
+		if hasUsableValue(it.Properties[rt.prop]) {
+			return rt.typ
+		}
+	}
+	return articleOrNote(it)
+}
+
+// articleOrNote is steps 8 to 13 of the algorithm: no name means a note; a name that the
+// content (or summary) does not start with, once whitespace is collapsed, means an article.
+func articleOrNote(it Item) string {
+	name := collapse(PlainText(firstValue(it, "name")))
 	if name == "" {
 		return "note"
 	}
-	if content == "" || !strings.HasPrefix(collapse(content), collapse(name)) {
+	content := firstValue(it, "content")
+	if content == nil {
+		content = firstValue(it, "summary")
+	}
+	if content == nil {
+		// The spec: "if there is no content nor summary, it is a note". A named post with
+		// nothing else would read as an article title with no body; the spec is followed.
+		return "note"
+	}
+	if !strings.HasPrefix(collapse(PlainText(content)), name) {
 		return "article"
 	}
 	return "note"
 }
 
-func contentText(it Item) string {
-	vs := it.Properties["content"]
-	if len(vs) == 0 {
-		if s := it.First("summary"); s != "" {
+// firstValue is the first value of the property with some text (the spec's "first
+// non-empty value"), or nil.
+func firstValue(it Item, name string) any {
+	for _, v := range it.Properties[name] {
+		if strings.TrimSpace(PlainText(v)) != "" {
+			return v
+		}
+	}
+	return nil
+}
+
+// hasUsableValue reports whether a response or media property points somewhere: a
+// non-empty string, or an object with a url, value or properties (an embedded h-cite,
+// h-card or {"value","alt"} photo).
+func hasUsableValue(vs []any) bool {
+	for _, v := range vs {
+		switch x := v.(type) {
+		case string:
+			if strings.TrimSpace(x) != "" {
+				return true
+			}
+		case map[string]any:
+			if StringValue(x) != "" {
+				return true
+			}
+			if props, ok := x["properties"].(map[string]any); ok && len(props) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// PlainText is the text of a property value: a string as is, an object's "value", or its
+// "html" with the tags removed and entities decoded (Micropub allows content as
+// {"html": ...} alone).
+func PlainText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if s, ok := x["value"].(string); ok {
 			return s
 		}
-		return ""
+		if s, ok := x["html"].(string); ok {
+			return stripTags(s)
+		}
 	}
-	return StringValue(vs[0])
+	return ""
+}
+
+// stripTags drops markup, keeping text and turning each tag into a space so words on either
+// side of a <br> or </p> stay apart.
+func stripTags(s string) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+			b.WriteByte(' ')
+		case r == '>' && inTag:
+			inTag = false
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return html.UnescapeString(b.String())
 }
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -3,24 +3,25 @@ package post
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
-// DefaultURLPattern is where posts live when no pattern is configured for their type.
+// DefaultURLPattern is where posts live when no pattern is configured for their type:
+// /notes/2024/05/espresso, /replies/2024/05/re-espresso, /audio/2024/05/interview.
 const DefaultURLPattern = "/{type}s/{yyyy}/{mm}/{slug}"
 
-// Path expands a URL pattern for the post: {type}, {yyyy}, {mm}, {dd} and {slug}. The date
-// parts come from the published time in its original offset where the item has one.
+// Path expands a URL pattern for the post. Placeholders: {type} (the post type), {type}s
+// and {types} (its plural: replies, rsvps, watches, audio), {yyyy}, {mm}, {dd} and {slug}.
+// The date parts come from published in the offset the client wrote it with, so a post
+// written at 23:30 local time on the 31st is filed under that day, not the UTC one.
 func (p *Post) Path(pattern string) string {
 	if pattern == "" {
 		pattern = DefaultURLPattern
 	}
-	t := p.Published
-	if pub := p.Item.First("published"); pub != "" {
-		if lt, err := ParseTime(pub); err == nil {
-			t = lt
-		}
-	}
+	t := p.LocalPublished()
 	r := strings.NewReplacer(
+		"{type}s", Plural(p.Type),
+		"{types}", Plural(p.Type),
 		"{type}", p.Type,
 		"{yyyy}", fmt.Sprintf("%04d", t.Year()),
 		"{mm}", fmt.Sprintf("%02d", int(t.Month())),
@@ -28,4 +29,33 @@ func (p *Post) Path(pattern string) string {
 		"{slug}", p.Slug,
 	)
 	return r.Replace(pattern)
+}
+
+// LocalPublished is the published time in the offset of the item's published value (UTC
+// when it has none or it does not parse).
+func (p *Post) LocalPublished() time.Time {
+	if pub := p.Item.First("published"); pub != "" {
+		if t, err := ParseTime(pub); err == nil {
+			return t
+		}
+	}
+	return p.Published.UTC()
+}
+
+// uncountable post types read better unchanged in a path (/audio/, not /audios/).
+var uncountable = map[string]bool{"audio": true}
+
+// Plural is the English plural of a post type for URL paths: replies, rsvps, watches,
+// itineraries, audio.
+func Plural(typ string) string {
+	switch {
+	case typ == "" || uncountable[typ]:
+		return typ
+	case strings.HasSuffix(typ, "y") && len(typ) > 1 && !strings.ContainsRune("aeiou", rune(typ[len(typ)-2])):
+		return typ[:len(typ)-1] + "ies"
+	case strings.HasSuffix(typ, "s"), strings.HasSuffix(typ, "x"),
+		strings.HasSuffix(typ, "ch"), strings.HasSuffix(typ, "sh"):
+		return typ + "es"
+	}
+	return typ + "s"
 }
