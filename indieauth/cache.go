@@ -1,0 +1,177 @@
+package indieauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Cache defaults.
+const (
+	DefaultCacheTTL    = 5 * time.Minute
+	DefaultNegativeTTL = 3 * time.Second
+	DefaultCacheSize   = 10000
+)
+
+// CacheOptions configure a Cache.
+type CacheOptions struct {
+	// TTL is how long a valid token is remembered; 0 means DefaultCacheTTL, and a negative
+	// TTL turns the cache off. A token that expires sooner is remembered only until then.
+	TTL time.Duration
+	// NegativeTTL is how long a rejected token is remembered; 0 means DefaultNegativeTTL,
+	// negative means rejections are not cached. It stays short so that a token issued a
+	// moment after a client first tried it is not refused for long.
+	NegativeTTL time.Duration
+	// MaxEntries bounds the number of tokens remembered; 0 means DefaultCacheSize.
+	MaxEntries int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Cache is a Verifier that remembers another Verifier's answers in memory, so that a
+// client posting repeatedly does not cost a round trip to the token endpoint each time.
+// Entries are keyed by the SHA-256 of the token; the raw token is never kept. Failures to
+// reach the endpoint (ErrUnavailable, or any error other than ErrInvalidToken) are not
+// cached. Concurrent first requests with the same token share one verification.
+//
+// A cached *Token is shared by every request that presents the token: do not modify it.
+type Cache struct {
+	verifier Verifier
+	o        CacheOptions
+
+	mu       sync.RWMutex
+	entries  map[[sha256.Size]byte]cacheEntry
+	inflight map[[sha256.Size]byte]*flight
+}
+
+type cacheEntry struct {
+	tok   *Token
+	err   error // an ErrInvalidToken, when tok is nil
+	until time.Time
+}
+
+type flight struct {
+	done chan struct{}
+	tok  *Token
+	err  error
+}
+
+// NewCache returns a Cache in front of v.
+func NewCache(v Verifier, o CacheOptions) *Cache {
+	if o.TTL == 0 {
+		o.TTL = DefaultCacheTTL
+	}
+	if o.NegativeTTL == 0 {
+		o.NegativeTTL = DefaultNegativeTTL
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = DefaultCacheSize
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Cache{
+		verifier: v,
+		o:        o,
+		entries:  make(map[[sha256.Size]byte]cacheEntry),
+		inflight: make(map[[sha256.Size]byte]*flight),
+	}
+}
+
+// Verify implements Verifier.
+func (c *Cache) Verify(ctx context.Context, raw string) (*Token, error) {
+	if c.o.TTL < 0 {
+		return c.verifier.Verify(ctx, raw)
+	}
+	key := sha256.Sum256([]byte(raw))
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	if ok && c.o.Now().Before(e.until) {
+		return e.tok, e.err
+	}
+	return c.verify(ctx, key, raw)
+}
+
+// verify asks the underlying verifier, unless a request with the same token already is.
+func (c *Cache) verify(ctx context.Context, key [sha256.Size]byte, raw string) (*Token, error) {
+	c.mu.Lock()
+	if f, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.tok, f.err
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	c.inflight[key] = f
+	c.mu.Unlock()
+
+	f.tok, f.err = c.verifier.Verify(ctx, raw)
+
+	c.mu.Lock()
+	delete(c.inflight, key)
+	if until, ok := c.expiry(f.tok, f.err); ok {
+		c.makeRoom()
+		c.entries[key] = cacheEntry{tok: f.tok, err: f.err, until: until}
+	}
+	c.mu.Unlock()
+	close(f.done)
+	return f.tok, f.err
+}
+
+// expiry says until when an answer may be remembered, and whether it may be at all.
+func (c *Cache) expiry(tok *Token, err error) (time.Time, bool) {
+	now := c.o.Now()
+	switch {
+	case err == nil && tok != nil:
+		until := now.Add(c.o.TTL)
+		if !tok.ExpiresAt.IsZero() && tok.ExpiresAt.Before(until) {
+			until = tok.ExpiresAt
+		}
+		return until, until.After(now)
+	case errors.Is(err, ErrInvalidToken) && !errors.Is(err, ErrUnavailable) && c.o.NegativeTTL > 0:
+		return now.Add(c.o.NegativeTTL), true
+	}
+	return time.Time{}, false
+}
+
+// makeRoom drops expired entries when the cache is full, then arbitrary ones (map order is
+// random) if that was not enough, so that a flood of made-up tokens cannot grow it.
+func (c *Cache) makeRoom() {
+	if len(c.entries) < c.o.MaxEntries {
+		return
+	}
+	now := c.o.Now()
+	for k, e := range c.entries {
+		if !now.Before(e.until) {
+			delete(c.entries, k)
+		}
+	}
+	for k := range c.entries {
+		if len(c.entries) < c.o.MaxEntries*7/8 {
+			break
+		}
+		delete(c.entries, k)
+	}
+}
+
+// Forget drops whatever the cache remembers about raw, e.g. after the token was revoked.
+func (c *Cache) Forget(raw string) {
+	key := sha256.Sum256([]byte(raw))
+	c.mu.Lock()
+	delete(c.entries, key)
+	c.mu.Unlock()
+}
+
+// Len reports how many tokens the cache remembers, expired entries included.
+func (c *Cache) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.entries)
+}
