@@ -10,6 +10,12 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
+// Failures of the HTTP layer itself; the rest come from package post and indieauth.
+var (
+	errUnsupported = errors.New("unsupported content type")
+	errMethod      = errors.New("method not allowed")
+)
+
 // handle adapts a handler that returns an error; the error is written by writeError.
 func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -33,8 +39,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case errors.As(err, &tooBig):
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
-	case errors.Is(err, post.ErrInvalid), errors.Is(err, post.ErrNotFound):
+	case errors.Is(err, post.ErrInvalid), errors.Is(err, post.ErrNotFound), errors.Is(err, post.ErrGone):
 		status, code = http.StatusBadRequest, "invalid_request"
+	case errors.Is(err, errUnsupported):
+		status, code = http.StatusUnsupportedMediaType, "invalid_request"
+	case errors.Is(err, errMethod):
+		status, code = http.StatusMethodNotAllowed, "invalid_request"
 	case errors.Is(err, post.ErrExists):
 		status, code = http.StatusConflict, "invalid_request"
 	}

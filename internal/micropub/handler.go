@@ -4,11 +4,15 @@ package micropub
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -26,6 +30,12 @@ type MediaSaver interface {
 	Save(ctx context.Context, r io.Reader, filename, contentType string) (url string, err error)
 }
 
+// Target is a syndication target offered in q=config and q=syndicate-to.
+type Target struct {
+	UID  string `json:"uid"`
+	Name string `json:"name"`
+}
+
 // Config is the endpoint's configuration.
 type Config struct {
 	// URL is the site's absolute base URL, with a trailing slash; every URL handed out is
@@ -35,9 +45,15 @@ type Config struct {
 	MediaEndpoint string
 	// URLPatterns maps post types to URL patterns (see post.Post.Path).
 	URLPatterns map[string]string
-	// MaxBody caps a request body in bytes.
+	// MaxBody caps a form or JSON request body, and the text parts of a multipart body, in
+	// bytes.
 	MaxBody int64
-	Now     func() time.Time
+	// MaxUpload caps one uploaded file (a multipart file part or a data: URI), in bytes;
+	// MaxBody when zero.
+	MaxUpload int64
+	// SyndicateTo lists the syndication targets offered to clients.
+	SyndicateTo []Target
+	Now         func() time.Time
 }
 
 // Handler is the Micropub endpoint. Requests reach it through indieauth's Require, so the
@@ -53,12 +69,96 @@ func New(cfg Config, store Store, media MediaSaver) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 10 << 20
+	}
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = cfg.MaxBody
+	}
+	if !strings.HasSuffix(cfg.URL, "/") {
+		cfg.URL += "/"
+	}
 	return &Handler{cfg: cfg, store: store, media: media}
 }
 
-// ServeHTTP dispatches GET queries and POST actions.
+// ServeHTTP dispatches GET queries and POST actions. Every answer carries a Link header
+// naming the endpoint, so a client holding any response can find it again.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Link", "<"+h.cfg.URL+"micropub>; rel=\"micropub\"")
 	handle(func(w http.ResponseWriter, r *http.Request) error {
-		return fmt.Errorf("%w: not implemented", post.ErrInvalid)
+		tok, ok := indieauth.FromContext(r.Context())
+		if !ok {
+			return indieauth.ErrNoToken
+		}
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			return h.query(w, r)
+		case http.MethodPost:
+			return h.post(w, r, tok)
+		}
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return errMethod
 	})(w, r)
+}
+
+// post reads the body in whichever of the three formats it comes and runs the action.
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.Token) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil && r.Header.Get("Content-Type") != "" {
+		return fmt.Errorf("%w: content type %q", errUnsupported, r.Header.Get("Content-Type"))
+	}
+	var req *request
+	switch mt {
+	case "application/json":
+		req, err = parseJSON(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
+	case "application/x-www-form-urlencoded", "":
+		req, err = parseForm(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
+	case "multipart/form-data":
+		req, err = h.parseMultipart(w, r, params["boundary"], tok)
+	default:
+		return fmt.Errorf("%w: content type %q", errUnsupported, mt)
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkBodyToken(r, req.token); err != nil {
+		return err
+	}
+	switch req.action {
+	case "":
+		if len(req.uploads) > 0 && req.bareUpload() {
+			return h.answerUpload(w, req, tok)
+		}
+		return h.create(w, r, tok, req)
+	case "update":
+		return h.update(w, r, tok, req)
+	case "delete", "undelete":
+		return h.setDeleted(w, r, tok, req)
+	}
+	return fmt.Errorf("%w: unknown action %q", post.ErrInvalid, req.action)
+}
+
+// checkBodyToken refuses a body access_token that differs from the bearer token in the
+// header (RFC 6750 section 2: one method per request). The same token twice, as Quill and
+// OwnYourGram send it, is accepted. indieauth checks form and JSON bodies before the
+// request gets here; multipart bodies stream past it, so they are checked once read.
+func checkBodyToken(r *http.Request, body string) error {
+	scheme, header, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if body == "" || !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(header)), []byte(body)) != 1 {
+		return indieauth.ErrTwoTokens
+	}
+	return nil
+}
+
+// abs turns a path from a URL pattern into an absolute URL under the site.
+func (h *Handler) abs(path string) string {
+	return h.cfg.URL + strings.TrimPrefix(path, "/")
+}
+
+// ours reports whether u is a URL this site hands out.
+func (h *Handler) ours(u string) bool {
+	return strings.HasPrefix(u, h.cfg.URL) && len(u) > len(h.cfg.URL)
 }

@@ -74,6 +74,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		MediaEndpoint: cfg.URL + "media",
 		URLPatterns:   cfg.URLPatterns,
 		MaxBody:       cfg.MaxBody,
+		MaxUpload:     cfg.MaxUpload,
 		Now:           cfg.Now,
 	}, db, &blobSaver{store: blobs, base: cfg.URL + "media/"})
 

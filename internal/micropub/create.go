@@ -1,0 +1,115 @@
+package micropub
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// create stores a new post and answers 201 with its URL in Location (Micropub 3.3.2).
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.Token, req *request) error {
+	draftOnly, err := createScope(tok)
+	if err != nil {
+		return err
+	}
+	it := req.item
+	if it.Type == nil {
+		it.Type = []string{"h-entry"}
+	}
+	for k, vs := range post.StripCommands(&it) {
+		req.cmds[k] = append(req.cmds[k], vs...)
+	}
+	for _, u := range req.uploads {
+		// A "file" part beside other fields is an attachment of the post.
+		it.Properties["photo"] = append(it.Properties["photo"], u)
+	}
+	if len(it.Properties) == 0 {
+		return errEmpty
+	}
+	pairAlt(it, req.stringsCmdAll("mp-photo-alt"))
+	if draftOnly {
+		it.Properties["post-status"] = []any{post.StatusDraft}
+	}
+	p, err := post.New(it, h.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if err := h.inlineDataURIs(r, &p.Item); err != nil {
+		return err
+	}
+	if err := p.Reindex(h.cfg.Now()); err != nil {
+		return err
+	}
+	p.SyndicateTo = req.stringsCmd("mp-syndicate-to")
+	base := post.ChooseSlug(p.Item, req.stringCmd("mp-slug"), p.LocalPublished())
+	if err := h.insert(r, p, base); err != nil {
+		return err
+	}
+	w.Header().Set("Location", p.URL)
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// createScope checks that the token may create posts. A token whose only write scope is
+// draft may, but its posts are always drafts.
+func createScope(tok *indieauth.Token) (draftOnly bool, err error) {
+	if tok.HasScope("create") {
+		return false, nil
+	}
+	if tok.HasScope("draft") {
+		return true, nil
+	}
+	return false, &indieauth.ScopeError{Scope: "create"}
+}
+
+// insert stores p under the first free URL: slug, then slug-2, slug-3… and, should
+// those run out, a random suffix.
+func (h *Handler) insert(r *http.Request, p *post.Post, base string) error {
+	for i := 1; ; i++ {
+		switch {
+		case i < 10:
+			p.Slug = post.NthSlug(base, i)
+		case i < 20:
+			b := make([]byte, 4)
+			rand.Read(b)
+			p.Slug = base + "-" + hex.EncodeToString(b)
+		default:
+			return fmt.Errorf("create %s: no free slug", base)
+		}
+		p.URL = h.abs(p.Path(h.cfg.URLPatterns[p.Type]))
+		err := h.store.CreatePost(r.Context(), p)
+		if !errors.Is(err, post.ErrExists) {
+			return err
+		}
+	}
+}
+
+// pairAlt gives form photos their alt text: the nth mp-photo-alt belongs to the nth
+// photo, which becomes {"value": url, "alt": text}.
+func pairAlt(it post.Item, alts []string) {
+	photos := it.Properties["photo"]
+	for i, alt := range alts {
+		if i >= len(photos) || alt == "" {
+			continue
+		}
+		if u, ok := photos[i].(string); ok {
+			photos[i] = map[string]any{"value": u, "alt": alt}
+		}
+	}
+}
+
+// answerUpload answers a multipart body that held only files, the way a media endpoint
+// does: 201 with the file's URL in Location and in a JSON body.
+func (h *Handler) answerUpload(w http.ResponseWriter, req *request, tok *indieauth.Token) error {
+	if !tok.HasScope("media") && !tok.HasScope("create") && !tok.HasScope("draft") {
+		return &indieauth.ScopeError{Scope: "media"}
+	}
+	w.Header().Set("Location", req.uploads[0])
+	writeJSON(w, http.StatusCreated, map[string]string{"url": req.uploads[0]})
+	return nil
+}
