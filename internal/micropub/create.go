@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/post"
@@ -46,7 +47,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 		return err
 	}
 	p.SyndicateTo = req.stringsCmd("mp-syndicate-to")
-	base := post.ChooseSlug(p.Item, req.stringCmd("mp-slug"), p.LocalPublished())
+	base := post.ChooseSlug(slugItem(p.Item), req.stringCmd("mp-slug"), p.LocalPublished())
 	if err := h.insert(r, p, base); err != nil {
 		return err
 	}
@@ -87,6 +88,30 @@ func (h *Handler) insert(r *http.Request, p *post.Post, base string) error {
 			return err
 		}
 	}
+}
+
+// slugItem is the item as the slug sees it: Quill's editor in form mode sends HTML as a
+// plain content string, which is stored as sent, but "<p>Hello" should not slug to
+// "p-hello".
+func slugItem(it post.Item) post.Item {
+	c, ok := firstString(it.Properties["content"])
+	if !ok || !strings.HasPrefix(strings.TrimSpace(c), "<") {
+		return it
+	}
+	props := make(map[string][]any, len(it.Properties))
+	for k, v := range it.Properties {
+		props[k] = v
+	}
+	props["content"] = []any{map[string]any{"html": c}}
+	return post.Item{Type: it.Type, Properties: props}
+}
+
+func firstString(vs []any) (string, bool) {
+	if len(vs) == 0 {
+		return "", false
+	}
+	s, ok := vs[0].(string)
+	return s, ok
 }
 
 // pairAlt gives form photos their alt text: the nth mp-photo-alt belongs to the nth

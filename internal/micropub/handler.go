@@ -105,7 +105,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.Token) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil && r.Header.Get("Content-Type") != "" {
-		return fmt.Errorf("%w: content type %q", errUnsupported, r.Header.Get("Content-Type"))
+		return fmt.Errorf("%w: malformed content type %q", post.ErrInvalid, r.Header.Get("Content-Type"))
 	}
 	var req *request
 	switch mt {

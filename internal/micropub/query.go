@@ -198,6 +198,11 @@ func listQuery(q url.Values) (post.Query, error) {
 		return pq, fmt.Errorf("%w: post-status %q", post.ErrInvalid, pq.Status)
 	}
 	var err error
+	if pq.After != "" {
+		if _, _, err := post.ParseCursor(pq.After); err != nil {
+			return pq, err
+		}
+	}
 	if s := q.Get("limit"); s != "" {
 		if pq.Limit, err = strconv.Atoi(s); err != nil || pq.Limit < 1 {
 			return pq, fmt.Errorf("%w: limit %q", post.ErrInvalid, s)
