@@ -11,37 +11,20 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
-// CreatePost stores a new post and its tags in one transaction and sets p.ID. A post whose
-// URL is taken gives post.ErrExists.
+// CreatePost stores a new post and its tags and sets p.ID. A post whose URL is taken
+// gives post.ErrExists (wrapped), so the caller can try the next slug; nothing of that
+// post is stored. Concurrent creates are committed together (see groupcommit.go); each
+// still gets its own result.
 func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("create post: %w", err)
-	}
-	defer tx.Rollback()
 	item, err := json.Marshal(p.Item)
 	if err != nil {
 		return fmt.Errorf("create post: encode: %w", err)
 	}
-	synd, _ := json.Marshal(nonNil(p.SyndicateTo))
-	res, err := tx.ExecContext(ctx, `INSERT INTO posts
-		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.URL, p.Slug, p.Type, item, formatTime(p.Published), formatTime(p.Updated), p.Deleted,
-		p.Status, p.Visibility, synd)
+	synd, err := json.Marshal(nonNil(p.SyndicateTo))
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed: posts.url") {
-			return fmt.Errorf("post %s: %w", p.URL, post.ErrExists)
-		}
-		return fmt.Errorf("create post: %w", err)
+		return fmt.Errorf("create post: encode: %w", err)
 	}
-	if p.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create post: %w", err)
-	}
-	if err := setTags(ctx, tx, p.ID, p.Categories); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return db.submit(ctx, &createReq{ctx: ctx, p: p, item: item, synd: synd, done: make(chan error, 1)})
 }
 
 // PostByURL returns the post at url, deleted or not; post.ErrNotFound if there is none.
@@ -58,7 +41,8 @@ func (db *DB) PostByURL(ctx context.Context, url string) (*post.Post, error) {
 }
 
 // UpdatePost reads the post at url, lets fn change it and writes it back, all in one
-// transaction: if fn fails nothing is written.
+// transaction: if fn fails nothing is written. fn should Reindex the post after changing
+// its item; the tags stored follow p.Categories.
 func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -89,47 +73,25 @@ func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = ?`, p.ID); err != nil {
 		return nil, fmt.Errorf("update post %s: tags: %w", url, err)
 	}
-	if err := setTags(ctx, tx, p.ID, p.Categories); err != nil {
+	if err := setTags(ctx, tx, p); err != nil {
 		return nil, err
 	}
-	return p, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("update post %s: commit: %w", url, err)
+	}
+	return p, nil
 }
 
-// ListPosts lists posts newest first as q selects them.
+// ListPosts lists posts newest first (by published, then ID) as q selects them: q.Limit
+// of them (20 when unset), after skipping q.Offset, and only those after the cursor
+// q.After (post.Cursor of the last post of the previous page) when it is set. Filters:
+// q.Type, q.Status, q.Visibility (any of), q.Category (case-insensitive) and, unless
+// q.Deleted, no deleted posts. A malformed cursor is post.ErrInvalid.
 func (db *DB) ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error) {
-	var where []string
-	var args []any
-	if !q.Deleted {
-		where = append(where, "p.deleted = 0")
+	query, args, err := listSQL(q)
+	if err != nil {
+		return nil, fmt.Errorf("list posts: %w", err)
 	}
-	if q.Type != "" {
-		where = append(where, "p.post_type = ?")
-		args = append(args, q.Type)
-	}
-	if q.Status != "" {
-		where = append(where, "p.status = ?")
-		args = append(args, q.Status)
-	}
-	if len(q.Visibility) > 0 {
-		where = append(where, "p.visibility IN (?"+strings.Repeat(",?", len(q.Visibility)-1)+")")
-		for _, v := range q.Visibility {
-			args = append(args, v)
-		}
-	}
-	if q.Category != "" {
-		where = append(where, `p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.norm = ?)`)
-		args = append(args, NormalizeTag(q.Category))
-	}
-	query := `SELECT ` + postColumns + ` FROM posts p`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	query += " ORDER BY p.published DESC, p.id DESC LIMIT ? OFFSET ?"
-	args = append(args, limit, q.Offset)
 	rows, err := db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list posts: %w", err)
@@ -143,7 +105,137 @@ func (db *DB) ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
 		}
 		posts = append(posts, p)
 	}
-	return posts, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list posts: %w", err)
+	}
+	return posts, nil
+}
+
+func listSQL(q post.Query) (string, []any, error) {
+	sel, err := selectPosts(q, true)
+	if err != nil {
+		return "", nil, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	query := `SELECT ` + postColumns + sel.from + sel.where() + sel.order + ` LIMIT ? OFFSET ?`
+	return query, append(sel.args, limit, max(q.Offset, 0)), nil
+}
+
+// CountPosts counts the posts q's filters select, for paging: Limit, Offset and After
+// are ignored.
+func (db *DB) CountPosts(ctx context.Context, q post.Query) (int, error) {
+	sel, err := selectPosts(q, false)
+	if err != nil {
+		return 0, fmt.Errorf("count posts: %w", err)
+	}
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+sel.from+sel.where(), sel.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count posts: %w", err)
+	}
+	return n, nil
+}
+
+// selection is the FROM, WHERE and ORDER BY of a post listing.
+type selection struct {
+	from  string
+	conds []string
+	args  []any
+	order string
+}
+
+func (s *selection) where() string {
+	if len(s.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(s.conds, " AND ")
+}
+
+func (s *selection) add(cond string, args ...any) {
+	s.conds = append(s.conds, cond)
+	s.args = append(s.args, args...)
+}
+
+// selectPosts builds the query for q. With a category the listing is driven by the tag's
+// rows in post_tags, which carry the post's published time, so the index post_tags_tag
+// gives them in order; otherwise by the posts indexes (see 0001_posts.sql).
+func selectPosts(q post.Query, paging bool) (*selection, error) {
+	s := &selection{from: ` FROM posts p`, order: ` ORDER BY p.published DESC, p.id DESC`}
+	orderCols := "(p.published, p.id)"
+	if q.Category != "" {
+		s.from = ` FROM post_tags pt JOIN posts p ON p.id = pt.post_id`
+		s.add(`pt.tag_id = (SELECT id FROM tags WHERE norm = ?)`, NormalizeTag(q.Category))
+		s.order = ` ORDER BY pt.published DESC, pt.post_id DESC`
+		orderCols = "(pt.published, pt.post_id)"
+	}
+	if !q.Deleted {
+		s.add(`p.deleted = 0`)
+	}
+	if q.Type != "" {
+		s.add(`p.post_type = ?`, q.Type)
+	}
+	if q.Status != "" {
+		s.add(`p.status = ?`, q.Status)
+	}
+	switch len(q.Visibility) {
+	case 0:
+	case 1:
+		// Equality, not IN, so the listing index serves the order too.
+		s.add(`p.visibility = ?`, q.Visibility[0])
+	default:
+		s.add(`p.visibility IN (?`+strings.Repeat(",?", len(q.Visibility)-1)+`)`, stringArgs(q.Visibility)...)
+	}
+	if paging && q.After != "" {
+		published, id, err := post.ParseCursor(q.After)
+		if err != nil {
+			return nil, err
+		}
+		s.add(orderCols+` < (?, ?)`, formatTime(published), id)
+	}
+	return s, nil
+}
+
+func stringArgs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// TagCounts lists the tags of the posts q's filters select (Type, Status, Visibility,
+// Deleted) with how many of those posts carry each, in alphabetical order of the
+// normalized tag; q.Limit caps the list when set.
+func (db *DB) TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error) {
+	q.Category, q.After = "", ""
+	sel, err := selectPosts(q, false)
+	if err != nil {
+		return nil, fmt.Errorf("tag counts: %w", err)
+	}
+	query := `SELECT t.display, t.norm, COUNT(*) FROM posts p
+		JOIN post_tags pt ON pt.post_id = p.id JOIN tags t ON t.id = pt.tag_id` +
+		sel.where() + ` GROUP BY t.id ORDER BY t.norm`
+	args := sel.args
+	if q.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, q.Limit)
+	}
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tag counts: %w", err)
+	}
+	defer rows.Close()
+	out := []post.TagCount{}
+	for rows.Next() {
+		var tc post.TagCount
+		if err := rows.Scan(&tc.Tag, &tc.Norm, &tc.Count); err != nil {
+			return nil, fmt.Errorf("tag counts: %w", err)
+		}
+		out = append(out, tc)
+	}
+	return out, rows.Err()
 }
 
 // Categories lists the display forms of tags in use, those starting with prefix
@@ -167,25 +259,26 @@ func (db *DB) Categories(ctx context.Context, prefix string) ([]string, error) {
 	return out, rows.Err()
 }
 
-// NormalizeTag is the lookup key of a tag: trimmed and lower-cased.
-func NormalizeTag(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// NormalizeTag is the lookup key of a tag (post.NormalizeTag).
+func NormalizeTag(s string) string { return post.NormalizeTag(s) }
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-func setTags(ctx context.Context, tx *sql.Tx, postID int64, tags []string) error {
-	for _, t := range tags {
+// setTags links the post to its tags, creating those never seen (their display form is
+// the first one written).
+func setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
+	published := formatTime(p.Published)
+	for _, t := range p.Categories {
 		norm := NormalizeTag(t)
 		if norm == "" {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tags (norm, display) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING`,
-			norm, strings.TrimSpace(t)); err != nil {
+		if _, err := tx.ExecContext(ctx, insertTagSQL, norm, strings.TrimSpace(t)); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags (post_id, tag_id)
-			SELECT ?, id FROM tags WHERE norm = ?`, postID, norm); err != nil {
+		if _, err := tx.ExecContext(ctx, insertPostTagSQL, p.ID, published, norm); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
 	}
@@ -211,13 +304,11 @@ func scanPost(s scanner) (*post.Post, error) {
 	if p.Item.Properties == nil {
 		p.Item.Properties = map[string][]any{}
 	}
-	_ = json.Unmarshal(synd, &p.SyndicateTo)
-	p.Published, p.Updated = parseTime(published), parseTime(updated)
-	for _, c := range p.Item.Properties["category"] {
-		if s := post.StringValue(c); s != "" {
-			p.Categories = append(p.Categories, s)
-		}
+	if err := json.Unmarshal(synd, &p.SyndicateTo); err != nil {
+		return nil, fmt.Errorf("decode post %d: syndicate_to: %w", p.ID, err)
 	}
+	p.Published, p.Updated = parseTime(published), parseTime(updated)
+	p.Categories = p.Item.Tags()
 	return &p, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -23,6 +24,13 @@ type DB struct {
 	db *sql.DB
 	// Now returns the current time; tests replace it for stable output.
 	Now func() time.Time
+
+	// Creates go through one writer goroutine that commits them in groups (see
+	// groupcommit.go); closing stops it.
+	creates    chan *createReq
+	closing    chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
@@ -38,32 +46,42 @@ func Open(path string) (*DB, error) {
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
 	db := &DB{db: sdb, Now: time.Now}
-	if err := db.migrate(context.Background()); err != nil {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
 		sdb.Close()
 		return nil, err
 	}
+	if err := db.migrate(context.Background(), sub); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	db.startWriter()
 	return db, nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+// Close stops the writer, waiting for the group being committed, and closes the database.
+func (db *DB) Close() error {
+	db.stopWriter()
+	return db.db.Close()
+}
 
 // SQL exposes the underlying handle for packages' own tests and tools.
 func (db *DB) SQL() *sql.DB { return db.db }
 
-func (db *DB) migrate(ctx context.Context) error {
+// migrate applies the *.sql files at the root of fsys in name order, each once: the
+// version recorded in schema_migrations is the file name without ".sql".
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version TEXT PRIMARY KEY, applied TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		version := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql")
-		if err := db.applyMigration(ctx, version, name); err != nil {
+		if err := db.applyMigration(ctx, fsys, strings.TrimSuffix(name, ".sql"), name); err != nil {
 			return err
 		}
 	}
@@ -71,8 +89,9 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // applyMigration runs one migration file in a transaction, so a failing migration leaves
-// the database as it was.
-func (db *DB) applyMigration(ctx context.Context, version, name string) error {
+// the database as it was: SQLite's DDL is transactional, and the version is recorded in
+// the same transaction.
+func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, version, name string) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migration %s: begin: %w", version, err)
@@ -85,9 +104,9 @@ func (db *DB) applyMigration(ctx context.Context, version, name string) error {
 	if n > 0 {
 		return nil
 	}
-	body, err := migrations.ReadFile(name)
+	body, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		return err
+		return fmt.Errorf("migration %s: %w", version, err)
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("migration %s: %w", version, err)
