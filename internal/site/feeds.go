@@ -1,0 +1,315 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// feedKind is one of the feed formats.
+type feedKind int
+
+const (
+	atomFeed feedKind = iota
+	rssFeed
+	jsonFeed
+)
+
+// feedData is a feed before it is written in one of the formats.
+type feedData struct {
+	Title, HomeURL, SelfURL string
+	Updated                 time.Time
+	Entries                 []*entry
+	Contents                []string // each entry's HTML for the feed
+}
+
+// feed serves the home feed, or a tag's when the path names one, in the given format.
+func (h *Handler) feed(kind feedKind) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		fd := &feedData{Title: h.cfg.Name, HomeURL: h.cfg.URL}
+		var category string
+		if t := r.PathValue("tag"); t != "" {
+			display, err := h.store.SiteTag(r.Context(), t)
+			if err != nil {
+				return err
+			}
+			category = display
+			fd.Title = h.cfg.Name + ": " + display
+			fd.HomeURL = h.tagURL(display)
+		}
+		base := h.cfg.URL
+		if category != "" {
+			base = fd.HomeURL + "/"
+		}
+		fd.SelfURL = base + [...]string{"feed.atom", "feed.rss", "feed.json"}[kind]
+		if err := h.feedEntries(r, fd, category); err != nil {
+			return err
+		}
+		mod, err := h.modified(r)
+		if err != nil {
+			return err
+		}
+		var body []byte
+		var ctype string
+		switch kind {
+		case atomFeed:
+			body, err = h.atom(fd)
+			ctype = "application/atom+xml; charset=utf-8"
+		case rssFeed:
+			body, err = h.rss(fd)
+			ctype = "application/rss+xml; charset=utf-8"
+		default:
+			body, err = h.jsonFeed(fd)
+			ctype = "application/feed+json; charset=utf-8"
+		}
+		if err != nil {
+			return err
+		}
+		h.respond(w, r, ctype, mod, body)
+		return nil
+	}
+}
+
+func (h *Handler) feedEntries(r *http.Request, fd *feedData, category string) error {
+	posts, err := h.store.ListPosts(r.Context(), publicPosts(h.cfg.PageSize, category))
+	if err != nil {
+		return err
+	}
+	fd.Updated = h.start
+	for _, p := range posts {
+		e := h.newEntry(p)
+		var buf bytes.Buffer
+		if err := h.theme.fragment(&buf, "feed-content", e); err != nil {
+			return err
+		}
+		fd.Entries = append(fd.Entries, e)
+		fd.Contents = append(fd.Contents, buf.String())
+		if t := e.latest(); t.After(fd.Updated) || len(fd.Entries) == 1 {
+			fd.Updated = t
+		}
+	}
+	return nil
+}
+
+// latest is when the entry was last published or updated.
+func (e *entry) latest() time.Time {
+	if e.Updated.Time.After(e.Published.Time) {
+		return e.Updated.Time
+	}
+	return e.Published.Time
+}
+
+// Atom (RFC 4287).
+type atomDoc struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Title   string      `xml:"title"`
+	ID      string      `xml:"id"`
+	Updated string      `xml:"updated"`
+	Links   []atomLink  `xml:"link"`
+	Author  atomPerson  `xml:"author"`
+	Icon    string      `xml:"icon,omitempty"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+	URI  string `xml:"uri"`
+}
+
+type atomEntry struct {
+	Title      string         `xml:"title"`
+	ID         string         `xml:"id"`
+	Links      []atomLink     `xml:"link"`
+	Published  string         `xml:"published"`
+	Updated    string         `xml:"updated"`
+	Content    atomText       `xml:"content"`
+	Categories []atomCategory `xml:"category"`
+}
+
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+type atomCategory struct {
+	Term  string `xml:"term,attr"`
+	Label string `xml:"label,attr,omitempty"`
+}
+
+func (h *Handler) atom(fd *feedData) ([]byte, error) {
+	doc := atomDoc{
+		Title: fd.Title, ID: fd.SelfURL, Updated: fd.Updated.UTC().Format(time.RFC3339),
+		Links: []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: fd.SelfURL},
+			{Rel: "alternate", Type: "text/html", Href: fd.HomeURL},
+		},
+		Author: atomPerson{Name: h.cfg.Name, URI: h.cfg.URL},
+		Icon:   h.cfg.Photo,
+	}
+	for i, e := range fd.Entries {
+		ae := atomEntry{
+			Title: e.Title(), ID: e.URL,
+			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: e.URL}},
+			Published: e.Published.Time.Format(time.RFC3339),
+			Updated:   e.latest().Format(time.RFC3339),
+			Content:   atomText{Type: "html", Body: fd.Contents[i]},
+		}
+		for _, t := range e.Tags {
+			ae.Categories = append(ae.Categories, atomCategory{Term: post.NormalizeTag(t.Name), Label: t.Name})
+		}
+		doc.Entries = append(doc.Entries, ae)
+	}
+	return encodeXML(doc)
+}
+
+// RSS 2.0 (https://www.rssboard.org/rss-specification), with an Atom self link.
+type rssDoc struct {
+	XMLName xml.Name   `xml:"rss"`
+	Version string     `xml:"version,attr"`
+	AtomNS  string     `xml:"xmlns:atom,attr"`
+	Channel rssChannel `xml:"channel"`
+}
+
+type rssChannel struct {
+	Title         string    `xml:"title"`
+	Link          string    `xml:"link"`
+	Description   string    `xml:"description"`
+	Language      string    `xml:"language"`
+	LastBuildDate string    `xml:"lastBuildDate"`
+	Self          atomLink  `xml:"atom:link"`
+	Items         []rssItem `xml:"item"`
+}
+
+type rssItem struct {
+	Title       string   `xml:"title,omitempty"`
+	Link        string   `xml:"link"`
+	GUID        rssGUID  `xml:"guid"`
+	PubDate     string   `xml:"pubDate"`
+	Description string   `xml:"description"`
+	Categories  []string `xml:"category"`
+}
+
+type rssGUID struct {
+	IsPermaLink string `xml:"isPermaLink,attr"`
+	Value       string `xml:",chardata"`
+}
+
+func (h *Handler) rss(fd *feedData) ([]byte, error) {
+	doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{
+		Title: fd.Title, Link: fd.HomeURL, Description: "Posts by " + h.cfg.Name,
+		Language: h.cfg.Lang, LastBuildDate: fd.Updated.UTC().Format(time.RFC1123Z),
+		Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: fd.SelfURL},
+	}}
+	if h.cfg.Note != "" {
+		doc.Channel.Description = h.cfg.Note
+	}
+	for i, e := range fd.Entries {
+		it := rssItem{
+			Title: e.Name, Link: e.URL, GUID: rssGUID{IsPermaLink: "true", Value: e.URL},
+			PubDate: e.Published.Time.Format(time.RFC1123Z), Description: fd.Contents[i],
+		}
+		for _, t := range e.Tags {
+			it.Categories = append(it.Categories, t.Name)
+		}
+		doc.Channel.Items = append(doc.Channel.Items, it)
+	}
+	return encodeXML(doc)
+}
+
+func encodeXML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode feed: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+// JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/).
+type jsonFeedDoc struct {
+	Version     string         `json:"version"`
+	Title       string         `json:"title"`
+	HomePageURL string         `json:"home_page_url"`
+	FeedURL     string         `json:"feed_url"`
+	Description string         `json:"description,omitempty"`
+	Icon        string         `json:"icon,omitempty"`
+	Authors     []jsonAuthor   `json:"authors"`
+	Language    string         `json:"language"`
+	Items       []jsonFeedItem `json:"items"`
+}
+
+type jsonAuthor struct {
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	Avatar string `json:"avatar,omitempty"`
+}
+
+type jsonFeedItem struct {
+	ID            string   `json:"id"`
+	URL           string   `json:"url"`
+	ExternalURL   string   `json:"external_url,omitempty"`
+	Title         string   `json:"title,omitempty"`
+	ContentHTML   string   `json:"content_html"`
+	Summary       string   `json:"summary,omitempty"`
+	Image         string   `json:"image,omitempty"`
+	DatePublished string   `json:"date_published"`
+	DateModified  string   `json:"date_modified,omitempty"`
+	Tags          []string `json:"tags,omitempty"`
+}
+
+func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
+	doc := jsonFeedDoc{
+		Version: "https://jsonfeed.org/version/1.1", Title: fd.Title, HomePageURL: fd.HomeURL,
+		FeedURL: fd.SelfURL, Description: h.cfg.Note, Icon: h.cfg.Photo, Language: h.cfg.Lang,
+		Authors: []jsonAuthor{{Name: h.cfg.Name, URL: h.cfg.URL, Avatar: h.cfg.Photo}},
+		Items:   []jsonFeedItem{},
+	}
+	for i, e := range fd.Entries {
+		it := jsonFeedItem{
+			ID: e.URL, URL: e.URL, Title: e.Name, ContentHTML: fd.Contents[i], Summary: e.Summary,
+			DatePublished: e.Published.Time.Format(time.RFC3339),
+		}
+		if !e.Updated.IsZero() {
+			it.DateModified = e.Updated.Time.Format(time.RFC3339)
+		}
+		if ext := e.external(); ext != "" {
+			it.ExternalURL = ext
+		}
+		if len(e.Photos) > 0 {
+			it.Image = e.Photos[0].URL
+		}
+		for _, t := range e.Tags {
+			it.Tags = append(it.Tags, t.Name)
+		}
+		doc.Items = append(doc.Items, it)
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode feed: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// external is the page a response is about (JSON Feed's external_url).
+func (e *entry) external() string {
+	for _, cs := range [][]cite{e.BookmarkOf, e.LikeOf, e.RepostOf, e.InReplyTo, e.QuotationOf} {
+		if len(cs) > 0 {
+			return cs[0].URL
+		}
+	}
+	return ""
+}

@@ -1,0 +1,228 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// page is what every template gets: the site, the page's own details and its data.
+type page struct {
+	Site      *Config
+	Title     string
+	Canonical string
+	Links     []discoveryLink
+	Feeds     []feedLink
+	NoIndex   bool
+	Owner     bool
+	Data      any
+	// CSS is the stylesheet's URL, versioned by its content so that it can be cached.
+	CSS string
+}
+
+// feedLink is a feed advertised in <head> with rel="alternate".
+type feedLink struct {
+	Type, Title, Href string
+}
+
+func (h *Handler) page(r *http.Request, title string, data any) *page {
+	return &page{Site: &h.cfg, Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
+		CSS: h.cfg.URL + "style.css?v=" + strings.Trim(h.theme.cssETag, `"`)}
+}
+
+// feedLinks are the three feeds under base (the site's URL or a tag page's URL + "/").
+func feedLinks(base, title string) []feedLink {
+	return []feedLink{
+		{"application/atom+xml", title + " (Atom)", base + "feed.atom"},
+		{"application/rss+xml", title + " (RSS)", base + "feed.rss"},
+		{"application/feed+json", title + " (JSON Feed)", base + "feed.json"},
+	}
+}
+
+// listing is a page of posts: the home page's h-feed or a tag's.
+type listing struct {
+	Name    string // the h-feed's name
+	Entries []*entry
+	// Older links to the next page of older posts, "" on the last page; Newest to the
+	// first page, "" on it.
+	Older, Newest string
+}
+
+// list reads one page of public posts (tagged tag, if set), starting after the cursor
+// in the "before" query parameter. Cursors rather than offsets keep every page as cheap
+// as the first and stable while posts are added.
+func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
+	q := publicPosts(h.cfg.PageSize+1, tag)
+	q.After = r.URL.Query().Get("before")
+	posts, err := h.store.ListPosts(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	l := &listing{}
+	if len(posts) > h.cfg.PageSize {
+		posts = posts[:h.cfg.PageSize]
+		l.Older = base + "?before=" + url.QueryEscape(posts[len(posts)-1].Cursor())
+	}
+	if q.After != "" {
+		l.Newest = base
+	}
+	for _, p := range posts {
+		l.Entries = append(l.Entries, h.newEntry(p))
+	}
+	return l, nil
+}
+
+// modified is the time listings last changed.
+func (h *Handler) modified(r *http.Request) (time.Time, error) {
+	return h.store.SiteModified(r.Context())
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	l, err := h.list(r, h.cfg.URL, "")
+	if err != nil {
+		return err
+	}
+	l.Name = h.cfg.Name
+	mod, err := h.modified(r)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, h.cfg.Name, l)
+	p.Canonical = h.cfg.URL
+	p.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	return h.renderPage(w, r, "home.html", mod, p)
+}
+
+func (h *Handler) tagList(w http.ResponseWriter, r *http.Request) error {
+	counts, err := h.store.TagCounts(r.Context(), publicPosts(0, ""))
+	if err != nil {
+		return err
+	}
+	type tagCount struct {
+		tag
+		Count int
+	}
+	tags := make([]tagCount, len(counts))
+	for i, tc := range counts {
+		tags[i] = tagCount{tag{Name: tc.Tag, URL: h.tagURL(tc.Tag)}, tc.Count}
+	}
+	mod, err := h.modified(r)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, "Tags", tags)
+	p.Canonical = h.cfg.URL + "tags/"
+	return h.renderPage(w, r, "tags.html", mod, p)
+}
+
+func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
+	display, err := h.store.SiteTag(r.Context(), r.PathValue("tag"))
+	if err != nil {
+		return err
+	}
+	base := h.tagURL(display)
+	l, err := h.list(r, base, display)
+	if err != nil {
+		return err
+	}
+	if len(l.Entries) == 0 && l.Newest == "" {
+		// A tag only private posts or drafts carry is not public knowledge.
+		return fmt.Errorf("tag %q: %w", display, post.ErrNotFound)
+	}
+	l.Name = "Tagged " + display
+	mod, err := h.modified(r)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, l.Name, l)
+	p.Canonical = base
+	p.Feeds = feedLinks(base+"/", l.Name)
+	return h.renderPage(w, r, "tag.html", mod, p)
+}
+
+// entryPage serves a post at its URL: the site's URL plus the request path. Deleted posts
+// are gone (410); drafts and private posts exist only for the owner and are not found for
+// anyone else; unlisted posts are served to all but kept out of listings and indexes.
+func (h *Handler) entryPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.lookup(r)
+	if err != nil {
+		return err
+	}
+	if p.Deleted {
+		return fmt.Errorf("post %s: %w", p.URL, post.ErrGone)
+	}
+	owner := h.cfg.IsOwner(r)
+	hidden := p.Status != post.StatusPublished || p.Visibility == post.VisibilityPrivate
+	if hidden && !owner {
+		return fmt.Errorf("post %s: %w", p.URL, post.ErrNotFound)
+	}
+	e := h.newEntry(p)
+	e.Single = true
+	pg := h.page(r, e.Title(), e)
+	pg.Canonical = p.URL
+	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	pg.NoIndex = p.Visibility != post.VisibilityPublic || p.Status != post.StatusPublished
+	if hidden {
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
+	mod := p.Published
+	if p.Updated.After(mod) {
+		mod = p.Updated
+	}
+	return h.renderPage(w, r, "entry.html", mod, pg)
+}
+
+// lookup finds the post at the request's path, trying the path as written and decoded
+// (slugs may hold non-ASCII letters).
+func (h *Handler) lookup(r *http.Request) (*post.Post, error) {
+	paths := []string{r.URL.EscapedPath()}
+	if r.URL.Path != paths[0] {
+		paths = append(paths, r.URL.Path)
+	}
+	var err error
+	for _, path := range paths {
+		var p *post.Post
+		p, err = h.store.PostByURL(r.Context(), h.cfg.URL+strings.TrimPrefix(path, "/"))
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, post.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+func (h *Handler) renderPage(w http.ResponseWriter, r *http.Request, name string, mod time.Time, p *page) error {
+	body, err := h.theme.render(name, p)
+	if err != nil {
+		return err
+	}
+	if p.Owner {
+		// The owner may see what others do not: keep shared caches out of it.
+		w.Header().Set("Cache-Control", "private, no-cache")
+	}
+	w.Header().Add("Vary", "Cookie")
+	h.respond(w, r, "text/html; charset=utf-8", mod, body)
+	return nil
+}
+
+func (h *Handler) style(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("ETag", h.theme.cssETag)
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	http.ServeContent(w, r, "style.css", h.start, strings.NewReader(string(h.theme.css)))
+	return nil
+}
+
+// publicPosts selects what listings and feeds show: published, public, not deleted, newest
+// first, tagged category if set.
+func publicPosts(limit int, category string) post.Query {
+	return post.Query{Limit: limit, Category: category, Status: post.StatusPublished,
+		Visibility: []string{post.VisibilityPublic}}
+}

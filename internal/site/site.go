@@ -1,0 +1,181 @@
+// Package site serves indiepub's public website: the home page with the owner's h-card
+// and an h-feed, a page per post with full microformats2 markup, tag pages, Atom, RSS and
+// JSON feeds, and the discovery links Micropub and IndieAuth clients look for.
+package site
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// Store is what the website reads from storage.
+type Store interface {
+	PostByURL(ctx context.Context, url string) (*post.Post, error)
+	// ListPosts lists posts newest first; q.After is post.Cursor of the previous page's
+	// last post.
+	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
+	// TagCounts lists the tags of the posts q selects, with their counts.
+	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
+	// SiteTag returns a tag's display form; post.ErrNotFound if unknown.
+	SiteTag(ctx context.Context, tag string) (string, error)
+	// SiteModified is when any post was last published or changed.
+	SiteModified(ctx context.Context) (time.Time, error)
+}
+
+// Config is the website's configuration.
+type Config struct {
+	// URL is the site's absolute URL with a trailing slash. Every URL on the site is built
+	// from it, never from the request's Host.
+	URL string
+	// Name, Photo and Note describe the owner in the home page's h-card.
+	Name  string
+	Photo string
+	Note  string
+	// Lang is the pages' language (the html lang attribute); "en" by default.
+	Lang string
+	// PageSize is how many posts a listing page shows; 20 by default.
+	PageSize int
+	// ThemeDir holds templates (*.html) and style.css that replace the embedded ones of
+	// the same name; missing files fall back to the defaults.
+	ThemeDir string
+
+	// The endpoints advertised for discovery, absolute URLs. Defaults are indiepub's own
+	// (URL + micropub, media, auth, token and the metadata document); an empty
+	// WebmentionEndpoint advertises none.
+	MicropubEndpoint      string
+	MediaEndpoint         string
+	MetadataEndpoint      string
+	AuthorizationEndpoint string
+	TokenEndpoint         string
+	WebmentionEndpoint    string
+
+	// IsOwner reports whether the request comes from the signed-in owner, who alone sees
+	// private posts and drafts; nil means nobody is.
+	IsOwner func(*http.Request) bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// defaults fills in unset fields.
+func (c *Config) defaults() {
+	if !strings.HasSuffix(c.URL, "/") {
+		c.URL += "/"
+	}
+	if c.Name == "" {
+		c.Name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(c.URL, "https://"), "http://"), "/")
+	}
+	if c.Lang == "" {
+		c.Lang = "en"
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = 20
+	}
+	def := func(s *string, path string) {
+		if *s == "" {
+			*s = c.URL + path
+		}
+	}
+	def(&c.MicropubEndpoint, "micropub")
+	def(&c.MediaEndpoint, "media")
+	def(&c.MetadataEndpoint, ".well-known/oauth-authorization-server")
+	def(&c.AuthorizationEndpoint, "auth")
+	def(&c.TokenEndpoint, "token")
+	if c.IsOwner == nil {
+		c.IsOwner = func(*http.Request) bool { return false }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Handler serves the website.
+type Handler struct {
+	cfg   Config
+	store Store
+	theme *theme
+	mux   *http.ServeMux
+	// start is when the handler was built: the templates and the owner's details may have
+	// changed since any earlier response, so no page is older than this.
+	start time.Time
+	links []discoveryLink
+}
+
+// New returns the website handler. A theme that fails to parse is logged and the
+// embedded theme is used instead, so that a broken template never takes the site down.
+func New(cfg Config, store Store) *Handler {
+	cfg.defaults()
+	h := &Handler{cfg: cfg, store: store, start: cfg.Now().UTC().Truncate(time.Second)}
+	var err error
+	if h.theme, err = loadTheme(cfg.ThemeDir, h.funcs()); err != nil {
+		slog.Error("theme failed to load; using the default theme", "dir", cfg.ThemeDir, "err", err)
+		h.theme, err = loadTheme("", h.funcs())
+		if err != nil {
+			panic(err) // the embedded templates are part of the binary and tested
+		}
+	}
+	h.links = discoveryLinks(cfg)
+	h.mux = http.NewServeMux()
+	h.mux.Handle("GET /{$}", h.handle(h.home))
+	h.mux.Handle("GET /feed.atom", h.handle(h.feed(atomFeed)))
+	h.mux.Handle("GET /feed.rss", h.handle(h.feed(rssFeed)))
+	h.mux.Handle("GET /feed.json", h.handle(h.feed(jsonFeed)))
+	h.mux.Handle("GET /style.css", h.handle(h.style))
+	h.mux.Handle("GET /tags/{$}", h.handle(h.tagList))
+	h.mux.Handle("GET /tags/{tag}", h.handle(h.tagPage))
+	h.mux.Handle("GET /tags/{tag}/feed.atom", h.handle(h.feed(atomFeed)))
+	h.mux.Handle("GET /tags/{tag}/feed.rss", h.handle(h.feed(rssFeed)))
+	h.mux.Handle("GET /tags/{tag}/feed.json", h.handle(h.feed(jsonFeed)))
+	h.mux.Handle("GET /", h.handle(h.entryPage))
+	return h
+}
+
+// ServeHTTP serves the website's pages; every answer carries the discovery Link headers.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, l := range h.links {
+		w.Header().Add("Link", l.header())
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// funcs are the template functions.
+func (h *Handler) funcs() template.FuncMap {
+	return template.FuncMap{
+		"tagURL": h.tagURL,
+		"abs":    func(path string) string { return h.cfg.URL + strings.TrimPrefix(path, "/") },
+		"host":   host,
+		"dict":   dict,
+	}
+}
+
+// host is the host name of an absolute URL, for link text.
+func host(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// dict builds a map from key, value pairs, to pass several values to a template.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: keys must be strings")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}

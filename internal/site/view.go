@@ -1,0 +1,459 @@
+package site
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// entry is a post as the templates see it: every property they show, already read out of
+// the loose mf2 item and with content rendered and sanitized.
+type entry struct {
+	URL        string
+	Type       string // discovered post type
+	Event      bool   // an h-event rather than an h-entry
+	Name       string
+	Summary    string
+	Content    template.HTML
+	HasContent bool
+	Published  timeValue
+	Updated    timeValue
+	Start, End timeValue
+
+	Photos, Videos, Audios []media
+	Featured               []media
+
+	InReplyTo, LikeOf, RepostOf, BookmarkOf []cite
+	QuotationOf, WatchOf, ReadOf, ListenOf  []cite
+	RSVP                                    string
+	Checkin                                 *card
+	Location                                *card
+	Rating, Progress                        string
+
+	Tags        []tag
+	People      []card
+	Syndication []string
+
+	Author card
+	// Single is set on the post's own page, where its name is the page's heading.
+	Single     bool
+	Draft      bool
+	Visibility string
+}
+
+// timeValue is a date as written by the client (keeping its offset) and its machine form.
+type timeValue struct {
+	Time     time.Time
+	DateOnly bool
+}
+
+// IsZero reports whether there is no time.
+func (t timeValue) IsZero() bool { return t.Time.IsZero() }
+
+// Machine is the datetime attribute form.
+func (t timeValue) Machine() string {
+	if t.DateOnly {
+		return t.Time.Format("2006-01-02")
+	}
+	return t.Time.Format(time.RFC3339)
+}
+
+// Human is the visible form.
+func (t timeValue) Human() string {
+	if t.DateOnly {
+		return t.Time.Format("2 January 2006")
+	}
+	return t.Time.Format("2 January 2006, 15:04")
+}
+
+type media struct {
+	URL, Alt string
+}
+
+// cite is what a response refers to: a URL, and for rich citations a name, author, text,
+// picture and date.
+type cite struct {
+	URL, Name, Author, Published string
+	Content                      template.HTML
+	Photo                        string
+}
+
+// Label is the visible text of a citation link.
+func (c cite) Label() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.URL
+}
+
+// card is a person or place: a nested h-card, h-adr or h-geo, or a geo: URI.
+type card struct {
+	Kind                                      string // h-card, h-adr or h-geo
+	Name, URL, Photo                          string
+	Street, Locality, Region, Country, Postal string
+	Latitude, Longitude                       string
+}
+
+// MapURL links to the place on OpenStreetMap, "" without coordinates.
+func (c *card) MapURL() string {
+	if c == nil || c.Latitude == "" || c.Longitude == "" {
+		return ""
+	}
+	return "https://www.openstreetmap.org/?mlat=" + url.QueryEscape(c.Latitude) + "&mlon=" +
+		url.QueryEscape(c.Longitude) + "#map=17/" + url.PathEscape(c.Latitude) + "/" + url.PathEscape(c.Longitude)
+}
+
+// Place reports whether the card has any part of an address.
+func (c *card) Place() bool {
+	return c.Street != "" || c.Locality != "" || c.Region != "" || c.Country != ""
+}
+
+type tag struct {
+	Name, URL string
+}
+
+// newEntry reads a stored post into the template view.
+func (h *Handler) newEntry(p *post.Post) *entry {
+	it := p.Item
+	e := &entry{
+		URL:        p.URL,
+		Type:       p.Type,
+		Event:      len(it.Type) > 0 && it.Type[0] == "h-event",
+		Summary:    strings.TrimSpace(it.First("summary")),
+		Published:  itemTime(it.First("published"), p.Published),
+		Updated:    itemTime(it.First("updated"), p.Updated),
+		Start:      itemTime(it.First("start"), time.Time{}),
+		End:        itemTime(it.First("end"), time.Time{}),
+		Photos:     mediaList(it.Properties["photo"]),
+		Videos:     mediaList(it.Properties["video"]),
+		Audios:     mediaList(it.Properties["audio"]),
+		Featured:   mediaList(it.Properties["featured"]),
+		InReplyTo:  cites(it.Properties["in-reply-to"]),
+		LikeOf:     cites(it.Properties["like-of"]),
+		RepostOf:   cites(it.Properties["repost-of"]),
+		BookmarkOf: cites(it.Properties["bookmark-of"]),
+		WatchOf:    cites(it.Properties["watch-of"]),
+		ReadOf:     cites(it.Properties["read-of"]),
+		ListenOf:   cites(it.Properties["listen-of"]),
+		RSVP:       strings.ToLower(strings.TrimSpace(it.First("rsvp"))),
+		Rating:     it.First("rating"),
+		Progress:   it.First("progress"),
+		Author:     card{Kind: "h-card", Name: h.cfg.Name, URL: h.cfg.URL, Photo: h.cfg.Photo},
+		Draft:      p.Status == post.StatusDraft,
+		Visibility: p.Visibility,
+	}
+	e.QuotationOf = cites(it.Properties["quotation-of"])
+	if name := strings.TrimSpace(it.First("name")); name != "" && (p.Type != "note" || e.Event) {
+		e.Name = name
+	}
+	e.Content, e.HasContent = h.content(p)
+	if vs := it.Properties["checkin"]; len(vs) > 0 {
+		e.Checkin = newCard(vs[0])
+	}
+	if vs := it.Properties["location"]; len(vs) > 0 {
+		e.Location = newCard(vs[0])
+	}
+	if e.Featured != nil && len(e.WatchOf)+len(e.ReadOf)+len(e.ListenOf) > 0 {
+		// The cover is shown with the citation.
+		e.Featured = nil
+	}
+	for _, s := range it.Tags() {
+		s = strings.TrimPrefix(s, "#")
+		e.Tags = append(e.Tags, tag{Name: s, URL: h.tagURL(s)})
+	}
+	for _, v := range it.Properties["category"] {
+		if c := personTag(v); c != nil {
+			e.People = append(e.People, *c)
+		}
+	}
+	for _, v := range it.Properties["syndication"] {
+		if u := httpURL(post.StringValue(v)); u != "" {
+			e.Syndication = append(e.Syndication, u)
+		}
+	}
+	return e
+}
+
+// content renders the post's content: HTML sanitized, an article's plain text as Markdown,
+// other plain text escaped and linkified.
+func (h *Handler) content(p *post.Post) (template.HTML, bool) {
+	vs := p.Item.Properties["content"]
+	if len(vs) == 0 {
+		return "", false
+	}
+	if m, ok := vs[0].(map[string]any); ok {
+		if s, ok := m["html"].(string); ok && strings.TrimSpace(s) != "" {
+			return SanitizeHTML(s), true
+		}
+	}
+	text := post.StringValue(vs[0])
+	if strings.TrimSpace(text) == "" {
+		return "", false
+	}
+	if p.Type == "article" {
+		return RenderMarkdown(text), true
+	}
+	return RenderText(text), true
+}
+
+// itemTime reads a date the way the client wrote it, keeping its offset; fallback (the
+// indexed UTC time) when it is missing or unreadable.
+func itemTime(s string, fallback time.Time) timeValue {
+	if s != "" {
+		if t, err := post.ParseTime(s); err == nil {
+			return timeValue{Time: t, DateOnly: len(strings.TrimSpace(s)) == len("2006-01-02")}
+		}
+	}
+	return timeValue{Time: fallback}
+}
+
+// mediaList reads photo, video or audio values: URLs or {value, alt} objects.
+func mediaList(vs []any) []media {
+	var out []media
+	for _, v := range vs {
+		var m media
+		switch x := v.(type) {
+		case string:
+			m.URL = x
+		case map[string]any:
+			m.URL, _ = x["value"].(string)
+			m.Alt, _ = x["alt"].(string)
+			if m.URL == "" {
+				m.URL = firstString(x, "url")
+			}
+		}
+		if m.URL = httpURL(m.URL); m.URL != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// cites reads response targets: URLs or nested h-cite (or h-entry) objects.
+func cites(vs []any) []cite {
+	var out []cite
+	for _, v := range vs {
+		var c cite
+		switch x := v.(type) {
+		case string:
+			c.URL = httpURL(x)
+		case map[string]any:
+			c.URL = httpURL(firstString(x, "url"))
+			if c.URL == "" {
+				c.URL = httpURL(post.StringValue(x))
+			}
+			c.Name = firstString(x, "name")
+			c.Author = firstString(x, "author")
+			c.Published = firstString(x, "published")
+			c.Photo = httpURL(firstString(x, "photo"))
+			if text := firstString(x, "content"); text != "" {
+				c.Content = RenderText(text)
+			}
+		}
+		if c.URL != "" || c.Name != "" || c.Content != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// personTag returns the h-card of a person tag: a nested h-card, or a bare URL (as
+// OwnYourGram sends people); nil for a plain tag.
+func personTag(v any) *card {
+	if m, ok := v.(map[string]any); ok {
+		if c := newCard(m); c != nil && c.URL != "" {
+			return c
+		}
+		return nil
+	}
+	if s, ok := v.(string); ok && httpURL(s) != "" {
+		return &card{Kind: "h-card", URL: s, Name: s}
+	}
+	return nil
+}
+
+// newCard reads a place or person: a nested h-card / h-adr / h-geo, or a geo: URI.
+func newCard(v any) *card {
+	switch x := v.(type) {
+	case string:
+		return geoCard(x)
+	case map[string]any:
+		c := &card{
+			Kind:      "h-card",
+			Name:      firstString(x, "name"),
+			URL:       httpURL(firstString(x, "url")),
+			Photo:     httpURL(firstString(x, "photo")),
+			Street:    firstString(x, "street-address"),
+			Locality:  firstString(x, "locality"),
+			Region:    firstString(x, "region"),
+			Country:   firstString(x, "country-name"),
+			Postal:    firstString(x, "postal-code"),
+			Latitude:  number(firstValue(x, "latitude")),
+			Longitude: number(firstValue(x, "longitude")),
+		}
+		if types, ok := x["type"].([]any); ok && len(types) > 0 {
+			if t, _ := types[0].(string); t == "h-adr" || t == "h-geo" {
+				c.Kind = t
+			}
+		}
+		if c.URL == "" {
+			c.URL = httpURL(post.StringValue(x))
+		}
+		if geo := firstString(x, "geo"); geo != "" && c.Latitude == "" {
+			if g := geoCard(geo); g != nil {
+				c.Latitude, c.Longitude = g.Latitude, g.Longitude
+			}
+		}
+		return c
+	}
+	return nil
+}
+
+// geoCard reads an RFC 5870 geo: URI with the parameters clients add
+// (geo:45.5,-122.6;u=35, geo:51.05,3.71,57.2;name=Café).
+func geoCard(s string) *card {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(s), "geo:")
+	if !ok {
+		if u := httpURL(s); u != "" {
+			return &card{Kind: "h-card", URL: u, Name: u}
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			return &card{Kind: "h-card", Name: s}
+		}
+		return nil
+	}
+	coords, params, _ := strings.Cut(rest, ";")
+	parts := strings.Split(coords, ",")
+	if len(parts) < 2 {
+		return nil
+	}
+	c := &card{Kind: "h-geo", Latitude: number(parts[0]), Longitude: number(parts[1])}
+	if c.Latitude == "" || c.Longitude == "" {
+		return nil
+	}
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(p, "=")
+		v, _ = url.PathUnescape(v)
+		switch k {
+		case "name":
+			c.Name, c.Kind = v, "h-card"
+		case "url":
+			c.URL = httpURL(v)
+		}
+	}
+	return c
+}
+
+// number formats a latitude or longitude from a JSON number or a string; "" if it is not
+// a number.
+func number(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return ""
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return ""
+}
+
+// firstValue is the first value of a nested item's property.
+func firstValue(item map[string]any, name string) any {
+	props, _ := item["properties"].(map[string]any)
+	switch vs := props[name].(type) {
+	case []any:
+		if len(vs) > 0 {
+			return vs[0]
+		}
+	case nil:
+	default:
+		return vs
+	}
+	return nil
+}
+
+// firstString is the first value of a nested item's property as text: strings, numbers
+// (Sparkles sends a year as a number) and the name or URL of a nested item.
+func firstString(item map[string]any, name string) string {
+	switch x := firstValue(item, name).(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case map[string]any:
+		if s := post.StringValue(x); s != "" {
+			return s
+		}
+		if s := firstString(x, "name"); s != "" {
+			return s
+		}
+		return firstString(x, "url")
+	}
+	return ""
+}
+
+// httpURL returns s if it is an absolute http or https URL, else "".
+func httpURL(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// tagURL is the absolute URL of a tag's page.
+func (h *Handler) tagURL(name string) string {
+	return h.cfg.URL + "tags/" + url.PathEscape(post.NormalizeTag(name))
+}
+
+// Title is a one-line title for feeds and the page's <title>.
+func (e *entry) Title() string {
+	if e.Name != "" {
+		return e.Name
+	}
+	if e.Summary != "" {
+		return e.Summary
+	}
+	if text := PlainText(string(e.Content)); text != "" {
+		return truncate(text, 80)
+	}
+	verbs := []struct {
+		verb  string
+		cites []cite
+	}{{"Reply to", e.InReplyTo}, {"Liked", e.LikeOf}, {"Reposted", e.RepostOf},
+		{"Bookmarked", e.BookmarkOf}, {"Quoted", e.QuotationOf}, {"Watched", e.WatchOf},
+		{"Read", e.ReadOf}, {"Listened to", e.ListenOf}}
+	for _, v := range verbs {
+		if len(v.cites) > 0 {
+			return v.verb + " " + v.cites[0].Label()
+		}
+	}
+	if e.Checkin != nil && e.Checkin.Name != "" {
+		return "Checked in at " + e.Checkin.Name
+	}
+	if e.Type == "" {
+		return "Post of " + e.Published.Human()
+	}
+	return fmt.Sprintf("%s of %s", strings.ToUpper(e.Type[:1])+e.Type[1:], e.Published.Human())
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
