@@ -86,7 +86,7 @@ func (c *Cache) Verify(ctx context.Context, raw string) (*Token, error) {
 	if c.o.TTL < 0 {
 		return c.verifier.Verify(ctx, raw)
 	}
-	key := sha256.Sum256([]byte(raw))
+	key := hashToken(raw)
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
@@ -94,6 +94,17 @@ func (c *Cache) Verify(ctx context.Context, raw string) (*Token, error) {
 		return e.tok, e.err
 	}
 	return c.verify(ctx, key, raw)
+}
+
+// hashToken is the SHA-256 of raw. A token of ordinary length is copied to the stack
+// first, which keeps a cache hit free of allocations.
+func hashToken(raw string) [sha256.Size]byte {
+	var buf [256]byte
+	if len(raw) <= len(buf) {
+		n := copy(buf[:], raw)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(raw))
 }
 
 // verify asks the underlying verifier, unless a request with the same token already is.
@@ -163,7 +174,7 @@ func (c *Cache) makeRoom() {
 
 // Forget drops whatever the cache remembers about raw, e.g. after the token was revoked.
 func (c *Cache) Forget(raw string) {
-	key := sha256.Sum256([]byte(raw))
+	key := hashToken(raw)
 	c.mu.Lock()
 	delete(c.entries, key)
 	c.mu.Unlock()

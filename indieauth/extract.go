@@ -60,8 +60,9 @@ func ExtractToken(r *http.Request) (string, error) {
 func ExtractTokenLimit(r *http.Request, maxBody int64) (string, error) {
 	var found tokens
 	found.add(bearer(r.Header.Get("Authorization")))
-	if q := r.URL.Query()["access_token"]; len(q) > 0 {
-		for _, v := range q {
+	// Checking the raw query first spares parsing it on every request.
+	if strings.Contains(r.URL.RawQuery, "access_token") {
+		for _, v := range r.URL.Query()["access_token"] {
 			found.add(v)
 		}
 	}
