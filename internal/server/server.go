@@ -3,11 +3,8 @@
 package server
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
@@ -30,6 +28,9 @@ type Config struct {
 	MaxBody int64
 	// MaxUpload caps one uploaded file, in bytes.
 	MaxUpload int64
+	// MediaTypes lists the media types accepted as uploads ("image/*", "application/pdf");
+	// nil means media.DefaultTypes.
+	MediaTypes []string
 	// URLPatterns maps post types to URL patterns; post.DefaultURLPattern otherwise.
 	URLPatterns map[string]string
 	// Verifier checks access tokens; nil means indiepub's own token store.
@@ -68,7 +69,12 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		verifier = &token.Local{Store: db, Now: cfg.Now}
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
-	blobs := &media.Store{Dir: filepath.Join(cfg.DataDir, "media")}
+	blobs, err := media.New(media.Config{Dir: filepath.Join(cfg.DataDir, "media"),
+		Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload})
+	if err != nil {
+		slog.Error("open media store", "err", err)
+	}
+	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now}, blobs, db)
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: cfg.URL + "media",
@@ -76,7 +82,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		MaxBody:       cfg.MaxBody,
 		MaxUpload:     cfg.MaxUpload,
 		Now:           cfg.Now,
-	}, db, &blobSaver{store: blobs, base: cfg.URL + "media/"})
+	}, db, mediaEndpoint)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -87,28 +93,10 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("/micropub", auth.Require()(mp))
+	mux.Handle("POST /media", auth.Require()(mediaEndpoint))
+	mux.Handle("GET /media", auth.Require()(mediaEndpoint))
+	mux.Handle("GET /media/", mediaendpoint.Files(blobs, "/media/"))
 	return logRequests(mux)
-}
-
-// blobSaver stores uploads in the content-addressed store until the media endpoint
-// records them itself.
-type blobSaver struct {
-	store *media.Store
-	base  string
-}
-
-func (s *blobSaver) Save(ctx context.Context, r io.Reader, filename, contentType string) (string, error) {
-	ext := strings.ToLower(filepath.Ext(filename))
-	if ext == "" {
-		if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
-			ext = exts[0]
-		}
-	}
-	b, err := s.store.Put(r, ext)
-	if err != nil {
-		return "", fmt.Errorf("save %s: %w", filename, err)
-	}
-	return s.base + b.Path(), nil
 }
 
 func logRequests(next http.Handler) http.Handler {

@@ -1,0 +1,81 @@
+package mediaendpoint
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/media"
+)
+
+// Errors of the endpoint itself; the media package names the file's failures.
+var (
+	errBadRequest = errors.New("bad request")
+	errNoFile     = errors.New("no file part: send the file in a multipart part named \"file\"")
+	errMethod     = errors.New("method not allowed")
+)
+
+// InUseError says that posts still reference an upload that was to be deleted.
+type InUseError struct {
+	URL   string
+	Posts []string
+}
+
+func (e *InUseError) Error() string {
+	return "media " + e.URL + " is used by " + strings.Join(e.Posts, ", ")
+}
+
+// handle adapts a handler that returns an error; the error is written by writeError.
+func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	}
+}
+
+// writeError maps an error to its status and writes the JSON error body. Only 4xx errors
+// show their text; anything else is logged and shown as "internal error".
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	var scopeErr *indieauth.ScopeError
+	var inUse *InUseError
+	status, code := http.StatusInternalServerError, "server_error"
+	body := map[string]any{}
+	switch {
+	case errors.As(err, &scopeErr), errors.Is(err, indieauth.ErrNoToken),
+		errors.Is(err, indieauth.ErrTwoTokens), errors.Is(err, indieauth.ErrInvalidToken),
+		errors.Is(err, indieauth.ErrUnavailable):
+		indieauth.WriteError(w, err)
+		return
+	case errors.As(err, &tooBig), errors.Is(err, media.ErrTooLarge):
+		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
+	case errors.Is(err, media.ErrType):
+		status, code = http.StatusUnsupportedMediaType, "invalid_request"
+	case errors.As(err, &inUse):
+		status, code = http.StatusConflict, "invalid_request"
+		body["posts"] = inUse.Posts
+	case errors.Is(err, media.ErrEmpty), errors.Is(err, errNoFile), errors.Is(err, errMalformed),
+		errors.Is(err, errBadRequest), errors.Is(err, media.ErrNotFound):
+		status, code = http.StatusBadRequest, "invalid_request"
+	case errors.Is(err, errMethod):
+		status, code = http.StatusMethodNotAllowed, "invalid_request"
+	}
+	desc := err.Error()
+	if status >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		desc = "internal error"
+	}
+	body["error"], body["error_description"] = code, desc
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
