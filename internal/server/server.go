@@ -92,7 +92,10 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("/micropub", auth.Require()(mp))
+	// Methods are named so that "/micropub" does not clash with the website's "GET /";
+	// other methods get the mux's 405.
+	mux.Handle("GET /micropub", auth.Require()(mp))
+	mux.Handle("POST /micropub", auth.Require()(mp))
 	mux.Handle("POST /media", auth.Require()(mediaEndpoint))
 	mux.Handle("GET /media", auth.Require()(mediaEndpoint))
 	mux.Handle("GET /media/", mediaendpoint.Files(blobs, "/media/"))
