@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
@@ -37,6 +39,9 @@ type Config struct {
 	Verifier indieauth.Verifier
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
+	// loopback and private addresses: tests and local setups only.
+	AllowPrivateFetch bool
 }
 
 // Defaults fills in unset fields.
@@ -84,7 +89,20 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		Now:           cfg.Now,
 	}, db, mediaEndpoint)
 
+	// The IndieAuth server also owns the owner's session: as.IsOwner tells the website
+	// whether a request comes from the signed-in owner.
+	as := authserver.New(authserver.Config{
+		URL:      cfg.URL,
+		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
+		Verifier: verifier,
+		Now:      cfg.Now,
+	}, db)
+	if err := as.Start(context.Background()); err != nil {
+		slog.Error("check owner password", "err", err)
+	}
+
 	mux := http.NewServeMux()
+	as.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := db.SQL().PingContext(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)

@@ -1,0 +1,233 @@
+package authserver
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// Token lifetimes the owner can choose on the consent page.
+var lifetimes = []struct {
+	Value, Label string
+	D            time.Duration
+}{
+	{"1d", "1 day", 24 * time.Hour},
+	{"7d", "1 week", 7 * 24 * time.Hour},
+	{"30d", "30 days", 30 * 24 * time.Hour},
+	{"90d", "90 days", 90 * 24 * time.Hour},
+	{"365d", "1 year", 365 * 24 * time.Hour},
+	{"never", "never expires", 0},
+}
+
+const defaultLifetime = "90d"
+
+// authorize shows the consent page for an authorization request (IndieAuth section 5.2),
+// after sign-in.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return invalidRequest("this is the IndieAuth authorization endpoint; clients send the owner here with an authorization request")
+	}
+	ar, info, err := s.checkAuthRequest(r.Context(), r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if e := ar.Validate(); e != nil {
+		s.redirectError(w, r, ar, e)
+		return nil
+	}
+	sess, err := s.session(r)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		redirectToLogin(w, r)
+		return nil
+	}
+	exempt := false
+	if ar.Challenge == "" {
+		if exempt, err = s.store.PKCEExempt(r.Context(), ar.ClientID); err != nil {
+			return err
+		}
+	}
+	renderPage(w, r, http.StatusOK, "consent", s.consentPage(ar, info, sess.CSRF, exempt))
+	return nil
+}
+
+// checkAuthRequest parses the request and checks the client and its redirect URI, which
+// must share the client_id's origin or be one the client published. Errors here are shown
+// to the owner, never sent to the redirect URI.
+func (s *Server) checkAuthRequest(ctx context.Context, v url.Values) (*AuthRequest, *ClientInfo, error) {
+	ar, err := ParseAuthRequest(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	info := s.fetchClient(ctx, ar.clientURL)
+	if !sameOrigin(ar.redirectURL, ar.clientURL) && !info.allowsRedirect(ar.RedirectURI) {
+		return nil, nil, invalidRequest("redirect_uri %s is on another site than client_id %s and the client does not list it",
+			ar.RedirectURI, ar.ClientID)
+	}
+	return ar, info, nil
+}
+
+// authorizePost is either a client redeeming a code for the owner's identity (IndieAuth
+// section 5.3.2) or the owner's answer on the consent page.
+func (s *Server) authorizePost(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return invalidRequest("cannot read the form: %v", err)
+	}
+	if r.PostForm.Has("grant_type") || r.PostForm.Has("code") {
+		return s.redeemIdentity(w, r)
+	}
+	return s.consent(w, r)
+}
+
+func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.ownerForm(r); err != nil {
+		return err
+	}
+	ar, info, err := s.checkAuthRequest(r.Context(), r.PostForm)
+	if err != nil {
+		return err
+	}
+	if e := ar.Validate(); e != nil {
+		s.redirectError(w, r, ar, e)
+		return nil
+	}
+	if r.PostFormValue("decision") != "approve" {
+		s.redirectError(w, r, ar, oauthErr(http.StatusForbidden, "access_denied", "the owner denied the request"))
+		return nil
+	}
+	if ar.Challenge == "" {
+		if err := s.allowWithoutPKCE(r, ar, info); err != nil {
+			return err
+		}
+	}
+	lifetime, err := chosenLifetime(r.PostFormValue("expiry"))
+	if err != nil {
+		return err
+	}
+	raw, hash := token.Generate()
+	now := s.cfg.Now()
+	err = s.store.CreateCode(r.Context(), &token.Code{
+		Hash: hash, ClientID: ar.ClientID, ClientName: info.Name, RedirectURI: ar.RedirectURI,
+		Me: s.cfg.URL, Scope: grantedScope(ar.Scope, r.PostForm["scopes"]), Challenge: ar.Challenge,
+		Lifetime: lifetime, Created: now, Expires: now.Add(token.CodeLifetime),
+	})
+	if err != nil {
+		return err
+	}
+	s.redirectBack(w, r, ar, url.Values{"code": {raw}})
+	return nil
+}
+
+// allowWithoutPKCE lets a request without PKCE through only for a client the owner
+// allowed before, or allows it now if the owner ticked the box on the consent page.
+func (s *Server) allowWithoutPKCE(r *http.Request, ar *AuthRequest, info *ClientInfo) error {
+	exempt, err := s.store.PKCEExempt(r.Context(), ar.ClientID)
+	if err != nil || exempt {
+		return err
+	}
+	if r.PostFormValue("allow_no_pkce") != "1" {
+		return invalidRequest("%s sent no PKCE code_challenge; tick \"allow this app without PKCE\" to let it sign in anyway", info.Name)
+	}
+	return s.store.AddPKCEExemption(r.Context(), &token.Exemption{
+		ClientID: ar.ClientID, ClientName: info.Name, Created: s.cfg.Now(),
+	})
+}
+
+// grantedScope keeps the requested scopes the owner left ticked.
+func grantedScope(requested, ticked []string) []string {
+	var out []string
+	for _, sc := range requested {
+		if slices.Contains(ticked, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+func chosenLifetime(v string) (time.Duration, error) {
+	if v == "" {
+		v = defaultLifetime
+	}
+	for _, l := range lifetimes {
+		if l.Value == v {
+			return l.D, nil
+		}
+	}
+	return 0, invalidRequest("unknown expiry %q", v)
+}
+
+// redirectBack sends the browser to the client's redirect_uri with the response
+// parameters, the state and the issuer (RFC 9207), keeping any query it already has.
+func (s *Server) redirectBack(w http.ResponseWriter, r *http.Request, ar *AuthRequest, params url.Values) {
+	u := *ar.redirectURL
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	if ar.State != "" {
+		q.Set("state", ar.State)
+	}
+	q.Set("iss", s.cfg.URL)
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *AuthRequest, e *Error) {
+	s.redirectBack(w, r, ar, url.Values{"error": {e.Code}, "error_description": {e.Description}})
+}
+
+// redeemIdentity answers a client that redeems a code at the authorization endpoint: only
+// who the owner is, never an access token.
+func (s *Server) redeemIdentity(w http.ResponseWriter, r *http.Request) error {
+	tr, err := tokenRequestFrom(r.PostForm)
+	if err != nil {
+		return err
+	}
+	if tr.GrantType != "" && tr.GrantType != "authorization_code" {
+		return oauthErr(http.StatusBadRequest, "unsupported_grant_type", "the authorization endpoint redeems only authorization_code")
+	}
+	c, err := s.redeem(r.Context(), tr, func(*token.Code) (*token.Grant, error) { return nil, nil })
+	if err != nil {
+		return err
+	}
+	writeTokenResponse(w, r, s.identityResponse(r.Context(), c.Me, c.Scope))
+	return nil
+}
+
+func (s *Server) identityResponse(ctx context.Context, me string, scope []string) map[string]any {
+	resp := map[string]any{"me": me}
+	if slices.Contains(scope, "profile") {
+		p := s.profile(ctx)
+		if !slices.Contains(scope, "email") {
+			p.Email = ""
+		}
+		resp["profile"] = p
+	}
+	return resp
+}
+
+func (s *Server) consentPage(ar *AuthRequest, info *ClientInfo, csrf string, exempt bool) consentPage {
+	p := consentPage{
+		Client: info, Request: ar, Hidden: ar.values(), CSRF: csrf, Me: s.cfg.URL,
+		NoPKCE: ar.Challenge == "" && !exempt, Exempt: ar.Challenge == "" && exempt,
+		Ignored:     strings.Join(ar.Ignored, " "),
+		RedirectURI: ar.RedirectURI,
+	}
+	for _, sc := range ar.Scope {
+		p.Scopes = append(p.Scopes, scopeChoice{Name: sc, Help: scopeHelp[sc]})
+	}
+	for _, l := range lifetimes {
+		p.Lifetimes = append(p.Lifetimes, lifetimeChoice{Value: l.Value, Label: l.Label, Selected: l.Value == defaultLifetime})
+	}
+	p.IdentityOnly = onlyIdentity(ar.Scope)
+	return p
+}

@@ -1,0 +1,27 @@
+package authserver
+
+import (
+	"net/http"
+)
+
+// metadata serves the IndieAuth server metadata (IndieAuth section 4.1.1, RFC 8414).
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
+	base := s.cfg.URL
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                 base,
+		"authorization_endpoint": base + "auth",
+		"token_endpoint":         base + "token",
+		"introspection_endpoint": base + "introspect",
+		"introspection_endpoint_auth_methods_supported":  []string{"Bearer"},
+		"revocation_endpoint":                            base + "revoke",
+		"revocation_endpoint_auth_methods_supported":     []string{"none"},
+		"scopes_supported":                               Scopes,
+		"response_types_supported":                       []string{"code"},
+		"response_modes_supported":                       []string{"query"},
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"authorization_response_iss_parameter_supported": true,
+		"service_documentation":                          "https://indieauth.spec.indieweb.org/",
+	})
+}
