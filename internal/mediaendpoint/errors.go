@@ -13,7 +13,7 @@ import (
 
 // Errors of the endpoint itself; the media package names the file's failures.
 var (
-	errBadRequest = errors.New("bad request")
+	errBadRequest = errors.New("invalid request")
 	errNoFile     = errors.New("no file part: send the file in a multipart part named \"file\"")
 	errMethod     = errors.New("method not allowed")
 )
