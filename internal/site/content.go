@@ -11,6 +11,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // policy is the allow-list every piece of HTML content passes through: text-level and
@@ -57,9 +59,30 @@ func rasterDataURI(u *url.URL) bool {
 	return u.RawQuery == "" && u.Fragment == "" && rasterData.MatchString(u.Opaque)
 }
 
-// SanitizeHTML cleans untrusted HTML with the site's allow-list.
+// SanitizeHTML cleans untrusted HTML with the site's allow-list and balances its tags, so
+// that content can neither run script nor leave an element open that would swallow the
+// rest of the page.
 func SanitizeHTML(s string) template.HTML {
-	return template.HTML(policy.Sanitize(s))
+	return template.HTML(balance(policy.Sanitize(s)))
+}
+
+// fragmentContext is where content sits on a page: inside a <div>.
+var fragmentContext = &xhtml.Node{Type: xhtml.ElementNode, Data: "div", DataAtom: atom.Div}
+
+// balance parses an HTML fragment the way a browser would inside a <div> and writes it
+// back out: unclosed elements are closed and stray end tags dropped.
+func balance(s string) string {
+	nodes, err := xhtml.ParseFragment(strings.NewReader(s), fragmentContext)
+	if err != nil {
+		return html.EscapeString(s)
+	}
+	var b strings.Builder
+	for _, n := range nodes {
+		if err := xhtml.Render(&b, n); err != nil {
+			return html.EscapeString(s)
+		}
+	}
+	return b.String()
 }
 
 var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
@@ -72,7 +95,7 @@ func RenderMarkdown(src string) template.HTML {
 	if err := markdown.Convert([]byte(src), &buf); err != nil {
 		return RenderText(src)
 	}
-	return template.HTML(policy.SanitizeBytes(buf.Bytes()))
+	return SanitizeHTML(buf.String())
 }
 
 // urlPattern finds http and https URLs in plain text.

@@ -162,6 +162,10 @@ func (ts *testSite) get(t testing.TB, u string, headers ...string) (*http.Respon
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := ts.Client().Do(req)
