@@ -3,10 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/server"
 )
 
@@ -17,6 +20,8 @@ type options struct {
 	cfg     server.Config
 	logJSON bool
 	debug   bool
+	// tokenCacheTTL is --token-cache-ttl, where 0 means off (server.Config says so with -1).
+	tokenCacheTTL time.Duration
 }
 
 // bind declares the shared flags on fs with defaults taken from the environment.
@@ -26,6 +31,10 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.cfg.URL, "url", env("INDIEPUB_URL", ""), `the site's public URL and the owner's "me" (INDIEPUB_URL; default http://<addr>/)`)
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", envInt("INDIEPUB_MAX_BODY", 10<<20), "largest request body in bytes, uploads aside (INDIEPUB_MAX_BODY)")
 	fs.Int64Var(&o.cfg.MaxUpload, "max-upload", envInt("INDIEPUB_MAX_UPLOAD", 100<<20), "largest uploaded file in bytes (INDIEPUB_MAX_UPLOAD)")
+	fs.StringVar(&o.cfg.Auth, "auth", env("INDIEPUB_AUTH", server.AuthLocal), `token verification: "local" (indiepub's own tokens) or "external" (the owner's IndieAuth server) (INDIEPUB_AUTH)`)
+	fs.StringVar(&o.cfg.TokenEndpoint, "token-endpoint", env("INDIEPUB_TOKEN_ENDPOINT", ""), "with --auth external: the token endpoint to ask; default: discovered from --url (INDIEPUB_TOKEN_ENDPOINT)")
+	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "with --auth external: how long a verified token is remembered; 0 turns the cache off (INDIEPUB_TOKEN_CACHE_TTL)")
+	fs.BoolVar(&o.cfg.AllowPrivateFetch, "allow-private-fetch", envBool("INDIEPUB_ALLOW_PRIVATE_FETCH"), "let outbound requests reach loopback and private addresses: tests and local setups only (INDIEPUB_ALLOW_PRIVATE_FETCH)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
@@ -37,6 +46,9 @@ func (o *options) finish() error {
 	}
 	if !strings.HasPrefix(o.cfg.URL, "http://") && !strings.HasPrefix(o.cfg.URL, "https://") {
 		return fmt.Errorf("--url %q: must start with http:// or https://", o.cfg.URL)
+	}
+	if err := o.finishAuth(); err != nil {
+		return err
 	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
@@ -59,6 +71,29 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// finishAuth checks the token verification settings.
+func (o *options) finishAuth() error {
+	switch o.cfg.Auth {
+	case server.AuthLocal, server.AuthExternal:
+	default:
+		return fmt.Errorf("--auth %q: must be local or external", o.cfg.Auth)
+	}
+	if ep := o.cfg.TokenEndpoint; ep != "" {
+		if u, err := url.Parse(ep); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--token-endpoint %q: must be an http:// or https:// URL", ep)
+		}
+	}
+	switch {
+	case o.tokenCacheTTL < 0:
+		return fmt.Errorf("--token-cache-ttl %v: must not be negative", o.tokenCacheTTL)
+	case o.tokenCacheTTL == 0:
+		o.cfg.TokenCacheTTL = -1
+	default:
+		o.cfg.TokenCacheTTL = o.tokenCacheTTL
+	}
+	return nil
+}
+
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
@@ -68,6 +103,13 @@ func env(name, def string) string {
 
 func envInt(name string, def int64) int64 {
 	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/server"
+)
+
+func TestAuthOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    server.Config // only the auth fields are compared
+		wantErr bool
+	}{
+		{"defaults", nil, nil, server.Config{Auth: "local", TokenCacheTTL: 5 * time.Minute}, false},
+		{"external by discovery", nil, []string{"--auth", "external", "--url", "https://example.com/"},
+			server.Config{Auth: "external", TokenCacheTTL: 5 * time.Minute}, false},
+		{"external endpoint, cache off", nil,
+			[]string{"--auth=external", "--token-endpoint", "https://tokens.example.net/token", "--token-cache-ttl", "0", "--allow-private-fetch"},
+			server.Config{Auth: "external", TokenEndpoint: "https://tokens.example.net/token", TokenCacheTTL: -1, AllowPrivateFetch: true}, false},
+		{"environment", map[string]string{"INDIEPUB_AUTH": "external", "INDIEPUB_TOKEN_CACHE_TTL": "30s", "INDIEPUB_ALLOW_PRIVATE_FETCH": "true"}, nil,
+			server.Config{Auth: "external", TokenCacheTTL: 30 * time.Second, AllowPrivateFetch: true}, false},
+		{"flag wins over environment", map[string]string{"INDIEPUB_AUTH": "external"}, []string{"--auth", "local"},
+			server.Config{Auth: "local", TokenCacheTTL: 5 * time.Minute}, false},
+		{"unknown verifier", nil, []string{"--auth", "ldap"}, server.Config{}, true},
+		{"token endpoint not http", nil, []string{"--token-endpoint", "ftp://example.com/token"}, server.Config{}, true},
+		{"negative ttl", nil, []string{"--token-cache-ttl", "-1s"}, server.Config{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			var o options
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			o.bind(fs)
+			if err := fs.Parse(append([]string{"--data", t.TempDir()}, tt.args...)); err != nil {
+				t.Fatal(err)
+			}
+			err := o.finish()
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("finish() error %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			c := o.cfg
+			got := server.Config{Auth: c.Auth, TokenEndpoint: c.TokenEndpoint, TokenCacheTTL: c.TokenCacheTTL, AllowPrivateFetch: c.AllowPrivateFetch}
+			if got.Auth != tt.want.Auth || got.TokenEndpoint != tt.want.TokenEndpoint ||
+				got.TokenCacheTTL != tt.want.TokenCacheTTL || got.AllowPrivateFetch != tt.want.AllowPrivateFetch {
+				t.Errorf("auth config %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
