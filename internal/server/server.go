@@ -17,7 +17,6 @@ import (
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
-	"github.com/indiepub/indiepub/internal/token"
 )
 
 // Config is the server's configuration; cmd/indiepub fills it from flags and environment.
@@ -35,8 +34,17 @@ type Config struct {
 	MediaTypes []string
 	// URLPatterns maps post types to URL patterns; post.DefaultURLPattern otherwise.
 	URLPatterns map[string]string
-	// Verifier checks access tokens; nil means indiepub's own token store.
+	// Verifier checks access tokens; nil means the one Auth chooses.
 	Verifier indieauth.Verifier
+	// Auth chooses the token verifier: AuthLocal (the default), indiepub's own token
+	// store, or AuthExternal, the owner's IndieAuth server at TokenEndpoint or, without
+	// one, the endpoint that URL advertises.
+	Auth string
+	// TokenEndpoint is the external token endpoint; empty means discover it from URL.
+	TokenEndpoint string
+	// TokenCacheTTL is how long external verification results are kept; 0 means
+	// 5 minutes, negative turns the cache off.
+	TokenCacheTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
@@ -71,7 +79,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	cfg.Defaults()
 	verifier := cfg.Verifier
 	if verifier == nil {
-		verifier = &token.Local{Store: db, Now: cfg.Now}
+		verifier = newVerifier(cfg, db)
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
 	blobs, err := media.New(media.Config{Dir: filepath.Join(cfg.DataDir, "media"),
