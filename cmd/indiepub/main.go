@@ -3,6 +3,7 @@
 //
 //	indiepub serve                 run the server
 //	indiepub token issue|list|revoke  manage access tokens
+//	indiepub passwd                set the owner's sign-in password
 package main
 
 import (
@@ -34,6 +35,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return runServe(ctx, args[1:], stderr)
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr)
+	case "passwd":
+		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -49,6 +52,8 @@ commands:
   token issue --scope "..."     print a new access token for the owner
   token list                    list active tokens
   token revoke ID               revoke a token
+  token revoke --client-id URL  revoke every token of one app
+  passwd                        set the owner's password (reads standard input when it is not a terminal)
 
 Run "indiepub <command> -h" for a command's flags.
 `

@@ -24,7 +24,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	o.bind(fs)
 	scope := fs.String("scope", "create update delete undelete media", "space-separated scopes")
-	clientID := fs.String("client-id", "", "client the token is for")
+	clientID := fs.String("client-id", "", "client the token is for; with revoke and no ID, revoke every token of that client")
 	expires := fs.String("expires", "", `lifetime, e.g. "90d" or "12h" (default: never)`)
 	positional, err := parseInterspersed(fs, args[1:])
 	if err != nil {
@@ -44,6 +44,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "list":
 		return listTokens(ctx, db, stdout)
 	case "revoke":
+		if *clientID != "" && len(positional) == 0 {
+			n, err := db.RevokeClientTokens(ctx, *clientID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "revoked %d tokens of %s\n", n, *clientID)
+			return nil
+		}
 		if len(positional) != 1 {
 			return fmt.Errorf("token revoke: want one token ID")
 		}
@@ -84,9 +92,9 @@ func listTokens(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCLIENT\tSCOPE\tISSUED\tEXPIRES\tLAST USED")
+	fmt.Fprintln(tw, "ID\tAPP\tCLIENT\tSCOPE\tISSUED\tEXPIRES\tLAST USED")
 	for _, t := range tokens {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.ClientID), strings.Join(t.Scope, " "),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.ClientName), orDash(t.ClientID), strings.Join(t.Scope, " "),
 			fmtTime(t.Issued), fmtTime(t.Expires), fmtTime(t.LastUsed))
 	}
 	return tw.Flush()

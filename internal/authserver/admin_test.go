@@ -1,0 +1,179 @@
+package authserver_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+func TestAdminTokens(t *testing.T) {
+	s := newSite(t)
+	quill := newApp(t, "/", "html", hApp("Quill"))
+	other := newApp(t, "/id", "json", metadataDoc("/id", "Other <App>", "{{base}}/cb"))
+	b := newBrowser(t)
+	verifier := strings.Repeat("k", 43)
+	var quillTokens []string
+	for range 2 {
+		code := redeemFresh(t, s, b, quill, verifier)
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {quill.clientID()},
+			"redirect_uri": {quill.URL + "/cb"}, "code_verifier": {verifier}}
+		_, m, _ := postToken(t, s.URL+"/token", form.Encode(), "", "")
+		quillTokens = append(quillTokens, m["access_token"].(string))
+	}
+	code := redeemFresh(t, s, b, other, verifier)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {other.clientID()},
+		"redirect_uri": {other.URL + "/cb"}, "code_verifier": {verifier}}
+	_, m, _ := postToken(t, s.URL+"/token", form.Encode(), "", "")
+	otherToken := m["access_token"].(string)
+	s.Get(t, "/micropub?q=config", otherToken) // sets last used
+
+	resp, page := b.get(s.URL + "/admin/tokens")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/tokens: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"<h2>Quill</h2>", "<h2>Other &lt;App&gt;</h2>", quill.clientID(), "create"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("tokens page lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, `action="/admin/tokens/revoke"`); n != 3 {
+		t.Errorf("tokens page has %d revoke buttons, want 3", n)
+	}
+	if strings.Contains(page, "<script") {
+		t.Errorf("tokens page has a script")
+	}
+	// The other app's token shows when it was last used.
+	if !regexp.MustCompile(`(?s)Other &lt;App&gt;.*?<td>create</td><td>[^<]+</td><td>\d{4}-\d\d-\d\d`).MatchString(page) {
+		t.Errorf("last used time not shown for the used token:\n%s", page)
+	}
+
+	// Revoke the other app's single token, without and then with CSRF.
+	var revokeOther url.Values
+	doc := page
+	for _, f := range regexp.MustCompile(`(?s)<form class="inline" method="post" action="/admin/tokens/revoke">.*?</form>`).FindAllString(doc, -1) {
+		v := formFields(t, f, "/admin/tokens/revoke")
+		tk, _ := s.DB.TokenByHash(context.Background(), token.Hash(otherToken))
+		if v.Get("id") == strconv.FormatInt(tk.ID, 10) {
+			revokeOther = v
+		}
+	}
+	if revokeOther == nil {
+		t.Fatal("no revoke form for the other app's token")
+	}
+	noCSRF := url.Values{"id": {revokeOther.Get("id")}}
+	if resp, _ := b.post(s.URL+"/admin/tokens/revoke", noCSRF); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("revoke without CSRF: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := s.Get(t, "/micropub?q=config", otherToken); resp.StatusCode != http.StatusOK {
+		t.Fatalf("token dead before revocation: %d", resp.StatusCode)
+	}
+	if resp, _ := b.post(s.URL+"/admin/tokens/revoke", revokeOther); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if resp, _ := s.Get(t, "/micropub?q=config", otherToken); resp.StatusCode < 400 {
+		t.Errorf("token revoked on the page still works: %d", resp.StatusCode)
+	}
+
+	// Revoke all of Quill's.
+	_, page = b.get(s.URL + "/admin/tokens")
+	all := formFields(t, page, "/admin/tokens/revoke-client")
+	if all.Get("client_id") != quill.clientID() {
+		t.Fatalf("revoke-all form is for %q", all.Get("client_id"))
+	}
+	if resp, _ := b.post(s.URL+"/admin/tokens/revoke-client", all); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke all: %d", resp.StatusCode)
+	}
+	for _, tk := range quillTokens {
+		if resp, _ := s.Get(t, "/micropub?q=config", tk); resp.StatusCode < 400 {
+			t.Errorf("Quill token survived revoke-all: %d", resp.StatusCode)
+		}
+	}
+	if _, page = b.get(s.URL + "/admin/tokens"); !strings.Contains(page, `id="no-tokens"`) {
+		t.Errorf("tokens page still lists tokens after revoking all")
+	}
+}
+
+
+// TestSetupLink: a fresh install prints a one-time link to its log; it sets the password
+// once and signs the owner in.
+func TestSetupLink(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var logs bytes.Buffer
+	var as *authserver.Server
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux := http.NewServeMux()
+		as.Register(mux)
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	as = authserver.New(authserver.Config{
+		URL:      ts.URL + "/",
+		Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+		Verifier: &token.Local{Store: db},
+		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
+	}, db)
+	if err := as.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`url="?([^"\s]+/setup\?token=[^"\s]+)`).FindStringSubmatch(logs.String())
+	if link == nil {
+		t.Fatalf("no setup link in the log: %q", logs.String())
+	}
+	b := newBrowser(t)
+	if resp, page := b.get(ts.URL + "/login"); !strings.Contains(page, "No password is set") {
+		t.Errorf("login page before setup: %d, want the no-password notice", resp.StatusCode)
+	}
+	resp, page := b.get(link[1])
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET setup link: %d %s", resp.StatusCode, page)
+	}
+	f := formFields(t, page, "/setup")
+	f.Set("password", "a fine long password")
+	f.Set("confirm", "a fine long passwore")
+	if resp, _ := b.post(ts.URL+"/setup", f); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("mismatched passwords: %d, want 400", resp.StatusCode)
+	}
+	f.Set("confirm", "a fine long password")
+	noCSRF := url.Values{"token": {f.Get("token")}, "password": {"a fine long password"}, "confirm": {"a fine long password"}}
+	if resp, _ := b.post(ts.URL+"/setup", noCSRF); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("setup without CSRF: %d, want 403", resp.StatusCode)
+	}
+	resp, _ = b.post(ts.URL+"/setup", f)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get(ts.URL + "/admin/tokens"); resp.StatusCode != http.StatusOK {
+		t.Errorf("signed in after setup: %d", resp.StatusCode)
+	}
+	if resp, _ := newBrowser(t).get(link[1]); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("setup link reused: %d, want 404", resp.StatusCode)
+	}
+	hash, err := db.OwnerPassword(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := authserver.CheckPassword(hash, "a fine long password"); !ok {
+		t.Errorf("stored password does not match")
+	}
+	logs.Reset()
+	if err := as.Start(context.Background()); err != nil || logs.Len() != 0 {
+		t.Errorf("start with a password set logged %q, %v", logs.String(), err)
+	}
+}
