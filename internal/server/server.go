@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
@@ -47,6 +48,8 @@ type Config struct {
 	TokenCacheTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Name, Photo and Note describe the owner in the home page's h-card.
+	Name, Photo, Note string
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -125,6 +128,13 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	mux.Handle("POST /media", auth.Require()(mediaEndpoint))
 	mux.Handle("GET /media", auth.Require()(mediaEndpoint))
 	mux.Handle("GET /media/", mediaendpoint.Files(blobs, "/media/"))
+	// The website answers every other GET: home, tags, feeds and the posts at their URLs.
+	mux.Handle("GET /", site.New(site.Config{
+		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
+		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
+		IsOwner:  as.IsOwner,
+		Now:      cfg.Now,
+	}, db))
 	return logRequests(mux)
 }
 
