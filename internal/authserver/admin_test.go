@@ -106,7 +106,6 @@ func TestAdminTokens(t *testing.T) {
 	}
 }
 
-
 // TestSetupLink: a fresh install prints a one-time link to its log; it sets the password
 // once and signs the owner in.
 func TestSetupLink(t *testing.T) {
