@@ -13,12 +13,21 @@ import (
 // SQLite has one writer at a time. Creates from many goroutines would each wait for the
 // write lock (busy_timeout polls with sleeps of milliseconds) and each pay a commit, so
 // instead one writer goroutine takes every create waiting at that moment and commits them
-// together in one transaction. Each create has its own savepoint, so a duplicate URL or
-// any other failure undoes and reports only that create; the others commit. While a
-// group commits, the next one gathers, so the group size follows the load with no timer.
+// together: one transaction, and one multi-row statement per table. While a group
+// commits the next one gathers, so the group size follows the load with no timer.
+//
+// Each create still gets its own answer. A URL already taken (by a stored post or by an
+// earlier create in the same group) is skipped by INSERT OR IGNORE and reported as
+// post.ErrExists to that caller alone. Any other failure rolls the group back and its
+// creates are retried one transaction each, so the failure reaches only the create that
+// causes it.
 
-// maxGroup bounds a group so one commit stays short.
+// maxGroup bounds a group so one commit stays short and a statement's variables stay
+// well under SQLite's limit (32766).
 const maxGroup = 256
+
+// maxTagRows bounds the rows of one tag statement (3 variables each).
+const maxTagRows = 1000
 
 // errClosed is what a create gets once the store is closing.
 var errClosed = errors.New("store closed")
@@ -28,6 +37,7 @@ type createReq struct {
 	p          *post.Post
 	item, synd []byte
 	id         int64
+	err        error
 	done       chan error
 }
 
@@ -35,7 +45,9 @@ func (db *DB) startWriter() {
 	db.creates = make(chan *createReq)
 	db.closing = make(chan struct{})
 	db.writerDone = make(chan struct{})
+	db.checkpointDone = make(chan struct{})
 	go db.writeLoop()
+	go db.checkpointLoop()
 }
 
 func (db *DB) stopWriter() {
@@ -45,6 +57,7 @@ func (db *DB) stopWriter() {
 		}
 		close(db.closing)
 		<-db.writerDone
+		<-db.checkpointDone
 	})
 }
 
@@ -82,29 +95,47 @@ func (db *DB) writeLoop() {
 			}
 		}
 		db.commitGroup(group)
-	}
-}
-
-// commitGroup inserts a group in one transaction and answers every create in it.
-func (db *DB) commitGroup(group []*createReq) {
-	errs := make([]error, len(group))
-	err := db.insertGroup(group, errs)
-	for i, req := range group {
-		switch {
-		case errs[i] != nil:
-			req.done <- errs[i]
-		case err != nil:
-			req.done <- err
-		default:
-			req.p.ID = req.id
-			req.done <- nil
+		for _, req := range group {
+			if req.err == nil {
+				req.p.ID = req.id
+			}
+			req.done <- req.err
 		}
 	}
 }
 
-// insertGroup runs the group's inserts; errs gets each create's own failure, and the
-// returned error is one that fails them all (begin or commit).
-func (db *DB) insertGroup(group []*createReq, errs []error) error {
+// commitGroup stores the group, setting each create's id or err.
+func (db *DB) commitGroup(group []*createReq) {
+	live := group[:0:0]
+	for _, req := range group {
+		if err := req.ctx.Err(); err != nil {
+			req.err = fmt.Errorf("create post: %w", err)
+			continue
+		}
+		live = append(live, req)
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := db.insertGroup(live)
+	if err == nil {
+		return
+	}
+	if len(live) == 1 {
+		live[0].err = err
+		return
+	}
+	for _, req := range live {
+		req.err, req.id = nil, 0
+		if err := db.insertGroup([]*createReq{req}); err != nil {
+			req.err = err
+		}
+	}
+}
+
+// insertGroup inserts the group's posts and tags in one transaction. Creates whose URL is
+// taken get post.ErrExists in their err; the error returned fails the whole group.
+func (db *DB) insertGroup(group []*createReq) error {
 	// The group's transaction must not end with any one caller's context.
 	ctx := context.Background()
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -112,17 +143,11 @@ func (db *DB) insertGroup(group []*createReq, errs []error) error {
 		return fmt.Errorf("create post: begin: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := prepareInserts(ctx, tx)
-	if err != nil {
+	if err := insertPosts(ctx, tx, group); err != nil {
 		return err
 	}
-	defer ins.close()
-	for i, req := range group {
-		if err := req.ctx.Err(); err != nil {
-			errs[i] = fmt.Errorf("create post: %w", err)
-			continue
-		}
-		errs[i] = ins.insertOne(ctx, tx, req)
+	if err := insertPostTags(ctx, tx, group); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create post: commit: %w", err)
@@ -130,80 +155,109 @@ func (db *DB) insertGroup(group []*createReq, errs []error) error {
 	return nil
 }
 
-// inserts are the statements a create runs, prepared once per group.
-type inserts struct {
-	post, tag, postTag *sql.Stmt
-}
-
-func prepareInserts(ctx context.Context, tx *sql.Tx) (*inserts, error) {
-	var ins inserts
-	var err error
-	if ins.post, err = tx.PrepareContext(ctx, `INSERT INTO posts
-		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
-		return nil, fmt.Errorf("create post: prepare: %w", err)
-	}
-	if ins.tag, err = tx.PrepareContext(ctx, insertTagSQL); err != nil {
-		ins.close()
-		return nil, fmt.Errorf("create post: prepare: %w", err)
-	}
-	if ins.postTag, err = tx.PrepareContext(ctx, insertPostTagSQL); err != nil {
-		ins.close()
-		return nil, fmt.Errorf("create post: prepare: %w", err)
-	}
-	return &ins, nil
-}
-
-func (ins *inserts) close() {
-	for _, s := range []*sql.Stmt{ins.post, ins.tag, ins.postTag} {
-		if s != nil {
-			s.Close()
+// insertPosts inserts every post of the group in one statement; RETURNING names those
+// inserted, and the rest had their URL taken.
+func insertPosts(ctx context.Context, tx execQuerier, group []*createReq) error {
+	var b strings.Builder
+	b.WriteString(`INSERT OR IGNORE INTO posts
+		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to) VALUES `)
+	args := make([]any, 0, 10*len(group))
+	for i, req := range group {
+		if i > 0 {
+			b.WriteByte(',')
 		}
+		b.WriteString(`(?,?,?,?,?,?,?,?,?,?)`)
+		p := req.p
+		args = append(args, p.URL, p.Slug, p.Type, req.item, formatTime(p.Published),
+			formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, req.synd)
 	}
-}
-
-// insertOne inserts one post and its tags inside a savepoint, undone on any failure.
-func (ins *inserts) insertOne(ctx context.Context, tx *sql.Tx, req *createReq) error {
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT create_post`); err != nil {
-		return fmt.Errorf("create post: %w", err)
-	}
-	err := ins.insertPost(ctx, req)
+	b.WriteString(` RETURNING id, url`)
+	rows, err := tx.QueryContext(ctx, b.String(), args...)
 	if err != nil {
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO create_post`); rerr != nil {
-			return fmt.Errorf("create post: %w (rollback: %v)", err, rerr)
-		}
-	}
-	if _, rerr := tx.ExecContext(ctx, `RELEASE create_post`); rerr != nil && err == nil {
-		err = fmt.Errorf("create post: %w", rerr)
-	}
-	return err
-}
-
-func (ins *inserts) insertPost(ctx context.Context, req *createReq) error {
-	p := req.p
-	published := formatTime(p.Published)
-	res, err := ins.post.ExecContext(ctx, p.URL, p.Slug, p.Type, req.item, published,
-		formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, req.synd)
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed: posts.url") {
-			return fmt.Errorf("post %s: %w", p.URL, post.ErrExists)
-		}
 		return fmt.Errorf("create post: %w", err)
 	}
-	if req.id, err = res.LastInsertId(); err != nil {
+	defer rows.Close()
+	ids := make(map[string]int64, len(group))
+	for rows.Next() {
+		var id int64
+		var url string
+		if err := rows.Scan(&id, &url); err != nil {
+			return fmt.Errorf("create post: %w", err)
+		}
+		ids[url] = id
+	}
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("create post: %w", err)
 	}
-	for _, t := range p.Categories {
-		norm := NormalizeTag(t)
-		if norm == "" {
+	for _, req := range group {
+		// Two creates of one URL in a group: the first was inserted, the second ignored.
+		id, ok := ids[req.p.URL]
+		if !ok {
+			req.err = fmt.Errorf("post %s: %w", req.p.URL, post.ErrExists)
 			continue
 		}
-		if _, err := ins.tag.ExecContext(ctx, norm, strings.TrimSpace(t)); err != nil {
-			return fmt.Errorf("tag %q: %w", t, err)
+		req.id = id
+		delete(ids, req.p.URL)
+	}
+	return nil
+}
+
+// execQuerier is a transaction, as the insert helpers need it.
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// tagRow is one post's link to one tag.
+type tagRow struct {
+	postID               int64
+	published, norm, tag string
+}
+
+// insertPostTags creates the group's new tags and links the inserted posts to theirs.
+func insertPostTags(ctx context.Context, tx execQuerier, group []*createReq) error {
+	var rows []tagRow
+	for _, req := range group {
+		if req.err != nil {
+			continue
 		}
-		if _, err := ins.postTag.ExecContext(ctx, req.id, published, norm); err != nil {
-			return fmt.Errorf("tag %q: %w", t, err)
+		published := formatTime(req.p.Published)
+		for _, t := range req.p.Categories {
+			if norm := NormalizeTag(t); norm != "" {
+				rows = append(rows, tagRow{req.id, published, norm, strings.TrimSpace(t)})
+			}
 		}
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), maxTagRows)
+		if err := insertTagRows(ctx, tx, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func insertTagRows(ctx context.Context, tx execQuerier, rows []tagRow) error {
+	values := strings.TrimSuffix(strings.Repeat(`(?,?),`, len(rows)), ",")
+	args := make([]any, 0, 3*len(rows))
+	for _, r := range rows {
+		args = append(args, r.norm, r.tag)
+	}
+	// A tag keeps the display form first written: the first row of a new tag wins.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tags (norm, display) VALUES `+values+
+		` ON CONFLICT (norm) DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("create post: tags: %w", err)
+	}
+	values = strings.TrimSuffix(strings.Repeat(`(?,?,?),`, len(rows)), ",")
+	args = args[:0]
+	for _, r := range rows {
+		args = append(args, r.postID, r.published, r.norm)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags (post_id, tag_id, published)
+		SELECT v.column1, t.id, v.column2 FROM (VALUES `+values+`) v JOIN tags t ON t.norm = v.column3`,
+		args...); err != nil {
+		return fmt.Errorf("create post: tags: %w", err)
 	}
 	return nil
 }

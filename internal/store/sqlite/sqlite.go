@@ -27,17 +27,20 @@ type DB struct {
 
 	// Creates go through one writer goroutine that commits them in groups (see
 	// groupcommit.go); closing stops it.
-	creates    chan *createReq
-	closing    chan struct{}
-	writerDone chan struct{}
-	closeOnce  sync.Once
+	creates        chan *createReq
+	closing        chan struct{}
+	writerDone     chan struct{}
+	checkpointDone chan struct{}
+	closeOnce      sync.Once
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
 // not yet applied, each in its own transaction.
 func Open(path string) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
+		// Checkpoints run in the background (checkpoint.go), not inside a commit.
+		"&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
