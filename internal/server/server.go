@@ -105,7 +105,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	as := authserver.New(authserver.Config{
 		URL:      cfg.URL,
 		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
-		Verifier: verifier,
+		Verifier: issuedTokens(cfg, db, verifier),
 		Now:      cfg.Now,
 	}, db)
 	if err := as.Start(context.Background()); err != nil {

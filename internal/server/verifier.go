@@ -27,3 +27,14 @@ func newVerifier(cfg Config, db *sqlite.DB) indieauth.Verifier {
 	}
 	return indieauth.NewCache(x, indieauth.CacheOptions{TTL: cfg.TokenCacheTTL, Now: cfg.Now})
 }
+
+// issuedTokens is the verifier for indiepub's own authorization server, which answers for
+// the tokens it issued. Under external auth that is still the local store: handed the
+// external verifier, a site that discovers its own token endpoint from --url would ask
+// itself, which would ask itself again, until the timeout.
+func issuedTokens(cfg Config, db *sqlite.DB, v indieauth.Verifier) indieauth.Verifier {
+	if cfg.Verifier == nil && cfg.Auth == AuthExternal {
+		return &token.Local{Store: db, Now: cfg.Now}
+	}
+	return v
+}

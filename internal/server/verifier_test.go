@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
@@ -121,5 +122,22 @@ func TestExternalAuthRefusesPrivateByDefault(t *testing.T) {
 	}
 	if n := ep.calls.Load(); n != 0 {
 		t.Errorf("the loopback token endpoint was reached %d times", n)
+	}
+}
+
+// TestExternalAuthOwnEndpoint runs external auth against indiepub's own token endpoint, as
+// happens when --token-endpoint names it or discovery from --url finds it: verification must
+// go round once, not ask itself in a loop until the timeout.
+func TestExternalAuthOwnEndpoint(t *testing.T) {
+	s := servertest.New(t, func(c *server.Config) {
+		c.Auth = server.AuthExternal
+		c.TokenEndpoint = c.URL + "token"
+		c.AllowPrivateFetch = true
+	})
+	tok := s.IssueToken(t, "create")
+	start := time.Now()
+	resp, body := s.Get(t, "/micropub?q=config", tok)
+	if resp.StatusCode != http.StatusOK || time.Since(start) > 3*time.Second {
+		t.Errorf("status %d %s after %v, want 200 at once", resp.StatusCode, body, time.Since(start))
 	}
 }
