@@ -5,10 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 )
-
-func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // jsonSeeds is every JSON create fixture's body.
 func jsonSeeds(f *testing.F) {
@@ -156,5 +153,25 @@ func FuzzSlugify(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkSlug(t, s, Slugify(s))
+	})
+}
+
+func FuzzParseCursor(f *testing.F) {
+	f.Add((&Post{ID: 42, Published: time.Date(2024, 5, 4, 9, 12, 44, 5, time.UTC)}).Cursor())
+	f.Add("")
+	f.Add("MjAyNC0wNS0wNFQwOToxMjo0NFogNDI")
+	f.Fuzz(func(t *testing.T, s string) {
+		published, id, err := ParseCursor(s)
+		if err != nil {
+			if !errorsIs(err, ErrInvalid) {
+				t.Fatalf("ParseCursor(%q) = %v, not ErrInvalid", s, err)
+			}
+			return
+		}
+		again := (&Post{ID: id, Published: published}).Cursor()
+		p2, id2, err := ParseCursor(again)
+		if err != nil || id2 != id || !p2.Equal(published) {
+			t.Fatalf("cursor %q does not round-trip: %v %d %v", s, p2, id2, err)
+		}
 	})
 }

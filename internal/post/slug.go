@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // maxSlug bounds a slug in bytes; longer text is cut at a word boundary.
@@ -13,14 +12,15 @@ const maxSlug = 60
 // slugWords is how many words of the content make a slug when a post has no name.
 const slugWords = 6
 
-// Slugify turns text into a URL slug: lower-case letters, digits and single hyphens, at
-// most maxSlug bytes, cut at a word boundary where one is near. Latin letters with accents
-// are folded to ASCII (é to e, ß to ss) so the common case stays readable in any client;
-// letters of other scripts (кофе, 珈琲) are kept as they are, since a slug of only hyphens
-// would say nothing, and they are safe in a path segment once percent-encoded. Everything
-// else (punctuation, '/', '.', '%', spaces, control and combining characters) separates
-// words, so the result never contains '/' or "..", and is "" when the text has no letters
-// or digits.
+// Slugify turns text into a URL slug: lower-case ASCII letters, digits and single
+// hyphens, at most maxSlug bytes, cut at a word boundary where one is near. Latin letters
+// with accents are folded (é to e, ß to ss, ø to o). Letters of other scripts are left
+// out, like punctuation: a slug is then plain ASCII, so the post's URL is the same string
+// in a Location header, in a q=source url parameter and in a browser's request, with no
+// percent-encoding to disagree about. Text with nothing left (кофе, 珈琲) gives "", and
+// ChooseSlug moves on to the next source, down to the time-based slug. Everything that is
+// not a letter or digit ('/', '.', '%', spaces, control and combining characters)
+// separates words, so the result never contains '/' or "..".
 func Slugify(s string) string {
 	var b strings.Builder
 	lastDash := 0 // length of b at the last word boundary
@@ -63,8 +63,6 @@ func foldRune(r rune) (string, bool) {
 		return "", false
 	case latinFold[r] != "":
 		return latinFold[r], true
-	case unicode.IsLetter(r) || unicode.IsDigit(r):
-		return string(unicode.ToLower(r)), true
 	}
 	return "", false
 }
