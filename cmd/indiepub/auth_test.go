@@ -23,8 +23,9 @@ func TestAuthOptions(t *testing.T) {
 		{"external endpoint, cache off", nil,
 			[]string{"--auth=external", "--token-endpoint", "https://tokens.example.net/token", "--token-cache-ttl", "0", "--allow-private-fetch"},
 			server.Config{Auth: "external", TokenEndpoint: "https://tokens.example.net/token", TokenCacheTTL: -1, AllowPrivateFetch: true}, false},
-		{"environment", map[string]string{"INDIEPUB_AUTH": "external", "INDIEPUB_TOKEN_CACHE_TTL": "30s", "INDIEPUB_ALLOW_PRIVATE_FETCH": "true"}, nil,
-			server.Config{Auth: "external", TokenCacheTTL: 30 * time.Second, AllowPrivateFetch: true}, false},
+		{"environment", map[string]string{"INDIEPUB_AUTH": "external", "INDIEPUB_TOKEN_CACHE_TTL": "30s", "INDIEPUB_ALLOW_PRIVATE_FETCH": "true",
+			"INDIEPUB_INTROSPECTION_AUTH": "Bearer xyz"}, nil,
+			server.Config{Auth: "external", TokenCacheTTL: 30 * time.Second, AllowPrivateFetch: true, IntrospectionAuth: "Bearer xyz"}, false},
 		{"flag wins over environment", map[string]string{"INDIEPUB_AUTH": "external"}, []string{"--auth", "local"},
 			server.Config{Auth: "local", TokenCacheTTL: 5 * time.Minute}, false},
 		{"unknown verifier", nil, []string{"--auth", "ldap"}, server.Config{}, true},
@@ -51,9 +52,10 @@ func TestAuthOptions(t *testing.T) {
 				return
 			}
 			c := o.cfg
-			got := server.Config{Auth: c.Auth, TokenEndpoint: c.TokenEndpoint, TokenCacheTTL: c.TokenCacheTTL, AllowPrivateFetch: c.AllowPrivateFetch}
-			if got.Auth != tt.want.Auth || got.TokenEndpoint != tt.want.TokenEndpoint ||
-				got.TokenCacheTTL != tt.want.TokenCacheTTL || got.AllowPrivateFetch != tt.want.AllowPrivateFetch {
+			got := server.Config{Auth: c.Auth, TokenEndpoint: c.TokenEndpoint, TokenCacheTTL: c.TokenCacheTTL,
+				AllowPrivateFetch: c.AllowPrivateFetch, IntrospectionAuth: c.IntrospectionAuth}
+			if got.Auth != tt.want.Auth || got.TokenEndpoint != tt.want.TokenEndpoint || got.TokenCacheTTL != tt.want.TokenCacheTTL ||
+				got.AllowPrivateFetch != tt.want.AllowPrivateFetch || got.IntrospectionAuth != tt.want.IntrospectionAuth {
 				t.Errorf("auth config %+v, want %+v", got, tt.want)
 			}
 		})

@@ -34,6 +34,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.cfg.Auth, "auth", env("INDIEPUB_AUTH", server.AuthLocal), `token verification: "local" (indiepub's own tokens) or "external" (the owner's IndieAuth server) (INDIEPUB_AUTH)`)
 	fs.StringVar(&o.cfg.TokenEndpoint, "token-endpoint", env("INDIEPUB_TOKEN_ENDPOINT", ""), "with --auth external: the token endpoint to ask; default: discovered from --url (INDIEPUB_TOKEN_ENDPOINT)")
 	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "with --auth external: how long a verified token is remembered; 0 turns the cache off (INDIEPUB_TOKEN_CACHE_TTL)")
+	fs.StringVar(&o.cfg.IntrospectionAuth, "introspection-auth", env("INDIEPUB_INTROSPECTION_AUTH", ""), `with --auth external: Authorization header for the introspection endpoint, e.g. "Bearer <token>"; prefer the environment, which ps does not show (INDIEPUB_INTROSPECTION_AUTH)`)
 	fs.BoolVar(&o.cfg.AllowPrivateFetch, "allow-private-fetch", envBool("INDIEPUB_ALLOW_PRIVATE_FETCH"), "let outbound requests reach loopback and private addresses: tests and local setups only (INDIEPUB_ALLOW_PRIVATE_FETCH)")
 	fs.StringVar(&o.cfg.Name, "name", env("INDIEPUB_NAME", ""), "the owner's name for the home page's h-card; default: the site's host (INDIEPUB_NAME)")
 	fs.StringVar(&o.cfg.Photo, "photo", env("INDIEPUB_PHOTO", ""), "URL of the owner's photo for the h-card (INDIEPUB_PHOTO)")

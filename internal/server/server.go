@@ -46,6 +46,9 @@ type Config struct {
 	// TokenCacheTTL is how long external verification results are kept; 0 means
 	// 5 minutes, negative turns the cache off.
 	TokenCacheTTL time.Duration
+	// IntrospectionAuth is the Authorization header sent to an external introspection
+	// endpoint, for servers that require the resource server to authenticate.
+	IntrospectionAuth string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Name, Photo and Note describe the owner in the home page's h-card.
