@@ -489,3 +489,43 @@ func TestCacheBounded(t *testing.T) {
 		t.Errorf("cache holds %d entries, want at most 100", n)
 	}
 }
+
+func TestExternalConnectionRefused(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close() // nothing listens on its port any more
+	x := &indieauth.External{Me: "https://example.com/", TokenEndpoint: gone.URL + "/token",
+		Client: indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true})}
+	ts := protected(t, x, "create")
+	a := call(t, ts, "valid")
+	if a.status != http.StatusServiceUnavailable || a.body["error"] != "temporarily_unavailable" || a.header.Get("Retry-After") == "" {
+		t.Errorf("refused connection: %d %v, Retry-After %q; want 503 temporarily_unavailable", a.status, a.body, a.header.Get("Retry-After"))
+	}
+}
+
+func TestHasScope(t *testing.T) {
+	tests := []struct {
+		granted string
+		need    []string
+		want    bool
+	}{
+		{"create", []string{"create"}, true},
+		{"create update", []string{"create", "update"}, true},
+		{"create", []string{"create", "update"}, false},
+		{"post", []string{"create", "update"}, true}, // legacy scope
+		{"post", []string{"delete"}, false},
+		{"post", []string{"media"}, false},
+		{"", []string{}, true},
+		{"", []string{"create"}, false},
+	}
+	for _, tt := range tests {
+		tok := &indieauth.Token{Scope: strings.Fields(tt.granted)}
+		err := indieauth.CheckScope(tok, tt.need...)
+		if (err == nil) != tt.want {
+			t.Errorf("scope %q, need %v: error %v, want ok %v", tt.granted, tt.need, err, tt.want)
+		}
+		var se *indieauth.ScopeError
+		if err != nil && !errors.As(err, &se) {
+			t.Errorf("error %v is not a *ScopeError", err)
+		}
+	}
+}
