@@ -29,8 +29,9 @@ const ownerHeader = "X-Test-Owner"
 // testSite is the website on a real SQLite file, served over HTTP.
 type testSite struct {
 	*httptest.Server
-	DB  *sqlite.DB
-	Cfg site.Config
+	DB      *sqlite.DB
+	Cfg     site.Config
+	Handler *site.Handler
 }
 
 // newSite starts the website on a fresh database. Cfg.URL is the server's own URL unless
@@ -60,7 +61,8 @@ func newSite(t testing.TB, modify ...func(*site.Config)) *testSite {
 	for _, m := range modify {
 		m(&ts.Cfg)
 	}
-	h = site.New(ts.Cfg, db)
+	ts.Handler = site.New(ts.Cfg, db)
+	h = ts.Handler
 	return ts
 }
 

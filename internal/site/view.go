@@ -108,9 +108,21 @@ func (c *card) MapURL() string {
 		url.QueryEscape(c.Longitude) + "#map=17/" + url.PathEscape(c.Latitude) + "/" + url.PathEscape(c.Longitude)
 }
 
-// Place reports whether the card has any part of an address.
-func (c *card) Place() bool {
-	return c.Street != "" || c.Locality != "" || c.Region != "" || c.Country != ""
+// addressPart is one line of an address with its mf2 class.
+type addressPart struct {
+	Class, Value string
+}
+
+// Address is the card's address parts that are set, in reading order.
+func (c *card) Address() []addressPart {
+	var out []addressPart
+	for _, p := range []addressPart{{"p-street-address", c.Street}, {"p-locality", c.Locality},
+		{"p-region", c.Region}, {"p-country-name", c.Country}} {
+		if p.Value != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 type tag struct {

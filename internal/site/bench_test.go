@@ -1,0 +1,130 @@
+package site_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// benchPosts is how many posts the benchmarks store: the size the site must stay fast at.
+const benchPosts = 100_000
+
+// BenchmarkPages renders pages from a database of 100,000 posts of mixed types, calling the
+// handler directly so that only the site's own work (queries, rendering, hashing for the
+// ETag) is measured, not the network.
+func BenchmarkPages(b *testing.B) {
+	ts := newSite(b)
+	start := time.Now()
+	urls := seedPosts(b, ts, benchPosts)
+	b.Logf("stored %d posts in %v", len(urls), time.Since(start))
+	// A page deep in the listing: its cursor comes from the "Older posts" link of the
+	// previous page, as a visitor would follow it.
+	deep := ts.Cfg.URL
+	for i := 0; i < 50; i++ {
+		rec := serve(b, ts, deep)
+		deep = nextLink(b, rec.Body.String())
+	}
+	for _, bm := range []struct{ name, url string }{
+		{"home", ts.Cfg.URL},
+		{"post", urls[len(urls)/2]},
+		{"article", urls[len(urls)/2+1]},
+		{"tag", ts.Cfg.URL + "tags/coffee"},
+		{"page-51", deep},
+		{"feed.atom", ts.Cfg.URL + "feed.atom"},
+		{"tags", ts.Cfg.URL + "tags/"},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, ts, bm.url)
+			}
+		})
+	}
+}
+
+func serve(b *testing.B, ts *testSite, url string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	rec := httptest.NewRecorder()
+	ts.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("GET %s: %d", url, rec.Code)
+	}
+	return rec
+}
+
+var nextRE = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+
+// nextLink is the page's "Older posts" link.
+func nextLink(b *testing.B, body string) string {
+	m := nextRE.FindStringSubmatch(body)
+	if m == nil {
+		b.Fatal("no link to older posts")
+	}
+	return html.UnescapeString(m[1])
+}
+
+// seedPosts stores n posts through the store, from several goroutines so that the store's
+// group commit batches them, and returns their URLs.
+func seedPosts(b *testing.B, ts *testSite, n int) []string {
+	b.Helper()
+	bodies := []map[string]any{
+		note("Trying the new espresso bar on Alder St. Worth the wait ☕ https://alderespresso.example.com/"),
+		item(b, fixture(b, "quill-editor.json")),
+		item(b, fixture(b, "quill-note-alt.json")),
+		item(b, fixture(b, "quill-like.form")),
+		item(b, fixture(b, "ownyourswarm-checkin.json")),
+		item(b, fixture(b, "ia-writer-draft.json")),
+		item(b, fixture(b, "sparkles-watch.json")),
+	}
+	tags := []any{"coffee", "portland", "indieweb", "bikes", "photo", "travel", "books", "film"}
+	base := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	urls := make([]string, n)
+	var wg sync.WaitGroup
+	const workers = 16
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				raw := bodies[i%len(bodies)]
+				it, err := post.Normalize(raw)
+				if err != nil {
+					errs <- err
+					return
+				}
+				post.StripCommands(&it)
+				it.Properties["published"] = []any{base.Add(time.Duration(i) * time.Hour).Format(time.RFC3339)}
+				it.Properties["post-status"] = []any{"published"}
+				it.Properties["category"] = []any{tags[i%len(tags)], tags[(i/len(tags))%len(tags)]}
+				delete(it.Properties, "visibility")
+				p, err := post.New(it, base)
+				if err != nil {
+					errs <- err
+					return
+				}
+				p.Slug = fmt.Sprintf("post-%d", i)
+				p.URL = ts.Cfg.URL + p.Path("")[1:]
+				if err := ts.DB.CreatePost(context.Background(), p); err != nil {
+					errs <- err
+					return
+				}
+				urls[i] = p.URL
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	return urls
+}
