@@ -36,8 +36,9 @@ const (
 // header first, then <link rel> in the HTML; rel="indieauth-metadata" leads to the
 // metadata document, whose introspection_endpoint is preferred (IndieAuth §6.1, RFC 7662),
 // over the legacy rel="token_endpoint", which is asked with GET and the token as Bearer.
-// When the introspection endpoint answers 404 or 405, the legacy GET is tried at the token
-// endpoint, because servers of both generations are in use. Discovery results are reused
+// When the introspection endpoint answers 404 or 405, or 401 because it wants credentials
+// (IntrospectionAuth) that were not given, the legacy GET is tried at the token endpoint,
+// because servers of both generations are in use. Discovery results are reused
 // until a verification fails to reach the server, then discovered again.
 //
 // A token whose me is not Me (after CanonicalURL) is ErrInvalidToken. A timeout, a refused
@@ -268,7 +269,13 @@ func (x *External) get(ctx context.Context, u, accept string) (*http.Response, e
 }
 
 // errNotSupported means an endpoint answered 404 or 405: it does not speak that protocol.
+// An introspection endpoint that answers 401 is treated alike: RFC 7662 §2.3 uses 401 for
+// a resource server that failed to authenticate, not for a bad token (that is a 200 with
+// "active": false), so the legacy GET, which needs no credentials of its own, gets its turn.
 var errNotSupported = errors.New("endpoint answered 404 or 405")
+
+// errNeedsAuth means an introspection endpoint refused our credentials, or the lack of them.
+var errNeedsAuth = fmt.Errorf("%w: the introspection endpoint requires authentication (IntrospectionAuth)", errNotSupported)
 
 // introspect asks an introspection endpoint (IndieAuth §6.1, RFC 7662 §2).
 func (x *External) introspect(ctx context.Context, endpoint, raw string) (*reply, error) {
@@ -310,6 +317,8 @@ func (x *External) verifyRequest(req *http.Request, introspection bool) (*reply,
 	defer resp.Body.Close()
 	switch s := resp.StatusCode; {
 	case s == http.StatusOK:
+	case introspection && s == http.StatusUnauthorized:
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Redacted(), errNeedsAuth)
 	case s == http.StatusBadRequest, s == http.StatusUnauthorized, s == http.StatusForbidden:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, maxReplyBytes))
 		return nil, fmt.Errorf("%w: the token endpoint answered %d", ErrInvalidToken, s)

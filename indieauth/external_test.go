@@ -45,7 +45,9 @@ type authSite struct {
 	requireAuth string
 	// formReplies makes the endpoints answer form-encoded instead of JSON.
 	formReplies bool
-	now         func() time.Time
+	// noLegacy leaves the token endpoint out of the metadata document.
+	noLegacy bool
+	now      func() time.Time
 
 	home, metadata, introspect, legacy atomic.Int32
 }
@@ -58,7 +60,11 @@ func newAuthSite(t *testing.T, advertise string) *authSite {
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", func(w http.ResponseWriter, r *http.Request) {
 		s.metadata.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":"/token","introspection_endpoint":"/introspect"}`, s.URL+"/")
+		legacy := `"token_endpoint":"/token",`
+		if s.noLegacy {
+			legacy = ""
+		}
+		fmt.Fprintf(w, `{"issuer":%q,%s"introspection_endpoint":"/introspect"}`, s.URL+"/", legacy)
 	})
 	mux.HandleFunc("POST /introspect", func(w http.ResponseWriter, r *http.Request) {
 		s.introspect.Add(1)
@@ -315,17 +321,38 @@ func TestExternalLegacyFallback(t *testing.T) {
 	}
 }
 
+// TestExternalIntrospectionAuth checks credentials for an introspection endpoint that
+// requires them, and what happens without: a 401 there says nothing about the token, so
+// the legacy GET is asked instead, or, without one, the server is unavailable.
 func TestExternalIntrospectionAuth(t *testing.T) {
+	ctx := context.Background()
 	site := newAuthSite(t, byMetadataHTML)
 	site.requireAuth = "Bearer resource-server-secret"
 	v := site.external()
-	if _, err := v.Verify(context.Background(), "valid"); !errors.Is(err, indieauth.ErrInvalidToken) {
-		t.Errorf("without credentials: error %v, want the endpoint's 401 as ErrInvalidToken", err)
-	}
-	v = site.external()
 	v.IntrospectionAuth = "Bearer resource-server-secret"
-	if _, err := v.Verify(context.Background(), "valid"); err != nil {
+	if _, err := v.Verify(ctx, "valid"); err != nil {
 		t.Errorf("with credentials: %v", err)
+	}
+	if _, err := v.Verify(ctx, "invalid"); !errors.Is(err, indieauth.ErrInvalidToken) {
+		t.Errorf("with credentials, invalid token: error %v, want ErrInvalidToken", err)
+	}
+	if n := site.legacy.Load(); n != 0 {
+		t.Errorf("with credentials: %d legacy GETs, want 0", n)
+	}
+
+	if _, err := site.external().Verify(ctx, "valid"); err != nil {
+		t.Errorf("without credentials, legacy endpoint known: %v", err)
+	}
+	if n := site.legacy.Load(); n != 1 {
+		t.Errorf("without credentials: %d legacy GETs, want 1", n)
+	}
+
+	site = newAuthSite(t, byMetadataHTML)
+	site.requireAuth = "Bearer resource-server-secret"
+	site.noLegacy = true
+	_, err := site.external().Verify(ctx, "valid")
+	if !errors.Is(err, indieauth.ErrUnavailable) || !strings.Contains(err.Error(), "IntrospectionAuth") {
+		t.Errorf("without credentials or legacy endpoint: error %v, want ErrUnavailable naming IntrospectionAuth", err)
 	}
 }
 

@@ -251,9 +251,14 @@ func ParseHTMLLinks(base *url.URL, r io.Reader) ([]Link, error) {
 	return links, nil
 }
 
-// resolve returns ref resolved against base if that is an http or https URL, else "".
+// resolve returns ref resolved against base if that is an http or https URL, else "". An
+// empty ref is "", not base: a missing endpoint must not become the page itself.
 func resolve(base *url.URL, ref string) string {
-	u, err := base.Parse(strings.TrimSpace(ref))
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := base.Parse(ref)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}

@@ -68,6 +68,7 @@ func TestParseLinkHeader(t *testing.T) {
 		{"unterminated URL", []string{`</a; rel=token_endpoint`}, nil},
 		{"non-http target dropped", []string{`<javascript:alert(1)>; rel=token_endpoint, <mailto:a@b>; rel=me`}, nil},
 		{"empty", []string{""}, nil},
+		{"empty target is no endpoint", []string{`<>; rel=token_endpoint, < >; rel=micropub`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
