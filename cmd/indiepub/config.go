@@ -38,6 +38,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&o.cfg.AllowPrivateFetch, "allow-private-fetch", envBool("INDIEPUB_ALLOW_PRIVATE_FETCH"), "let outbound requests reach loopback and private addresses: tests and local setups only (INDIEPUB_ALLOW_PRIVATE_FETCH)")
 	fs.StringVar(&o.cfg.Name, "name", env("INDIEPUB_NAME", ""), "the owner's name for the home page's h-card; default: the site's host (INDIEPUB_NAME)")
 	fs.StringVar(&o.cfg.Photo, "photo", env("INDIEPUB_PHOTO", ""), "URL of the owner's photo for the h-card (INDIEPUB_PHOTO)")
+	fs.StringVar(&o.cfg.Email, "email", env("INDIEPUB_EMAIL", ""), "the owner's email address, shared only with apps granted the email scope (INDIEPUB_EMAIL)")
 	fs.StringVar(&o.cfg.Note, "note", env("INDIEPUB_NOTE", ""), "a line about the owner for the h-card and feeds (INDIEPUB_NOTE)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")

@@ -1,10 +1,16 @@
 package authserver_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/servertest"
 )
 
 // TestClientFixtures runs every real client's authorization request and code exchange
@@ -154,5 +160,35 @@ func TestRedeemAtAuthorizationEndpoint(t *testing.T) {
 	}
 	if status, resp, _ := postToken(t, s.URL+"/auth", form, "application/json", ""); status != http.StatusBadRequest || resp["error"] != "invalid_grant" {
 		t.Errorf("second redemption: %d %v, want 400 invalid_grant", status, resp)
+	}
+}
+
+// TestProfileAndEmail: the profile comes from the site's configuration, and the email only
+// with the email scope.
+func TestProfileAndEmail(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	srv := servertest.New(t, func(c *server.Config) {
+		c.AllowPrivateFetch, c.Now = true, clk.Now
+		c.Name, c.Photo, c.Email = "Jane Doe", "https://cdn.example/jane.jpg", "jane@example.com"
+	})
+	hash, _ := authserver.HashPassword(ownerPassword)
+	if err := srv.DB.SetOwnerPassword(context.Background(), hash, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s := &site{Server: srv, clock: clk}
+	a := newApp(t, "/", "html", hApp("Profile App"))
+	verifier := strings.Repeat("p", 43)
+	for _, tc := range []struct{ scope, wantEmail string }{{"profile", ""}, {"profile email", "jane@example.com"}} {
+		back := newBrowser(t).authorize(s, authQuery(a, a.URL+"/cb", tc.scope, verifier, "s", ""))
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "client_id": {a.clientID()},
+			"redirect_uri": {a.URL + "/cb"}, "code_verifier": {verifier}}
+		status, resp, _ := postToken(t, s.URL+"/token", form.Encode(), "", "")
+		p, _ := resp["profile"].(map[string]any)
+		if status != http.StatusOK || p["name"] != "Jane Doe" || p["photo"] != "https://cdn.example/jane.jpg" || p["url"] != s.Cfg.URL {
+			t.Errorf("scope %q: %d %v", tc.scope, status, resp)
+		}
+		if email, _ := p["email"].(string); email != tc.wantEmail {
+			t.Errorf("scope %q: email %q, want %q", tc.scope, email, tc.wantEmail)
+		}
 	}
 }

@@ -53,6 +53,8 @@ type Config struct {
 	Now func() time.Time
 	// Name, Photo and Note describe the owner in the home page's h-card.
 	Name, Photo, Note string
+	// Email is the owner's address, given only to apps granted the email scope.
+	Email string
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -110,6 +112,9 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
 		Verifier: issuedTokens(cfg, db, verifier),
 		Now:      cfg.Now,
+		Profile: func(context.Context) authserver.Profile {
+			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
+		},
 	}, db)
 	if err := as.Start(context.Background()); err != nil {
 		slog.Error("check owner password", "err", err)
