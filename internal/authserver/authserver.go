@@ -105,10 +105,14 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.metadata)
 	mux.Handle("GET /auth", handle(s.authorize))
 	mux.Handle("POST /auth", handle(s.authorizePost))
-	mux.Handle("GET /token", handle(s.verifyToken))
-	mux.Handle("POST /token", handle(s.token))
+	// Apps running in a browser redeem codes and refresh tokens from script; these
+	// endpoints use no cookies, so any origin may call them.
+	mux.Handle("GET /token", cors(handle(s.verifyToken)))
+	mux.Handle("POST /token", cors(handle(s.token)))
+	mux.Handle("OPTIONS /token", cors(http.HandlerFunc(preflight)))
 	mux.Handle("POST /introspect", handle(s.introspect))
-	mux.Handle("POST /revoke", handle(s.revoke))
+	mux.Handle("POST /revoke", cors(handle(s.revoke)))
+	mux.Handle("OPTIONS /revoke", cors(http.HandlerFunc(preflight)))
 	mux.Handle("GET /login", handle(s.loginPage))
 	mux.Handle("POST /login", handle(s.login))
 	mux.Handle("POST /logout", handle(s.logout))
@@ -161,4 +165,19 @@ func (s *Server) profile(ctx context.Context) Profile {
 		p.Name = hostOf(s.cfg.URL)
 	}
 	return p
+}
+
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func preflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -517,3 +517,51 @@ func TestFormEncodedResponse(t *testing.T) {
 		t.Errorf("form-encoded token response: %s %q", resp.Header.Get("Content-Type"), body)
 	}
 }
+
+func TestTokenEndpointCORS(t *testing.T) {
+	s := newSite(t)
+	resp, _ := s.Do(t, http.MethodOptions, "/token", "", "", nil)
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	status, _, h := postToken(t, s.URL+"/token", "grant_type=authorization_code&code=x&client_id=https%3A%2F%2Fa.example%2F", "", "")
+	if status != http.StatusBadRequest || h.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("token error: %d, CORS %q", status, h.Get("Access-Control-Allow-Origin"))
+	}
+	if _, _, h := postToken(t, s.URL+"/introspect", "token=x", "", ""); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("introspection allows cross-origin calls")
+	}
+}
+
+func TestRefreshScope(t *testing.T) {
+	s := newSite(t)
+	a := newApp(t, "/", "html", hApp("Refresher"))
+	verifier := strings.Repeat("r", 43)
+	back := newBrowser(t).authorize(s, authQuery(a, a.URL+"/cb", "create update media", verifier, "s", ""))
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "client_id": {a.clientID()},
+		"redirect_uri": {a.URL + "/cb"}, "code_verifier": {verifier}}
+	_, tok, _ := postToken(t, s.URL+"/token", form.Encode(), "", "")
+	refresh := func(rt, clientID, scope string) (int, map[string]any) {
+		v := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {clientID}}
+		if scope != "" {
+			v.Set("scope", scope)
+		}
+		status, m, _ := postToken(t, s.URL+"/token", v.Encode(), "", "")
+		return status, m
+	}
+	rt := tok["refresh_token"].(string)
+	if status, m := refresh(rt, a.clientID(), "create delete"); status != http.StatusBadRequest || m["error"] != "invalid_scope" {
+		t.Errorf("widening the scope: %d %v, want 400 invalid_scope", status, m)
+	}
+	if status, m := refresh(rt, "https://other.example/", ""); status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+		t.Errorf("another client's refresh: %d %v, want 400 invalid_grant", status, m)
+	}
+	status, m := refresh(rt, a.clientID(), "create")
+	if status != http.StatusOK || m["scope"] != "create" || m["me"] != s.Cfg.URL {
+		t.Fatalf("narrowing the scope: %d %v", status, m)
+	}
+	if resp, _ := s.Get(t, "/micropub?q=config", m["access_token"].(string)); resp.StatusCode != http.StatusOK {
+		t.Errorf("refreshed token: %d", resp.StatusCode)
+	}
+}
