@@ -43,6 +43,7 @@ func TestParseClientID(t *testing.T) {
 		{"https://app.example.com", false}, // no path
 		{"ftp://app.example.com/", false},
 		{"https://app.example.com/#frag", false},
+		{"https://app.example.com/#", false},
 		{"https://user:pw@app.example.com/", false},
 		{"https://app.example.com/a/../b", false},
 		{"https://app.example.com/./b", false},

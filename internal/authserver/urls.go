@@ -20,6 +20,9 @@ func parseClientID(s string) (*url.URL, error) {
 	if err != nil || s == "" {
 		return nil, fmt.Errorf("%w: %q is not a URL", ErrBadClientID, s)
 	}
+	if strings.Contains(s, "#") {
+		return nil, fmt.Errorf("%w %q: must not contain a fragment", ErrBadClientID, s)
+	}
 	if err := checkIdentifierURL(u); err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrBadClientID, s, err)
 	}
@@ -34,7 +37,7 @@ func checkIdentifierURL(u *url.URL) error {
 		return errors.New("host is missing")
 	case u.User != nil:
 		return errors.New("must not contain a user name or password")
-	case u.Fragment != "" || strings.Contains(u.String(), "#"):
+	case u.Fragment != "":
 		return errors.New("must not contain a fragment")
 	case u.Path == "":
 		return errors.New("must have a path, at least /")
