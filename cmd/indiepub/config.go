@@ -31,6 +31,9 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.cfg.URL, "url", env("INDIEPUB_URL", ""), `the site's public URL and the owner's "me" (INDIEPUB_URL; default http://<addr>/)`)
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", envInt("INDIEPUB_MAX_BODY", 10<<20), "largest request body in bytes, uploads aside (INDIEPUB_MAX_BODY)")
 	fs.Int64Var(&o.cfg.MaxUpload, "max-upload", envInt("INDIEPUB_MAX_UPLOAD", 100<<20), "largest uploaded file in bytes (INDIEPUB_MAX_UPLOAD)")
+	o.cfg.MediaTypes = splitList(env("INDIEPUB_MEDIA_TYPES", ""))
+	fs.Func("media-types", "accepted upload types, comma-separated, e.g. image/*,application/pdf; default images, audio, video and PDF (INDIEPUB_MEDIA_TYPES)",
+		func(s string) error { o.cfg.MediaTypes = splitList(s); return nil })
 	fs.StringVar(&o.cfg.Auth, "auth", env("INDIEPUB_AUTH", server.AuthLocal), `token verification: "local" (indiepub's own tokens) or "external" (the owner's IndieAuth server) (INDIEPUB_AUTH)`)
 	fs.StringVar(&o.cfg.TokenEndpoint, "token-endpoint", env("INDIEPUB_TOKEN_ENDPOINT", ""), "with --auth external: the token endpoint to ask; default: discovered from --url (INDIEPUB_TOKEN_ENDPOINT)")
 	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "with --auth external: how long a verified token is remembered; 0 turns the cache off (INDIEPUB_TOKEN_CACHE_TTL)")

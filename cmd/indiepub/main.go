@@ -4,6 +4,7 @@
 //	indiepub serve                 run the server
 //	indiepub token issue|list|revoke  manage access tokens
 //	indiepub passwd                set the owner's sign-in password
+//	indiepub media --me URL        run only the media endpoint, for another Micropub server
 package main
 
 import (
@@ -37,6 +38,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "passwd":
 		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
+	case "media":
+		return runMedia(ctx, args[1:], stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -54,6 +57,7 @@ commands:
   token revoke ID               revoke a token
   token revoke --client-id URL  revoke every token of one app
   passwd                        set the owner's password (reads standard input when it is not a terminal)
+  media --me URL                run only the media endpoint, for a site on another Micropub server
 
 Run "indiepub <command> -h" for a command's flags.
 `

@@ -65,6 +65,16 @@ func New(cfg Config, store *media.Store, records Records) *Handler {
 // EndpointURL is the media endpoint's absolute URL, as advertised in q=config.
 func (h *Handler) EndpointURL() string { return h.cfg.URL + "media" }
 
+// Register adds the endpoint's routes to mux: uploads, actions and queries at /media
+// behind auth, which verifies the token (the handler checks the scopes per action), and
+// the stored files under /media/, public.
+func (h *Handler) Register(mux *http.ServeMux, auth *indieauth.Authenticator) {
+	endpoint := auth.Require()(h)
+	mux.Handle("POST /media", endpoint)
+	mux.Handle("GET /media", endpoint)
+	mux.Handle("GET /media/", Files(h.store, "/media/"))
+}
+
 // ServeHTTP answers POST uploads and actions and GET queries.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handle(func(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/textproto"
+	"sync"
 )
 
 // multipartReader reads a multipart/form-data body (RFC 7578, RFC 2046 §5.1) part by
@@ -36,15 +37,28 @@ const (
 // errMalformed marks a body that is not valid multipart.
 var errMalformed = errors.New("malformed multipart body")
 
+// readers keeps the large read buffers between requests.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+
+// newMultipartReader reads the multipart body r; call release when done with it.
 func newMultipartReader(r io.Reader, boundary string) *multipartReader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
 	b := []byte("\r\n--" + boundary + "--")
 	return &multipartReader{
-		br:               bufio.NewReaderSize(r, readBufSize),
+		br:               br,
 		nl:               b[:2],
 		nlDashBoundary:   b[:len(b)-2],
 		dashBoundaryDash: b[2:],
 		dashBoundary:     b[2 : len(b)-2],
 	}
+}
+
+// release returns the read buffer for reuse; mr must not be used afterwards.
+func (mr *multipartReader) release() {
+	mr.br.Reset(nil)
+	readers.Put(mr.br)
+	mr.br, mr.current = nil, nil
 }
 
 // part is one part of the body; Read returns its content.

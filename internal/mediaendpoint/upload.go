@@ -35,6 +35,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 		return &http.MaxBytesError{Limit: h.store.MaxSize()}
 	}
 	mr := newMultipartReader(http.MaxBytesReader(w, r.Body, limit), boundary)
+	defer mr.release()
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {

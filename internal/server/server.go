@@ -98,7 +98,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now}, blobs, db)
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
-		MediaEndpoint: cfg.URL + "media",
+		MediaEndpoint: mediaEndpoint.EndpointURL(),
 		URLPatterns:   cfg.URLPatterns,
 		MaxBody:       cfg.MaxBody,
 		MaxUpload:     cfg.MaxUpload,
@@ -133,9 +133,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	// other methods get the mux's 405.
 	mux.Handle("GET /micropub", auth.Require()(mp))
 	mux.Handle("POST /micropub", auth.Require()(mp))
-	mux.Handle("POST /media", auth.Require()(mediaEndpoint))
-	mux.Handle("GET /media", auth.Require()(mediaEndpoint))
-	mux.Handle("GET /media/", mediaendpoint.Files(blobs, "/media/"))
+	mediaEndpoint.Register(mux, auth)
 	// The website answers every other GET: home, tags, feeds and the posts at their URLs.
 	mux.Handle("GET /", site.New(site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
