@@ -1,0 +1,73 @@
+package authserver
+
+import (
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from %s; run with -update if the change is intended\ngot:\n%s", name, path, got)
+	}
+}
+
+func render(t *testing.T, name string, data any) []byte {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	renderPage(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, name, data)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("render %s: %d %s", name, rec.Code, rec.Body)
+	}
+	if csp := rec.Header().Get("Content-Security-Policy"); csp == "" {
+		t.Errorf("render %s: no Content-Security-Policy", name)
+	}
+	return rec.Body.Bytes()
+}
+
+func TestConsentPageGolden(t *testing.T) {
+	v, _ := url.ParseQuery("response_type=code&client_id=https%3A%2F%2Fquill.example%2F&redirect_uri=https%3A%2F%2Fquill.example%2Fcb&state=s%22<x>&scope=create+media+read&me=https%3A%2F%2Fjane.example%2F")
+	ar, err := ParseAuthRequest(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &ClientInfo{ID: "https://quill.example/", Name: `Quill <b>&</b>`, Logo: "https://quill.example/logo.png", URL: "https://quill.example/"}
+	s := &Server{cfg: Config{URL: "https://jane.example/"}}
+	golden(t, "consent-no-pkce", render(t, "consent", s.consentPage(ar, info, "csrf-token", false)))
+	golden(t, "consent-exempt", render(t, "consent", s.consentPage(ar, info, "csrf-token", true)))
+}
+
+func TestTokensPageGolden(t *testing.T) {
+	issued := time.Date(2026, 5, 4, 12, 30, 0, 0, time.UTC)
+	page := tokensPage{
+		CSRF: "csrf-token", Me: "https://jane.example/",
+		Apps: []*appTokens{{ClientID: "https://quill.example/", Name: "Quill", Tokens: []tokenRow{
+			{ID: 7, Scope: "create update", Issued: when(issued, "-"), LastUsed: when(time.Time{}, "never"), Expires: when(issued.Add(90*24*time.Hour), "never")},
+		}}},
+		Exemptions: []*token.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
+	}
+	golden(t, "tokens", render(t, "tokens", page))
+}
