@@ -176,3 +176,27 @@ func TestSetupLink(t *testing.T) {
 		t.Errorf("start with a password set logged %q, %v", logs.String(), err)
 	}
 }
+
+// TestOwnerSeesDrafts: the website asks the IndieAuth server's session whether the
+// request is the owner's; a draft is visible only through the owner's signed-in browser.
+func TestOwnerSeesDrafts(t *testing.T) {
+	s := newSite(t)
+	tok := s.IssueToken(t, "create")
+	resp, body := s.PostForm(t, "/micropub", tok, "h=entry&content=secret+draft&post-status=draft")
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("create draft: %d %s", resp.StatusCode, body)
+	}
+	draft := resp.Header.Get("Location")
+	if resp, _ := s.Get(t, draft, ""); resp.StatusCode == http.StatusOK {
+		t.Fatalf("a visitor sees the draft at %s", draft)
+	}
+	owner := s.OwnerClient(t)
+	resp2, err := owner.Get(draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusOK {
+		t.Errorf("the signed-in owner gets %d for the draft, want 200", resp2.StatusCode)
+	}
+}
