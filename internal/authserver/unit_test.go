@@ -1,10 +1,14 @@
 package authserver
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPassword(t *testing.T) {
@@ -156,5 +160,32 @@ func TestParseAuthRequestIndiePass(t *testing.T) {
 	}
 	if ar.ClientID != "https://indiepass.example.com/" || !reflect.DeepEqual(ar.Scope, []string{"create", "update"}) || ar.Validate() != nil {
 		t.Errorf("parsed %+v", ar)
+	}
+}
+
+func TestCookiesSecureOverHTTPS(t *testing.T) {
+	for site, want := range map[string]bool{"https://jane.example/": true, "http://127.0.0.1:8080/": false} {
+		s := New(Config{URL: site}, nil)
+		rec := httptest.NewRecorder()
+		s.setCookie(rec, sessionCookie, "v", time.Hour)
+		c := rec.Result().Cookies()[0]
+		if c.Secure != want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+			t.Errorf("%s: cookie %+v, want Secure=%v, HttpOnly, SameSite=Lax", site, c, want)
+		}
+	}
+}
+
+func TestLimiterGlobal(t *testing.T) {
+	now := time.Now()
+	l := newLimiter(func() time.Time { return now })
+	for i := range maxFailuresGlobal {
+		l.fail(fmt.Sprintf("10.0.%d.%d", i/250, i%250))
+	}
+	if ok, wait := l.allow("192.0.2.1"); ok || wait <= 0 {
+		t.Errorf("after %d failures from many addresses a new one may still try (wait %v)", maxFailuresGlobal, wait)
+	}
+	now = now.Add(loginWindow)
+	if ok, _ := l.allow("192.0.2.1"); !ok {
+		t.Errorf("still limited after the window")
 	}
 }
