@@ -153,7 +153,9 @@ func bigStore(b *testing.B) *DB {
 		if bigDB, bigErr = Open(filepath.Join(bigDir, "big.db")); bigErr != nil {
 			return
 		}
+		start := time.Now()
 		bigErr = bulkInsert(bigDB, bigN)
+		b.Logf("%d posts stored in %v", bigN, time.Since(start).Round(time.Millisecond))
 	})
 	if bigErr != nil {
 		b.Fatal(bigErr)
@@ -249,4 +251,32 @@ func BenchmarkList100k(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkWriterGroup16 is the writer goroutine's own work for a group of 16 creates
+// (one transaction, one commit), reported per post: the ceiling on create throughput,
+// since the writer is the one serial part.
+func BenchmarkWriterGroup16(b *testing.B) {
+	db := newDB(b)
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		group := make([]*createReq, 16)
+		for k := range group {
+			i++
+			p := benchPost(i, base.Add(time.Duration(i)*time.Second))
+			item, _ := json.Marshal(p.Item)
+			group[k] = &createReq{ctx: context.Background(), p: p, item: item, synd: []byte("[]")}
+		}
+		b.StartTimer()
+		db.commitGroup(group)
+		for _, req := range group {
+			if req.err != nil {
+				b.Fatal(req.err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(16*b.N), "µs/post")
 }
