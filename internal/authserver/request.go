@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -70,7 +71,7 @@ func (ar *AuthRequest) Validate() *Error {
 	// sign-in only; the code they get is redeemed the same way.
 	case "code", "id", "":
 	default:
-		return oauthErr(400, "unsupported_response_type", "response_type must be code, not %q", ar.ResponseType)
+		return oauthErr(http.StatusBadRequest, "unsupported_response_type", "response_type must be code, not %q", ar.ResponseType)
 	}
 	if ar.State == "" {
 		return invalidRequest("state is required")

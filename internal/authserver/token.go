@@ -234,7 +234,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 		if tr.Scope != "" {
 			scope = token.ParseScope(tr.Scope)
 			for _, sc := range scope {
-				if !indieauthHas(old.Scope, sc) {
+				if !grants(old.Scope, sc) {
 					return nil, oauthErr(http.StatusBadRequest, "invalid_scope", "scope %q was not granted originally", sc)
 				}
 			}
@@ -255,7 +255,8 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 	return nil
 }
 
-func indieauthHas(scope []string, sc string) bool {
+// grants reports whether a granted scope list covers sc, legacy "post" included.
+func grants(scope []string, sc string) bool {
 	t := indieauth.Token{Scope: scope}
 	return t.HasScope(sc)
 }
