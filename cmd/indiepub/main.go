@@ -56,6 +56,8 @@ commands:
   token list                    list active tokens
   token revoke ID               revoke a token
   token revoke --client-id URL  revoke every token of one app
+  token no-pkce                 list the apps allowed to sign in without PKCE
+  token no-pkce-withdraw URL    withdraw that permission from one app
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
 

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
 )
 
 func TestPasswdFromStdin(t *testing.T) {
@@ -62,5 +64,33 @@ func TestTokenRevokeClient(t *testing.T) {
 	list := run("token", "list")
 	if strings.Contains(list, "https://a.example/") || !strings.Contains(list, "https://b.example/") {
 		t.Errorf("token list after revoking a.example = %q", list)
+	}
+}
+
+func TestTokenPKCEExemptions(t *testing.T) {
+	data := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.AddPKCEExemption(context.Background(), &token.Exemption{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: time.Now()})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := Main(context.Background(), append(args, "--data", data), nil, &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return out.String()
+	}
+	if list := run("token", "no-pkce"); !strings.Contains(list, "Sunlit") || !strings.Contains(list, "https://sunlit.example/") {
+		t.Errorf("token no-pkce = %q", list)
+	}
+	run("token", "no-pkce-withdraw", "https://sunlit.example/")
+	if list := run("token", "no-pkce"); strings.Contains(list, "sunlit") {
+		t.Errorf("after no-pkce-withdraw: %q", list)
 	}
 }

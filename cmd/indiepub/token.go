@@ -17,7 +17,7 @@ import (
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("token: want issue, list or revoke")
+		return fmt.Errorf("token: want issue, list, revoke, no-pkce or no-pkce-withdraw")
 	}
 	var o options
 	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
@@ -43,6 +43,17 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return issueToken(ctx, db, o.cfg.URL, *scope, *clientID, *expires, stdout)
 	case "list":
 		return listTokens(ctx, db, stdout)
+	case "no-pkce":
+		return listExemptions(ctx, db, stdout)
+	case "no-pkce-withdraw":
+		if len(positional) != 1 {
+			return fmt.Errorf("token no-pkce-withdraw: want one client_id")
+		}
+		if err := db.RemovePKCEExemption(ctx, positional[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s must use PKCE again\n", positional[0])
+		return nil
 	case "revoke":
 		if *clientID != "" && len(positional) == 0 {
 			n, err := db.RevokeClientTokens(ctx, *clientID)
@@ -96,6 +107,20 @@ func listTokens(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
 	for _, t := range tokens {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.ClientName), orDash(t.ClientID), strings.Join(t.Scope, " "),
 			fmtTime(t.Issued), fmtTime(t.Expires), fmtTime(t.LastUsed))
+	}
+	return tw.Flush()
+}
+
+// listExemptions lists the apps the owner allowed to sign in without PKCE.
+func listExemptions(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
+	list, err := db.ListPKCEExemptions(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "APP\tCLIENT\tALLOWED")
+	for _, e := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", orDash(e.ClientName), e.ClientID, fmtTime(e.Created))
 	}
 	return tw.Flush()
 }
