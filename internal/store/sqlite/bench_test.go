@@ -244,6 +244,15 @@ func BenchmarkList100k(b *testing.B) {
 			}
 		})
 	}
+	b.Run("tag-counts-home", func(b *testing.B) {
+		all := home
+		all.Limit = 0
+		for b.Loop() {
+			if tags, err := db.TagCounts(ctx, all); err != nil || len(tags) != 46 { // tags 0, 10, 20, 30, 40 are on drafts only
+				b.Fatal(len(tags), err)
+			}
+		}
+	})
 	b.Run("count-home", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := db.CountPosts(ctx, home); err != nil {

@@ -26,7 +26,7 @@ import (
 // well under SQLite's limit (32766).
 const maxGroup = 256
 
-// maxTagRows bounds the rows of one tag statement (3 variables each).
+// maxTagRows bounds the rows of one tag statement (7 variables each).
 const maxTagRows = 1000
 
 // errClosed is what a create gets once the store is closing.
@@ -210,8 +210,15 @@ type execQuerier interface {
 
 // tagRow is one post's link to one tag.
 type tagRow struct {
-	postID               int64
-	published, norm, tag string
+	p         *post.Post
+	postID    int64
+	norm, tag string
+}
+
+// tagRowArgs are the post_tags values of a row, in insertPostTagSQL's order after the
+// tag's norm.
+func (r tagRow) args() []any {
+	return []any{r.postID, formatTime(r.p.Published), r.p.Type, r.p.Deleted, r.p.Status, r.p.Visibility, r.norm}
 }
 
 // insertPostTags creates the group's new tags and links the inserted posts to theirs.
@@ -221,10 +228,9 @@ func insertPostTags(ctx context.Context, tx execQuerier, group []*createReq) err
 		if req.err != nil {
 			continue
 		}
-		published := formatTime(req.p.Published)
 		for _, t := range req.p.Categories {
 			if norm := NormalizeTag(t); norm != "" {
-				rows = append(rows, tagRow{req.id, published, norm, strings.TrimSpace(t)})
+				rows = append(rows, tagRow{req.p, req.id, norm, strings.TrimSpace(t)})
 			}
 		}
 	}
@@ -249,13 +255,15 @@ func insertTagRows(ctx context.Context, tx execQuerier, rows []tagRow) error {
 		` ON CONFLICT (norm) DO NOTHING`, args...); err != nil {
 		return fmt.Errorf("create post: tags: %w", err)
 	}
-	values = strings.TrimSuffix(strings.Repeat(`(?,?,?),`, len(rows)), ",")
+	values = strings.TrimSuffix(strings.Repeat(`(?,?,?,?,?,?,?),`, len(rows)), ",")
 	args = args[:0]
 	for _, r := range rows {
-		args = append(args, r.postID, r.published, r.norm)
+		args = append(args, r.args()...)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags (post_id, tag_id, published)
-		SELECT v.column1, t.id, v.column2 FROM (VALUES `+values+`) v JOIN tags t ON t.norm = v.column3`,
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags
+		(post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT v.column1, t.id, v.column2, v.column3, v.column4, v.column5, v.column6
+		FROM (VALUES `+values+`) v JOIN tags t ON t.norm = v.column7`,
 		args...); err != nil {
 		return fmt.Errorf("create post: tags: %w", err)
 	}
@@ -264,6 +272,7 @@ func insertTagRows(ctx context.Context, tx execQuerier, rows []tagRow) error {
 
 const (
 	insertTagSQL     = `INSERT INTO tags (norm, display) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING`
-	insertPostTagSQL = `INSERT OR IGNORE INTO post_tags (post_id, tag_id, published)
-		SELECT ?, id, ? FROM tags WHERE norm = ?`
+	insertPostTagSQL = `INSERT OR IGNORE INTO post_tags
+		(post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT ?, id, ?, ?, ?, ?, ? FROM tags WHERE norm = ?`
 )

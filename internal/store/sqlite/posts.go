@@ -207,17 +207,25 @@ func stringArgs(ss []string) []any {
 
 // TagCounts lists the tags of the posts q's filters select (Type, Status, Visibility,
 // Deleted) with how many of those posts carry each, in alphabetical order of the
-// normalized tag; q.Limit caps the list when set.
+// normalized tag; q.Limit caps the list when set. The counts come from tag_counts, which
+// triggers on post_tags keep (migrations/0001_posts.sql).
 func (db *DB) TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error) {
-	q.Category, q.After = "", ""
-	sel, err := selectPosts(q, false)
-	if err != nil {
-		return nil, fmt.Errorf("tag counts: %w", err)
+	s := &selection{}
+	if !q.Deleted {
+		s.add(`c.deleted = 0`)
 	}
-	query := `SELECT t.display, t.norm, COUNT(*) FROM posts p
-		JOIN post_tags pt ON pt.post_id = p.id JOIN tags t ON t.id = pt.tag_id` +
-		sel.where() + ` GROUP BY t.id ORDER BY t.norm`
-	args := sel.args
+	if q.Type != "" {
+		s.add(`c.post_type = ?`, q.Type)
+	}
+	if q.Status != "" {
+		s.add(`c.status = ?`, q.Status)
+	}
+	if len(q.Visibility) > 0 {
+		s.add(`c.visibility IN (?`+strings.Repeat(",?", len(q.Visibility)-1)+`)`, stringArgs(q.Visibility)...)
+	}
+	query := `SELECT t.display, t.norm, SUM(c.n) FROM tag_counts c JOIN tags t ON t.id = c.tag_id` +
+		s.where() + ` GROUP BY c.tag_id HAVING SUM(c.n) > 0 ORDER BY t.norm`
+	args := s.args
 	if q.Limit > 0 {
 		query += ` LIMIT ?`
 		args = append(args, q.Limit)
@@ -269,7 +277,6 @@ func escapeLike(s string) string {
 // setTags links the post to its tags, creating those never seen (their display form is
 // the first one written).
 func setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
-	published := formatTime(p.Published)
 	for _, t := range p.Categories {
 		norm := NormalizeTag(t)
 		if norm == "" {
@@ -278,7 +285,7 @@ func setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
 		if _, err := tx.ExecContext(ctx, insertTagSQL, norm, strings.TrimSpace(t)); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
-		if _, err := tx.ExecContext(ctx, insertPostTagSQL, p.ID, published, norm); err != nil {
+		if _, err := tx.ExecContext(ctx, insertPostTagSQL, tagRow{p: p, postID: p.ID, norm: norm}.args()...); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
 	}
