@@ -159,10 +159,10 @@ func TestTags(t *testing.T) {
 	}
 }
 
-// TestTagCountsFollowChanges checks the trigger-kept counts against a count from the
+// TestCountsFollowChanges checks the trigger-kept counts against a count from the
 // tables themselves after creates, updates that change status, visibility, type and tags,
 // a soft delete and a hard delete.
-func TestTagCountsFollowChanges(t *testing.T) {
+func TestCountsFollowChanges(t *testing.T) {
 	db := newDB(t)
 	seedList(t, db)
 	ctx := context.Background()
@@ -193,6 +193,16 @@ func TestTagCountsFollowChanges(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("TagCounts(%+v) = %+v, want %+v", q, got, want)
 		}
+		for _, cat := range []string{"", "GO", "sqlite", "new", "none"} {
+			q.Category = cat
+			n, err := db.CountPosts(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := countByJoin(t, db, q); n != want {
+				t.Errorf("CountPosts(%+v) = %d, want %d", q, n, want)
+			}
+		}
 	}
 	got, _ := db.TagCounts(ctx, post.Query{Status: post.StatusPublished, Visibility: public})
 	// Public and published: 1 and 6 tagged Go (0 is now a draft, 5 is gone), 6 tagged New;
@@ -201,6 +211,20 @@ func TestTagCountsFollowChanges(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("public TagCounts = %+v, want %+v", got, want)
 	}
+}
+
+// countByJoin counts posts the slow way, from posts and post_tags.
+func countByJoin(t *testing.T, db *DB, q post.Query) int {
+	t.Helper()
+	sel, err := selectPosts(q, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.SQL().QueryRow(`SELECT COUNT(*)`+sel.from+sel.where(), sel.args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // tagCountsByJoin counts tags the slow way, from posts and post_tags.

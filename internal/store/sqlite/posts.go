@@ -125,17 +125,39 @@ func listSQL(q post.Query) (string, []any, error) {
 }
 
 // CountPosts counts the posts q's filters select, for paging: Limit, Offset and After
-// are ignored.
+// are ignored. The counts come from post_counts and tag_counts, which triggers keep
+// (migrations/0001_posts.sql), so this costs the same at any size.
 func (db *DB) CountPosts(ctx context.Context, q post.Query) (int, error) {
-	sel, err := selectPosts(q, false)
-	if err != nil {
-		return 0, fmt.Errorf("count posts: %w", err)
+	s := countFilters(q)
+	from := ` FROM post_counts c`
+	if q.Category != "" {
+		from = ` FROM tag_counts c`
+		s.conds = append([]string{`c.tag_id = (SELECT id FROM tags WHERE norm = ?)`}, s.conds...)
+		s.args = append([]any{NormalizeTag(q.Category)}, s.args...)
 	}
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*)`+sel.from+sel.where(), sel.args...).Scan(&n); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(c.n), 0)`+from+s.where(), s.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count posts: %w", err)
 	}
 	return n, nil
+}
+
+// countFilters is q's filters on a counts table (post_counts or tag_counts) named c.
+func countFilters(q post.Query) *selection {
+	s := &selection{}
+	if !q.Deleted {
+		s.add(`c.deleted = 0`)
+	}
+	if q.Type != "" {
+		s.add(`c.post_type = ?`, q.Type)
+	}
+	if q.Status != "" {
+		s.add(`c.status = ?`, q.Status)
+	}
+	if len(q.Visibility) > 0 {
+		s.add(`c.visibility IN (?`+strings.Repeat(",?", len(q.Visibility)-1)+`)`, stringArgs(q.Visibility)...)
+	}
+	return s
 }
 
 // selection is the FROM, WHERE and ORDER BY of a post listing.
@@ -210,19 +232,7 @@ func stringArgs(ss []string) []any {
 // normalized tag; q.Limit caps the list when set. The counts come from tag_counts, which
 // triggers on post_tags keep (migrations/0001_posts.sql).
 func (db *DB) TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error) {
-	s := &selection{}
-	if !q.Deleted {
-		s.add(`c.deleted = 0`)
-	}
-	if q.Type != "" {
-		s.add(`c.post_type = ?`, q.Type)
-	}
-	if q.Status != "" {
-		s.add(`c.status = ?`, q.Status)
-	}
-	if len(q.Visibility) > 0 {
-		s.add(`c.visibility IN (?`+strings.Repeat(",?", len(q.Visibility)-1)+`)`, stringArgs(q.Visibility)...)
-	}
+	s := countFilters(q)
 	query := `SELECT t.display, t.norm, SUM(c.n) FROM tag_counts c JOIN tags t ON t.id = c.tag_id` +
 		s.where() + ` GROUP BY c.tag_id HAVING SUM(c.n) > 0 ORDER BY t.norm`
 	args := s.args

@@ -21,6 +21,34 @@ CREATE INDEX posts_listing ON posts (deleted, status, visibility, published, id)
 -- Listings of one post type (q=source&post-type=like, /likes/).
 CREATE INDEX posts_type ON posts (post_type, deleted, published, id);
 
+-- How many posts there are of each kind, kept by triggers: CountPosts reads a few rows
+-- instead of counting an index range (25 ms for the home page at 100,000 posts).
+CREATE TABLE post_counts (
+	post_type  TEXT NOT NULL,
+	deleted    INTEGER NOT NULL,
+	status     TEXT NOT NULL,
+	visibility TEXT NOT NULL,
+	n          INTEGER NOT NULL,
+	PRIMARY KEY (post_type, deleted, status, visibility)
+) WITHOUT ROWID;
+
+CREATE TRIGGER posts_count_insert AFTER INSERT ON posts BEGIN
+	INSERT OR IGNORE INTO post_counts VALUES (NEW.post_type, NEW.deleted, NEW.status, NEW.visibility, 0);
+	UPDATE post_counts SET n = n + 1 WHERE post_type = NEW.post_type AND deleted = NEW.deleted
+		AND status = NEW.status AND visibility = NEW.visibility;
+END;
+CREATE TRIGGER posts_count_delete AFTER DELETE ON posts BEGIN
+	UPDATE post_counts SET n = n - 1 WHERE post_type = OLD.post_type AND deleted = OLD.deleted
+		AND status = OLD.status AND visibility = OLD.visibility;
+END;
+CREATE TRIGGER posts_count_update AFTER UPDATE OF post_type, deleted, status, visibility ON posts BEGIN
+	UPDATE post_counts SET n = n - 1 WHERE post_type = OLD.post_type AND deleted = OLD.deleted
+		AND status = OLD.status AND visibility = OLD.visibility;
+	INSERT OR IGNORE INTO post_counts VALUES (NEW.post_type, NEW.deleted, NEW.status, NEW.visibility, 0);
+	UPDATE post_counts SET n = n + 1 WHERE post_type = NEW.post_type AND deleted = NEW.deleted
+		AND status = NEW.status AND visibility = NEW.visibility;
+END;
+
 CREATE TABLE tags (
 	id      INTEGER PRIMARY KEY,
 	norm    TEXT NOT NULL UNIQUE,         -- post.NormalizeTag: the lookup key
