@@ -21,18 +21,18 @@ import (
 
 // BenchmarkUpload streams one file of INDIEPUB_BENCH_SIZE bytes (default 64 MiB) per
 // iteration to POST /media over loopback HTTP, as curl -F does (Content-Length known,
-// the file read as it is sent), into a data directory under TMPDIR. It reports:
-//
-//   - peak-RSS-MiB: the process's peak resident memory during the uploads (the client
-//     runs in the same process, so this bounds the server's from above);
-//   - upload-CPU-s/GiB and openssl-CPU-s/GiB: CPU time spent per GiB, which a busy
-//     machine does not inflate the way it does wall time (the upload's includes the
-//     client's);
-//   - openssl-MB/s and ratio: after each upload, with the timer stopped, `openssl dgst
-//     -sha256` hashes the same file (from the page cache); ratio is the upload speed over
-//     openssl's, both summed over the same iterations so that a busy machine slows both.
+// the file read as it is sent), into a data directory under TMPDIR:
 //
 //	INDIEPUB_BENCH_SIZE=1073741824 go test -run='^$' -bench=Upload -benchtime=3x ./internal/mediaendpoint/
+//
+// Besides the throughput it reports peak-RSS-MiB, the process's peak resident memory
+// during the uploads (the client runs in the same process, so this bounds the server's
+// from above); upload-CPU-s/GiB and openssl-CPU-s/GiB, CPU time per GiB, which a busy
+// machine does not inflate the way it does wall time (the upload's includes the
+// client's); and openssl-MB/s and ratio: after each upload, with the timer stopped,
+// `openssl dgst -sha256` hashes the same file (from the page cache), and ratio is the
+// upload speed over openssl's, both summed over the same iterations so that a busy
+// machine slows both.
 func BenchmarkUpload(b *testing.B) {
 	size := int64(64 << 20)
 	if s := os.Getenv("INDIEPUB_BENCH_SIZE"); s != "" {
