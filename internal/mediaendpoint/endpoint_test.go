@@ -444,3 +444,35 @@ func TestDelete(t *testing.T) {
 		t.Errorf("q=source after delete: %s still lists %s", body, url)
 	}
 }
+
+// TestDeleteWhileUploading races deletes of a file against uploads of the same bytes: at
+// the end the file is listed exactly when it is served, never recorded without its bytes.
+func TestDeleteWhileUploading(t *testing.T) {
+	srv := servertest.New(t)
+	tok := srv.IssueToken(t, "media delete")
+	img := testImage(t, "png", 60)
+	url := uploadOK(t, srv, tok, "a.png", "image/png", img)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if resp, b := upload(t, srv, tok, "a.png", "image/png", img); resp.StatusCode != http.StatusCreated {
+				t.Errorf("upload: %d %s", resp.StatusCode, b)
+			}
+		})
+		wg.Go(func() {
+			resp, b := srv.PostForm(t, "/media", tok, "action=delete&url="+url)
+			if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("delete: %d %s, want 204 or 400 (already gone)", resp.StatusCode, b)
+			}
+		})
+	}
+	wg.Wait()
+	listed, _ := srv.Get(t, "/media?q=source&url="+url, tok)
+	served, _ := srv.Get(t, url, "")
+	if (listed.StatusCode == http.StatusOK) != (served.StatusCode == http.StatusOK) {
+		t.Errorf("after the race: q=source %d, GET %d: want both found or both gone", listed.StatusCode, served.StatusCode)
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(srv.Cfg.DataDir, "media", ".tmp")); len(tmp) != 0 {
+		t.Errorf("%d temp files left", len(tmp))
+	}
+}
