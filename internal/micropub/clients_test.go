@@ -277,6 +277,12 @@ func TestClientFixtures(t *testing.T) {
 			t.Errorf("photo: stored %d bytes, want %d", len(got), len(img))
 		}
 	})
+	t.Run("ownyourgram-photo.multipart.txt token in the body only", func(t *testing.T) {
+		img := tinyJPEG(t)
+		resp, body := postMultipart(t, srv, "", fillPlaceholders(withToken(fixture(t, "ownyourgram-photo.multipart.txt"), tok), img))
+		m := source(t, srv, tok, wantCreated(t, srv, resp, body))
+		wantNoProp(t, m, "access_token")
+	})
 	t.Run("microblog-post.multipart.txt", func(t *testing.T) {
 		resp, body := postMultipart(t, srv, tok, []byte(fixture(t, "microblog-post.multipart.txt")))
 		m := source(t, srv, tok, wantCreated(t, srv, resp, body))
