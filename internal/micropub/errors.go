@@ -3,6 +3,7 @@ package micropub
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -14,6 +15,7 @@ import (
 var (
 	errUnsupported = errors.New("unsupported content type")
 	errMethod      = errors.New("method not allowed")
+	errEmpty       = fmt.Errorf("%w: no properties", post.ErrInvalid)
 )
 
 // handle adapts a handler that returns an error; the error is written by writeError.

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-
-	"github.com/indiepub/indiepub/internal/post"
 )
 
 // parseForm reads an application/x-www-form-urlencoded body. It is more forgiving than
@@ -41,6 +39,3 @@ func unescapeForm(s string) string {
 	}
 	return strings.ReplaceAll(s, "+", " ")
 }
-
-// errEmpty is returned for a create with nothing in it.
-var errEmpty = fmt.Errorf("%w: no properties", post.ErrInvalid)

@@ -53,7 +53,7 @@ func commandName(name string) string {
 	return name
 }
 
-// setProperty adds one form or multipart field to the request.
+// setField adds one form or multipart field to the request.
 func (req *request) setField(key, value string) error {
 	name, sub := splitKey(key)
 	switch {
