@@ -253,6 +253,13 @@ func BenchmarkList100k(b *testing.B) {
 			}
 		}
 	})
+	b.Run("categories", func(b *testing.B) {
+		for b.Loop() {
+			if cats, err := db.Categories(ctx, "tag1"); err != nil || len(cats) != 11 {
+				b.Fatal(len(cats), err)
+			}
+		}
+	})
 	b.Run("count-home", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := db.CountPosts(ctx, home); err != nil {

@@ -256,11 +256,12 @@ func (db *DB) TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, err
 	return out, rows.Err()
 }
 
-// Categories lists the display forms of tags in use, those starting with prefix
-// (case-insensitive) if one is given, in alphabetical order.
+// Categories lists the display forms of tags in use (on any post, drafts and deleted
+// ones included: this is the owner's list for Micropub's q=category), those starting
+// with prefix (case-insensitive) if one is given, in alphabetical order.
 func (db *DB) Categories(ctx context.Context, prefix string) ([]string, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT display FROM tags
-		WHERE norm LIKE ? ESCAPE '\' AND id IN (SELECT tag_id FROM post_tags) ORDER BY norm`,
+		WHERE norm LIKE ? ESCAPE '\' AND id IN (SELECT tag_id FROM tag_counts WHERE n > 0) ORDER BY norm`,
 		escapeLike(NormalizeTag(prefix))+"%")
 	if err != nil {
 		return nil, fmt.Errorf("categories: %w", err)

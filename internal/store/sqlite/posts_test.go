@@ -215,6 +215,9 @@ func TestUpdatePost(t *testing.T) {
 	if n, _ := db.CountPosts(ctx, post.Query{Category: "Espresso"}); n != 1 {
 		t.Errorf("%d posts tagged espresso, want 1", n)
 	}
+	if cats, _ := db.Categories(ctx, ""); !reflect.DeepEqual(cats, []string{"espresso", "portland"}) {
+		t.Errorf("categories after the update %v, want [espresso portland]", cats)
+	}
 	// A failing fn writes nothing.
 	_, err = db.UpdatePost(ctx, url, func(p *post.Post) error {
 		p.Item.Properties["content"] = []any{"changed"}
