@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -166,3 +167,55 @@ func PlainText(s string) string {
 }
 
 var stripTags = bluemonday.StrictPolicy()
+
+// contentKind is how a piece of content is rendered.
+type contentKind byte
+
+const (
+	contentHTML contentKind = iota
+	contentMarkdown
+)
+
+// contentCache remembers rendered HTML and Markdown content. Rendering is a pure function
+// of the text, and sanitizing is the costliest part of a page, so a listing re-rendered
+// after one post changed renders only that post's content again.
+type contentCache struct {
+	mu      sync.Mutex
+	entries map[contentKey]template.HTML
+	size    int // bytes of source and output held
+}
+
+type contentKey struct {
+	kind contentKind
+	src  string
+}
+
+// contentCacheBytes bounds the cache; when it is full it starts over.
+const contentCacheBytes = 8 << 20
+
+func (cc *contentCache) get(kind contentKind, src string) template.HTML {
+	key := contentKey{kind, src}
+	cc.mu.Lock()
+	out, ok := cc.entries[key]
+	cc.mu.Unlock()
+	if ok {
+		return out
+	}
+	if kind == contentMarkdown {
+		out = RenderMarkdown(src)
+	} else {
+		out = SanitizeHTML(src)
+	}
+	n := len(src) + len(out)
+	if n > contentCacheBytes/16 {
+		return out
+	}
+	cc.mu.Lock()
+	if cc.entries == nil || cc.size+n > contentCacheBytes {
+		cc.entries, cc.size = map[contentKey]template.HTML{}, 0
+	}
+	cc.entries[key] = out
+	cc.size += n
+	cc.mu.Unlock()
+	return out
+}

@@ -29,14 +29,14 @@ type feedData struct {
 }
 
 // feed serves the home feed, or a tag's when the path names one, in the given format.
-func (h *Handler) feed(kind feedKind) func(http.ResponseWriter, *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) feed(kind feedKind) renderFunc {
+	return func(r *http.Request, changed time.Time) (*rendered, error) {
 		fd := &feedData{Title: h.cfg.Name, HomeURL: h.cfg.URL}
 		var category string
 		if t := r.PathValue("tag"); t != "" {
 			display, err := h.store.SiteTag(r.Context(), t)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			category = display
 			fd.Title = h.cfg.Name + ": " + display
@@ -48,14 +48,11 @@ func (h *Handler) feed(kind feedKind) func(http.ResponseWriter, *http.Request) e
 		}
 		fd.SelfURL = base + [...]string{"feed.atom", "feed.rss", "feed.json"}[kind]
 		if err := h.feedEntries(r, fd, category); err != nil {
-			return err
-		}
-		mod, err := h.modified(r)
-		if err != nil {
-			return err
+			return nil, err
 		}
 		var body []byte
 		var ctype string
+		var err error
 		switch kind {
 		case atomFeed:
 			body, err = h.atom(fd)
@@ -68,10 +65,9 @@ func (h *Handler) feed(kind feedKind) func(http.ResponseWriter, *http.Request) e
 			ctype = "application/feed+json; charset=utf-8"
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		h.respond(w, r, ctype, mod, body)
-		return nil
+		return &rendered{body: body, contentType: ctype, modified: changed}, nil
 	}
 }
 

@@ -77,31 +77,22 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	return l, nil
 }
 
-// modified is the time listings last changed.
-func (h *Handler) modified(r *http.Request) (time.Time, error) {
-	return h.store.SiteModified(r.Context())
-}
-
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {
 	l, err := h.list(r, h.cfg.URL, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	l.Name = h.cfg.Name
-	mod, err := h.modified(r)
-	if err != nil {
-		return err
-	}
 	p := h.page(r, h.cfg.Name, l)
 	p.Canonical = h.cfg.URL
 	p.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
-	return h.renderPage(w, r, "home.html", mod, p)
+	return h.renderPage("home.html", changed, p)
 }
 
-func (h *Handler) tagList(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) tagList(r *http.Request, changed time.Time) (*rendered, error) {
 	counts, err := h.store.TagCounts(r.Context(), publicPosts(0, ""))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	type tagCount struct {
 		tag
@@ -111,55 +102,46 @@ func (h *Handler) tagList(w http.ResponseWriter, r *http.Request) error {
 	for i, tc := range counts {
 		tags[i] = tagCount{tag{Name: tc.Tag, URL: h.tagURL(tc.Tag)}, tc.Count}
 	}
-	mod, err := h.modified(r)
-	if err != nil {
-		return err
-	}
 	p := h.page(r, "Tags", tags)
 	p.Canonical = h.cfg.URL + "tags/"
-	return h.renderPage(w, r, "tags.html", mod, p)
+	return h.renderPage("tags.html", changed, p)
 }
 
-func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) tagPage(r *http.Request, changed time.Time) (*rendered, error) {
 	display, err := h.store.SiteTag(r.Context(), r.PathValue("tag"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base := h.tagURL(display)
 	l, err := h.list(r, base, display)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(l.Entries) == 0 && l.Newest == "" {
 		// A tag only private posts or drafts carry is not public knowledge.
-		return fmt.Errorf("tag %q: %w", display, post.ErrNotFound)
+		return nil, fmt.Errorf("tag %q: %w", display, post.ErrNotFound)
 	}
 	l.Name = "Tagged " + display
-	mod, err := h.modified(r)
-	if err != nil {
-		return err
-	}
 	p := h.page(r, l.Name, l)
 	p.Canonical = base
 	p.Feeds = feedLinks(base+"/", l.Name)
-	return h.renderPage(w, r, "tag.html", mod, p)
+	return h.renderPage("tag.html", changed, p)
 }
 
 // entryPage serves a post at its URL: the site's URL plus the request path. Deleted posts
 // are gone (410); drafts and private posts exist only for the owner and are not found for
 // anyone else; unlisted posts are served to all but kept out of listings and indexes.
-func (h *Handler) entryPage(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	p, err := h.lookup(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if p.Deleted {
-		return fmt.Errorf("post %s: %w", p.URL, post.ErrGone)
+		return nil, fmt.Errorf("post %s: %w", p.URL, post.ErrGone)
 	}
-	owner := h.cfg.IsOwner(r)
 	hidden := p.Status != post.StatusPublished || p.Visibility == post.VisibilityPrivate
-	if hidden && !owner {
-		return fmt.Errorf("post %s: %w", p.URL, post.ErrNotFound)
+	if hidden && !h.cfg.IsOwner(r) {
+		return nil, fmt.Errorf("post %s: %w", p.URL, post.ErrNotFound)
 	}
 	e := h.newEntry(p)
 	e.Single = true
@@ -167,14 +149,16 @@ func (h *Handler) entryPage(w http.ResponseWriter, r *http.Request) error {
 	pg.Canonical = p.URL
 	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
 	pg.NoIndex = p.Visibility != post.VisibilityPublic || p.Status != post.StatusPublished
-	if hidden {
-		w.Header().Set("Cache-Control", "private, no-store")
-	}
 	mod := p.Published
 	if p.Updated.After(mod) {
 		mod = p.Updated
 	}
-	return h.renderPage(w, r, "entry.html", mod, pg)
+	c, err := h.renderPage("entry.html", mod, pg)
+	if err != nil {
+		return nil, err
+	}
+	c.private = hidden
+	return c, nil
 }
 
 // lookup finds the post at the request's path, trying the path as written and decoded
@@ -198,18 +182,12 @@ func (h *Handler) lookup(r *http.Request) (*post.Post, error) {
 	return nil, err
 }
 
-func (h *Handler) renderPage(w http.ResponseWriter, r *http.Request, name string, mod time.Time, p *page) error {
+func (h *Handler) renderPage(name string, mod time.Time, p *page) (*rendered, error) {
 	body, err := h.theme.render(name, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if p.Owner {
-		// The owner may see what others do not: keep shared caches out of it.
-		w.Header().Set("Cache-Control", "private, no-cache")
-	}
-	w.Header().Add("Vary", "Cookie")
-	h.respond(w, r, "text/html; charset=utf-8", mod, body)
-	return nil
+	return &rendered{body: body, contentType: "text/html; charset=utf-8", modified: mod}, nil
 }
 
 func (h *Handler) style(w http.ResponseWriter, r *http.Request) error {

@@ -5,26 +5,112 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"sync"
 	"time"
 )
 
-// respond writes a page or feed with validators, answering conditional GETs (RFC 9110
-// section 13) with 304: the ETag is a hash of the exact body, so any change to it, the
-// theme or the owner's details included, changes the tag; Last-Modified is modified, but
-// never earlier than the handler's start.
-func (h *Handler) respond(w http.ResponseWriter, r *http.Request, contentType string, modified time.Time, body []byte) {
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	if modified.Before(h.start) {
-		modified = h.start
-	}
+// rendered is a page or feed ready to send.
+type rendered struct {
+	body        []byte
+	contentType string
+	etag        string
+	modified    time.Time
+	// private marks a page only the owner may see: never cached, here or by proxies.
+	private bool
+}
+
+// renderFunc builds a response; changed is when any post last changed.
+type renderFunc func(r *http.Request, changed time.Time) (*rendered, error)
+
+// serve answers a page or feed. Pages change only when a post does, so what was rendered
+// for visitors is kept until the next change (the store counts every write); the owner,
+// who may see drafts and private posts, always gets a fresh render.
+func (h *Handler) serve(fn renderFunc) http.Handler {
+	return h.handle(func(w http.ResponseWriter, r *http.Request) error {
+		// Read before rendering: a write racing the render can only make the cached page
+		// newer than its generation, never older.
+		version, changed, err := h.store.SiteChanges(r.Context())
+		if err != nil {
+			return err
+		}
+		owner := h.cfg.IsOwner(r)
+		key := r.URL.Path + "?" + r.URL.RawQuery
+		if !owner {
+			if c := h.cache.get(key, version); c != nil {
+				h.write(w, r, c, owner)
+				return nil
+			}
+		}
+		c, err := fn(r, changed)
+		if err != nil {
+			return err
+		}
+		if c.etag == "" {
+			sum := sha256.Sum256(c.body)
+			c.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+		}
+		if c.modified.Before(h.start) {
+			c.modified = h.start
+		}
+		if !owner && !c.private {
+			h.cache.put(key, version, c)
+		}
+		h.write(w, r, c, owner)
+		return nil
+	})
+}
+
+// write sends a response with validators, answering conditional GETs (RFC 9110 section
+// 13) with 304: the ETag is a hash of the exact body, so any change to it, the theme or the
+// owner's details included, changes the tag; Last-Modified is never earlier than the
+// handler's start, since templates and configuration may have changed then.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, c *rendered, owner bool) {
 	hdr := w.Header()
-	hdr.Set("Content-Type", contentType)
-	hdr.Set("ETag", etag)
-	// Pages change whenever a post does; caches must check back, which is cheap.
-	if hdr.Get("Cache-Control") == "" {
+	hdr.Set("Content-Type", c.contentType)
+	hdr.Set("ETag", c.etag)
+	switch {
+	case c.private:
+		hdr.Set("Cache-Control", "private, no-store")
+	case owner:
+		// The owner may see what others do not: keep shared caches out of it.
+		hdr.Set("Cache-Control", "private, no-cache")
+	default:
+		// Pages change whenever a post does; caches must check back, which is cheap.
 		hdr.Set("Cache-Control", "no-cache")
 	}
+	hdr.Add("Vary", "Cookie")
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", modified.UTC(), bytes.NewReader(body))
+	http.ServeContent(w, r, "", c.modified.UTC(), bytes.NewReader(c.body))
+}
+
+// pageCache keeps rendered responses for one generation: the store's count of changes to
+// posts. A new generation empties it; so does reaching its size limit, which bounds memory
+// whatever URLs (page cursors) are asked for.
+type pageCache struct {
+	mu      sync.Mutex
+	gen     int64
+	entries map[string]*rendered
+}
+
+const pageCacheSize = 256
+
+func (pc *pageCache) get(key string, gen int64) *rendered {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.gen != gen {
+		return nil
+	}
+	return pc.entries[key]
+}
+
+func (pc *pageCache) put(key string, gen int64, c *rendered) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if pc.gen != gen || pc.entries == nil || len(pc.entries) >= pageCacheSize {
+		if gen < pc.gen {
+			return // rendered from an older state than the cache holds
+		}
+		pc.gen, pc.entries = gen, map[string]*rendered{}
+	}
+	pc.entries[key] = c
 }

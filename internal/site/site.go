@@ -26,8 +26,8 @@ type Store interface {
 	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
 	// SiteTag returns a tag's display form; post.ErrNotFound if unknown.
 	SiteTag(ctx context.Context, tag string) (string, error)
-	// SiteModified is when any post was last published or changed.
-	SiteModified(ctx context.Context) (time.Time, error)
+	// SiteChanges counts changes to posts and says when the last one was.
+	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
 }
 
 // Config is the website's configuration.
@@ -104,8 +104,10 @@ type Handler struct {
 	mux   *http.ServeMux
 	// start is when the handler was built: the templates and the owner's details may have
 	// changed since any earlier response, so no page is older than this.
-	start time.Time
-	links []discoveryLink
+	start    time.Time
+	links    []discoveryLink
+	cache    pageCache
+	rendered contentCache
 }
 
 // New returns the website handler. A theme that fails to parse is logged and the
@@ -123,17 +125,17 @@ func New(cfg Config, store Store) *Handler {
 	}
 	h.links = discoveryLinks(cfg)
 	h.mux = http.NewServeMux()
-	h.mux.Handle("GET /{$}", h.handle(h.home))
-	h.mux.Handle("GET /feed.atom", h.handle(h.feed(atomFeed)))
-	h.mux.Handle("GET /feed.rss", h.handle(h.feed(rssFeed)))
-	h.mux.Handle("GET /feed.json", h.handle(h.feed(jsonFeed)))
+	h.mux.Handle("GET /{$}", h.serve(h.home))
+	h.mux.Handle("GET /feed.atom", h.serve(h.feed(atomFeed)))
+	h.mux.Handle("GET /feed.rss", h.serve(h.feed(rssFeed)))
+	h.mux.Handle("GET /feed.json", h.serve(h.feed(jsonFeed)))
 	h.mux.Handle("GET /style.css", h.handle(h.style))
-	h.mux.Handle("GET /tags/{$}", h.handle(h.tagList))
-	h.mux.Handle("GET /tags/{tag}", h.handle(h.tagPage))
-	h.mux.Handle("GET /tags/{tag}/feed.atom", h.handle(h.feed(atomFeed)))
-	h.mux.Handle("GET /tags/{tag}/feed.rss", h.handle(h.feed(rssFeed)))
-	h.mux.Handle("GET /tags/{tag}/feed.json", h.handle(h.feed(jsonFeed)))
-	h.mux.Handle("GET /", h.handle(h.entryPage))
+	h.mux.Handle("GET /tags/{$}", h.serve(h.tagList))
+	h.mux.Handle("GET /tags/{tag}", h.serve(h.tagPage))
+	h.mux.Handle("GET /tags/{tag}/feed.atom", h.serve(h.feed(atomFeed)))
+	h.mux.Handle("GET /tags/{tag}/feed.rss", h.serve(h.feed(rssFeed)))
+	h.mux.Handle("GET /tags/{tag}/feed.json", h.serve(h.feed(jsonFeed)))
+	h.mux.Handle("GET /", h.serve(h.entryPage))
 	return h
 }
 

@@ -394,3 +394,52 @@ func (ts *testSite) page2(t testing.TB, u string) (*http.Response, []byte) {
 	}
 	return resp, body
 }
+
+// TestChangesReachCachedPages checks that rendered pages kept for visitors never outlive a
+// change to a post, and that Last-Modified moves with every change, backdated posts too.
+func TestChangesReachCachedPages(t *testing.T) {
+	ts := newSite(t)
+	p := ts.createPost(t, note("first words"))
+	ts.page(t, p.URL)
+	resp, _ := ts.page2(t, "/")
+	lastMod := resp.Header.Get("Last-Modified")
+
+	update := func(fn func(*post.Post)) {
+		t.Helper()
+		if _, err := ts.DB.UpdatePost(context.Background(), p.URL, func(p *post.Post) error {
+			fn(p)
+			return p.Reindex(time.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(func(p *post.Post) { p.Item.Properties["content"] = []any{"second words"} })
+	if _, body := ts.page(t, p.URL); !strings.Contains(string(body), "second words") {
+		t.Error("post page still shows the old content after an update")
+	}
+	if _, body := ts.page(t, "/"); !strings.Contains(string(body), "second words") {
+		t.Error("home page still shows the old content after an update")
+	}
+	update(func(p *post.Post) { p.Item.Properties["visibility"] = []any{"private"} })
+	if resp, _ := ts.get(t, p.URL); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("post made private: %d, want 404", resp.StatusCode)
+	}
+	if _, body := ts.page(t, p.URL, ownerHeader, "yes"); !strings.Contains(string(body), "second words") {
+		t.Error("the owner does not see the private post")
+	}
+	update(func(p *post.Post) { delete(p.Item.Properties, "visibility"); p.Deleted = true })
+	if resp, _ := ts.get(t, p.URL); resp.StatusCode != http.StatusGone {
+		t.Errorf("deleted post: %d, want 410", resp.StatusCode)
+	}
+	if _, body := ts.page(t, "/"); strings.Contains(string(body), "second words") {
+		t.Error("home page still lists a deleted post")
+	}
+
+	// Last-Modified has whole seconds: let one pass, then publish a backdated post.
+	time.Sleep(1100 * time.Millisecond)
+	ts.createPost(t, note("written long ago"), at(time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)))
+	resp, body := ts.get(t, "/", "If-Modified-Since", lastMod)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "written long ago") {
+		t.Errorf("If-Modified-Since after a backdated post: %d, want 200 with the post", resp.StatusCode)
+	}
+}

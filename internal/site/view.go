@@ -78,6 +78,7 @@ type media struct {
 // cite is what a response refers to: a URL, and for rich citations a name, author, text,
 // picture and date.
 type cite struct {
+	Class                        string // the mf2 property it is the value of
 	URL, Name, Author, Published string
 	Content                      template.HTML
 	Photo                        string
@@ -93,6 +94,7 @@ func (c cite) Label() string {
 
 // card is a person or place: a nested h-card, h-adr or h-geo, or a geo: URI.
 type card struct {
+	Class                                     string // the mf2 property it is the value of
 	Kind                                      string // h-card, h-adr or h-geo
 	Name, URL, Photo                          string
 	Street, Locality, Region, Country, Postal string
@@ -145,13 +147,13 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 		Videos:     mediaList(it.Properties["video"]),
 		Audios:     mediaList(it.Properties["audio"]),
 		Featured:   mediaList(it.Properties["featured"]),
-		InReplyTo:  cites(it.Properties["in-reply-to"]),
-		LikeOf:     cites(it.Properties["like-of"]),
-		RepostOf:   cites(it.Properties["repost-of"]),
-		BookmarkOf: cites(it.Properties["bookmark-of"]),
-		WatchOf:    cites(it.Properties["watch-of"]),
-		ReadOf:     cites(it.Properties["read-of"]),
-		ListenOf:   cites(it.Properties["listen-of"]),
+		InReplyTo:  cites(it.Properties["in-reply-to"], "u-in-reply-to"),
+		LikeOf:     cites(it.Properties["like-of"], "u-like-of"),
+		RepostOf:   cites(it.Properties["repost-of"], "u-repost-of"),
+		BookmarkOf: cites(it.Properties["bookmark-of"], "u-bookmark-of"),
+		WatchOf:    cites(it.Properties["watch-of"], "u-watch-of"),
+		ReadOf:     cites(it.Properties["read-of"], "u-read-of"),
+		ListenOf:   cites(it.Properties["listen-of"], "u-listen-of"),
 		RSVP:       strings.ToLower(strings.TrimSpace(it.First("rsvp"))),
 		Rating:     it.First("rating"),
 		Progress:   it.First("progress"),
@@ -159,16 +161,20 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 		Draft:      p.Status == post.StatusDraft,
 		Visibility: p.Visibility,
 	}
-	e.QuotationOf = cites(it.Properties["quotation-of"])
+	e.QuotationOf = cites(it.Properties["quotation-of"], "u-quotation-of")
 	if name := strings.TrimSpace(it.First("name")); name != "" && (p.Type != "note" || e.Event) {
 		e.Name = name
 	}
 	e.Content, e.HasContent = h.content(p)
 	if vs := it.Properties["checkin"]; len(vs) > 0 {
-		e.Checkin = newCard(vs[0])
+		if e.Checkin = newCard(vs[0]); e.Checkin != nil {
+			e.Checkin.Class = "u-checkin"
+		}
 	}
 	if vs := it.Properties["location"]; len(vs) > 0 {
-		e.Location = newCard(vs[0])
+		if e.Location = newCard(vs[0]); e.Location != nil {
+			e.Location.Class = "p-location"
+		}
 	}
 	if e.Featured != nil && len(e.WatchOf)+len(e.ReadOf)+len(e.ListenOf) > 0 {
 		// The cover is shown with the citation.
@@ -200,7 +206,7 @@ func (h *Handler) content(p *post.Post) (template.HTML, bool) {
 	}
 	if m, ok := vs[0].(map[string]any); ok {
 		if s, ok := m["html"].(string); ok && strings.TrimSpace(s) != "" {
-			return SanitizeHTML(s), true
+			return h.rendered.get(contentHTML, s), true
 		}
 	}
 	text := post.StringValue(vs[0])
@@ -208,7 +214,7 @@ func (h *Handler) content(p *post.Post) (template.HTML, bool) {
 		return "", false
 	}
 	if p.Type == "article" {
-		return RenderMarkdown(text), true
+		return h.rendered.get(contentMarkdown, text), true
 	}
 	return RenderText(text), true
 }
@@ -247,10 +253,10 @@ func mediaList(vs []any) []media {
 }
 
 // cites reads response targets: URLs or nested h-cite (or h-entry) objects.
-func cites(vs []any) []cite {
+func cites(vs []any, class string) []cite {
 	var out []cite
 	for _, v := range vs {
-		var c cite
+		c := cite{Class: class}
 		switch x := v.(type) {
 		case string:
 			c.URL = httpURL(x)

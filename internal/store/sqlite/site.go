@@ -24,18 +24,17 @@ func (db *DB) SiteTag(ctx context.Context, tag string) (string, error) {
 	return display, nil
 }
 
-// SiteModified is the latest time any post was published or updated (deleted and drafts
-// included, since removing a post from a listing changes it too); zero with no posts.
-func (db *DB) SiteModified(ctx context.Context) (time.Time, error) {
-	var published, updated sql.NullString
-	err := db.db.QueryRowContext(ctx, `SELECT (SELECT MAX(published) FROM posts),
-		(SELECT MAX(updated) FROM posts)`).Scan(&published, &updated)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("site modified: %w", err)
+// SiteChanges reports how many times posts have changed (created, edited, deleted or
+// removed; migration 0005 counts them with triggers) and when they last did. Both move
+// for drafts and private posts too, so they can only make caches check back, never hide a
+// change.
+func (db *DB) SiteChanges(ctx context.Context) (version int64, changed time.Time, err error) {
+	var at string
+	if err := db.db.QueryRowContext(ctx, `SELECT version, changed FROM site_changes WHERE id = 1`).Scan(&version, &at); err != nil {
+		return 0, time.Time{}, fmt.Errorf("site changes: %w", err)
 	}
-	t, u := parseTime(published.String), parseTime(updated.String)
-	if u.After(t) {
-		t = u
+	if changed, err = time.Parse(time.RFC3339Nano, at); err != nil {
+		return 0, time.Time{}, fmt.Errorf("site changes %q: %w", at, err)
 	}
-	return t, nil
+	return version, changed, nil
 }
