@@ -273,6 +273,19 @@ func TestFilenamesIgnored(t *testing.T) {
 	}
 }
 
+func TestServePDFAsAttachment(t *testing.T) {
+	srv := servertest.New(t)
+	tok := srv.IssueToken(t, "media")
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj\n%%EOF\n")
+	url := uploadOK(t, srv, tok, "paper.pdf", "application/pdf", pdf)
+	resp, body := srv.Get(t, url, "")
+	if resp.StatusCode != 200 || !bytes.Equal(body, pdf) || resp.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("GET %s: %d %q %q, want the PDF as an attachment", url, resp.StatusCode,
+			resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+	}
+}
+
 func TestServeRangeAndETag(t *testing.T) {
 	srv := servertest.New(t)
 	tok := srv.IssueToken(t, "media")

@@ -38,6 +38,12 @@ func Files(store *media.Store, prefix string) http.Handler {
 		}
 		w.Header().Set("Content-Type", b.Type)
 		w.Header().Set("ETag", `"`+b.Hash+`"`)
+		if b.Type == "application/pdf" {
+			// A PDF opened inline runs the browser's PDF viewer on our origin, with the
+			// scripts a PDF may hold, and a sandbox policy keeps some viewers from showing
+			// it at all: as a download it is neither.
+			w.Header().Set("Content-Disposition", "attachment; filename="+b.Hash[:12]+".pdf")
+		}
 		http.ServeContent(w, r, "", time.Time{}, f)
 		return nil
 	})

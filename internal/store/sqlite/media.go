@@ -10,12 +10,13 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 )
 
-// SaveUpload records an upload. Uploading the same bytes again keeps one record under
-// the same URL and moves its published time to u.Published.
+// SaveUpload records an upload. Uploading the same bytes again keeps one record and moves
+// its published time to u.Published; the record takes u.URL, which differs from the
+// stored one only when the site has moved to another URL since.
 func (db *DB) SaveUpload(ctx context.Context, u *media.Upload) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO media (url, path, hash, type, size, published)
 		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (url) DO UPDATE SET published = excluded.published`,
+		ON CONFLICT (path) DO UPDATE SET url = excluded.url, published = excluded.published`,
 		u.URL, u.Path, u.Hash, u.Type, u.Size, formatTime(u.Published))
 	if err != nil {
 		return fmt.Errorf("save upload %s: %w", u.URL, err)
