@@ -39,8 +39,9 @@ type DB struct {
 func Open(path string) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
-		// Checkpoints run in the background (checkpoint.go), not inside a commit.
-		"&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+		// Checkpoints run in the background (checkpoint.go), not inside a commit; after a
+		// burst the WAL file is cut back to 64 MiB when it is next reset.
+		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
