@@ -19,10 +19,13 @@ const benchPosts = 100_000
 
 // BenchmarkPages serves pages from a database of 100,000 posts of mixed types, calling the
 // handler directly so that only the site's own work (queries, rendering, hashing for the
-// ETag) is measured, not the network. Each page is measured twice: "cold" as the owner,
-// whose requests are always rendered afresh (the queries, Markdown and sanitizing,
-// templates), and "warm" as a visitor after the first visit, answered from the pages kept
-// until the next change to a post.
+// ETag) is measured, not the network. Each page is measured three ways:
+//   - uncached: nothing rendered before, as after a restart (every post's content
+//     sanitized or converted from Markdown, every entry rendered);
+//   - cold: the page itself rendered again, as the first visit after a change to a post or
+//     every request of the signed-in owner (queries and templates; unchanged entries and
+//     content come from their caches);
+//   - warm: a visitor's request answered from the page kept until the next change.
 func BenchmarkPages(b *testing.B) {
 	ts := newSite(b)
 	start := time.Now()
@@ -44,6 +47,13 @@ func BenchmarkPages(b *testing.B) {
 		{"feed.atom", ts.Cfg.URL + "feed.atom"},
 		{"tags", ts.Cfg.URL + "tags/"},
 	} {
+		b.Run(bm.name+"/uncached", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ts.Handler.ResetCaches()
+				serve(b, ts, bm.url)
+			}
+		})
 		b.Run(bm.name+"/cold", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

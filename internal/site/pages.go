@@ -1,8 +1,10 @@
 package site
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,8 +48,9 @@ func feedLinks(base, title string) []feedLink {
 
 // listing is a page of posts: the home page's h-feed or a tag's.
 type listing struct {
-	Name    string // the h-feed's name
-	Entries []*entry
+	Name string // the h-feed's name
+	// Entries are the posts, each rendered with the "entry" template.
+	Entries []template.HTML
 	// Older links to the next page of older posts, "" on the last page; Newest to the
 	// first page, "" on it.
 	Older, Newest string
@@ -72,9 +75,33 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 		l.Newest = base
 	}
 	for _, p := range posts {
-		l.Entries = append(l.Entries, h.newEntry(p))
+		html, err := h.entryHTML(p)
+		if err != nil {
+			return nil, err
+		}
+		l.Entries = append(l.Entries, html)
 	}
 	return l, nil
+}
+
+// entryHTML renders a post's "entry" template for a listing. A post renders the same
+// until it changes, so the result is kept under a digest of everything the template
+// reads: after one post changes, a listing renders only that one again.
+func (h *Handler) entryHTML(p *post.Post) (template.HTML, error) {
+	key, err := fragmentKey(p)
+	if err != nil {
+		return "", err
+	}
+	if html, ok := h.fragments.get(key); ok {
+		return html, nil
+	}
+	var buf bytes.Buffer
+	if err := h.theme.fragment(&buf, "entry", h.newEntry(p)); err != nil {
+		return "", err
+	}
+	html := template.HTML(buf.String())
+	h.fragments.put(key, html)
+	return html, nil
 }
 
 func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // rendered is a page or feed ready to send.
@@ -113,4 +118,46 @@ func (pc *pageCache) put(key string, gen int64, c *rendered) {
 		pc.gen, pc.entries = gen, map[string]*rendered{}
 	}
 	pc.entries[key] = c
+}
+
+// fragmentCache keeps rendered entries by digest, bounded in bytes; when full it starts
+// over.
+type fragmentCache struct {
+	mu      sync.Mutex
+	entries map[[32]byte]template.HTML
+	size    int
+}
+
+const fragmentCacheBytes = 16 << 20
+
+func (fc *fragmentCache) get(key [32]byte) (template.HTML, bool) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	html, ok := fc.entries[key]
+	return html, ok
+}
+
+func (fc *fragmentCache) put(key [32]byte, html template.HTML) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if fc.entries == nil || fc.size+len(html) > fragmentCacheBytes {
+		fc.entries, fc.size = map[[32]byte]template.HTML{}, 0
+	}
+	fc.entries[key] = html
+	fc.size += len(html)
+}
+
+// fragmentKey digests everything about a post that its rendering reads.
+func fragmentKey(p *post.Post) ([32]byte, error) {
+	item, err := json.Marshal(p.Item)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("post %s: %w", p.URL, err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00", p.ID, p.URL, p.Type, p.Status,
+		p.Visibility, p.Deleted, p.Published.Format(time.RFC3339Nano), p.Updated.Format(time.RFC3339Nano))
+	h.Write(item)
+	var key [32]byte
+	h.Sum(key[:0])
+	return key, nil
 }

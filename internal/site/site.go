@@ -75,6 +75,12 @@ func (c *Config) defaults() {
 	if c.Lang == "" {
 		c.Lang = "en"
 	}
+	// A photo given as a path lives on the site itself; h-cards and feeds need it absolute.
+	if base, err := url.Parse(c.URL); err == nil && c.Photo != "" {
+		if ref, err := url.Parse(c.Photo); err == nil && !ref.IsAbs() {
+			c.Photo = base.ResolveReference(ref).String()
+		}
+	}
 	if c.PageSize <= 0 {
 		c.PageSize = 20
 	}
@@ -104,10 +110,11 @@ type Handler struct {
 	mux   *http.ServeMux
 	// start is when the handler was built: the templates and the owner's details may have
 	// changed since any earlier response, so no page is older than this.
-	start    time.Time
-	links    []discoveryLink
-	cache    pageCache
-	rendered contentCache
+	start     time.Time
+	links     []discoveryLink
+	cache     pageCache
+	rendered  contentCache
+	fragments fragmentCache
 }
 
 // New returns the website handler. A theme that fails to parse is logged and the

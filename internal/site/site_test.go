@@ -294,7 +294,11 @@ func TestDiscovery(t *testing.T) {
 
 // TestURLsFromConfig checks that no URL comes from the request's Host header.
 func TestURLsFromConfig(t *testing.T) {
-	ts := newSite(t, func(c *site.Config) { c.URL = "https://jane.example.com/" })
+	ts := newSite(t, func(c *site.Config) { c.URL, c.Photo = "https://jane.example.com/", "/me.jpg" })
+	items, _ := ts.page(t, "/")
+	if cards := findMF2(items, "h-card"); len(cards) == 0 || cards[0].get("photo") != "https://jane.example.com/me.jpg" {
+		t.Errorf("a photo given as a path is not made absolute from the site URL: %+v", cards)
+	}
 	p := ts.createPost(t, item(t, fixture(t, "quill-note.form")))
 	path := strings.TrimPrefix(p.URL, "https://jane.example.com")
 	for _, u := range []string{"/", path, "/feed.atom", "/feed.json", "/tags/coffee"} {

@@ -84,8 +84,8 @@ func (th *theme) render(page string, data any) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("no template %s", page)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, 32<<10))
+	if err := t.ExecuteTemplate(buf, "layout.html", data); err != nil {
 		return nil, fmt.Errorf("render %s: %w", page, err)
 	}
 	return buf.Bytes(), nil
