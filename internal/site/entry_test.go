@@ -219,6 +219,13 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 			prop("rating", "4.5"),
 			propContains("content", "Even better the second time."),
 		}},
+		{"itinerary", fixture(t, "quill-itinerary.json"), nil, "h-entry", []check{
+			count("itinerary", 2),
+			nestedIs("itinerary", "h-leg", prop("origin", "PDX"), prop("destination", "SFO"),
+				prop("operator", "Example Air"), prop("number", "2145"), prop("transit-type", "air"),
+				prop("departure", "2024-07-01T09:15:00-07:00"), prop("arrival", "2024-07-01T11:05:00-07:00")),
+			categories("travel"),
+		}},
 		{"read", fixture(t, "sparkles-read.json"), nil, "h-entry", []check{
 			nestedIs("read-of", "h-cite", prop("name", "The Left Hand of Darkness"),
 				prop("author", "Ursula K. Le Guin"), prop("published", "1969")),

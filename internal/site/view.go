@@ -35,6 +35,8 @@ type entry struct {
 	Location                                *card
 	Rating, Progress                        string
 
+	Legs []leg // an itinerary's trips
+
 	Tags        []tag
 	People      []card
 	Syndication []string
@@ -131,6 +133,32 @@ type tag struct {
 	Name, URL string
 }
 
+// leg is one trip of an itinerary (h-leg, as Quill sends flights and trains).
+type leg struct {
+	Transit, Operator, Number, Origin, Destination string
+	Departure, Arrival                             timeValue
+}
+
+func legs(vs []any) []leg {
+	var out []leg
+	for _, v := range vs {
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		out = append(out, leg{
+			Transit:     firstString(m, "transit-type"),
+			Operator:    firstString(m, "operator"),
+			Number:      firstString(m, "number"),
+			Origin:      firstString(m, "origin"),
+			Destination: firstString(m, "destination"),
+			Departure:   itemTime(firstString(m, "departure"), time.Time{}),
+			Arrival:     itemTime(firstString(m, "arrival"), time.Time{}),
+		})
+	}
+	return out
+}
+
 // newEntry reads a stored post into the template view.
 func (h *Handler) newEntry(p *post.Post) *entry {
 	it := p.Item
@@ -161,6 +189,7 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 		Draft:      p.Status == post.StatusDraft,
 		Visibility: p.Visibility,
 	}
+	e.Legs = legs(it.Properties["itinerary"])
 	e.QuotationOf = cites(it.Properties["quotation-of"], "u-quotation-of")
 	if name := strings.TrimSpace(it.First("name")); name != "" && (p.Type != "note" || e.Event) {
 		e.Name = name
@@ -457,6 +486,9 @@ func (e *entry) Title() string {
 	}
 	if e.Checkin != nil && e.Checkin.Name != "" {
 		return "Checked in at " + e.Checkin.Name
+	}
+	if len(e.Legs) > 0 {
+		return "Trip from " + e.Legs[0].Origin + " to " + e.Legs[len(e.Legs)-1].Destination
 	}
 	if e.Type == "" {
 		return "Post of " + e.Published.Human()
