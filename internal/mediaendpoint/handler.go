@@ -101,8 +101,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request) error {
 		errBadRequest, r.Header.Get("Content-Type"))
 }
 
-// token returns the verified token and checks it grants one of scopes.
-func token(r *http.Request, scopes ...string) error {
+// requireScope checks that the request's verified token grants one of scopes.
+func requireScope(r *http.Request, scopes ...string) error {
 	tok, ok := indieauth.FromContext(r.Context())
 	if !ok {
 		return indieauth.ErrNoToken
@@ -115,7 +115,7 @@ func token(r *http.Request, scopes ...string) error {
 	return &indieauth.ScopeError{Scope: scopes[0]}
 }
 
-// save receives r into the media store and records it, returning its URL.
+// save receives r into the media store, makes it visible and records it.
 func (h *Handler) save(ctx context.Context, r io.Reader, declared string) (*media.Upload, error) {
 	p, err := h.store.Receive(r, declared)
 	if err != nil {

@@ -22,7 +22,7 @@ const formOverhead = 1 << 20
 // upload streams the multipart part named "file" into the store, reading the body once:
 // no form parser buffers it first.
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
-	if err := token(r, "media", "create"); err != nil {
+	if err := requireScope(r, "media", "create"); err != nil {
 		return err
 	}
 	_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -83,7 +83,7 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch action := r.PostForm.Get("action"); action {
 	case "delete":
-		if err := token(r, "delete"); err != nil {
+		if err := requireScope(r, "delete"); err != nil {
 			return err
 		}
 		url := r.PostForm.Get("url")
@@ -149,7 +149,7 @@ const (
 // query answers q=last (the latest upload, {} if none) and q=source (uploads newest
 // first, or one by url).
 func (h *Handler) query(w http.ResponseWriter, r *http.Request) error {
-	if err := token(r, "media", "create"); err != nil {
+	if err := requireScope(r, "media", "create"); err != nil {
 		return err
 	}
 	q := r.URL.Query()
