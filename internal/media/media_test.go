@@ -83,6 +83,8 @@ func TestSniff(t *testing.T) {
 		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), "application/pdf"},
 		{"svg", []byte(`<?xml version="1.0"?><!-- drawn --><svg xmlns="http://www.w3.org/2000/svg"/>`), "image/svg+xml"},
 		{"html", []byte("<!DOCTYPE html><html><script>alert(1)</script>"), "text/html"},
+		{"svg after a comment", []byte(`<!-- Created with a drawing app --><svg xmlns="http://www.w3.org/2000/svg"/>`), "image/svg+xml"},
+		{"html after a comment", []byte(`<!-- page --><html><script>alert(1)</script></html>`), "text/html"},
 		{"html without doctype", []byte("  <script>alert(1)</script>"), "text/html"},
 		{"xhtml", []byte(`<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"/>`), "text/xml"},
 		{"text", []byte("hello"), "text/plain"},

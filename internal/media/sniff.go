@@ -87,7 +87,7 @@ func Sniff(head []byte) string {
 	}
 	t, _, _ := mime.ParseMediaType(http.DetectContentType(head))
 	switch t {
-	case "text/xml", "text/plain":
+	case "text/xml", "text/plain", "text/html": // "<!--" first makes an SVG look like HTML
 		if isSVG(head) {
 			return "image/svg+xml"
 		}
