@@ -79,12 +79,12 @@ func (h *Handler) feedEntries(r *http.Request, fd *feedData, category string) er
 	fd.Updated = h.start
 	for _, p := range posts {
 		e := h.newEntry(p)
-		var buf bytes.Buffer
-		if err := h.theme.fragment(&buf, "feed-content", e); err != nil {
+		html, err := h.fragment("feed-content", p, e)
+		if err != nil {
 			return err
 		}
 		fd.Entries = append(fd.Entries, e)
-		fd.Contents = append(fd.Contents, buf.String())
+		fd.Contents = append(fd.Contents, string(html))
 		if t := e.latest(); t.After(fd.Updated) || len(fd.Entries) == 1 {
 			fd.Updated = t
 		}

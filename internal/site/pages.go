@@ -88,15 +88,25 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 // until it changes, so the result is kept under a digest of everything the template
 // reads: after one post changes, a listing renders only that one again.
 func (h *Handler) entryHTML(p *post.Post) (template.HTML, error) {
-	key, err := fragmentKey(p)
+	return h.fragment("entry", p, nil)
+}
+
+// fragment renders a post with a partial template (entry for listings, feed-content for
+// feeds), or returns what it rendered before for the same post; e, if not nil, is the
+// post's view, already built.
+func (h *Handler) fragment(name string, p *post.Post, e *entry) (template.HTML, error) {
+	key, err := fragmentKey(name, p)
 	if err != nil {
 		return "", err
 	}
 	if html, ok := h.fragments.get(key); ok {
 		return html, nil
 	}
+	if e == nil {
+		e = h.newEntry(p)
+	}
 	var buf bytes.Buffer
-	if err := h.theme.fragment(&buf, "entry", h.newEntry(p)); err != nil {
+	if err := h.theme.fragment(&buf, name, e); err != nil {
 		return "", err
 	}
 	html := template.HTML(buf.String())

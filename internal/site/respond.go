@@ -147,14 +147,15 @@ func (fc *fragmentCache) put(key [32]byte, html template.HTML) {
 	fc.size += len(html)
 }
 
-// fragmentKey digests everything about a post that its rendering reads.
-func fragmentKey(p *post.Post) ([32]byte, error) {
+// fragmentKey digests everything about a post that rendering it with the named template
+// reads.
+func fragmentKey(template string, p *post.Post) ([32]byte, error) {
 	item, err := json.Marshal(p.Item)
 	if err != nil {
 		return [32]byte{}, fmt.Errorf("post %s: %w", p.URL, err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00", p.ID, p.URL, p.Type, p.Status,
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%s\x00%s\x00", template, p.ID, p.URL, p.Type, p.Status,
 		p.Visibility, p.Deleted, p.Published.Format(time.RFC3339Nano), p.Updated.Format(time.RFC3339Nano))
 	h.Write(item)
 	var key [32]byte
