@@ -489,3 +489,38 @@ func TestDeleteWhileUploading(t *testing.T) {
 		t.Errorf("%d temp files left", len(tmp))
 	}
 }
+
+// TestStartupSweepsTempFiles starts a server on a data directory where an earlier process
+// died mid-upload: its temp file is gone once the server is up, and uploads work.
+func TestStartupSweepsTempFiles(t *testing.T) {
+	var stale string
+	srv := servertest.New(t, func(c *server.Config) {
+		tmp := filepath.Join(c.DataDir, "media", ".tmp")
+		if err := os.MkdirAll(tmp, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		stale = filepath.Join(tmp, "upload-4242")
+		if err := os.WriteFile(stale, []byte("half of a photo"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temp file after startup: %v, want it removed", err)
+	}
+	uploadOK(t, srv, srv.IssueToken(t, "media"), "a.png", "image/png", testImage(t, "png", 70))
+}
+
+// TestChunkedUpload sends the body without a length, as streaming clients do.
+func TestChunkedUpload(t *testing.T) {
+	srv := servertest.New(t)
+	img := testImage(t, "jpeg", 71)
+	b, ct := multipartBody(t, filePart{"mp-destination", "", "", []byte("https://example.com/")},
+		filePart{"file", "IMG.jpg", "image/jpeg", img})
+	resp, body := srv.Do(t, http.MethodPost, "/media", srv.IssueToken(t, "media"), ct, io.MultiReader(bytes.NewReader(b)))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("chunked upload: %d %s, want 201", resp.StatusCode, body)
+	}
+	if got, file := srv.Get(t, resp.Header.Get("Location"), ""); got.StatusCode != 200 || !bytes.Equal(file, img) {
+		t.Errorf("GET %s: %d, want the uploaded bytes", resp.Header.Get("Location"), got.StatusCode)
+	}
+}
