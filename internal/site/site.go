@@ -138,6 +138,7 @@ func New(cfg Config, store Store) *Handler {
 	h.mux.Handle("GET /feed.json", h.serve(h.feed(jsonFeed)))
 	h.mux.Handle("GET /style.css", h.handle(h.style))
 	h.mux.Handle("GET /tags/{$}", h.serve(h.tagList))
+	h.mux.Handle("GET /tags", http.RedirectHandler(h.cfg.URL+"tags/", http.StatusMovedPermanently))
 	h.mux.Handle("GET /tags/{tag}", h.serve(h.tagPage))
 	h.mux.Handle("GET /tags/{tag}/feed.atom", h.serve(h.feed(atomFeed)))
 	h.mux.Handle("GET /tags/{tag}/feed.rss", h.serve(h.feed(rssFeed)))

@@ -227,6 +227,19 @@ func TestTagPages(t *testing.T) {
 	if strings.Contains(string(body), "Surprise") {
 		t.Error("tag list shows a tag only a private post carries")
 	}
+	ts.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if resp, _ := ts.get(t, "/tags"); resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != ts.Cfg.URL+"tags/" {
+		t.Errorf("GET /tags: %d to %q, want 301 to the tag list", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	req, _ := http.NewRequest(http.MethodHead, ts.URL+"/tags/coffee", nil)
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
+		t.Errorf("HEAD /tags/coffee: %d, ETag %q", resp.StatusCode, resp.Header.Get("ETag"))
+	}
 }
 
 func TestDiscovery(t *testing.T) {
