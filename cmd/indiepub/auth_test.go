@@ -18,14 +18,18 @@ func TestAuthOptions(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, nil, server.Config{Auth: "local", TokenCacheTTL: 5 * time.Minute}, false},
-		{"external by discovery", nil, []string{"--auth", "external", "--url", "https://example.com/"},
-			server.Config{Auth: "external", TokenCacheTTL: 5 * time.Minute}, false},
+		// The website served here advertises only the endpoints it is given, so there is
+		// nothing to discover from --url.
+		{"external without an endpoint", nil, []string{"--auth", "external", "--url", "https://example.com/"}, server.Config{}, true},
+		{"authorization endpoint not http", nil, []string{"--auth", "external", "--token-endpoint", "https://tokens.example.net/token",
+			"--authorization-endpoint", "javascript:alert(1)"}, server.Config{}, true},
 		{"external endpoint, cache off", nil,
 			[]string{"--auth=external", "--token-endpoint", "https://tokens.example.net/token", "--token-cache-ttl", "0", "--allow-private-fetch"},
 			server.Config{Auth: "external", TokenEndpoint: "https://tokens.example.net/token", TokenCacheTTL: -1, AllowPrivateFetch: true}, false},
 		{"environment", map[string]string{"INDIEPUB_AUTH": "external", "INDIEPUB_TOKEN_CACHE_TTL": "30s", "INDIEPUB_ALLOW_PRIVATE_FETCH": "true",
-			"INDIEPUB_INTROSPECTION_AUTH": "Bearer xyz"}, nil,
-			server.Config{Auth: "external", TokenCacheTTL: 30 * time.Second, AllowPrivateFetch: true, IntrospectionAuth: "Bearer xyz"}, false},
+			"INDIEPUB_INTROSPECTION_AUTH": "Bearer xyz", "INDIEPUB_TOKEN_ENDPOINT": "https://tokens.example.net/token"}, nil,
+			server.Config{Auth: "external", TokenEndpoint: "https://tokens.example.net/token", TokenCacheTTL: 30 * time.Second,
+				AllowPrivateFetch: true, IntrospectionAuth: "Bearer xyz"}, false},
 		{"flag wins over environment", map[string]string{"INDIEPUB_AUTH": "external"}, []string{"--auth", "local"},
 			server.Config{Auth: "local", TokenCacheTTL: 5 * time.Minute}, false},
 		{"unknown verifier", nil, []string{"--auth", "ldap"}, server.Config{}, true},

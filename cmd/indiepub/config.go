@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
 // options are the settings shared by the subcommands; each can be set by flag or by an
@@ -35,7 +37,8 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.Func("media-types", "accepted upload types, comma-separated, e.g. image/*,application/pdf; default images, audio, video and PDF (INDIEPUB_MEDIA_TYPES)",
 		func(s string) error { o.cfg.MediaTypes = splitList(s); return nil })
 	fs.StringVar(&o.cfg.Auth, "auth", env("INDIEPUB_AUTH", server.AuthLocal), `token verification: "local" (indiepub's own tokens) or "external" (the owner's IndieAuth server) (INDIEPUB_AUTH)`)
-	fs.StringVar(&o.cfg.TokenEndpoint, "token-endpoint", env("INDIEPUB_TOKEN_ENDPOINT", ""), "with --auth external: the token endpoint to ask; default: discovered from --url (INDIEPUB_TOKEN_ENDPOINT)")
+	fs.StringVar(&o.cfg.TokenEndpoint, "token-endpoint", env("INDIEPUB_TOKEN_ENDPOINT", ""), "with --auth external: the token endpoint that verifies tokens, also advertised by the website (INDIEPUB_TOKEN_ENDPOINT)")
+	fs.StringVar(&o.cfg.AuthorizationEndpoint, "authorization-endpoint", env("INDIEPUB_AUTHORIZATION_ENDPOINT", ""), "with --auth external: the authorization endpoint the website advertises, where clients sign in (INDIEPUB_AUTHORIZATION_ENDPOINT)")
 	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "with --auth external: how long a verified token is remembered; 0 turns the cache off (INDIEPUB_TOKEN_CACHE_TTL)")
 	fs.StringVar(&o.cfg.IntrospectionAuth, "introspection-auth", env("INDIEPUB_INTROSPECTION_AUTH", ""), `with --auth external: Authorization header for the introspection endpoint, e.g. "Bearer <token>"; prefer the environment, which ps does not show (INDIEPUB_INTROSPECTION_AUTH)`)
 	fs.BoolVar(&o.cfg.AllowPrivateFetch, "allow-private-fetch", envBool("INDIEPUB_ALLOW_PRIVATE_FETCH"), "let outbound requests reach loopback and private addresses: tests and local setups only (INDIEPUB_ALLOW_PRIVATE_FETCH)")
@@ -62,6 +65,11 @@ func (o *options) finish() error {
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
 }
 
+// openDB opens the SQLite file in the data directory.
+func (o *options) openDB() (*sqlite.DB, error) {
+	return sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+}
+
 // parseInterspersed parses flags that may come before or after positional arguments
 // ("token revoke 3 --data dir" as well as "token revoke --data dir 3") and returns the
 // positional ones.
@@ -86,9 +94,18 @@ func (o *options) finishAuth() error {
 	default:
 		return fmt.Errorf("--auth %q: must be local or external", o.cfg.Auth)
 	}
-	if ep := o.cfg.TokenEndpoint; ep != "" {
+	if o.cfg.Auth == server.AuthExternal && o.cfg.TokenEndpoint == "" {
+		// Discovery from --url would find nothing: under external auth the website served
+		// here advertises only the endpoints given to it.
+		return fmt.Errorf("--auth external needs --token-endpoint")
+	}
+	for flagName, ep := range map[string]string{"--token-endpoint": o.cfg.TokenEndpoint,
+		"--authorization-endpoint": o.cfg.AuthorizationEndpoint} {
+		if ep == "" {
+			continue
+		}
 		if u, err := url.Parse(ep); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--token-endpoint %q: must be an http:// or https:// URL", ep)
+			return fmt.Errorf("%s %q: must be an http:// or https:// URL", flagName, ep)
 		}
 	}
 	switch {

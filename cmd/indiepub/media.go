@@ -79,16 +79,7 @@ func runMedia(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := o.finish(); err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if o.debug {
-		level = slog.LevelDebug
-	}
-	var logger *slog.Logger
-	if o.logJSON {
-		logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
-	} else {
-		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	}
+	logger := newLogger(o.logJSON, o.debug, stderr)
 	slog.SetDefault(logger)
 	h, closeDB, err := newMediaHandler(&o)
 	if err != nil {

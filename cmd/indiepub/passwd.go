@@ -9,12 +9,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/authserver"
-	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
 // runPasswd sets the owner's password. From a terminal it prompts twice with echo off;
@@ -38,7 +36,7 @@ func runPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return fmt.Errorf("passwd: %w", err)
 	}
-	db, err := sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+	db, err := o.openDB()
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/server"
-	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -27,18 +25,22 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := o.finish(); err != nil {
 		return err
 	}
-	logger := newLogger(&o, stderr)
+	logger := newLogger(o.logJSON, o.debug, stderr)
 	slog.SetDefault(logger)
-	db, err := sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+	db, err := o.openDB()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	h, err := server.New(o.cfg, db)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, ln, server.New(o.cfg, db), logger, o.cfg.URL)
+	return serve(ctx, ln, h, logger, o.cfg.URL)
 }
 
 // serve runs srv on ln until ctx is cancelled, then lets in-flight requests finish.
@@ -69,13 +71,13 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	return nil
 }
 
-func newLogger(o *options, w io.Writer) *slog.Logger {
+func newLogger(logJSON, debug bool, w io.Writer) *slog.Logger {
 	level := slog.LevelInfo
-	if o.debug {
+	if debug {
 		level = slog.LevelDebug
 	}
 	hopts := &slog.HandlerOptions{Level: level}
-	if o.logJSON {
+	if logJSON {
 		return slog.New(slog.NewJSONHandler(w, hopts))
 	}
 	return slog.New(slog.NewTextHandler(w, hopts))

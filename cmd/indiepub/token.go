@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -33,7 +32,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := o.finish(); err != nil {
 		return err
 	}
-	db, err := sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+	db, err := o.openDB()
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,6 +44,9 @@ type Config struct {
 	Auth string
 	// TokenEndpoint is the external token endpoint; empty means discover it from URL.
 	TokenEndpoint string
+	// AuthorizationEndpoint is the external authorization endpoint that the website
+	// advertises under external auth, so that clients sign in there.
+	AuthorizationEndpoint string
 	// TokenCacheTTL is how long external verification results are kept; 0 means
 	// 5 minutes, negative turns the cache off.
 	TokenCacheTTL time.Duration
@@ -83,7 +87,7 @@ func (c *Config) Defaults() {
 }
 
 // New returns indiepub's whole handler tree on db.
-func New(cfg Config, db *sqlite.DB) http.Handler {
+func New(cfg Config, db *sqlite.DB) (http.Handler, error) {
 	cfg.Defaults()
 	verifier := cfg.Verifier
 	if verifier == nil {
@@ -93,7 +97,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	blobs, err := media.New(media.Config{Dir: filepath.Join(cfg.DataDir, "media"),
 		Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload})
 	if err != nil {
-		slog.Error("open media store", "err", err)
+		return nil, err
 	}
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now}, blobs, db)
 	mp := micropub.New(micropub.Config{
@@ -117,7 +121,7 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 		},
 	}, db)
 	if err := as.Start(context.Background()); err != nil {
-		slog.Error("check owner password", "err", err)
+		return nil, fmt.Errorf("check owner password: %w", err)
 	}
 
 	mux := http.NewServeMux()
@@ -135,13 +139,20 @@ func New(cfg Config, db *sqlite.DB) http.Handler {
 	mux.Handle("POST /micropub", auth.Require()(mp))
 	mediaEndpoint.Register(mux, auth)
 	// The website answers every other GET: home, tags, feeds and the posts at their URLs.
-	mux.Handle("GET /", site.New(site.Config{
+	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
 		IsOwner:  as.IsOwner,
 		Now:      cfg.Now,
-	}, db))
-	return logRequests(mux)
+	}
+	if cfg.Auth == AuthExternal {
+		// Clients must sign in where the tokens are verified, not at indiepub's own server.
+		siteCfg.ExternalAuth = true
+		siteCfg.AuthorizationEndpoint = cfg.AuthorizationEndpoint
+		siteCfg.TokenEndpoint = cfg.TokenEndpoint
+	}
+	mux.Handle("GET /", site.New(siteCfg, db))
+	return logRequests(mux), nil
 }
 
 func logRequests(next http.Handler) http.Handler {

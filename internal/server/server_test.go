@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
 
@@ -12,5 +14,38 @@ func TestHealthz(t *testing.T) {
 	resp, body := srv.Get(t, "/healthz", "")
 	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
 		t.Fatalf("GET /healthz: %d %q, want 200 \"ok\\n\"", resp.StatusCode, body)
+	}
+}
+
+// TestExternalAuthDiscovery checks that under external auth the home page sends clients
+// to the owner's IndieAuth server, not to indiepub's own endpoints.
+func TestExternalAuthDiscovery(t *testing.T) {
+	const authz, tokens = "https://auth.example.net/auth", "https://auth.example.net/token"
+	srv := servertest.New(t, func(c *server.Config) {
+		c.Auth = server.AuthExternal
+		c.AuthorizationEndpoint = authz
+		c.TokenEndpoint = tokens
+	})
+	resp, body := srv.Get(t, "/", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /: %d", resp.StatusCode)
+	}
+	links := strings.Join(resp.Header.Values("Link"), ", ")
+	for _, want := range []string{
+		`<` + authz + `>; rel="authorization_endpoint"`,
+		`<` + tokens + `>; rel="token_endpoint"`,
+		`<` + srv.Cfg.URL + `micropub>; rel="micropub"`,
+	} {
+		if !strings.Contains(links, want) {
+			t.Errorf("Link headers %q lack %s", links, want)
+		}
+		if !strings.Contains(string(body), strings.Trim(strings.SplitN(want, ">", 2)[0], "<")) {
+			t.Errorf("home page HTML lacks a link to %s", want)
+		}
+	}
+	for _, own := range []string{srv.Cfg.URL + "auth>", srv.Cfg.URL + "token>", "indieauth-metadata"} {
+		if strings.Contains(links, own) {
+			t.Errorf("Link headers %q still advertise indiepub's own %s", links, own)
+		}
 	}
 }

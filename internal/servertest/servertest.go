@@ -49,7 +49,9 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	for _, m := range modify {
 		m(&s.Cfg)
 	}
-	h = server.New(s.Cfg, db)
+	if h, err = server.New(s.Cfg, db); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -56,6 +56,10 @@ type Config struct {
 	AuthorizationEndpoint string
 	TokenEndpoint         string
 	WebmentionEndpoint    string
+	// ExternalAuth means someone else's IndieAuth server answers for the owner: only the
+	// authorization and token endpoints given are advertised, and indiepub's own are not
+	// filled in for the empty ones.
+	ExternalAuth bool
 
 	// IsOwner reports whether the request comes from the signed-in owner, who alone sees
 	// private posts and drafts; nil means nobody is.
@@ -91,9 +95,11 @@ func (c *Config) defaults() {
 	}
 	def(&c.MicropubEndpoint, "micropub")
 	def(&c.MediaEndpoint, "media")
-	def(&c.MetadataEndpoint, ".well-known/oauth-authorization-server")
-	def(&c.AuthorizationEndpoint, "auth")
-	def(&c.TokenEndpoint, "token")
+	if !c.ExternalAuth {
+		def(&c.MetadataEndpoint, ".well-known/oauth-authorization-server")
+		def(&c.AuthorizationEndpoint, "auth")
+		def(&c.TokenEndpoint, "token")
+	}
 	if c.IsOwner == nil {
 		c.IsOwner = func(*http.Request) bool { return false }
 	}
