@@ -38,6 +38,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 		func(s string) error { o.cfg.MediaTypes = splitList(s); return nil })
 	fs.StringVar(&o.cfg.Auth, "auth", env("INDIEPUB_AUTH", server.AuthLocal), `token verification: "local" (indiepub's own tokens) or "external" (the owner's IndieAuth server) (INDIEPUB_AUTH)`)
 	fs.StringVar(&o.cfg.TokenEndpoint, "token-endpoint", env("INDIEPUB_TOKEN_ENDPOINT", ""), "with --auth external: the token endpoint that verifies tokens, also advertised by the website (INDIEPUB_TOKEN_ENDPOINT)")
+	fs.StringVar(&o.cfg.IntrospectionEndpoint, "introspection-endpoint", env("INDIEPUB_INTROSPECTION_ENDPOINT", ""), "with --auth external: the introspection endpoint that verifies tokens, asked before --token-endpoint (INDIEPUB_INTROSPECTION_ENDPOINT)")
 	fs.StringVar(&o.cfg.AuthorizationEndpoint, "authorization-endpoint", env("INDIEPUB_AUTHORIZATION_ENDPOINT", ""), "with --auth external: the authorization endpoint the website advertises, where clients sign in (INDIEPUB_AUTHORIZATION_ENDPOINT)")
 	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "with --auth external: how long a verified token is remembered; 0 turns the cache off (INDIEPUB_TOKEN_CACHE_TTL)")
 	fs.StringVar(&o.cfg.IntrospectionAuth, "introspection-auth", env("INDIEPUB_INTROSPECTION_AUTH", ""), `with --auth external: Authorization header for the introspection endpoint, e.g. "Bearer <token>"; prefer the environment, which ps does not show (INDIEPUB_INTROSPECTION_AUTH)`)
@@ -94,12 +95,13 @@ func (o *options) finishAuth() error {
 	default:
 		return fmt.Errorf("--auth %q: must be local or external", o.cfg.Auth)
 	}
-	if o.cfg.Auth == server.AuthExternal && o.cfg.TokenEndpoint == "" {
+	if o.cfg.Auth == server.AuthExternal && o.cfg.TokenEndpoint == "" && o.cfg.IntrospectionEndpoint == "" {
 		// Discovery from --url would find nothing: under external auth the website served
 		// here advertises only the endpoints given to it.
-		return fmt.Errorf("--auth external needs --token-endpoint")
+		return fmt.Errorf("--auth external needs --token-endpoint or --introspection-endpoint")
 	}
 	for flagName, ep := range map[string]string{"--token-endpoint": o.cfg.TokenEndpoint,
+		"--introspection-endpoint": o.cfg.IntrospectionEndpoint,
 		"--authorization-endpoint": o.cfg.AuthorizationEndpoint} {
 		if ep == "" {
 			continue

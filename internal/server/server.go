@@ -44,6 +44,10 @@ type Config struct {
 	Auth string
 	// TokenEndpoint is the external token endpoint; empty means discover it from URL.
 	TokenEndpoint string
+	// IntrospectionEndpoint is the external introspection endpoint (IndieAuth §6.1),
+	// asked first when set; TokenEndpoint is then the fallback for servers that answer
+	// introspection with 404 or 405.
+	IntrospectionEndpoint string
 	// AuthorizationEndpoint is the external authorization endpoint that the website
 	// advertises under external auth, so that clients sign in there.
 	AuthorizationEndpoint string

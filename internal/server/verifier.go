@@ -20,11 +20,12 @@ func newVerifier(cfg Config, db *sqlite.DB) indieauth.Verifier {
 		return &token.Local{Store: db, Now: cfg.Now}
 	}
 	x := &indieauth.External{
-		Me:                cfg.URL,
-		TokenEndpoint:     cfg.TokenEndpoint,
-		IntrospectionAuth: cfg.IntrospectionAuth,
-		Client:            indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
-		Now:               cfg.Now,
+		Me:                    cfg.URL,
+		TokenEndpoint:         cfg.TokenEndpoint,
+		IntrospectionEndpoint: cfg.IntrospectionEndpoint,
+		IntrospectionAuth:     cfg.IntrospectionAuth,
+		Client:                indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
+		Now:                   cfg.Now,
 	}
 	return indieauth.NewCache(x, indieauth.CacheOptions{TTL: cfg.TokenCacheTTL, Now: cfg.Now})
 }

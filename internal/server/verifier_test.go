@@ -18,8 +18,9 @@ import (
 // issued to whatever me() returns; its home page advertises its token endpoint.
 type tokenEndpoint struct {
 	*httptest.Server
-	me    atomic.Value // string
-	calls atomic.Int32
+	me             atomic.Value // string
+	calls          atomic.Int32 // legacy GET /token
+	introspections atomic.Int32 // POST /introspect
 }
 
 func newTokenEndpoint(t *testing.T) *tokenEndpoint {
@@ -39,9 +40,39 @@ func newTokenEndpoint(t *testing.T) *tokenEndpoint {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"me": e.me.Load().(string), "client_id": "https://quill.p3k.io/", "scope": "create"})
 	})
+	mux.HandleFunc("POST /introspect", func(w http.ResponseWriter, r *http.Request) {
+		e.introspections.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		if r.PostFormValue("token") != "valid" {
+			w.Write([]byte(`{"active":false}`))
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"active": true, "me": e.me.Load().(string),
+			"client_id": "https://quill.p3k.io/", "scope": "create"})
+	})
 	e.Server = httptest.NewServer(mux)
 	t.Cleanup(e.Close)
 	return e
+}
+
+func TestExternalAuthIntrospection(t *testing.T) {
+	ep := newTokenEndpoint(t)
+	s := servertest.New(t, func(c *server.Config) {
+		c.Auth = server.AuthExternal
+		c.IntrospectionEndpoint = ep.URL + "/introspect"
+		c.AllowPrivateFetch = true
+		c.TokenCacheTTL = -1
+	})
+	ep.me.Store(s.Cfg.URL)
+	if resp, body := s.Get(t, "/micropub?q=config", "valid"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("valid token by introspection: status %d %s", resp.StatusCode, body)
+	}
+	if resp, body := s.Get(t, "/micropub?q=config", "stolen"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("inactive token: status %d %s, want 403", resp.StatusCode, body)
+	}
+	if n, legacy := ep.introspections.Load(), ep.calls.Load(); n != 2 || legacy != 0 {
+		t.Errorf("introspection asked %d times and the legacy endpoint %d, want 2 and 0", n, legacy)
+	}
 }
 
 func errorCode(t *testing.T, body []byte) string {
