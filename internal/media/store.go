@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"sync/atomic"
 )
 
 // Errors Put and Open return. The first three are the uploader's fault.
@@ -136,7 +136,7 @@ type Pending struct {
 // when it succeeds, the caller must Commit or Discard.
 func (s *Store) Receive(r io.Reader, declared string) (*Pending, error) {
 	head := make([]byte, sniffLen)
-	n, _, err := fill(r, head)
+	n, _, err := fill(r, head, len(head))
 	if err != nil {
 		return nil, err
 	}
@@ -210,52 +210,103 @@ func (s *Store) Accepts(typ string) bool {
 	return false
 }
 
-// bufPool holds copy buffers; a few per upload in flight keep memory flat whatever the
-// file size.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); return &b }}
+// The upload pipeline: the receiving goroutine fills chunks from the request and hands
+// each one at the same time to a writing goroutine and a hashing goroutine, so that
+// socket reads, file writes and hashing, which cost about the same per byte, run side by
+// side; a chunk is refilled once both are done with it. chunks buffers of chunkSize keep
+// memory flat whatever the file size while leaving each stage a few chunks of slack.
+const (
+	chunkSize = 256 << 10
+	chunks    = 8
+	// minFill is how full the receiving goroutine fills a chunk before passing it on,
+	// unless the file ends first: a partly filled chunk costs a little more per byte
+	// downstream, while filling the last few bytes of a chunk would cost extra small
+	// reads, or a copy through the multipart reader's buffer.
+	minFill = chunkSize - chunkSize/4
+)
 
-const copyBufSize = 256 << 10
+// bufPool holds chunk buffers between uploads.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
-// write copies head and then r to f, hashing in a second goroutine so that hashing and
-// writing overlap, and syncs f. It stops as soon as the size limit is passed.
+// chunk is one buffer of the pipeline.
+type chunk struct {
+	buf  *[]byte
+	n    int
+	refs atomic.Int32 // stages still using the chunk
+}
+
+func (c *chunk) data() []byte { return (*c.buf)[:c.n] }
+
+// write copies head and then r to f while hashing them, and syncs f. It stops as soon as
+// the size limit is passed or a write fails.
 func (s *Store) write(f *os.File, head []byte, r io.Reader) (Blob, error) {
-	hashed := make(chan *[]byte, 2)
-	free := make(chan *[]byte, 3)
-	sum := make(chan []byte, 1)
-	go hashChunks(sha256.New(), hashed, free, sum)
-	total := int64(0)
-	wb := newWriteback(f)
-	err := func() error {
-		defer close(hashed)
-		for i := 0; i < 3; i++ {
-			free <- bufPool.Get().(*[]byte)
+	free := make(chan *chunk, chunks)
+	for range chunks {
+		free <- &chunk{buf: bufPool.Get().(*[]byte)}
+	}
+	defer func() {
+		for range chunks {
+			bufPool.Put((<-free).buf)
 		}
+	}()
+	release := func(c *chunk) {
+		if c.refs.Add(-1) == 0 {
+			free <- c
+		}
+	}
+	toWrite := make(chan *chunk, chunks)
+	toHash := make(chan *chunk, chunks)
+	var wg sync.WaitGroup
+	h := sha256.New()
+	wg.Go(func() {
+		for c := range toHash {
+			h.Write(c.data())
+			release(c)
+		}
+	})
+	var writeErr error
+	var writeFailed atomic.Bool
+	wg.Go(func() {
+		wb := newWriteback(f)
+		for c := range toWrite {
+			if writeErr == nil {
+				if _, err := f.Write(c.data()); err != nil {
+					writeErr = fmt.Errorf("media: write %s: %w", f.Name(), err)
+					writeFailed.Store(true)
+				} else {
+					wb.written(int64(c.n))
+				}
+			}
+			release(c)
+		}
+	})
+	total := int64(0)
+	err := func() error {
+		defer close(toHash)
+		defer close(toWrite)
 		first := true
-		for {
-			buf := <-free
-			b := (*buf)[:cap(*buf)]
+		for !writeFailed.Load() {
+			c := <-free
+			b := (*c.buf)[:cap(*c.buf)]
 			n := 0
 			if first {
 				n = copy(b, head)
 				first = false
 			}
-			m, eof, rerr := fill(r, b[n:])
+			m, eof, rerr := fill(r, b[n:], minFill-n)
 			n += m
 			total += int64(n)
 			if total > s.maxSize {
-				free <- buf
+				free <- c
 				return fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize)
 			}
 			if n > 0 {
-				if _, err := f.Write(b[:n]); err != nil {
-					free <- buf
-					return fmt.Errorf("media: write %s: %w", f.Name(), err)
-				}
-				wb.written(int64(n))
-				*buf = b[:n]
-				hashed <- buf
+				c.n = n
+				c.refs.Store(2)
+				toWrite <- c
+				toHash <- c
 			} else {
-				free <- buf
+				free <- c
 			}
 			if rerr != nil {
 				return rerr
@@ -264,10 +315,11 @@ func (s *Store) write(f *os.File, head []byte, r io.Reader) (Blob, error) {
 				return nil
 			}
 		}
+		return nil
 	}()
-	h := <-sum
-	for len(free) > 0 {
-		bufPool.Put(<-free)
+	wg.Wait()
+	if err == nil {
+		err = writeErr
 	}
 	if err != nil {
 		return Blob{}, err
@@ -275,14 +327,14 @@ func (s *Store) write(f *os.File, head []byte, r io.Reader) (Blob, error) {
 	if err := f.Sync(); err != nil {
 		return Blob{}, fmt.Errorf("media: sync %s: %w", f.Name(), err)
 	}
-	return Blob{Hash: hex.EncodeToString(h), Size: total}, nil
+	return Blob{Hash: hex.EncodeToString(h.Sum(nil)), Size: total}, nil
 }
 
-// fill reads from r until b is full or r ends. Unlike io.ReadFull it tells a clean end
-// (io.EOF) from a reader that failed with io.ErrUnexpectedEOF, as a truncated multipart
-// part does.
-func fill(r io.Reader, b []byte) (n int, eof bool, err error) {
-	for n < len(b) {
+// fill reads from r into b until it holds at least min bytes or r ends. Unlike
+// io.ReadAtLeast it tells a clean end (io.EOF) from a reader that failed with
+// io.ErrUnexpectedEOF, as a truncated multipart part does.
+func fill(r io.Reader, b []byte, min int) (n int, eof bool, err error) {
+	for n < min && n < len(b) {
 		m, err := r.Read(b[n:])
 		n += m
 		if err == io.EOF {
@@ -293,15 +345,6 @@ func fill(r io.Reader, b []byte) (n int, eof bool, err error) {
 		}
 	}
 	return n, false, nil
-}
-
-// hashChunks hashes the buffers it receives in order and hands them back to be refilled.
-func hashChunks(h hash.Hash, in <-chan *[]byte, free chan<- *[]byte, sum chan<- []byte) {
-	for buf := range in {
-		h.Write(*buf)
-		free <- buf
-	}
-	sum <- h.Sum(nil)
 }
 
 // place links the synced temp file to the blob's path. A link, unlike a rename, never
