@@ -15,10 +15,11 @@ import (
 // part, streaming each part's content. It follows mime/multipart.Reader's rules (so the
 // two read the same bodies the same way: FuzzMultipart checks it) with two differences:
 // it reads through a large buffer, where mime/multipart hands out at most 4 KiB per Read,
-// which makes a 1 GiB upload cost a quarter of a million reads and copies; and it bounds
-// a part's header block, which is the only thing it holds in memory.
+// which makes a 1 GiB upload cost a quarter of a million reads and copies, and a large
+// Read of a part's content bypasses that buffer (see readDirect); and it bounds a part's
+// header block, which is the only thing it holds in memory.
 type multipartReader struct {
-	br               *bufio.Reader
+	*buffers
 	nl               []byte // "\r\n", or "\n" for bodies whose first boundary line ends so
 	nlDashBoundary   []byte // nl + "--" + boundary
 	dashBoundary     []byte // "--" + boundary
@@ -32,21 +33,35 @@ const (
 	maxHeaderBytes = 16 << 10
 	maxHeaderLines = 64
 	readBufSize    = 256 << 10
+	// directRead is the smallest Read of a part's content that goes straight to the
+	// body instead of through the buffer.
+	directRead = 32 << 10
 )
 
 // errMalformed marks a body that is not valid multipart.
 var errMalformed = errors.New("malformed multipart body")
 
+// buffers are a multipartReader's read buffer and the source it reads from.
+type buffers struct {
+	br  *bufio.Reader // reads src
+	src pushback
+}
+
 // readers keeps the large read buffers between requests.
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+var readers = sync.Pool{New: func() any {
+	b := &buffers{}
+	b.br = bufio.NewReaderSize(&b.src, readBufSize)
+	return b
+}}
 
 // newMultipartReader reads the multipart body r; call release when done with it.
 func newMultipartReader(r io.Reader, boundary string) *multipartReader {
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(r)
+	bufs := readers.Get().(*buffers)
+	bufs.src = pushback{r: r, own: bufs.src.own}
+	bufs.br.Reset(&bufs.src)
 	b := []byte("\r\n--" + boundary + "--")
 	return &multipartReader{
-		br:               br,
+		buffers:          bufs,
 		nl:               b[:2],
 		nlDashBoundary:   b[:len(b)-2],
 		dashBoundaryDash: b[2:],
@@ -56,9 +71,43 @@ func newMultipartReader(r io.Reader, boundary string) *multipartReader {
 
 // release returns the read buffer for reuse; mr must not be used afterwards.
 func (mr *multipartReader) release() {
-	mr.br.Reset(nil)
-	readers.Put(mr.br)
-	mr.br, mr.current = nil, nil
+	own := mr.src.own[:0]
+	if cap(own) > 4<<10 {
+		own = nil // a large epilogue once is no reason to keep its room
+	}
+	mr.src = pushback{own: own}
+	mr.br.Reset(&mr.src)
+	readers.Put(mr.buffers)
+	mr.buffers, mr.current = nil, nil
+}
+
+// pushback reads r, after any bytes given back to it, and keeps r's first error.
+type pushback struct {
+	r    io.Reader
+	back []byte // given back, read before r
+	own  []byte // storage for back, kept between uses
+	err  error
+}
+
+func (pb *pushback) Read(d []byte) (int, error) {
+	if len(pb.back) > 0 {
+		n := copy(d, pb.back)
+		pb.back = pb.back[n:]
+		return n, nil
+	}
+	if pb.err != nil {
+		return 0, pb.err
+	}
+	n, err := pb.r.Read(d)
+	pb.err = err
+	return n, err
+}
+
+// unread gives b back, to be read again before anything else. Nothing given back earlier
+// may be left unread.
+func (pb *pushback) unread(b []byte) {
+	pb.own = append(pb.own[:0], b...)
+	pb.back = pb.own
 }
 
 // part is one part of the body; Read returns its content.
@@ -157,9 +206,15 @@ func (mr *multipartReader) newPart() (*part, error) {
 	return p, nil
 }
 
-// Read reads the part's content, up to the buffer size at a time.
+// Read reads the part's content, up to the buffer size at a time, or straight into d
+// when d is large and the buffer empty.
 func (p *part) Read(d []byte) (int, error) {
-	br := p.mr.br
+	mr := p.mr
+	if p.n == 0 && p.err == nil && mr.br.Buffered() == 0 &&
+		len(d) >= max(directRead, len(mr.src.back)+2*len(mr.nlDashBoundary)+2) {
+		return p.readDirect(d)
+	}
+	br := mr.br
 	for p.n == 0 && p.err == nil {
 		peek, _ := br.Peek(br.Buffered())
 		p.n, p.err = scanUntilBoundary(peek, p.mr.dashBoundary, p.mr.nlDashBoundary, p.total, p.readErr)
@@ -188,6 +243,45 @@ func (p *part) Read(d []byte) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readDirect reads the body into d, which is large, and keeps there the content it finds,
+// giving back to the reader what is not content: a boundary and what follows it, or
+// bytes that may begin one. The body is read once, without a copy through the buffer.
+func (p *part) readDirect(d []byte) (int, error) {
+	mr := p.mr
+	// The buffer is empty: whatever it still remembers of the source, such as an error
+	// it has not reported, the source remembers too.
+	mr.br.Reset(&mr.src)
+	n := copy(d, mr.src.back) // d has room for it all
+	mr.src.back = nil
+	for tries := 0; ; tries++ {
+		if p.readErr == nil {
+			m, err := mr.src.Read(d[n:])
+			n += m
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			p.readErr = err
+			if m == 0 && err == nil && tries > 100 {
+				p.readErr = io.ErrNoProgress
+			}
+		}
+		c, err := scanUntilBoundary(d[:n], mr.dashBoundary, mr.nlDashBoundary, p.total, p.readErr)
+		if c == 0 && err == nil {
+			continue // d holds only what may begin a boundary: read on
+		}
+		mr.src.unread(d[c:n])
+		p.total += int64(c)
+		p.err = err
+		switch {
+		case err == io.EOF:
+			return c, io.EOF
+		case c == 0:
+			return 0, fmt.Errorf("%w: %w", errMalformed, err)
+		}
+		return c, nil // an error comes with the next Read, as in Read
+	}
 }
 
 // scanUntilBoundary scans buf for the boundary and returns how many bytes are content

@@ -22,9 +22,10 @@ type rawPart struct {
 }
 
 // parseOurs reads body with multipartReader, reading each part's content with reads of
-// readSize bytes.
-func parseOurs(body []byte, boundary string, readSize int) ([]rawPart, error) {
-	mr := newMultipartReader(bytes.NewReader(body), boundary)
+// readSize bytes from a source that gives at most chunk bytes per Read, as a socket
+// does. Reads of directRead bytes or more take the reader's direct path.
+func parseOurs(body []byte, boundary string, readSize, chunk int) ([]rawPart, error) {
+	mr := newMultipartReader(&chunkReader{body, chunk}, boundary)
 	defer mr.release()
 	var parts []rawPart
 	for {
@@ -41,6 +42,21 @@ func parseOurs(body []byte, boundary string, readSize int) ([]rawPart, error) {
 		}
 		parts = append(parts, rawPart{p.Header, p.name, p.filename, append([]byte{}, content.Bytes()...)})
 	}
+}
+
+// chunkReader reads b at most n bytes at a time.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (r *chunkReader) Read(d []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(d[:min(len(d), r.n)], r.b)
+	r.b = r.b[n:]
+	return n, nil
 }
 
 // parseStd reads body with mime/multipart, the reference.
@@ -92,32 +108,39 @@ func clientBodies(t testing.TB) (bodies [][]byte, boundaries []string) {
 func TestMultipartClients(t *testing.T) {
 	bodies, boundaries := clientBodies(t)
 	for i, body := range bodies {
-		ours, err := parseOurs(body, boundaries[i], 7)
 		std, stdErr := parseStd(body, boundaries[i])
-		if err != nil || stdErr != nil || !reflect.DeepEqual(ours, std) || len(ours) == 0 {
-			t.Errorf("body %d: ours %d parts (%v), mime/multipart %d parts (%v): want the same parts", i, len(ours), err, len(std), stdErr)
+		for _, size := range []struct{ read, chunk int }{{7, len(body)}, {directRead, 1}, {directRead, 100}, {1 << 20, len(body)}} {
+			ours, err := parseOurs(body, boundaries[i], size.read, size.chunk)
+			if err != nil || stdErr != nil || !reflect.DeepEqual(ours, std) || len(ours) == 0 {
+				t.Errorf("body %d, reads of %d from chunks of %d: ours %d parts (%v), mime/multipart %d parts (%v): want the same parts",
+					i, size.read, size.chunk, len(ours), err, len(std), stdErr)
+			}
 		}
 	}
 }
 
 func TestMultipartLimits(t *testing.T) {
 	long := "--b\r\nContent-Disposition: form-data; name=\"file\"\r\nX-Long: " + strings.Repeat("a", maxHeaderBytes) + "\r\n\r\nx\r\n--b--\r\n"
-	if _, err := parseOurs([]byte(long), "b", 512); !errors.Is(err, errMalformed) {
+	if _, err := parseOurs([]byte(long), "b", 512, len(long)); !errors.Is(err, errMalformed) {
 		t.Errorf("header block over %d bytes: %v, want errMalformed", maxHeaderBytes, err)
 	}
 	many := "--b\r\n" + strings.Repeat("X-A: 1\r\n", maxHeaderLines+2) + "\r\nx\r\n--b--\r\n"
-	if _, err := parseOurs([]byte(many), "b", 512); !errors.Is(err, errMalformed) {
+	if _, err := parseOurs([]byte(many), "b", 512, len(many)); !errors.Is(err, errMalformed) {
 		t.Errorf("more than %d header lines: %v, want errMalformed", maxHeaderLines, err)
 	}
 	cut := "--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi"
-	if _, err := parseOurs([]byte(cut), "b", 512); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("body cut in a part: %v, want io.ErrUnexpectedEOF", err)
+	for _, readSize := range []int{512, directRead} {
+		for _, body := range []string{cut, cut + "le\r\n--b"} {
+			if _, err := parseOurs([]byte(body), "b", readSize, 3); !errors.Is(err, io.ErrUnexpectedEOF) || !errors.Is(err, errMalformed) {
+				t.Errorf("body cut in a part (%q, reads of %d): %v, want io.ErrUnexpectedEOF, malformed", body, readSize, err)
+			}
+		}
 	}
 }
 
 // FuzzMultipart checks the streaming multipart reader against mime/multipart: on any
 // body both read without error, they must find the same parts with the same content,
-// whatever the read size; and the reader must never fail where mime/multipart succeeds
+// whatever the read size and however the body arrives; and the reader must never fail where mime/multipart succeeds
 // except on its header limits.
 func FuzzMultipart(f *testing.F) {
 	bodies, boundaries := clientBodies(f)
@@ -126,8 +149,12 @@ func FuzzMultipart(f *testing.F) {
 	}
 	f.Add([]byte("--b\nContent-Disposition: form-data; name=\"file\"\n\nlf only\n--b--\n"), "b", uint16(3))
 	f.Add([]byte("preamble\r\n--b  \r\n\r\n--b\r\n\r\nx\r\n--b--"), "b", uint16(1))
+	f.Add([]byte("--b\r\n\r\n\r\n-\r\n--b\r\n--b-\r\n--bc\r\n\r\n--b--"), "b", uint16(65535))
+	f.Add([]byte("--b\r\n\r\n--b\r\n\r\nx\r\n--b--"), "b", uint16(40000))
 	f.Fuzz(func(t *testing.T, body []byte, boundary string, readSize uint16) {
-		ours, err := parseOurs(body, boundary, int(readSize%8192)+1)
+		// From 32 KiB on, reads take the direct path; the body arrives in pieces of 1 to
+		// 509 bytes.
+		ours, err := parseOurs(body, boundary, int(readSize)+1, int(readSize)%509+1)
 		std, stdErr := parseStd(body, boundary)
 		switch {
 		case err == nil && stdErr == nil:
