@@ -117,7 +117,9 @@ func TestQueries(t *testing.T) {
 			}
 			types = append(types, m["type"].(string))
 		}
-		for _, want := range []string{"note", "article", "photo", "reply", "like", "repost", "bookmark", "event", "itinerary", "rsvp", "watch", "read", "listen"} {
+		for _, want := range []string{"note", "article", "photo", "reply", "like", "repost", "bookmark", "event", "itinerary", "rsvp", "watch", "read", "listen",
+			// Quill's review and weight editors and Sparkles' game tile appear only when listed.
+			"review", "weight", "game", "quotation", "checkin", "video", "audio"} {
 			if !slices.Contains(types, want) {
 				t.Errorf("post-types %v lack %s", types, want)
 			}

@@ -12,7 +12,10 @@ import (
 )
 
 // postTypes are offered in q=config and q=post-types. Clients show editors only for the
-// types listed: Quill looks for note … itinerary, Sparkles for watch, read and listen.
+// types listed, so every type a client has an editor for is here: Quill's note … itinerary,
+// review and weight; Sparkles' rsvp, watch, read, listen and game. Quill's review (an
+// h-review) and weight (an h-entry with a weight) are stored as notes or articles; the
+// rest are types Post Type Discovery gives.
 var postTypes = []map[string]string{
 	{"type": "note", "name": "Note"},
 	{"type": "article", "name": "Article"},
@@ -31,6 +34,9 @@ var postTypes = []map[string]string{
 	{"type": "watch", "name": "Watch"},
 	{"type": "read", "name": "Read"},
 	{"type": "listen", "name": "Listen"},
+	{"type": "game", "name": "Game"},
+	{"type": "review", "name": "Review"},
+	{"type": "weight", "name": "Weight"},
 }
 
 var queries = []string{"config", "source", "syndicate-to", "category", "post-types", "channel", "contact"}
