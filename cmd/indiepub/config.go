@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
@@ -24,6 +25,29 @@ type options struct {
 	debug   bool
 	// tokenCacheTTL is --token-cache-ttl, where 0 means off (server.Config says so with -1).
 	tokenCacheTTL time.Duration
+	// envErr is a malformed environment setting, reported once the flags are parsed.
+	envErr error
+}
+
+// setURLPatterns adds type=pattern pairs, comma-separated, to the URL patterns.
+func (o *options) setURLPatterns(list string) error {
+	for _, pair := range splitList(list) {
+		typ, pattern, ok := strings.Cut(pair, "=")
+		typ, pattern = strings.TrimSpace(typ), strings.TrimSpace(pattern)
+		switch {
+		case !ok || typ == "":
+			return fmt.Errorf("%q: want type=pattern, e.g. note=/{yyyy}/{slug}", pair)
+		case !strings.HasPrefix(pattern, "/") || !strings.Contains(pattern, "{slug}"):
+			return fmt.Errorf("%q: a pattern starts with / and contains {slug}", pair)
+		case strings.Contains(pattern, "..") || strings.ContainsAny(pattern, "?#\\ "):
+			return fmt.Errorf("%q: a pattern is a plain path", pair)
+		}
+		if o.cfg.URLPatterns == nil {
+			o.cfg.URLPatterns = map[string]string{}
+		}
+		o.cfg.URLPatterns[typ] = pattern
+	}
+	return nil
 }
 
 // bind declares the shared flags on fs with defaults taken from the environment.
@@ -47,12 +71,20 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.cfg.Photo, "photo", env("INDIEPUB_PHOTO", ""), "URL of the owner's photo for the h-card (INDIEPUB_PHOTO)")
 	fs.StringVar(&o.cfg.Email, "email", env("INDIEPUB_EMAIL", ""), "the owner's email address, shared only with apps granted the email scope (INDIEPUB_EMAIL)")
 	fs.StringVar(&o.cfg.Note, "note", env("INDIEPUB_NOTE", ""), "a line about the owner for the h-card and feeds (INDIEPUB_NOTE)")
+	if err := o.setURLPatterns(env("INDIEPUB_URL_PATTERNS", "")); err != nil {
+		o.envErr = fmt.Errorf("INDIEPUB_URL_PATTERNS: %w", err)
+	}
+	fs.Func("url-pattern", `where posts of a type live, as type=pattern, e.g. "note=/{yyyy}/{mm}/{slug}"; repeat for more types; placeholders {type}s {yyyy} {mm} {dd} {slug}; default `+post.DefaultURLPattern+` (INDIEPUB_URL_PATTERNS, comma-separated)`,
+		o.setURLPatterns)
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
 
 // finish completes the configuration after flags are parsed.
 func (o *options) finish() error {
+	if o.envErr != nil {
+		return o.envErr
+	}
 	if o.cfg.URL == "" {
 		o.cfg.URL = "http://" + o.addr + "/"
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -181,4 +182,66 @@ func TestUnknownCommand(t *testing.T) {
 	if err := Main(context.Background(), []string{"frobnicate"}, nil, io.Discard, io.Discard); err == nil {
 		t.Fatal("unknown command succeeded")
 	}
+}
+
+func TestTokenIssueRefusesBadScopes(t *testing.T) {
+	data := t.TempDir()
+	for _, scope := range []string{"", "  ", "create bogus", "admin"} {
+		err := Main(context.Background(), []string{"token", "issue", "--data", data, "--scope", scope}, nil, io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("token issue --scope %q succeeded, want an error", scope)
+		}
+	}
+	var out bytes.Buffer
+	if err := Main(context.Background(), []string{"token", "issue", "--data", data, "--scope", "post media"}, nil, &out, io.Discard); err != nil {
+		t.Errorf("token issue --scope \"post media\": %v", err)
+	}
+}
+
+// TestURLPatterns checks that --url-pattern and INDIEPUB_URL_PATTERNS place posts where
+// they say, through a real create.
+func TestURLPatterns(t *testing.T) {
+	for _, bad := range []string{"note", "note=/{yyyy}/x", "note=notes/{slug}", "note=/../{slug}", "=/{slug}", "note=/a?b={slug}"} {
+		var o options
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		o.bind(fs)
+		if err := fs.Parse([]string{"--data", t.TempDir(), "--url-pattern", bad}); err == nil {
+			t.Errorf("--url-pattern %q accepted, want an error", bad)
+		}
+	}
+	t.Setenv("INDIEPUB_URL_PATTERNS", "article=/writing/{slug}")
+	addr := freeAddr(t)
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--addr", addr, "--data", data, "--url-pattern", "note=/{yyyy}/{slug}"},
+			nil, io.Discard, io.Discard)
+	}()
+	waitHealthy(t, "http://"+addr+"/healthz", done)
+	var out bytes.Buffer
+	if err := Main(context.Background(), []string{"token", "issue", "--data", data, "--addr", addr, "--scope", "create"}, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(out.String())
+	for form, want := range map[string]string{
+		"h=entry&content=hi&mp-slug=hello":          "http://" + addr + "/" + time.Now().UTC().Format("2006") + "/hello",
+		"h=entry&name=Essay&content=Long&mp-slug=e": "http://" + addr + "/writing/e",
+	} {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/micropub", strings.NewReader(form))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusCreated || got != want {
+			t.Errorf("create %s: %d Location %q, want 201 %q", form, resp.StatusCode, got, want)
+		}
+	}
+	cancel()
+	<-done
 }

@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -79,9 +81,18 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func issueToken(ctx context.Context, db *sqlite.DB, me, scope, clientID, expires string, stdout io.Writer) error {
+	scopes := token.ParseScope(scope)
+	if len(scopes) == 0 {
+		return fmt.Errorf("token issue: --scope is empty; want some of %s", strings.Join(authserver.Scopes, " "))
+	}
+	for _, s := range scopes {
+		if s != "post" && !slices.Contains(authserver.Scopes, s) { // post: legacy create+update
+			return fmt.Errorf("token issue: unknown scope %q; want some of %s", s, strings.Join(authserver.Scopes, " "))
+		}
+	}
 	raw, hash := token.Generate()
 	t := &token.Token{Hash: hash, Me: me, ClientID: clientID, ClientName: "indiepub token issue",
-		Scope: token.ParseScope(scope), Issued: time.Now()}
+		Scope: scopes, Issued: time.Now()}
 	if expires != "" {
 		d, err := parseLifetime(expires)
 		if err != nil {

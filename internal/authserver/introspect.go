@@ -43,7 +43,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	resp := map[string]any{
-		"active": true, "me": t.Me, "client_id": t.ClientID, "scope": strings.Join(t.Scope, " "),
+		"active": true, "me": s.cfg.URL, "client_id": t.ClientID, "scope": strings.Join(t.Scope, " "),
 		"token_type": "Bearer", "iat": t.Issued.Unix(),
 	}
 	if !t.Expires.IsZero() {

@@ -1,12 +1,16 @@
 package server_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
+	"github.com/indiepub/indiepub/internal/token"
 )
 
 func TestHealthz(t *testing.T) {
@@ -47,5 +51,31 @@ func TestExternalAuthDiscovery(t *testing.T) {
 		if strings.Contains(links, own) {
 			t.Errorf("Link headers %q still advertise indiepub's own %s", links, own)
 		}
+	}
+}
+
+// TestTokenNamesTheSiteAsConfigured: a token issued from the command line under another
+// address (or before the site moved) still names the site as it is configured now, so the
+// main server, its token endpoint and a standalone media endpoint agree on whose it is.
+func TestTokenNamesTheSiteAsConfigured(t *testing.T) {
+	srv := servertest.New(t)
+	raw, hash := token.Generate()
+	err := srv.DB.CreateToken(context.Background(), &token.Token{Hash: hash, Me: "http://127.0.0.1:8080/",
+		Scope: []string{"create"}, Issued: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := srv.Get(t, "/token", raw)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /token: %d %s", resp.StatusCode, body)
+	}
+	var got struct{ Me string }
+	if err := json.Unmarshal(body, &got); err != nil || got.Me != srv.Cfg.URL {
+		t.Errorf("GET /token says me %q (%v), want the configured %q", got.Me, err, srv.Cfg.URL)
+	}
+	resp, body = srv.Do(t, http.MethodPost, "/introspect", raw, "application/x-www-form-urlencoded",
+		strings.NewReader("token="+raw))
+	if err := json.Unmarshal(body, &got); resp.StatusCode != http.StatusOK || err != nil || got.Me != srv.Cfg.URL {
+		t.Errorf("introspection: %d %s, want me %q", resp.StatusCode, body, srv.Cfg.URL)
 	}
 }

@@ -17,7 +17,7 @@ func newVerifier(cfg Config, db *sqlite.DB) indieauth.Verifier {
 	if cfg.Auth != AuthExternal {
 		// Not cached: one indexed read by hash is cheap, and a revocation, even one made
 		// by the token command in another process, must take effect at once.
-		return &token.Local{Store: db, Now: cfg.Now}
+		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL}
 	}
 	x := &indieauth.External{
 		Me:                    cfg.URL,
@@ -36,7 +36,7 @@ func newVerifier(cfg Config, db *sqlite.DB) indieauth.Verifier {
 // itself, which would ask itself again, until the timeout.
 func issuedTokens(cfg Config, db *sqlite.DB, v indieauth.Verifier) indieauth.Verifier {
 	if cfg.Verifier == nil && cfg.Auth == AuthExternal {
-		return &token.Local{Store: db, Now: cfg.Now}
+		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL}
 	}
 	return v
 }

@@ -28,6 +28,10 @@ const TouchInterval = time.Minute
 type Local struct {
 	Store Store
 	Now   func() time.Time
+	// Me, if set, is reported as the owner of every token. indiepub has one owner, the
+	// site, so a token issued from the command line under another --addr, or before the
+	// site moved to a new --url, still names the site as it is configured now.
+	Me string
 }
 
 // Verify implements indieauth.Verifier.
@@ -54,5 +58,9 @@ func (l *Local) Verify(ctx context.Context, raw string) (*indieauth.Token, error
 			slog.WarnContext(ctx, "record token use", "err", err)
 		}
 	}
-	return &indieauth.Token{Me: t.Me, ClientID: t.ClientID, Scope: t.Scope, ExpiresAt: t.Expires}, nil
+	me := t.Me
+	if l.Me != "" {
+		me = l.Me
+	}
+	return &indieauth.Token{Me: me, ClientID: t.ClientID, Scope: t.Scope, ExpiresAt: t.Expires}, nil
 }
