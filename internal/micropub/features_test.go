@@ -258,6 +258,25 @@ func TestCreate(t *testing.T) {
 			}
 		}
 	})
+	t.Run("slugs count past nine", func(t *testing.T) {
+		var last string
+		for i := 1; i <= 12; i++ {
+			last = create(t, fmt.Sprintf("h=entry&content=%d&mp-slug=daily&published=2024-07-%02dT00:00:00Z", i, i))
+			want := srv.Cfg.URL + "notes/2024/07/daily"
+			if i > 1 {
+				want += fmt.Sprintf("-%d", i)
+			}
+			if last != want {
+				t.Fatalf("post %d at %s, want %s", i, last, want)
+			}
+		}
+		// A deleted post keeps its URL: the 13th goes after it.
+		resp, body := srv.PostForm(t, "/micropub", tok, "action=delete&url="+url.QueryEscape(last))
+		wantStatus(t, resp, body, 204)
+		if got, want := create(t, "h=entry&content=13&mp-slug=daily&published=2024-07-13T00:00:00Z"), srv.Cfg.URL+"notes/2024/07/daily-13"; got != want {
+			t.Errorf("13th post at %s, want %s", got, want)
+		}
+	})
 	t.Run("mp-slug cannot leave its path", func(t *testing.T) {
 		loc := create(t, "h=entry&content=x&mp-slug=..%2F..%2Fadmin%2Ftokens")
 		if strings.Contains(strings.TrimPrefix(loc, srv.Cfg.URL), "..") || !strings.HasSuffix(loc, "/admin-tokens") {
