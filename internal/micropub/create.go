@@ -26,6 +26,10 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	for k, vs := range post.StripCommands(&it) {
 		req.cmds[k] = append(req.cmds[k], vs...)
 	}
+	// The post's URL is the server's to choose (Micropub 3.3.2), and q=source and the site
+	// show it: a client-given url, which could name another site, is dropped silently
+	// rather than refused, since clients copying a post send its url along.
+	delete(it.Properties, "url")
 	for _, u := range req.uploads {
 		// A "file" part beside other fields is an attachment of the post.
 		it.Properties["photo"] = append(it.Properties["photo"], u)

@@ -277,6 +277,29 @@ func TestCreate(t *testing.T) {
 			t.Errorf("13th post at %s, want %s", got, want)
 		}
 	})
+	t.Run("url is the server's", func(t *testing.T) {
+		loc := create(t, "h=entry&content=mine&url=https%3A%2F%2Felsewhere.example%2Fphish")
+		wantProp(t, source(t, srv, tok, loc), "url", `["`+loc+`"]`)
+		resp, body := srv.PostJSON(t, "/micropub", tok, `{"type":["h-entry"],"properties":{"content":["json"],"url":["https://elsewhere.example/phish"]}}`)
+		loc = wantCreated(t, srv, resp, body)
+		wantProp(t, source(t, srv, tok, loc), "url", `["`+loc+`"]`)
+		for _, op := range []string{
+			`"replace":{"url":["https://elsewhere.example/phish"]}`,
+			`"add":{"url":["https://elsewhere.example/phish"]}`,
+			`"replace":{"content":["edited"],"url":["` + loc + `"]}`,
+			`"delete":["url"]`,
+		} {
+			resp, body := srv.PostJSON(t, "/micropub", tok, `{"action":"update","url":"`+loc+`",`+op+`}`)
+			wantStatus(t, resp, body, 204)
+			m := source(t, srv, tok, loc)
+			wantProp(t, m, "url", `["`+loc+`"]`)
+			p, _ := srv.DB.PostByURL(context.Background(), loc)
+			if v, ok := p.Item.Properties["url"]; ok {
+				t.Errorf("after %s: url %v stored", op, v)
+			}
+		}
+		wantProp(t, source(t, srv, tok, loc), "content", `["edited"]`)
+	})
 	t.Run("mp-slug cannot leave its path", func(t *testing.T) {
 		loc := create(t, "h=entry&content=x&mp-slug=..%2F..%2Fadmin%2Ftokens")
 		if strings.Contains(strings.TrimPrefix(loc, srv.Cfg.URL), "..") || !strings.HasSuffix(loc, "/admin-tokens") {

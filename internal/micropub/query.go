@@ -123,8 +123,8 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request, q url.Values) e
 	return h.writeOK(w, item)
 }
 
-// sourceItem is a post as q=source shows it: its stored item with post-status and
-// visibility spelled out.
+// sourceItem is a post as q=source shows it: its stored item with post-status,
+// visibility and url spelled out.
 func sourceItem(p *post.Post) map[string]any {
 	props := make(map[string][]any, len(p.Item.Properties)+3)
 	for k, v := range p.Item.Properties {
@@ -132,9 +132,8 @@ func sourceItem(p *post.Post) map[string]any {
 	}
 	props["post-status"] = []any{p.Status}
 	props["visibility"] = []any{p.Visibility}
-	if len(props["url"]) == 0 {
-		props["url"] = []any{p.URL}
-	}
+	// The URL the post lives at, whatever an older client stored as url.
+	props["url"] = []any{p.URL}
 	m := map[string]any{"type": p.Item.Type, "properties": props}
 	if len(p.Item.Children) > 0 {
 		m["children"] = p.Item.Children

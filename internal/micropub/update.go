@@ -18,18 +18,20 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, tok *indieauth.
 		return err
 	}
 	synd := req.stringsCmd("mp-syndicate-to")
-	u := req.update
-	if u.Replace == nil && u.Add == nil && u.Delete == nil && u.DeleteProps == nil && synd == nil {
+	if u := req.update; u.Replace == nil && u.Add == nil && u.Delete == nil && u.DeleteProps == nil && synd == nil {
 		return fmt.Errorf("%w: an update needs replace, add or delete, sent as JSON", post.ErrInvalid)
 	}
+	u := withoutURL(req.update)
 	now := h.cfg.Now()
 	_, err := h.store.UpdatePost(r.Context(), req.url, func(p *post.Post) error {
 		if p.Deleted {
 			return fmt.Errorf("post %s: %w", req.url, post.ErrGone)
 		}
-		if err := req.update.Apply(&p.Item); err != nil {
+		if err := u.Apply(&p.Item); err != nil {
 			return err
 		}
+		// Posts stored before url was dropped on create may still carry one.
+		delete(p.Item.Properties, "url")
 		p.Updated = now
 		if err := p.Reindex(now); err != nil {
 			return err
@@ -67,6 +69,34 @@ func (h *Handler) setDeleted(w http.ResponseWriter, r *http.Request, tok *indiea
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// withoutURL drops url from an update. The post's URL is the server's, and is what
+// q=source shows as url; an edit that sends it back (a diff against q=source, or a full
+// replace) must not fail, so it is dropped silently rather than refused.
+func withoutURL(u post.Update) post.Update {
+	out := post.Update{Replace: without(u.Replace, "url"), Add: without(u.Add, "url"),
+		Delete: without(u.Delete, "url")}
+	for _, name := range u.DeleteProps {
+		if name != "url" {
+			out.DeleteProps = append(out.DeleteProps, name)
+		}
+	}
+	return out
+}
+
+// without is props less one property.
+func without(props map[string][]any, name string) map[string][]any {
+	if props == nil {
+		return nil
+	}
+	out := make(map[string][]any, len(props))
+	for k, v := range props {
+		if k != name {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // checkURL refuses a missing URL or one that is not on this site.
