@@ -22,6 +22,10 @@ func TestBadInput(t *testing.T) {
 	mp := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 	big := strings.Repeat("a", 5000)
 	bigImg := append(tinyJPEG(t), bytes.Repeat([]byte{0}, 9000)...)
+	// fileNamed is a post whose photo comes in a file part called name.
+	fileNamed := func(name string) string {
+		return mp("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\nContent-Disposition: form-data; name=\"content\"\n\nhi\n--XyZ\nContent-Disposition: form-data; name=\""+name+"\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n") + string(tinyJPEG(t)) + "\r\n--XyZ--\r\n"
+	}
 
 	tests := []struct {
 		name, contentType, body string
@@ -34,6 +38,17 @@ func TestBadInput(t *testing.T) {
 		{"properties not an object", "application/json", `{"type":["h-entry"],"properties":["content"]}`, 400},
 		{"type not a string", "application/json", `{"type":[7],"properties":{"content":["x"]}}`, 400},
 		{"no properties", "application/json", `{"type":["h-entry"],"properties":{}}`, 400},
+		{"type not an mf2 name", "application/json", `{"type":["<script>"],"properties":{"content":["x"]}}`, 400},
+		{"type with a space", "application/json", `{"type":["h-entry h-card"],"properties":{"content":["x"]}}`, 400},
+		{"form type not an mf2 name", "application/x-www-form-urlencoded", `h=%3Cscript%3E&content=x`, 400},
+		{"form field of brackets only", "application/x-www-form-urlencoded", `h=entry&content=x&%5B%5D=y`, 400},
+		{"multipart field of brackets only", "multipart/form-data; boundary=" + boundary, mp("--XyZ\nContent-Disposition: form-data; name=\"content\"\n\nx\n--XyZ\nContent-Disposition: form-data; name=\"[]\"\n\ny\n--XyZ--\n"), 400},
+		{"file part named mp-slug", "multipart/form-data; boundary=" + boundary, fileNamed("mp-slug"), 400},
+		{"file part named mp-photo-alt[]", "multipart/form-data; boundary=" + boundary, fileNamed("mp-photo-alt[]"), 400},
+		{"file part named access_token", "multipart/form-data; boundary=" + boundary, fileNamed("access_token"), 400},
+		{"file part named h", "multipart/form-data; boundary=" + boundary, fileNamed("h"), 400},
+		{"file part named action", "multipart/form-data; boundary=" + boundary, fileNamed("action"), 400},
+		{"file part named url", "multipart/form-data; boundary=" + boundary, fileNamed("url"), 400},
 		{"empty form", "application/x-www-form-urlencoded", ``, 400},
 		{"invalid post-status", "application/x-www-form-urlencoded", `h=entry&content=x&post-status=secret`, 400},
 		{"invalid visibility", "application/json", `{"type":["h-entry"],"properties":{"content":["x"],"visibility":["everyone"]}}`, 400},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/indiepub/indiepub/indieauth"
@@ -22,6 +23,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	it := req.item
 	if it.Type == nil {
 		it.Type = []string{"h-entry"}
+	}
+	if err := checkTypes(it.Type); err != nil {
+		return err
 	}
 	for k, vs := range post.StripCommands(&it) {
 		req.cmds[k] = append(req.cmds[k], vs...)
@@ -58,6 +62,19 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	}
 	w.Header().Set("Location", p.URL)
 	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// typeName is what an mf2 root class name looks like (h-entry, h-event, h-review); the
+// type is written into pages and feeds, so nothing else is stored.
+var typeName = regexp.MustCompile(`^h-[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func checkTypes(types []string) error {
+	for _, t := range types {
+		if !typeName.MatchString(t) {
+			return fmt.Errorf("%w: type %q is not an mf2 type such as h-entry", post.ErrInvalid, t)
+		}
+	}
 	return nil
 }
 

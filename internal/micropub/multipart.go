@@ -104,6 +104,9 @@ func readFilePart(req *request, part *multipart.Part, field string, maxFile int6
 	if name == "" {
 		return fmt.Errorf("%w: file part without a name", post.ErrInvalid)
 	}
+	if isControl(name) {
+		return fmt.Errorf("%w: %q is a field, not a file", post.ErrInvalid, field)
+	}
 	br := bufio.NewReaderSize(&limitedReader{r: part, left: maxFile}, 512)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -40,6 +40,16 @@ var legacyNames = map[string]string{
 	"syndicate-to": "mp-syndicate-to",
 }
 
+// isControl reports whether a field name steers the request (the token, the type, the
+// action and its target, or a command) rather than carrying a property value.
+func isControl(name string) bool {
+	switch name {
+	case "access_token", "h", "action", "url":
+		return true
+	}
+	return isCommand(name)
+}
+
 // isCommand reports whether a property name is a server command rather than content.
 func isCommand(name string) bool {
 	return strings.HasPrefix(name, "mp-") || legacyNames[name] != ""
@@ -91,10 +101,11 @@ func (req *request) addProperty(name string, v any) {
 }
 
 // splitKey turns "category[]" into "category", "photo[0]" into "photo" and
-// "content[html]" into ("content", "html").
+// "content[html]" into ("content", "html"). A key that is only brackets ("[]") has an
+// empty name.
 func splitKey(key string) (name, sub string) {
 	i := strings.IndexByte(key, '[')
-	if i <= 0 || !strings.HasSuffix(key, "]") {
+	if i < 0 || !strings.HasSuffix(key, "]") {
 		return key, ""
 	}
 	sub = key[i+1 : len(key)-1]
