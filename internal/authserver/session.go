@@ -113,11 +113,23 @@ func redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 }
 
-// localPath keeps a post-login destination on this site: a path, not //host or a URL.
+// localPath keeps a post-login destination on this site: an absolute path, never a URL
+// that a browser would take elsewhere. Browsers drop tabs and newlines inside URLs and
+// read a backslash as a slash, so a tab or backslash after the first slash makes a
+// "//evil.example/" of it: any control character, space or backslash is refused
+// outright, and so is a path that decodes to one starting with "//".
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
-		return "/admin/tokens"
+	const fallback = "/admin/tokens"
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= 0x20 || c == 0x7f || c == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(u.Path, "//") ||
+		strings.Contains(u.Path, "\\") {
+		return fallback
 	}
 	return next
 }
