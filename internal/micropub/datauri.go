@@ -3,7 +3,9 @@ package micropub
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,9 +13,11 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
-// dataImage matches a base64 data: URI of an image inside HTML, as Quill's editor embeds
-// pictures when the site has no media endpoint.
-var dataImage = regexp.MustCompile(`data:(image/[a-zA-Z0-9.+-]+);base64,([A-Za-z0-9+/=\s]*)`)
+// dataImage matches an HTML src attribute, double- or single-quoted, holding a base64
+// data: URI of an image, as Quill's editor embeds pictures when the site has no media
+// endpoint. The attribute must follow whitespace, so data-src is left alone, and the
+// base64 may not hold whitespace, which no editor writes.
+var dataImage = regexp.MustCompile(`(?i)(\ssrc\s*=\s*)(?:"data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/]+={0,2})"|'data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/]+={0,2})')`)
 
 // maxDataURIs bounds how many embedded images one post may carry.
 const maxDataURIs = 20
@@ -24,35 +28,32 @@ var inlineImageTypes = map[string]bool{
 	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
 }
 
-// inlineDataURIs saves images embedded as data: URIs in the content and rewrites the
-// content to their URLs, so posts do not carry megabytes of base64.
-func (h *Handler) inlineDataURIs(r *http.Request, it *post.Item) error {
+// inlineDataURIs saves images embedded as data: URIs in HTML content ({"html"} or the
+// html of {"value","html"}) and rewrites their src to the saved files' URLs, so posts do
+// not carry megabytes of base64. Plain-text content is never touched: a note may well
+// mention a data: URI. The URLs saved are added to saved, even when an error follows.
+func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]string) error {
 	count := 0
-	for i, v := range it.Properties["content"] {
-		switch c := v.(type) {
-		case string:
-			s, err := h.rewriteDataURIs(r, c, &count)
-			if err != nil {
-				return err
-			}
-			it.Properties["content"][i] = s
-		case map[string]any:
-			html, ok := c["html"].(string)
-			if !ok {
-				continue
-			}
-			s, err := h.rewriteDataURIs(r, html, &count)
-			if err != nil {
-				return err
-			}
-			c["html"] = s
+	for _, v := range content {
+		c, ok := v.(map[string]any)
+		if !ok {
+			continue
 		}
+		html, ok := c["html"].(string)
+		if !ok {
+			continue
+		}
+		s, err := h.rewriteDataURIs(r, html, &count, saved)
+		if err != nil {
+			return err
+		}
+		c["html"] = s
 	}
 	return nil
 }
 
-func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int) (string, error) {
-	if !strings.Contains(s, "data:image/") {
+func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *[]string) (string, error) {
+	if !strings.Contains(s, "data:") {
 		return s, nil
 	}
 	var firstErr error
@@ -60,34 +61,59 @@ func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int) (string
 		if firstErr != nil {
 			return m
 		}
-		u, err := h.saveDataURI(r, dataImage.FindStringSubmatch(m), count)
+		sm := dataImage.FindStringSubmatch(m)
+		attr, ct, enc, quote := sm[1], sm[2], sm[3], `"`
+		if ct == "" {
+			ct, enc, quote = sm[4], sm[5], `'`
+		}
+		u, err := h.saveDataURI(r, strings.ToLower(ct), enc, count)
 		if err != nil {
 			firstErr = err
 			return m
 		}
-		return u
+		if u == "" {
+			return m
+		}
+		*saved = append(*saved, u)
+		return attr + quote + u + quote
 	})
 	return out, firstErr
 }
 
-func (h *Handler) saveDataURI(r *http.Request, m []string, count *int) (string, error) {
-	ct := strings.ToLower(m[1])
+// saveDataURI stores one embedded image and returns its URL, or "" for anything that is
+// not an accepted image (another type, broken base64, bytes of another kind): that stays
+// in the content as written, the way a browser shows a broken image, and the post is not
+// refused for it. Only the limits are errors.
+func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int) (string, error) {
 	if !inlineImageTypes[ct] {
-		return "", fmt.Errorf("%w: embedded %s images are not accepted", post.ErrInvalid, ct)
+		return "", nil
 	}
-	if *count++; *count > maxDataURIs {
-		return "", fmt.Errorf("%w: more than %d embedded images", post.ErrInvalid, maxDataURIs)
-	}
-	enc := strings.Join(strings.Fields(m[2]), "")
 	if int64(base64.StdEncoding.DecodedLen(len(enc))) > h.cfg.MaxUpload {
 		return "", &http.MaxBytesError{Limit: h.cfg.MaxUpload}
 	}
 	b, err := base64.StdEncoding.DecodeString(enc)
 	if err != nil {
-		return "", fmt.Errorf("%w: embedded image: %v", post.ErrInvalid, err)
+		slog.DebugContext(r.Context(), "embedded image left as written", "err", err)
+		return "", nil
 	}
 	if sniffed := http.DetectContentType(b); sniffed != ct {
-		return "", fmt.Errorf("%w: embedded image says %s but is %s", post.ErrInvalid, ct, sniffed)
+		slog.DebugContext(r.Context(), "embedded image left as written", "declared", ct, "sniffed", sniffed)
+		return "", nil
 	}
-	return h.media.Save(r.Context(), bytes.NewReader(b), "", ct)
+	if *count++; *count > maxDataURIs {
+		return "", fmt.Errorf("%w: more than %d embedded images", post.ErrInvalid, maxDataURIs)
+	}
+	u, err := h.media.Save(r.Context(), bytes.NewReader(b), "", ct)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return "", err
+	case errors.Is(err, post.ErrInvalid):
+		// A type the media store is configured to refuse.
+		slog.DebugContext(r.Context(), "embedded image left as written", "err", err)
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("embedded image: %w", err)
+	}
+	return u, nil
 }

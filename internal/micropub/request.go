@@ -19,6 +19,9 @@ type request struct {
 	update post.Update
 	// uploads are the URLs of files sent in a multipart part named "file".
 	uploads []string
+	// saved are the URLs of every file this request stored: file parts and embedded
+	// data: images.
+	saved []string
 }
 
 func newRequest() *request {

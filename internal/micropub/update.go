@@ -22,6 +22,11 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, tok *indieauth.
 		return fmt.Errorf("%w: an update needs replace, add or delete, sent as JSON", post.ErrInvalid)
 	}
 	u := withoutURL(req.update)
+	for _, op := range []map[string][]any{u.Replace, u.Add} {
+		if err := h.inlineDataURIs(r, op["content"], &req.saved); err != nil {
+			return err
+		}
+	}
 	now := h.cfg.Now()
 	_, err := h.store.UpdatePost(r.Context(), req.url, func(p *post.Post) error {
 		if p.Deleted {
