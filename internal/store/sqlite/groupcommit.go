@@ -13,8 +13,9 @@ import (
 // SQLite has one writer at a time. Creates from many goroutines would each wait for the
 // write lock (busy_timeout polls with sleeps of milliseconds) and each pay a commit, so
 // instead one writer goroutine takes every create waiting at that moment and commits them
-// together: one transaction, and one multi-row statement per table. While a group
-// commits the next one gathers, so the group size follows the load with no timer.
+// together: one transaction, in which prepared statements (stmts.go) run once per post and
+// per tag. While a group commits the next one gathers, so the group size follows the load
+// with no timer.
 //
 // Each create still gets its own answer. A URL already taken (by a stored post or by an
 // earlier create in the same group) is skipped by INSERT OR IGNORE and reported as
@@ -22,12 +23,8 @@ import (
 // creates are retried one transaction each, so the failure reaches only the create that
 // causes it.
 
-// maxGroup bounds a group so one commit stays short and a statement's variables stay
-// well under SQLite's limit (32766).
+// maxGroup bounds a group so that one commit stays short.
 const maxGroup = 256
-
-// maxTagRows bounds the rows of one tag statement (7 variables each).
-const maxTagRows = 1000
 
 // errClosed is what a create gets once the store is closing.
 var errClosed = errors.New("store closed")
@@ -143,10 +140,10 @@ func (db *DB) insertGroup(group []*createReq) error {
 		return fmt.Errorf("create post: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := insertPosts(ctx, tx, group); err != nil {
+	if err := db.insertPosts(ctx, tx, group); err != nil {
 		return err
 	}
-	if err := insertPostTags(ctx, tx, group); err != nil {
+	if err := db.insertPostTags(ctx, tx, group); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -155,29 +152,46 @@ func (db *DB) insertGroup(group []*createReq) error {
 	return nil
 }
 
-// insertPosts inserts every post of the group in one statement; RETURNING names those
-// inserted, and the rest had their URL taken.
-func insertPosts(ctx context.Context, tx execQuerier, group []*createReq) error {
-	var b strings.Builder
-	b.WriteString(`INSERT OR IGNORE INTO posts
-		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to) VALUES `)
-	args := make([]any, 0, 10*len(group))
-	for i, req := range group {
-		if i > 0 {
-			b.WriteByte(',')
+// insertPosts inserts the group's posts with multi-row statements, in chunks whose
+// sizes are powers of two so that each size's statement is compiled once (rowStmts): one
+// statement of n rows costs less than n executions of a one-row statement (each opens
+// its cursors and statement journal and runs its triggers' setup), and a statement whose
+// text follows the group's size would be compiled every time. RETURNING names the posts
+// inserted; the rest had their URL taken, by a stored post or by an earlier create in the
+// group.
+func (db *DB) insertPosts(ctx context.Context, tx *sql.Tx, group []*createReq) error {
+	args := make([]any, 0, 10*min(len(group), maxChunk))
+	for len(group) > 0 {
+		n := chunkLen(len(group))
+		chunk := group[:n]
+		group = group[n:]
+		st, err := db.stmts.insertPosts.get(ctx, db.db, n, insertPostsSQL)
+		if err != nil {
+			return fmt.Errorf("create post: %w", err)
 		}
-		b.WriteString(`(?,?,?,?,?,?,?,?,?,?)`)
-		p := req.p
-		args = append(args, p.URL, p.Slug, p.Type, req.item, formatTime(p.Published),
-			formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, req.synd)
+		args = args[:0]
+		for _, req := range chunk {
+			p := req.p
+			args = append(args, p.URL, p.Slug, p.Type, req.item, formatTime(p.Published),
+				formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, req.synd)
+		}
+		if err := returnedIDs(ctx, tx.StmtContext(ctx, st), chunk, args); err != nil {
+			return err
+		}
 	}
-	b.WriteString(` RETURNING id, url`)
-	rows, err := tx.QueryContext(ctx, b.String(), args...)
+	return nil
+}
+
+// returnedIDs runs a chunk's insert and gives each create its id, or post.ErrExists when
+// its URL is missing from RETURNING.
+func returnedIDs(ctx context.Context, st *sql.Stmt, chunk []*createReq, args []any) error {
+	defer st.Close()
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("create post: %w", err)
 	}
 	defer rows.Close()
-	ids := make(map[string]int64, len(group))
+	ids := make(map[string]int64, len(chunk))
 	for rows.Next() {
 		var id int64
 		var url string
@@ -189,8 +203,8 @@ func insertPosts(ctx context.Context, tx execQuerier, group []*createReq) error 
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("create post: %w", err)
 	}
-	for _, req := range group {
-		// Two creates of one URL in a group: the first was inserted, the second ignored.
+	for _, req := range chunk {
+		// Two creates of one URL in a chunk: the first was inserted, the second ignored.
 		id, ok := ids[req.p.URL]
 		if !ok {
 			req.err = fmt.Errorf("post %s: %w", req.p.URL, post.ErrExists)
@@ -202,27 +216,21 @@ func insertPosts(ctx context.Context, tx execQuerier, group []*createReq) error 
 	return nil
 }
 
-// execQuerier is a transaction, as the insert helpers need it.
-type execQuerier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // tagRow is one post's link to one tag.
 type tagRow struct {
-	p         *post.Post
-	postID    int64
-	norm, tag string
+	p             *post.Post
+	postID        int64
+	norm, display string
 }
 
-// tagRowArgs are the post_tags values of a row, in insertPostTagSQL's order after the
-// tag's norm.
+// args are insertPostTagSQL's arguments.
 func (r tagRow) args() []any {
 	return []any{r.postID, formatTime(r.p.Published), r.p.Type, r.p.Deleted, r.p.Status, r.p.Visibility, r.norm}
 }
 
-// insertPostTags creates the group's new tags and links the inserted posts to theirs.
-func insertPostTags(ctx context.Context, tx execQuerier, group []*createReq) error {
+// insertPostTags creates the new tags of the group's inserted posts and links the posts
+// to theirs, with multi-row statements in chunks as insertPosts does.
+func (db *DB) insertPostTags(ctx context.Context, tx *sql.Tx, group []*createReq) error {
 	var rows []tagRow
 	for _, req := range group {
 		if req.err != nil {
@@ -234,45 +242,41 @@ func insertPostTags(ctx context.Context, tx execQuerier, group []*createReq) err
 			}
 		}
 	}
+	args := make([]any, 0, 7*min(len(rows), maxChunk))
 	for len(rows) > 0 {
-		n := min(len(rows), maxTagRows)
-		if err := insertTagRows(ctx, tx, rows[:n]); err != nil {
-			return err
-		}
+		n := chunkLen(len(rows))
+		chunk := rows[:n]
 		rows = rows[n:]
+		tags, err := db.stmts.insertTags.get(ctx, db.db, n, insertTagsSQL)
+		if err != nil {
+			return fmt.Errorf("create post: tags: %w", err)
+		}
+		links, err := db.stmts.insertPostTags.get(ctx, db.db, n, insertPostTagsSQL)
+		if err != nil {
+			return fmt.Errorf("create post: tags: %w", err)
+		}
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r.norm, r.display)
+		}
+		if err := execIn(ctx, tx, tags, args); err != nil {
+			return fmt.Errorf("create post: tags: %w", err)
+		}
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r.args()...)
+		}
+		if err := execIn(ctx, tx, links, args); err != nil {
+			return fmt.Errorf("create post: tags: %w", err)
+		}
 	}
 	return nil
 }
 
-func insertTagRows(ctx context.Context, tx execQuerier, rows []tagRow) error {
-	values := strings.TrimSuffix(strings.Repeat(`(?,?),`, len(rows)), ",")
-	args := make([]any, 0, 3*len(rows))
-	for _, r := range rows {
-		args = append(args, r.norm, r.tag)
-	}
-	// A tag keeps the display form first written: the first row of a new tag wins.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO tags (norm, display) VALUES `+values+
-		` ON CONFLICT (norm) DO NOTHING`, args...); err != nil {
-		return fmt.Errorf("create post: tags: %w", err)
-	}
-	values = strings.TrimSuffix(strings.Repeat(`(?,?,?,?,?,?,?),`, len(rows)), ",")
-	args = args[:0]
-	for _, r := range rows {
-		args = append(args, r.args()...)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_tags
-		(post_id, tag_id, published, post_type, deleted, status, visibility)
-		SELECT v.column1, t.id, v.column2, v.column3, v.column4, v.column5, v.column6
-		FROM (VALUES `+values+`) v JOIN tags t ON t.norm = v.column7`,
-		args...); err != nil {
-		return fmt.Errorf("create post: tags: %w", err)
-	}
-	return nil
+// execIn runs the prepared st in tx.
+func execIn(ctx context.Context, tx *sql.Tx, st *sql.Stmt, args []any) error {
+	txst := tx.StmtContext(ctx, st)
+	defer txst.Close()
+	_, err := txst.ExecContext(ctx, args...)
+	return err
 }
-
-const (
-	insertTagSQL     = `INSERT INTO tags (norm, display) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING`
-	insertPostTagSQL = `INSERT OR IGNORE INTO post_tags
-		(post_id, tag_id, published, post_type, deleted, status, visibility)
-		SELECT ?, id, ?, ?, ?, ?, ? FROM tags WHERE norm = ?`
-)

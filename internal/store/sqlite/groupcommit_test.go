@@ -106,3 +106,54 @@ func TestTagDisplayFirstWritten(t *testing.T) {
 		t.Errorf("the post's own spelling changed: %v", p.Item.Properties["category"])
 	}
 }
+
+// TestGroupChunks commits groups whose sizes split into several multi-row statements
+// (300 = 256+32+8+4, and a duplicate URL in a later chunk than its first create): every
+// create gets its own id and tags, and only the repeated URL fails.
+func TestGroupChunks(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	urls := make([]string, 300)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("https://example.com/p%d", i)
+	}
+	group := groupOf(t, ctx, urls...)
+	db.commitGroup(group)
+	ids := map[int64]bool{}
+	for i, req := range group {
+		if req.err != nil || req.id == 0 || ids[req.id] {
+			t.Fatalf("create %d: id %d, err %v", i, req.id, req.err)
+		}
+		ids[req.id] = true
+		got, err := db.PostByURL(ctx, urls[i])
+		if err != nil || got.ID != req.id || got.Item.First("content") != fmt.Sprintf("post %d", i) {
+			t.Fatalf("create %d stored as %+v, %v", i, got, err)
+		}
+	}
+	if n, _ := db.CountPosts(ctx, post.Query{Category: "shared"}); n != 300 {
+		t.Errorf("%d posts tagged shared, want 300", n)
+	}
+	if n, _ := db.CountPosts(ctx, post.Query{Category: "t299"}); n != 1 {
+		t.Errorf("%d posts tagged t299, want 1", n)
+	}
+
+	// 3 = 2+1: the third create repeats the first's URL from the next chunk.
+	group = groupOf(t, ctx, "https://example.com/x", "https://example.com/y", "https://example.com/x")
+	db.commitGroup(group)
+	for i, wantExists := range []bool{false, false, true} {
+		if got := errors.Is(group[i].err, post.ErrExists); got != wantExists || (!wantExists && group[i].err != nil) {
+			t.Errorf("create %d (%s): err %v, want ErrExists %v", i, group[i].p.URL, group[i].err, wantExists)
+		}
+	}
+	if got, _ := db.PostByURL(ctx, "https://example.com/x"); got == nil || got.ID != group[0].id {
+		t.Errorf("x stored as %+v, want the first create's post", got)
+	}
+}
+
+func TestChunkLen(t *testing.T) {
+	for n, want := range map[int]int{1: 1, 2: 2, 3: 2, 16: 16, 17: 16, 255: 128, 256: 256, 1000: 256} {
+		if got := chunkLen(n); got != want {
+			t.Errorf("chunkLen(%d) = %d, want %d", n, got, want)
+		}
+	}
+}

@@ -29,8 +29,7 @@ func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
 
 // PostByURL returns the post at url, deleted or not; post.ErrNotFound if there is none.
 func (db *DB) PostByURL(ctx context.Context, url string) (*post.Post, error) {
-	row := db.db.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts p WHERE url = ?`, url)
-	p, err := scanPost(row)
+	p, err := scanPost(db.stmts.postByURL.QueryRowContext(ctx, url))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("post %s: %w", url, post.ErrNotFound)
 	}
@@ -49,7 +48,9 @@ func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) er
 		return nil, fmt.Errorf("update post: %w", err)
 	}
 	defer tx.Rollback()
-	p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts p WHERE url = ?`, url))
+	byURL := tx.StmtContext(ctx, db.stmts.postByURL)
+	defer byURL.Close()
+	p, err := scanPost(byURL.QueryRowContext(ctx, url))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("post %s: %w", url, post.ErrNotFound)
 	}
@@ -73,7 +74,7 @@ func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = ?`, p.ID); err != nil {
 		return nil, fmt.Errorf("update post %s: tags: %w", url, err)
 	}
-	if err := setTags(ctx, tx, p); err != nil {
+	if err := db.setTags(ctx, tx, p); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -287,16 +288,20 @@ func escapeLike(s string) string {
 
 // setTags links the post to its tags, creating those never seen (their display form is
 // the first one written).
-func setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
+func (db *DB) setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
+	insTag := tx.StmtContext(ctx, db.stmts.insertTag)
+	defer insTag.Close()
+	insLink := tx.StmtContext(ctx, db.stmts.insertPostTag)
+	defer insLink.Close()
 	for _, t := range p.Categories {
 		norm := NormalizeTag(t)
 		if norm == "" {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, insertTagSQL, norm, strings.TrimSpace(t)); err != nil {
+		if _, err := insTag.ExecContext(ctx, norm, strings.TrimSpace(t)); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
-		if _, err := tx.ExecContext(ctx, insertPostTagSQL, tagRow{p: p, postID: p.ID, norm: norm}.args()...); err != nil {
+		if _, err := insLink.ExecContext(ctx, tagRow{p: p, postID: p.ID, norm: norm}.args()...); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
 	}

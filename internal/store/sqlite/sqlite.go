@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -22,6 +23,8 @@ var migrations embed.FS
 // DB is the SQLite store. Its methods own their transactions.
 type DB struct {
 	db *sql.DB
+	// stmts are the hot paths' statements, prepared once (stmts.go).
+	stmts stmts
 	// Now returns the current time; tests replace it for stable output.
 	Now func() time.Time
 
@@ -59,6 +62,10 @@ func Open(path string) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
+	if err := db.prepare(context.Background()); err != nil {
+		sdb.Close()
+		return nil, err
+	}
 	db.startWriter()
 	return db, nil
 }
@@ -66,7 +73,7 @@ func Open(path string) (*DB, error) {
 // Close stops the writer, waiting for the group being committed, and closes the database.
 func (db *DB) Close() error {
 	db.stopWriter()
-	return db.db.Close()
+	return errors.Join(db.closeStmts(), db.db.Close())
 }
 
 // SQL exposes the underlying handle for packages' own tests and tools.

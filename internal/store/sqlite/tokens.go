@@ -25,7 +25,7 @@ func (db *DB) CreateToken(ctx context.Context, t *token.Token) error {
 
 // TokenByHash returns the token with that hash, revoked or not; token.ErrNotFound if none.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (*token.Token, error) {
-	t, err := scanToken(db.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(db.stmts.tokenByHash.QueryRowContext(ctx, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, token.ErrNotFound
 	}

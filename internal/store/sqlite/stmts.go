@@ -1,0 +1,151 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/bits"
+	"strings"
+	"sync"
+)
+
+// stmts are the statements on the hot paths (every create, every token check, every
+// lookup by URL), prepared once. SQLite compiles a statement's text into a program; doing
+// that for every call cost about a fifth of all CPU under a create load. A *sql.Stmt is
+// compiled once per connection it runs on (database/sql keeps one per connection, at most
+// the pool's 8), and a transaction borrows its connection's copy through Tx.StmtContext.
+type stmts struct {
+	insertTag     *sql.Stmt
+	insertPostTag *sql.Stmt
+	postByURL     *sql.Stmt
+	tokenByHash   *sql.Stmt
+
+	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
+	insertPosts    rowStmts
+	insertTags     rowStmts
+	insertPostTags rowStmts
+}
+
+const (
+	// insertTagSQL creates a tag; a tag keeps the display form first written.
+	insertTagSQL = `INSERT INTO tags (norm, display) VALUES (?, ?) ON CONFLICT (norm) DO NOTHING`
+	// insertPostTagSQL links a post to a tag by its norm (the last argument; see tagRow.args).
+	insertPostTagSQL = `INSERT OR IGNORE INTO post_tags
+		(post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT ?, id, ?, ?, ?, ?, ? FROM tags WHERE norm = ?`
+	postByURLSQL   = `SELECT ` + postColumns + ` FROM posts p WHERE url = ?`
+	tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM tokens WHERE hash = ?`
+)
+
+// prepare compiles the hot statements; the schema must be migrated first.
+func (db *DB) prepare(ctx context.Context) error {
+	for _, s := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&db.stmts.insertTag, insertTagSQL},
+		{&db.stmts.insertPostTag, insertPostTagSQL},
+		{&db.stmts.postByURL, postByURLSQL},
+		{&db.stmts.tokenByHash, tokenByHashSQL},
+	} {
+		st, err := db.db.PrepareContext(ctx, s.query)
+		if err != nil {
+			db.closeStmts()
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*s.dst = st
+	}
+	return nil
+}
+
+func (db *DB) closeStmts() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
+		db.stmts.postByURL, db.stmts.tokenByHash} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	for _, rs := range []*rowStmts{&db.stmts.insertPosts, &db.stmts.insertTags, &db.stmts.insertPostTags} {
+		errs = append(errs, rs.close())
+	}
+	db.stmts = stmts{}
+	return errors.Join(errs...)
+}
+
+// maxChunk is the most rows one multi-row insert takes (1<<maxChunkLog): at 10 variables
+// a row, well under SQLite's limit of 32,766.
+const (
+	maxChunkLog = 8
+	maxChunk    = 1 << maxChunkLog
+)
+
+// chunkLen is how many of n rows the next multi-row insert takes: the largest power of
+// two not over n (and maxChunk), so that a group of any size is stored with at most
+// log2(maxChunk)+1 statements of sizes compiled once each.
+func chunkLen(n int) int {
+	return 1 << (bits.Len(uint(min(n, maxChunk))) - 1)
+}
+
+// rowStmts holds one multi-row statement per chunk size, prepared on first use.
+type rowStmts struct {
+	mu     sync.Mutex
+	bySize [maxChunkLog + 1]*sql.Stmt
+}
+
+func (rs *rowStmts) get(ctx context.Context, db *sql.DB, n int, text func(n int) string) (*sql.Stmt, error) {
+	i := bits.TrailingZeros(uint(n))
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if st := rs.bySize[i]; st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, text(n))
+	if err != nil {
+		return nil, err
+	}
+	rs.bySize[i] = st
+	return st, nil
+}
+
+func (rs *rowStmts) close() error {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	var errs []error
+	for i, st := range rs.bySize {
+		if st != nil {
+			errs = append(errs, st.Close())
+			rs.bySize[i] = nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// rowValues is n rows of cols placeholders each: "(?,?),(?,?)".
+func rowValues(n, cols int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+",", n), ",")
+}
+
+// insertPostsSQL inserts n posts, ignoring those whose URL is taken, and names those it
+// inserted.
+func insertPostsSQL(n int) string {
+	return `INSERT OR IGNORE INTO posts
+		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
+		VALUES ` + rowValues(n, 10) + ` RETURNING id, url`
+}
+
+// insertTagsSQL creates n tags (norm, display); a tag keeps the display form first
+// written, so the first row of a new tag wins.
+func insertTagsSQL(n int) string {
+	return `INSERT INTO tags (norm, display) VALUES ` + rowValues(n, 2) + ` ON CONFLICT (norm) DO NOTHING`
+}
+
+// insertPostTagsSQL links n (post, tag) pairs, each given as tagRow.args.
+func insertPostTagsSQL(n int) string {
+	return `INSERT OR IGNORE INTO post_tags
+		(post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT v.column1, t.id, v.column2, v.column3, v.column4, v.column5, v.column6
+		FROM (VALUES ` + rowValues(n, 7) + `) v JOIN tags t ON t.norm = v.column7`
+}
