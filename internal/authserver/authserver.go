@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
@@ -71,6 +72,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the setup link; nil means slog.Default().
 	Logger *slog.Logger
+	// TrustedProxies are the addresses of reverse proxies in front of indiepub. A login
+	// from one of them is counted against the client address it put in X-Forwarded-For;
+	// otherwise X-Forwarded-For is ignored, since anyone can send it.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the IndieAuth endpoints and the owner's pages.

@@ -1,10 +1,16 @@
 package authserver_test
 
 import (
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/authserver"
 )
 
 // TestLoginNextStaysLocal signs in with hostile post-login destinations: each must land
@@ -46,5 +52,127 @@ func TestLoginNextStaysLocal(t *testing.T) {
 		if strings.Contains(follow(t, resp), "evil.example") {
 			t.Errorf("login with next=%q leaves the site: %s", tc.next, follow(t, resp))
 		}
+	}
+}
+
+// loginAttempt posts the login form from b with password, optionally with an
+// X-Forwarded-For header, and returns the status.
+func loginAttempt(t *testing.T, b *browser, base, password, forwardedFor string) int {
+	t.Helper()
+	_, page := b.get(base + "/login")
+	f := formFields(t, page, "/login")
+	f.Set("password", password)
+	req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(f.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+	}
+	resp, _ := b.do(req)
+	return resp.StatusCode
+}
+
+// browserFrom is a browser whose connections come from the loopback address local, so
+// that the server sees another client address.
+func browserFrom(t *testing.T, local string) *browser {
+	b := newBrowser(t)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	b.c.Transport = &http.Transport{DialContext: d.DialContext}
+	return b
+}
+
+// TestLoginBurst: twenty wrong passwords sent at once from one address get at most five
+// password checks; the rest are refused with 429 before any check. The owner, at
+// another address, still signs in.
+func TestLoginBurst(t *testing.T) {
+	s := newSite(t)
+	attacker := newBrowser(t)
+	_, page := attacker.get(s.URL + "/login")
+	f := formFields(t, page, "/login")
+	f.Set("password", "not the password at all")
+	statuses := make(chan int, 20)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, s.URL+"/login", strings.NewReader(f.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept", "text/html")
+			resp, err := attacker.c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[http.StatusUnauthorized] > 5 || count[http.StatusUnauthorized]+count[http.StatusTooManyRequests] != 20 {
+		t.Errorf("20 parallel wrong passwords: %v, want at most five 401 and the rest 429", count)
+	}
+	if st := loginAttempt(t, attacker, s.URL, ownerPassword, ""); st != http.StatusTooManyRequests {
+		t.Errorf("right password from the guessing address: %d, want 429", st)
+	}
+	if st := loginAttempt(t, browserFrom(t, "127.0.0.2"), s.URL, ownerPassword, ""); st != http.StatusSeeOther {
+		t.Errorf("owner from another address after the burst: %d, want 303", st)
+	}
+	// Without a trusted proxy configured, X-Forwarded-For is the client's to forge and
+	// buys no fresh attempts.
+	if st := loginAttempt(t, attacker, s.URL, ownerPassword, "198.51.100.7"); st != http.StatusTooManyRequests {
+		t.Errorf("guessing address claiming another in X-Forwarded-For: %d, want 429", st)
+	}
+}
+
+// TestLoginBehindProxy: behind a trusted reverse proxy every connection comes from the
+// proxy, and attempts count against the address the proxy forwarded.
+func TestLoginBehindProxy(t *testing.T) {
+	s := newSite(t)
+	as := authserver.New(authserver.Config{
+		URL:            s.Cfg.URL,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	}, s.DB)
+	mux := http.NewServeMux()
+	as.Register(mux)
+	proxied := httptest.NewServer(mux)
+	t.Cleanup(proxied.Close)
+
+	b := newBrowser(t)
+	for i := range 5 {
+		if st := loginAttempt(t, b, proxied.URL, "wrong password", "203.0.113.7"); st != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d, want 401", i, st)
+		}
+	}
+	for name, xff := range map[string]string{
+		"same address":                  "203.0.113.7",
+		"a forged address on the left":  "192.0.2.99, 203.0.113.7",
+		"two headers, the proxy's last": "",
+	} {
+		req := func() int {
+			if xff != "" {
+				return loginAttempt(t, b, proxied.URL, ownerPassword, xff)
+			}
+			_, page := b.get(proxied.URL + "/login")
+			f := formFields(t, page, "/login")
+			f.Set("password", ownerPassword)
+			r, _ := http.NewRequest(http.MethodPost, proxied.URL+"/login", strings.NewReader(f.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Add("X-Forwarded-For", "192.0.2.99")
+			r.Header.Add("X-Forwarded-For", "203.0.113.7")
+			resp, _ := b.do(r)
+			return resp.StatusCode
+		}
+		if st := req(); st != http.StatusTooManyRequests {
+			t.Errorf("%s after five failures: %d, want 429", name, st)
+		}
+	}
+	if st := loginAttempt(t, newBrowser(t), proxied.URL, ownerPassword, "203.0.113.8"); st != http.StatusSeeOther {
+		t.Errorf("owner at another forwarded address: %d, want 303", st)
 	}
 }

@@ -157,12 +157,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	next := localPath(r.PostFormValue("next"))
-	ip := clientIP(r)
-	if ok, wait := s.limiter.allow(ip); !ok {
-		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		return oauthErr(http.StatusTooManyRequests, "temporarily_unavailable",
-			"too many failed sign-in attempts; try again in %d minutes", int(wait.Minutes())+1)
-	}
 	hash, err := s.store.OwnerPassword(r.Context())
 	if errors.Is(err, token.ErrNoPassword) {
 		return invalidRequest("no password is set yet: use the setup link from the log, or run `indiepub passwd`")
@@ -170,18 +164,32 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok, err := CheckPassword(hash, r.PostFormValue("password"))
+	ip := clientAddr(r, s.cfg.TrustedProxies)
+	allowed, at, wait := s.limiter.allow(ip)
+	if !allowed {
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		return oauthErr(http.StatusTooManyRequests, "temporarily_unavailable",
+			"too many failed sign-in attempts; try again in %d minutes", int(wait.Minutes())+1)
+	}
+	var ok bool
+	ran := s.limiter.check(r.Context(), func() { ok, err = CheckPassword(hash, r.PostFormValue("password")) })
+	if !ran {
+		s.limiter.forgive(ip, at)
+		w.Header().Set("Retry-After", "5")
+		return oauthErr(http.StatusTooManyRequests, "temporarily_unavailable",
+			"too many sign-in attempts at once; try again in a few seconds")
+	}
 	if err != nil {
+		s.limiter.forgive(ip, at)
 		return fmt.Errorf("check password: %w", err)
 	}
 	if !ok {
-		s.limiter.fail(ip)
 		renderPage(w, r, http.StatusUnauthorized, "login", loginPage{
 			CSRF: s.preSessionCSRF(w, r), Next: next, Failed: true,
 		})
 		return nil
 	}
-	s.limiter.succeed(ip)
+	s.limiter.succeed(ip, at)
 	if err := s.startSession(w, r); err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package authserver
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -175,17 +177,87 @@ func TestCookiesSecureOverHTTPS(t *testing.T) {
 	}
 }
 
+// TestLimiterGlobal: many addresses failing together slow every address to one try per
+// window, but never shut a fresh address out, so the owner can still sign in.
 func TestLimiterGlobal(t *testing.T) {
 	now := time.Now()
 	l := newLimiter(func() time.Time { return now })
 	for i := range maxFailuresGlobal {
-		l.fail(fmt.Sprintf("10.0.%d.%d", i/250, i%250))
+		if ok, _, _ := l.allow(fmt.Sprintf("10.0.%d.%d", i/250, i%250)); !ok {
+			t.Fatalf("attempt %d from a fresh address refused", i)
+		}
 	}
-	if ok, wait := l.allow("192.0.2.1"); ok || wait <= 0 {
-		t.Errorf("after %d failures from many addresses a new one may still try (wait %v)", maxFailuresGlobal, wait)
+	if ok, _, wait := l.allow("10.0.0.0"); ok || wait <= 0 {
+		t.Errorf("under global pressure an address that failed may try again (wait %v)", wait)
+	}
+	ok, at, _ := l.allow("192.0.2.1")
+	if !ok {
+		t.Fatalf("under global pressure a fresh address may not try at all")
+	}
+	if ok, _, _ := l.allow("192.0.2.1"); ok {
+		t.Errorf("under global pressure a fresh address may try twice")
+	}
+	l.succeed("192.0.2.1", at)
+	if ok, _, _ := l.allow("192.0.2.1"); !ok {
+		t.Errorf("after a success the address may not try again")
 	}
 	now = now.Add(loginWindow)
-	if ok, _ := l.allow("192.0.2.1"); !ok {
-		t.Errorf("still limited after the window")
+	for range maxFailuresPerIP {
+		if ok, _, _ := l.allow("10.0.0.0"); !ok {
+			t.Errorf("still limited after the window")
+		}
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.1.0.0/16")}
+	for _, tc := range []struct {
+		remote, xff string
+		trusted     []netip.Prefix
+		want        string
+	}{
+		{"203.0.113.9:1234", "198.51.100.1", trusted, "203.0.113.9"},
+		{"127.0.0.1:1234", "198.51.100.1", nil, "127.0.0.1"},
+		{"127.0.0.1:1234", "198.51.100.1", trusted, "198.51.100.1"},
+		{"127.0.0.1:1234", "6.6.6.6, 198.51.100.1", trusted, "198.51.100.1"},
+		{"127.0.0.1:1234", "198.51.100.1, 10.1.2.3", trusted, "198.51.100.1"},
+		{"127.0.0.1:1234", "", trusted, "127.0.0.1"},
+		{"127.0.0.1:1234", "garbage, 198.51.100.1", trusted, "198.51.100.1"},
+		{"127.0.0.1:1234", "198.51.100.1, garbage", trusted, "127.0.0.1"},
+		{"[2001:db8:1:2:3:4:5:6]:1234", "", trusted, "2001:db8:1:2::/64"},
+		{"127.0.0.1:1234", "2001:db8:1:2::9", trusted, "2001:db8:1:2::/64"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/login", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := clientAddr(r, tc.trusted); got != tc.want {
+			t.Errorf("clientAddr(%s, X-Forwarded-For %q, trusted %v) = %s, want %s", tc.remote, tc.xff, tc.trusted, got, tc.want)
+		}
+	}
+}
+
+// TestLimiterCheckBound: no more than concurrentChecks password checks run at once; a
+// check that cannot start in time does not run.
+func TestLimiterCheckBound(t *testing.T) {
+	l := newLimiter(time.Now)
+	release := make(chan struct{})
+	started := make(chan struct{}, concurrentChecks)
+	for range concurrentChecks {
+		go l.check(context.Background(), func() { started <- struct{}{}; <-release })
+	}
+	for range concurrentChecks {
+		<-started
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	ran := false
+	if l.check(ctx, func() { ran = true }) || ran {
+		t.Errorf("a third check ran while %d were running", concurrentChecks)
+	}
+	close(release)
+	if !l.check(context.Background(), func() { ran = true }) || !ran {
+		t.Errorf("a check did not run once the others finished")
 	}
 }
