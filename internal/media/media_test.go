@@ -2,12 +2,17 @@ package media
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -310,4 +315,47 @@ func TestLookup(t *testing.T) {
 	if _, err := s.Lookup(b.Path()); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Lookup after Remove: %v, want ErrNotFound", err)
 	}
+}
+
+// TestPutManyChunks stores a file many times the size of the pipeline's buffers, read in
+// uneven pieces, and checks that the bytes on disk and the hash are those sent: every
+// chunk written and hashed once, in order.
+func TestPutManyChunks(t *testing.T) {
+	s, err := New(Config{Dir: t.TempDir(), MaxSize: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := ftyp("isom", "isom", "mp41")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for len(data) < chunks*chunkSize*3+12345 {
+		data = binary.LittleEndian.AppendUint64(data, rng.Uint64())
+	}
+	r := &unevenReader{data: data, rng: rng}
+	b, err := s.Put(r, "video/mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if b.Hash != hex.EncodeToString(sum[:]) || b.Size != int64(len(data)) {
+		t.Errorf("blob %s of %d bytes, want %x of %d", b.Hash, b.Size, sum, len(data))
+	}
+	got, err := os.ReadFile(filepath.Join(s.Dir(), b.Path()))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Errorf("stored file: %v, same bytes %v", err, bytes.Equal(got, data))
+	}
+}
+
+// unevenReader hands out data in pieces of random size, up to 300 KiB.
+type unevenReader struct {
+	data []byte
+	rng  *rand.Rand
+}
+
+func (r *unevenReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 1+r.rng.IntN(300<<10))], r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
