@@ -2,6 +2,7 @@ package micropub_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ func TestBadInput(t *testing.T) {
 	mp := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 	big := strings.Repeat("a", 5000)
 	bigImg := append(tinyJPEG(t), bytes.Repeat([]byte{0}, 9000)...)
+	midImg := append(tinyJPEG(t), bytes.Repeat([]byte{0}, 2000)...) // past the 512 sniffed
 	// fileNamed is a post whose photo comes in a file part called name.
 	fileNamed := func(name string) string {
 		return mp("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\nContent-Disposition: form-data; name=\"content\"\n\nhi\n--XyZ\nContent-Disposition: form-data; name=\""+name+"\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n") + string(tinyJPEG(t)) + "\r\n--XyZ--\r\n"
@@ -80,15 +82,32 @@ func TestBadInput(t *testing.T) {
 		{"multipart HTML as photo", "multipart/form-data; boundary=" + boundary, mp("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n<html><script>alert(1)</script></html>\n--XyZ--\n"), 400},
 		{"multipart empty file", "multipart/form-data; boundary=" + boundary, mp("--XyZ\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n\n--XyZ--\n"), 400},
 	}
+	refused := func(t *testing.T, contentType string, body io.Reader, status int) {
+		t.Helper()
+		before := countPosts(t, srv, tok)
+		resp, b := srv.Do(t, http.MethodPost, "/micropub", tok, contentType, body)
+		wantError(t, resp, b, status, "invalid_request")
+		if after := countPosts(t, srv, tok); after != before {
+			t.Errorf("%d posts after a refused request, want %d", after, before)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := countPosts(t, srv, tok)
-			resp, body := srv.Do(t, http.MethodPost, "/micropub", tok, tt.contentType, strings.NewReader(tt.body))
-			code := "invalid_request"
-			wantError(t, resp, body, tt.status, code)
-			if after := countPosts(t, srv, tok); after != before {
-				t.Errorf("%d posts after a refused request, want %d", after, before)
-			}
+			refused(t, tt.contentType, strings.NewReader(tt.body), tt.status)
+		})
+	}
+	// Sent chunked, without Content-Length, as a streaming client does: the request ends
+	// cleanly and only the multipart body inside it is cut short.
+	chunked := []struct {
+		name, contentType, body string
+		status                  int
+	}{
+		{"file part without end", "multipart/form-data; boundary=" + boundary, mp("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n") + string(midImg), 400},
+		{"bare file without end", "multipart/form-data; boundary=" + boundary, mp("--XyZ\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n") + string(midImg), 400},
+	}
+	for _, tt := range chunked {
+		t.Run(tt.name, func(t *testing.T) {
+			refused(t, tt.contentType, struct{ io.Reader }{strings.NewReader(tt.body)}, tt.status)
 		})
 	}
 	wantProp(t, source(t, srv, tok, existing), "content", `["existing"]`)

@@ -119,7 +119,13 @@ func readFilePart(req *request, part *multipart.Part, field string, maxFile int6
 	if ct == "" {
 		return fmt.Errorf("%w: file part %q is not an image, video or audio file", post.ErrInvalid, field)
 	}
-	u, err := save(name, part.FileName(), ct, br)
+	body := &readErrors{r: br}
+	u, err := save(name, part.FileName(), ct, body)
+	if body.err != nil {
+		// The body broke off (a client gone mid-upload, a part without its closing
+		// boundary): the client's fault, whatever the store made of it.
+		return multipartError(body.err)
+	}
 	if err != nil {
 		return err
 	}
@@ -145,6 +151,21 @@ func fileType(declared string, head []byte) string {
 		}
 	}
 	return sniffed
+}
+
+// readErrors keeps the first error of reading the part other than io.EOF, so that a
+// broken body is told apart from a failure of the store it was read into.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // limitedReader fails with *http.MaxBytesError, which maps to 413, once more than left
