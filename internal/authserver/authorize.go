@@ -28,17 +28,22 @@ const defaultLifetime = "90d"
 
 // authorize shows the consent page for an authorization request (IndieAuth section 5.2),
 // after sign-in.
+//
+// Nothing here redirects to the client: until the signed-in owner has answered, an error
+// is shown on indiepub's own page, since redirecting anyone's crafted request to the
+// redirect_uri it names would make indiepub an open redirector (RFC 9700 section
+// 4.11.2). The client's information is fetched only for the signed-in owner, so a
+// stranger cannot make indiepub fetch URLs of their choosing.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.RawQuery == "" {
 		return invalidRequest("this is the IndieAuth authorization endpoint; clients send the owner here with an authorization request")
 	}
-	ar, info, err := s.checkAuthRequest(r.Context(), r.URL.Query())
+	ar, err := ParseAuthRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
 	if e := ar.Validate(); e != nil {
-		s.redirectError(w, r, ar, e)
-		return nil
+		return e
 	}
 	sess, err := s.session(r)
 	if err != nil {
@@ -47,6 +52,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if sess == nil {
 		redirectToLogin(w, r)
 		return nil
+	}
+	info, err := s.checkClient(r.Context(), ar)
+	if err != nil {
+		return err
 	}
 	exempt := false
 	if ar.Challenge == "" {
@@ -58,20 +67,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkAuthRequest parses the request and checks the client and its redirect URI, which
-// must share the client_id's origin or be one the client published. Errors here are shown
-// to the owner, never sent to the redirect URI.
-func (s *Server) checkAuthRequest(ctx context.Context, v url.Values) (*AuthRequest, *ClientInfo, error) {
-	ar, err := ParseAuthRequest(v)
-	if err != nil {
-		return nil, nil, err
-	}
+// checkClient fetches the client's information and checks the redirect URI, which must
+// share the client_id's origin or be one the client published.
+func (s *Server) checkClient(ctx context.Context, ar *AuthRequest) (*ClientInfo, error) {
 	info := s.fetchClient(ctx, ar.clientURL)
 	if !sameOrigin(ar.redirectURL, ar.clientURL) && !info.allowsRedirect(ar.RedirectURI) {
-		return nil, nil, invalidRequest("redirect_uri %s is on another site than client_id %s and the client does not list it",
+		return nil, invalidRequest("redirect_uri %s is on another site than client_id %s and the client does not list it",
 			ar.RedirectURI, ar.ClientID)
 	}
-	return ar, info, nil
+	return info, nil
 }
 
 // authorizePost is either a client redeeming a code for the owner's identity (IndieAuth
@@ -91,14 +95,19 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.ownerForm(r); err != nil {
 		return err
 	}
-	ar, info, err := s.checkAuthRequest(r.Context(), r.PostForm)
+	ar, err := ParseAuthRequest(r.PostForm)
 	if err != nil {
 		return err
 	}
 	if e := ar.Validate(); e != nil {
-		s.redirectError(w, r, ar, e)
-		return nil
+		return e
 	}
+	info, err := s.checkClient(r.Context(), ar)
+	if err != nil {
+		return err
+	}
+	// The one error sent to the client: the signed-in owner said no (RFC 6749 section
+	// 4.1.2.1), to a redirect URI checked against the client's information.
 	if r.PostFormValue("decision") != "approve" {
 		s.redirectError(w, r, ar, oauthErr(http.StatusForbidden, "access_denied", "the owner denied the request"))
 		return nil

@@ -299,21 +299,17 @@ func TestAuthorizeNegatives(t *testing.T) {
 	if resp, body := b.get(s.URL + "/auth?" + authQuery(a, "https://elsewhere.example/cb", "create", verifier, "s", "")); resp.StatusCode != http.StatusOK {
 		t.Errorf("listed redirect_uri: %d %s", resp.StatusCode, body)
 	}
-	// Errors about the request itself go back to the client with state and iss.
+	// Errors about the request itself are shown too: before the owner has answered,
+	// nothing goes back to the client (RFC 9700 section 4.11.2).
 	for name, tc := range map[string]struct{ query, want string }{
 		"plain PKCE": {"response_type=code&state=s&code_challenge=" + verifier + "&code_challenge_method=plain&client_id=" +
 			url.QueryEscape(a.clientID()) + "&redirect_uri=" + url.QueryEscape(a.URL+"/cb"), "invalid_request"},
 		"response_type token": {"response_type=token&state=s&client_id=" + url.QueryEscape(a.clientID()) +
 			"&redirect_uri=" + url.QueryEscape(a.URL+"/cb"), "unsupported_response_type"},
 	} {
-		resp, _ := b.get(s.URL + "/auth?" + tc.query)
-		if resp.StatusCode != http.StatusFound {
-			t.Errorf("%s: %d, want a 302 back to the client", name, resp.StatusCode)
-			continue
-		}
-		back, _ := url.Parse(follow(t, resp))
-		if back.Query().Get("error") != tc.want || back.Query().Get("state") != "s" || back.Query().Get("iss") != s.Cfg.URL {
-			t.Errorf("%s: redirect %s, want error=%s with state and iss", name, back, tc.want)
+		resp, body := b.get(s.URL + "/auth?" + tc.query)
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d Location %q, want a 400 page saying %s", name, resp.StatusCode, resp.Header.Get("Location"), tc.want)
 		}
 	}
 

@@ -40,9 +40,8 @@ type AuthRequest struct {
 	redirectURL *url.URL
 }
 
-// ParseAuthRequest reads an authorization request from query or form values. The error
-// is an *Error; when it concerns client_id or redirect_uri the user must not be sent back
-// to the client (RFC 6749 section 4.1.2.1), which RedirectOK reports.
+// ParseAuthRequest reads an authorization request from query or form values and checks
+// the form of client_id and redirect_uri. The error is an *Error.
 func ParseAuthRequest(v url.Values) (*AuthRequest, error) {
 	ar := &AuthRequest{
 		ResponseType:    v.Get("response_type"),
@@ -64,7 +63,7 @@ func ParseAuthRequest(v url.Values) (*AuthRequest, error) {
 	return ar, nil
 }
 
-// Validate checks what, when wrong, is reported to the client by redirecting back to it.
+// Validate checks the rest of the request: response type, state and PKCE parameters.
 func (ar *AuthRequest) Validate() *Error {
 	switch ar.ResponseType {
 	// Clients written before the 2020 revision send response_type=id (or none) for

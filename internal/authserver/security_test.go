@@ -1,6 +1,7 @@
 package authserver_test
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/indiepub/indiepub/internal/authserver"
@@ -174,5 +176,72 @@ func TestLoginBehindProxy(t *testing.T) {
 	}
 	if st := loginAttempt(t, newBrowser(t), proxied.URL, ownerPassword, "203.0.113.8"); st != http.StatusSeeOther {
 		t.Errorf("owner at another forwarded address: %d, want 303", st)
+	}
+}
+
+// TestAuthorizeNoRedirectNoFetchBeforeSignIn: a stranger's authorization request, good
+// or bad, neither redirects to its redirect_uri nor makes indiepub fetch its client_id;
+// the signed-in owner's bad request is shown on indiepub's page; only the owner's
+// explicit deny goes back to the client.
+func TestAuthorizeNoRedirectNoFetchBeforeSignIn(t *testing.T) {
+	s := newSite(t)
+	var fetches atomic.Int32
+	client := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, hApp("Counted App"))
+	}))
+	t.Cleanup(client.Close)
+	a := &app{Server: client, path: "/"}
+	verifier := strings.Repeat("k", 43)
+	good := authQuery(a, a.URL+"/cb", "create", verifier, "s", "")
+	bad := map[string]string{
+		"response_type token": strings.Replace(good, "response_type=code", "response_type=token", 1),
+		"no state":            strings.Replace(good, "state=s", "state=", 1),
+		"plain PKCE":          strings.Replace(good, "code_challenge_method=S256", "code_challenge_method=plain", 1),
+		"evil redirect_uri":   authQuery(a, "https://evil.example/cb", "create", verifier, "s", ""),
+	}
+
+	stranger := newBrowser(t)
+	for name, q := range bad {
+		resp, _ := stranger.get(s.URL + "/auth?" + q)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusBadRequest && !strings.HasPrefix(loc, "/login?") {
+			t.Errorf("signed out, %s: %d Location %q, want a 400 page or the login page", name, resp.StatusCode, loc)
+		}
+	}
+	resp, _ := stranger.get(s.URL + "/auth?" + good)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?") {
+		t.Errorf("signed out, good request: %d Location %q, want the login page", resp.StatusCode, loc)
+	}
+	if n := fetches.Load(); n != 0 {
+		t.Errorf("signed-out requests fetched the client_id %d times, want 0", n)
+	}
+
+	owner := newBrowser(t)
+	owner.login(s, ownerPassword)
+	for name, q := range bad {
+		resp, body := owner.get(s.URL + "/auth?" + q)
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(body, "error") {
+			t.Errorf("signed in, %s: %d Location %q, want a 400 page", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	_, page := owner.consent(s, good)
+	if fetches.Load() == 0 {
+		t.Errorf("the consent page did not fetch the client's information")
+	}
+	// A tampered consent form is shown, not redirected.
+	f := formFields(t, page, "/auth")
+	f.Set("decision", "approve")
+	f.Set("code_challenge_method", "plain")
+	if resp, _ := owner.post(s.URL+"/auth", f); resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+		t.Errorf("tampered consent form: %d Location %q, want a 400 page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	f = formFields(t, page, "/auth")
+	f.Set("decision", "deny")
+	resp, _ = owner.post(s.URL+"/auth", f)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || back.Query().Get("error") != "access_denied" ||
+		!strings.HasPrefix(back.String(), a.URL+"/cb?") {
+		t.Errorf("deny: %d Location %q, want a 302 to the client with error=access_denied", resp.StatusCode, back)
 	}
 }
