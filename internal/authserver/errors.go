@@ -33,10 +33,6 @@ func invalidGrant(format string, args ...any) *Error {
 	return oauthErr(http.StatusBadRequest, "invalid_grant", format, args...)
 }
 
-func invalidClient(format string, args ...any) *Error {
-	return oauthErr(http.StatusUnauthorized, "invalid_client", format, args...)
-}
-
 // errForbidden is returned by owner pages to a request that is not the signed-in owner
 // and cannot be sent to the login page (a POST).
 var errForbidden = oauthErr(http.StatusForbidden, "access_denied", "sign in as the site owner first")
@@ -76,9 +72,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, e.Status, map[string]string{"error": e.Code, "error_description": e.Description})
 }
 
+// writeJSON answers JSON that no cache may keep; Pragma is for HTTP/1.0 caches, which
+// RFC 6749 section 5.1 asks token responses to address too.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
@@ -111,6 +110,7 @@ func writeTokenResponse(w http.ResponseWriter, r *http.Request, v map[string]any
 	}
 	w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
 	w.Write([]byte(form.Encode()))
 }
 

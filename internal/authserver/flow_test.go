@@ -229,7 +229,7 @@ func TestTokenNegatives(t *testing.T) {
 		{"no client_id", func(c string) (int, map[string]any) {
 			status, m, _ := postToken(t, s.URL+"/token", "grant_type=authorization_code&code="+c, "", "")
 			return status, m
-		}, "invalid_client"},
+		}, "invalid_request"},
 		{"unknown grant", func(c string) (int, map[string]any) {
 			status, m, _ := postToken(t, s.URL+"/token", "grant_type=password&username=me", "", "")
 			return status, m
@@ -244,9 +244,6 @@ func TestTokenNegatives(t *testing.T) {
 			code := redeemFresh(t, s, b, a, verifier)
 			status, m := tt.run(code)
 			wantStatus := http.StatusBadRequest
-			if tt.wantCode == "invalid_client" {
-				wantStatus = http.StatusUnauthorized
-			}
 			if status != wantStatus || m["error"] != tt.wantCode || m["error_description"] == "" {
 				t.Errorf("got %d %v, want %d %s with a description", status, m, wantStatus, tt.wantCode)
 			}

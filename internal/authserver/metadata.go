@@ -5,6 +5,11 @@ import (
 )
 
 // metadata serves the IndieAuth server metadata (IndieAuth section 4.1.1, RFC 8414).
+//
+// The introspection endpoint's caller authenticates with a bearer token. RFC 8414
+// section 2 takes introspection_endpoint_auth_methods_supported values from the "OAuth
+// Token Endpoint Authentication Methods" registry or the "OAuth Access Token Types"
+// registry, where "Bearer" is registered (RFC 6750), so ["Bearer"] is a registered value.
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	base := s.cfg.URL
 	w.Header().Set("Access-Control-Allow-Origin", "*")

@@ -1,6 +1,7 @@
 package authserver_test
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -244,4 +245,66 @@ func TestAuthorizeNoRedirectNoFetchBeforeSignIn(t *testing.T) {
 		!strings.HasPrefix(back.String(), a.URL+"/cb?") {
 		t.Errorf("deny: %d Location %q, want a 302 to the client with error=access_denied", resp.StatusCode, back)
 	}
+}
+
+// issueViaFlow authorizes app a for scope as the owner and exchanges the code, returning
+// the token response and its headers.
+func issueViaFlow(t *testing.T, s *site, b *browser, a *app, scope, accept string) (map[string]any, http.Header, string) {
+	t.Helper()
+	verifier := strings.Repeat("p", 43)
+	back := b.authorize(s, authQuery(a, a.URL+"/cb", scope, verifier, "s", ""))
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "client_id": {a.clientID()},
+		"redirect_uri": {a.URL + "/cb"}, "code_verifier": {verifier}}
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", accept)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("token exchange: %d %s", resp.StatusCode, raw)
+	}
+	m := map[string]any{}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		json.Unmarshal(raw, &m)
+	}
+	return m, resp.Header, string(raw)
+}
+
+// TestTokenResponsesUncacheable: token responses, JSON or form-encoded, and token
+// errors forbid caching for HTTP/1.1 and HTTP/1.0 caches (RFC 6749 section 5.1); a
+// request without client_id is invalid_request, not a failed client authentication.
+func TestTokenResponsesUncacheable(t *testing.T) {
+	s := newSite(t)
+	a := newApp(t, "/", "html", hApp("Cache Test"))
+	b := newBrowser(t)
+	uncacheable := func(what string, h http.Header) {
+		t.Helper()
+		if h.Get("Cache-Control") != "no-store" || h.Get("Pragma") != "no-cache" {
+			t.Errorf("%s: Cache-Control %q, Pragma %q; want no-store and no-cache", what, h.Get("Cache-Control"), h.Get("Pragma"))
+		}
+	}
+	tok, h, _ := issueViaFlow(t, s, b, a, "create", "application/json")
+	uncacheable("JSON token response", h)
+	_, h, raw := issueViaFlow(t, s, b, a, "create", "application/x-www-form-urlencoded")
+	if !strings.Contains(raw, "access_token=") {
+		t.Fatalf("form-encoded token response %q", raw)
+	}
+	uncacheable("form-encoded token response", h)
+
+	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}
+	status, m, h := postToken(t, s.URL+"/token", refresh.Encode(), "", "")
+	if status != http.StatusBadRequest || m["error"] != "invalid_request" || h.Get("WWW-Authenticate") != "" {
+		t.Errorf("refresh without client_id: %d %v WWW-Authenticate %q, want 400 invalid_request", status, m, h.Get("WWW-Authenticate"))
+	}
+	uncacheable("token error", h)
+	refresh.Set("client_id", a.clientID())
+	status, m, h = postToken(t, s.URL+"/token", refresh.Encode(), "", "")
+	if status != http.StatusOK || m["access_token"] == nil {
+		t.Fatalf("refresh: %d %v", status, m)
+	}
+	uncacheable("refresh response", h)
 }

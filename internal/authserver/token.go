@@ -114,7 +114,7 @@ func (s *Server) redeem(ctx context.Context, tr *TokenRequest, grant func(*token
 		return nil, invalidRequest("code is required")
 	}
 	if tr.ClientID == "" {
-		return nil, invalidClient("client_id is required")
+		return nil, invalidRequest("client_id is required")
 	}
 	now := s.cfg.Now()
 	c, err := s.store.RedeemCode(ctx, token.Hash(tr.Code), func(c *token.Code) (*token.Grant, error) {
@@ -222,7 +222,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 		return invalidRequest("refresh_token is required")
 	}
 	if tr.ClientID == "" {
-		return invalidClient("client_id is required")
+		return invalidRequest("client_id is required")
 	}
 	var raw, refresh string
 	var g *token.Grant
