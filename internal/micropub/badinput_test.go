@@ -24,6 +24,20 @@ func TestBadInput(t *testing.T) {
 	big := strings.Repeat("a", 5000)
 	bigImg := append(tinyJPEG(t), bytes.Repeat([]byte{0}, 9000)...)
 	midImg := append(tinyJPEG(t), bytes.Repeat([]byte{0}, 2000)...) // past the 512 sniffed
+	// jpegN is the nth of several distinct JPEGs: each refused request below sends bytes
+	// of its own, so that no earlier one's leftovers hide its own.
+	jpegN := func(n int) []byte { return append(tinyJPEG(t), bytes.Repeat([]byte{0}, 600+n)...) }
+	// Bytes uploaded before the refused requests, which must keep their file and record
+	// when a refused request sends them again.
+	resp, body = srv.Do(t, http.MethodPost, "/media", tok, "multipart/form-data; boundary=XyZ", strings.NewReader(
+		mp("--XyZ\nContent-Disposition: form-data; name=\"file\"; filename=\"p.png\"\nContent-Type: image/png\n\n")+string(tinyPNG(t))+"\r\n--XyZ--\r\n"))
+	wantStatus(t, resp, body, 201)
+	// photoThen is a post whose photo part, stored as it arrives, is followed by rest.
+	photoThen := func(img []byte, ct, rest string) string {
+		return mp("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\nContent-Disposition: form-data; name=\"photo\"; filename=\"a\"\nContent-Type: "+ct+"\n\n") + string(img) + mp("\n--XyZ\n"+rest)
+	}
+	// A 1x1 PNG, as in quill-editor.json, 21 times: the 21st is refused after 20 are saved.
+	embedded := strings.Repeat(`<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==\">`, 21)
 	// fileNamed is a post whose photo comes in a file part called name.
 	fileNamed := func(name string) string {
 		return mp("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\nContent-Disposition: form-data; name=\"content\"\n\nhi\n--XyZ\nContent-Disposition: form-data; name=\""+name+"\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n") + string(tinyJPEG(t)) + "\r\n--XyZ--\r\n"
@@ -51,6 +65,12 @@ func TestBadInput(t *testing.T) {
 		{"file part named h", "multipart/form-data; boundary=" + boundary, fileNamed("h"), 400},
 		{"file part named action", "multipart/form-data; boundary=" + boundary, fileNamed("action"), 400},
 		{"file part named url", "multipart/form-data; boundary=" + boundary, fileNamed("url"), 400},
+		{"photo, then a bad post-status", "multipart/form-data; boundary=" + boundary, photoThen(jpegN(1), "image/jpeg", "Content-Disposition: form-data; name=\"post-status\"\n\nsecret\n--XyZ--\n"), 400},
+		{"photo, then a file part named mp-slug", "multipart/form-data; boundary=" + boundary, photoThen(jpegN(2), "image/jpeg", "Content-Disposition: form-data; name=\"mp-slug\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n") + string(jpegN(0)) + "\r\n--XyZ--\r\n", 400},
+		{"photo, then a broken part", "multipart/form-data; boundary=" + boundary, photoThen(jpegN(3), "image/jpeg", "Content-Disp"), 400},
+		{"photo with a delete", "multipart/form-data; boundary=" + boundary, photoThen(jpegN(4), "image/jpeg", "Content-Disposition: form-data; name=\"action\"\n\ndelete\n--XyZ\nContent-Disposition: form-data; name=\"url\"\n\n"+existing+"\n--XyZ--\n"), 400},
+		{"uploaded photo again, then a bad post-status", "multipart/form-data; boundary=" + boundary, photoThen(tinyPNG(t), "image/png", "Content-Disposition: form-data; name=\"post-status\"\n\nsecret\n--XyZ--\n"), 400},
+		{"more than 20 embedded images", "application/json", `{"type":["h-entry"],"properties":{"content":[{"html":"` + embedded + `"}]}}`, 400},
 		{"empty form", "application/x-www-form-urlencoded", ``, 400},
 		{"invalid post-status", "application/x-www-form-urlencoded", `h=entry&content=x&post-status=secret`, 400},
 		{"invalid visibility", "application/json", `{"type":["h-entry"],"properties":{"content":["x"],"visibility":["everyone"]}}`, 400},
@@ -84,11 +104,14 @@ func TestBadInput(t *testing.T) {
 	}
 	refused := func(t *testing.T, contentType string, body io.Reader, status int) {
 		t.Helper()
-		before := countPosts(t, srv, tok)
+		before, media := countPosts(t, srv, tok), mediaState(t, srv, tok)
 		resp, b := srv.Do(t, http.MethodPost, "/micropub", tok, contentType, body)
 		wantError(t, resp, b, status, "invalid_request")
 		if after := countPosts(t, srv, tok); after != before {
 			t.Errorf("%d posts after a refused request, want %d", after, before)
+		}
+		if after := mediaState(t, srv, tok); after != media {
+			t.Errorf("media after a refused request:\n%s\nwant\n%s", after, media)
 		}
 	}
 	for _, tt := range tests {
@@ -133,6 +156,15 @@ func TestBadInput(t *testing.T) {
 	t.Run("PUT", func(t *testing.T) {
 		resp, body := srv.Do(t, http.MethodPut, "/micropub", tok, "application/json", strings.NewReader(`{}`))
 		wantStatus(t, resp, body, 405)
+	})
+	t.Run("photo post with only the media scope", func(t *testing.T) {
+		media := mediaState(t, srv, tok)
+		resp, b := srv.Do(t, http.MethodPost, "/micropub", srv.IssueToken(t, "media"), "multipart/form-data; boundary=XyZ",
+			strings.NewReader(photoThen(jpegN(5), "image/jpeg", "Content-Disposition: form-data; name=\"content\"\n\nhi\n--XyZ--\n")))
+		wantError(t, resp, b, 403, "insufficient_scope")
+		if after := mediaState(t, srv, tok); after != media {
+			t.Errorf("media after a refused request:\n%s\nwant\n%s", after, media)
+		}
 	})
 	t.Run("two different tokens in multipart", func(t *testing.T) {
 		other := srv.IssueToken(t, allScopes)

@@ -49,7 +49,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	if err != nil {
 		return err
 	}
-	if err := h.inlineDataURIs(r, p.Item.Properties["content"], &req.saved); err != nil {
+	if err := h.inlineDataURIs(r, p.Item.Properties["content"], req.saved); err != nil {
 		return err
 	}
 	if err := p.Reindex(h.cfg.Now()); err != nil {

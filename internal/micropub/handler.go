@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -25,9 +26,14 @@ type Store interface {
 	Categories(ctx context.Context, prefix string) ([]string, error)
 }
 
-// MediaSaver stores an uploaded file and returns its absolute URL.
+// MediaSaver stores the files that come with Micropub requests.
 type MediaSaver interface {
+	// Save stores an uploaded file and returns its absolute URL.
 	Save(ctx context.Context, r io.Reader, filename, contentType string) (url string, err error)
+	// Discard forgets a file Save stored for a request that began at since and then
+	// failed, so that it is not offered as an upload (q=last); bytes stored before since,
+	// or used by a post, are kept.
+	Discard(ctx context.Context, url string, since time.Time) error
 }
 
 // Target is a syndication target offered in q=config and q=syndicate-to.
@@ -102,7 +108,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // post reads the body in whichever of the three formats it comes and runs the action.
+// The files a failed request stored are discarded: a create refused after its photo part
+// was saved must not leave that photo offered as the latest upload.
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.Token) error {
+	since := time.Now()
+	var saved []string
+	err := h.runPost(w, r, tok, &saved)
+	if err != nil {
+		h.discard(r, saved, since)
+	}
+	return err
+}
+
+// discard forgets the files a failed request stored. The client may be gone, so its
+// request's cancellation does not stop this; a failure is only logged, since the
+// request's own error is what the client needs.
+func (h *Handler) discard(r *http.Request, urls []string, since time.Time) {
+	ctx := context.WithoutCancel(r.Context())
+	for _, u := range urls {
+		if err := h.media.Discard(ctx, u, since); err != nil {
+			slog.WarnContext(ctx, "discard upload of a failed request", "url", u, "err", err)
+		}
+	}
+}
+
+// runPost parses the body and runs the action, adding the URLs of the files it stores
+// to saved.
+func (h *Handler) runPost(w http.ResponseWriter, r *http.Request, tok *indieauth.Token, saved *[]string) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil && r.Header.Get("Content-Type") != "" {
 		return fmt.Errorf("%w: malformed content type %q", post.ErrInvalid, r.Header.Get("Content-Type"))
@@ -114,15 +146,20 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.To
 	case "application/x-www-form-urlencoded", "":
 		req, err = parseForm(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
 	case "multipart/form-data":
-		req, err = h.parseMultipart(w, r, params["boundary"], tok)
+		req, err = h.parseMultipart(w, r, params["boundary"], tok, saved)
 	default:
 		return fmt.Errorf("%w: content type %q", errUnsupported, mt)
 	}
 	if err != nil {
 		return err
 	}
+	// Files stored from here on (data: images) are recorded in saved too.
+	req.saved = saved
 	if err := checkBodyToken(r, req.token); err != nil {
 		return err
+	}
+	if req.action != "" && len(*saved) > 0 {
+		return fmt.Errorf("%w: files come only with a new post, not with action %q", post.ErrInvalid, req.action)
 	}
 	switch req.action {
 	case "":

@@ -3,10 +3,12 @@ package micropub_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -215,4 +217,26 @@ func withToken(body, tok string) string {
 		body = strings.ReplaceAll(body, fake, tok)
 	}
 	return body
+}
+
+// mediaState describes the uploads a client can see and the files behind them: the URL
+// q=last offers and every file in the media folder, temp files included.
+func mediaState(t testing.TB, srv *servertest.Server, tok string) string {
+	t.Helper()
+	last := getJSON(t, srv, tok, "/media?q=last")
+	var b strings.Builder
+	fmt.Fprintf(&b, "q=last: %v\n", last["url"])
+	root := filepath.Join(srv.Cfg.DataDir, "media")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		fmt.Fprintln(&b, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

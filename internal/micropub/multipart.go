@@ -18,7 +18,9 @@ type saveFunc func(field, filename, contentType string, r io.Reader) (string, er
 
 // parseMultipart streams a multipart/form-data body: text parts become fields as in a
 // form, file parts go straight to the media store as they arrive, never buffered whole.
-func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundary string, tok *indieauth.Token) (*request, error) {
+// The URLs of the files stored are added to saved as they are, so that they can be
+// discarded should the request fail, in the body or later.
+func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundary string, tok *indieauth.Token, saved *[]string) (*request, error) {
 	if boundary == "" {
 		return nil, fmt.Errorf("%w: multipart body without boundary", post.ErrInvalid)
 	}
@@ -28,10 +30,21 @@ func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundar
 		return nil, fmt.Errorf("%w: multipart: %v", post.ErrInvalid, err)
 	}
 	save := func(field, filename, contentType string, body io.Reader) (string, error) {
-		if !tok.HasScope("create") && !tok.HasScope("media") && !tok.HasScope("draft") {
+		// A "file" part may be a bare upload, which media allows; any other file part
+		// is a property of a post to be created, so the token must be able to create
+		// one before anything is stored.
+		if field != "file" {
+			if _, err := createScope(tok); err != nil {
+				return "", err
+			}
+		} else if !tok.HasScope("create") && !tok.HasScope("media") && !tok.HasScope("draft") {
 			return "", &indieauth.ScopeError{Scope: "media"}
 		}
-		return h.media.Save(r.Context(), body, filename, contentType)
+		u, err := h.media.Save(r.Context(), body, filename, contentType)
+		if err == nil {
+			*saved = append(*saved, u)
+		}
+		return u, err
 	}
 	return readMultipart(mr, h.cfg.MaxBody, h.cfg.MaxUpload, save)
 }

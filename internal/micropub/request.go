@@ -19,15 +19,16 @@ type request struct {
 	update post.Update
 	// uploads are the URLs of files sent in a multipart part named "file".
 	uploads []string
-	// saved are the URLs of every file this request stored: file parts and embedded
-	// data: images.
-	saved []string
+	// saved collects the URLs of every file this request stores: file parts and
+	// embedded data: images.
+	saved *[]string
 }
 
 func newRequest() *request {
 	return &request{
-		item: post.Item{Properties: map[string][]any{}},
-		cmds: map[string][]any{},
+		item:  post.Item{Properties: map[string][]any{}},
+		cmds:  map[string][]any{},
+		saved: new([]string),
 	}
 }
 

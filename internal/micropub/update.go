@@ -23,7 +23,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	}
 	u := withoutURL(req.update)
 	for _, op := range []map[string][]any{u.Replace, u.Add} {
-		if err := h.inlineDataURIs(r, op["content"], &req.saved); err != nil {
+		if err := h.inlineDataURIs(r, op["content"], req.saved); err != nil {
 			return err
 		}
 	}
