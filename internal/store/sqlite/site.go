@@ -30,7 +30,7 @@ func (db *DB) SiteTag(ctx context.Context, tag string) (string, error) {
 // change.
 func (db *DB) SiteChanges(ctx context.Context) (version int64, changed time.Time, err error) {
 	var at string
-	if err := db.db.QueryRowContext(ctx, `SELECT version, changed FROM site_changes WHERE id = 1`).Scan(&version, &at); err != nil {
+	if err := db.stmts.siteChanges.QueryRowContext(ctx).Scan(&version, &at); err != nil {
 		return 0, time.Time{}, fmt.Errorf("site changes: %w", err)
 	}
 	if changed, err = time.Parse(time.RFC3339Nano, at); err != nil {

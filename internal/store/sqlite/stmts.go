@@ -11,7 +11,7 @@ import (
 )
 
 // stmts are the statements on the hot paths (every create, every token check, every
-// lookup by URL), prepared once. SQLite compiles a statement's text into a program; doing
+// lookup by URL, the website's check for changes), prepared once. SQLite compiles a statement's text into a program; doing
 // that for every call cost about a fifth of all CPU under a create load. A *sql.Stmt is
 // compiled once per connection it runs on (database/sql keeps one per connection, at most
 // the pool's 8), and a transaction borrows its connection's copy through Tx.StmtContext.
@@ -20,6 +20,7 @@ type stmts struct {
 	insertPostTag *sql.Stmt
 	postByURL     *sql.Stmt
 	tokenByHash   *sql.Stmt
+	siteChanges   *sql.Stmt
 
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
 	insertPosts    rowStmts
@@ -36,6 +37,7 @@ const (
 		SELECT ?, id, ?, ?, ?, ?, ? FROM tags WHERE norm = ?`
 	postByURLSQL   = `SELECT ` + postColumns + ` FROM posts p WHERE url = ?`
 	tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM tokens WHERE hash = ?`
+	siteChangesSQL = `SELECT version, changed FROM site_changes WHERE id = 1`
 )
 
 // prepare compiles the hot statements; the schema must be migrated first.
@@ -48,6 +50,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.insertPostTag, insertPostTagSQL},
 		{&db.stmts.postByURL, postByURLSQL},
 		{&db.stmts.tokenByHash, tokenByHashSQL},
+		{&db.stmts.siteChanges, siteChangesSQL},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -62,7 +65,7 @@ func (db *DB) prepare(ctx context.Context) error {
 func (db *DB) closeStmts() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
-		db.stmts.postByURL, db.stmts.tokenByHash} {
+		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
