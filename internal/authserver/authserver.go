@@ -30,6 +30,7 @@ type Store interface {
 	CreateCode(ctx context.Context, c *token.Code) error
 	RedeemCode(ctx context.Context, hash string, check func(*token.Code) (*token.Grant, error)) (*token.Code, error)
 	RotateRefresh(ctx context.Context, refreshHash string, now time.Time, check func(*token.Token) (*token.Grant, error)) error
+	RevokeAfterRefreshReuse(ctx context.Context, refreshHash string) (bool, error)
 
 	OwnerPassword(ctx context.Context) (string, error)
 	SetOwnerPassword(ctx context.Context, hash string, now time.Time) error

@@ -308,3 +308,49 @@ func TestTokenResponsesUncacheable(t *testing.T) {
 	}
 	uncacheable("refresh response", h)
 }
+
+// TestRefreshReuseRevokesSuccessors: presenting a refresh token again after it was
+// rotated is refused and kills the access and refresh token issued in its place (RFC 9700
+// section 4.14.2), while the client's older tokens and other clients' tokens live on.
+func TestRefreshReuseRevokesSuccessors(t *testing.T) {
+	s := newSite(t)
+	a := newApp(t, "/", "html", hApp("Rotating App"))
+	other := newApp(t, "/", "html", hApp("Other App"))
+	b := newBrowser(t)
+	older, _, _ := issueViaFlow(t, s, b, a, "create", "application/json")
+	bystander, _, _ := issueViaFlow(t, s, b, other, "create", "application/json")
+	first, _, _ := issueViaFlow(t, s, b, a, "create", "application/json")
+
+	refresh := func(rt string) (int, map[string]any) {
+		v := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {a.clientID()}}
+		status, m, _ := postToken(t, s.URL+"/token", v.Encode(), "", "")
+		return status, m
+	}
+	works := func(access string) bool {
+		resp, _ := s.Get(t, "/micropub?q=config", access)
+		return resp.StatusCode == http.StatusOK
+	}
+	status, second := refresh(first["refresh_token"].(string))
+	if status != http.StatusOK || !works(second["access_token"].(string)) {
+		t.Fatalf("refresh: %d %v", status, second)
+	}
+	if status, m := refresh(first["refresh_token"].(string)); status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+		t.Errorf("reused refresh token: %d %v, want 400 invalid_grant", status, m)
+	}
+	if works(second["access_token"].(string)) {
+		t.Errorf("the access token issued in place of a reused refresh token still works")
+	}
+	if status, m := refresh(second["refresh_token"].(string)); status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+		t.Errorf("the refresh token issued in place of a reused one: %d %v, want 400 invalid_grant", status, m)
+	}
+	if !works(older["access_token"].(string)) || !works(bystander["access_token"].(string)) {
+		t.Errorf("the client's older token or another client's token died with the reused pair")
+	}
+	// An unknown refresh token revokes nothing.
+	if status, m := refresh("never-issued"); status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+		t.Errorf("unknown refresh token: %d %v, want 400 invalid_grant", status, m)
+	}
+	if !works(older["access_token"].(string)) {
+		t.Errorf("an unknown refresh token revoked the client's token")
+	}
+}

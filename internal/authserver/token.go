@@ -215,8 +215,9 @@ func addTokenFields(resp map[string]any, g *token.Grant, raw, refresh string, no
 }
 
 // refresh exchanges a refresh token for a new access token and a new refresh token; the
-// old pair dies (RFC 6749 section 6, rotation per RFC 9700 section 4.14.2). The scope may
-// be narrowed, never widened.
+// old pair dies (RFC 6749 section 6, rotation per RFC 9700 section 4.14.2), and presenting
+// the old refresh token again kills the new pair. The scope may be narrowed, never
+// widened.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenRequest) error {
 	if tr.RefreshToken == "" {
 		return invalidRequest("refresh_token is required")
@@ -244,6 +245,16 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 		return g, nil
 	})
 	if errors.Is(err, token.ErrNotFound) {
+		// A spent refresh token coming back means it leaked: whoever holds the pair that
+		// replaced it may not be the client, so that pair dies too (RFC 9700 section
+		// 4.14.2).
+		reused, err := s.store.RevokeAfterRefreshReuse(r.Context(), token.Hash(tr.RefreshToken))
+		if err != nil {
+			return err
+		}
+		if reused {
+			return invalidGrant("the refresh token was already used; the tokens issued in its place are revoked, so sign in again")
+		}
 		return invalidGrant("the refresh token is unknown, expired or revoked")
 	}
 	if err != nil {
