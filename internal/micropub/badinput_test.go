@@ -155,7 +155,7 @@ func TestBadInput(t *testing.T) {
 	}
 	t.Run("PUT", func(t *testing.T) {
 		resp, body := srv.Do(t, http.MethodPut, "/micropub", tok, "application/json", strings.NewReader(`{}`))
-		wantStatus(t, resp, body, 405)
+		wantError(t, resp, body, 405, "invalid_request")
 	})
 	t.Run("photo post with only the media scope", func(t *testing.T) {
 		media := mediaState(t, srv, tok)

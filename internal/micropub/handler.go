@@ -87,10 +87,32 @@ func New(cfg Config, store Store, media MediaSaver) *Handler {
 	return &Handler{cfg: cfg, store: store, media: media}
 }
 
-// ServeHTTP dispatches GET queries and POST actions. Every answer carries a Link header
-// naming the endpoint, so a client holding any response can find it again.
+// Endpoint is the handler to route /micropub to, every method: require (the token check)
+// guarding h, with a Link header naming the endpoint on every answer, the token check's
+// 401 and 403 included, so a client holding any response can find the endpoint again;
+// methods other than GET, HEAD and POST get a JSON 405 without a token check.
+func (h *Handler) Endpoint(require func(http.Handler) http.Handler) http.Handler {
+	guarded := require(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.setLink(w)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodPost:
+			guarded.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		writeError(w, r, errMethod)
+	})
+}
+
+func (h *Handler) setLink(w http.ResponseWriter) {
+	w.Header().Set("Link", "<"+h.cfg.URL+"micropub>; rel=\"micropub\"")
+}
+
+// ServeHTTP dispatches GET queries and POST actions; Endpoint puts the token check
+// before it. Every answer carries a Link header naming the endpoint.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Add("Link", "<"+h.cfg.URL+"micropub>; rel=\"micropub\"")
+	h.setLink(w)
 	handle(func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := indieauth.FromContext(r.Context())
 		if !ok {

@@ -138,9 +138,11 @@ func New(cfg Config, db *sqlite.DB) (http.Handler, error) {
 		io.WriteString(w, "ok\n")
 	})
 	// Methods are named so that "/micropub" does not clash with the website's "GET /";
-	// other methods get the mux's 405.
-	mux.Handle("GET /micropub", auth.Require()(mp))
-	mux.Handle("POST /micropub", auth.Require()(mp))
+	// mp.Endpoint answers those it does not serve with a JSON 405, not the mux's text.
+	micropubEndpoint := mp.Endpoint(auth.Require())
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+		mux.Handle(method+" /micropub", micropubEndpoint)
+	}
 	mediaEndpoint.Register(mux, auth)
 	// The website answers every other GET: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
