@@ -81,12 +81,28 @@ var activeElements = map[string]bool{
 	"handler": true, "listener": true, "frame": true, "applet": true, "base": true,
 }
 
+// animationElements set another attribute of their target over time: aimed at an event
+// handler or a link, they write script or a javascript: URL that no attribute of the
+// document spells out (<set attributeName="onmouseover" to="alert(1)"/>).
+var animationElements = map[string]bool{
+	"set": true, "animate": true, "animatetransform": true, "animatemotion": true,
+}
+
 func checkElement(name string, attrs []xml.Attr) error {
 	if activeElements[name] {
 		return fmt.Errorf("<%s> element", name)
 	}
 	for _, a := range attrs {
 		local := strings.ToLower(a.Name.Local)
+		if animationElements[name] && local == "attributename" {
+			target := strings.ToLower(strings.TrimSpace(a.Value))
+			if _, l, ok := strings.Cut(target, ":"); ok {
+				target = l // xlink:href
+			}
+			if strings.HasPrefix(target, "on") || target == "href" {
+				return fmt.Errorf("<%s> of attribute %s", name, a.Value)
+			}
+		}
 		if strings.HasPrefix(local, "on") {
 			return fmt.Errorf("event handler attribute %s", a.Name.Local)
 		}

@@ -11,6 +11,8 @@ func TestActiveSVG(t *testing.T) {
 		`<svg ` + ns + ` viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="red"/></svg>`,
 		`<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg ` + ns + `><style>circle { fill: blue }</style><a href="https://example.com/"><text>hi</text></a></svg>`,
 		`<svg ` + ns + ` xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="data:image/png;base64,iVBORw0KGgo="/></svg>`,
+		`<svg ` + ns + `><circle r="4"><animate attributeName="opacity" values="0;1" dur="1s"/><set attributeName="fill" to="red"/></circle></svg>`,
+		`<svg ` + ns + `><rect><animateTransform attributeName="transform" type="rotate" from="0" to="90"/></rect></svg>`,
 	}
 	active := []string{
 		`<svg ` + ns + `><script>alert(1)</script></svg>`,
@@ -20,6 +22,12 @@ func TestActiveSVG(t *testing.T) {
 		`<svg ` + ns + `><a href=" jav&#x09;ascript:alert(1)"><text>x</text></a></svg>`,
 		`<svg ` + ns + `><a href="&#106;avascript:alert(1)"><text>x</text></a></svg>`,
 		`<svg ` + ns + `><animate attributeName="href" values="javascript:alert(1)"/></svg>`,
+		`<svg ` + ns + `><set attributeName="onmouseover" to="alert(1)"/></svg>`,
+		`<svg ` + ns + `><rect><set attributeName=" OnClick " to="alert(1)"/></rect></svg>`,
+		`<svg ` + ns + `><a><animate attributeName="href" values="x"/><text>x</text></a></svg>`,
+		`<svg ` + ns + ` xmlns:xlink="http://www.w3.org/1999/xlink"><a><set attributeName="xlink:href" to="https://evil.example/"/></a></svg>`,
+		`<svg ` + ns + `><rect><animateTransform attributeName="onbegin" type="rotate"/></rect></svg>`,
+		`<svg ` + ns + `><rect><animateMotion attributeName="onend"/></rect></svg>`,
 		`<svg ` + ns + `><foreignObject><body xmlns="http://www.w3.org/1999/xhtml"><iframe/></body></foreignObject></svg>`,
 		`<svg ` + ns + `><title><script>alert(1)</script></title></svg>`,
 		`<svg ` + ns + `><iframe src="data:text/html,x"/></svg>`,
