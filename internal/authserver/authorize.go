@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,7 +93,8 @@ func (s *Server) authorizePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.ownerForm(r); err != nil {
+	sess, err := s.ownerForm(r)
+	if err != nil {
 		return err
 	}
 	ar, err := ParseAuthRequest(r.PostForm)
@@ -112,6 +114,20 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 		s.redirectError(w, r, ar, oauthErr(http.StatusForbidden, "access_denied", "the owner denied the request"))
 		return nil
 	}
+	scope := grantedScope(ar.Scope, r.PostForm["scopes"])
+	if !onlyIdentity(ar.Scope) && onlyIdentity(scope) {
+		// Without an access scope the token endpoint answers without an access token,
+		// and apps that asked for one (Quill, OwnYourSwarm, Micropublish) fail to sign in.
+		var access []string
+		for _, sc := range ar.Scope {
+			if !onlyIdentity([]string{sc}) {
+				access = append(access, sc)
+			}
+		}
+		return s.reconsent(w, r, ar, info, sess.CSRF, fmt.Sprintf(
+			"%s asked for access and cannot sign you in without any: leave at least one of %s ticked, or press Deny.",
+			info.Name, strings.Join(access, ", ")))
+	}
 	if ar.Challenge == "" {
 		if err := s.allowWithoutPKCE(r, ar, info); err != nil {
 			return err
@@ -125,13 +141,38 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	now := s.cfg.Now()
 	err = s.store.CreateCode(r.Context(), &token.Code{
 		Hash: hash, ClientID: ar.ClientID, ClientName: info.Name, RedirectURI: ar.RedirectURI,
-		Me: s.cfg.URL, Scope: grantedScope(ar.Scope, r.PostForm["scopes"]), Challenge: ar.Challenge,
+		Me: s.cfg.URL, Scope: scope, Challenge: ar.Challenge,
 		Lifetime: lifetime, Created: now, Expires: now.Add(token.CodeLifetime),
 	})
 	if err != nil {
 		return err
 	}
 	s.redirectBack(w, r, ar, url.Values{"code": {raw}})
+	return nil
+}
+
+// reconsent shows the consent page again with the owner's choices and the problem with
+// them.
+func (s *Server) reconsent(w http.ResponseWriter, r *http.Request, ar *AuthRequest, info *ClientInfo, csrf, problem string) error {
+	exempt := false
+	if ar.Challenge == "" {
+		var err error
+		if exempt, err = s.store.PKCEExempt(r.Context(), ar.ClientID); err != nil {
+			return err
+		}
+	}
+	p := s.consentPage(ar, info, csrf, exempt)
+	p.Problem = problem
+	ticked := r.PostForm["scopes"]
+	for i := range p.Scopes {
+		p.Scopes[i].Checked = slices.Contains(ticked, p.Scopes[i].Name)
+	}
+	if expiry := r.PostFormValue("expiry"); expiry != "" {
+		for i := range p.Lifetimes {
+			p.Lifetimes[i].Selected = p.Lifetimes[i].Value == expiry
+		}
+	}
+	renderPage(w, r, http.StatusBadRequest, "consent", p)
 	return nil
 }
 
@@ -232,7 +273,7 @@ func (s *Server) consentPage(ar *AuthRequest, info *ClientInfo, csrf string, exe
 		RedirectURI: ar.RedirectURI,
 	}
 	for _, sc := range ar.Scope {
-		p.Scopes = append(p.Scopes, scopeChoice{Name: sc, Help: scopeHelp[sc]})
+		p.Scopes = append(p.Scopes, scopeChoice{Name: sc, Help: scopeHelp[sc], Checked: true})
 	}
 	for _, l := range lifetimes {
 		p.Lifetimes = append(p.Lifetimes, lifetimeChoice{Value: l.Value, Label: l.Label, Selected: l.Value == defaultLifetime})

@@ -25,7 +25,10 @@ type loginPage struct {
 
 type setupPage struct{ CSRF, Token string }
 
-type scopeChoice struct{ Name, Help string }
+type scopeChoice struct {
+	Name, Help string
+	Checked    bool
+}
 
 type lifetimeChoice struct {
 	Value, Label string
@@ -41,8 +44,9 @@ type consentPage struct {
 	Scopes       []scopeChoice
 	Ignored      string
 	Lifetimes    []lifetimeChoice
-	NoPKCE       bool // no PKCE and the client is not yet allowed without it
-	Exempt       bool // no PKCE, and the owner allowed that before
+	Problem      string // why the owner's answer could not be taken, shown above the form
+	NoPKCE       bool   // no PKCE and the client is not yet allowed without it
+	Exempt       bool   // no PKCE, and the owner allowed that before
 	IdentityOnly bool
 }
 

@@ -354,3 +354,51 @@ func TestRefreshReuseRevokesSuccessors(t *testing.T) {
 		t.Errorf("an unknown refresh token revoked the client's token")
 	}
 }
+
+// TestConsentNeedsAnAccessScope: unticking every access scope an app asked for would
+// make it fail to sign in (no access_token in the token response), so the consent page
+// comes back with the owner's choices and a message; an identity-only request may still
+// be approved with nothing ticked.
+func TestConsentNeedsAnAccessScope(t *testing.T) {
+	s := newSite(t)
+	a := newApp(t, "/", "html", hApp("Quillish"))
+	b := newBrowser(t)
+	verifier := strings.Repeat("q", 43)
+	q := authQuery(a, a.URL+"/cb", "create media profile", verifier, "s", "")
+	_, page := b.consent(s, q)
+	f := formFields(t, page, "/auth")
+	f["scopes"] = []string{"profile"}
+	f.Set("expiry", "7d")
+	f.Set("decision", "approve")
+	resp, body := b.post(s.URL+"/auth", f)
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(body, `id="consent-problem"`) ||
+		!strings.Contains(body, "create, media") {
+		t.Fatalf("approve with only profile ticked: %d Location %q, want the consent page again with a message; %s",
+			resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	again := formFields(t, body, "/auth")
+	if got := strings.Join(again["scopes"], " "); got != "profile" || again.Get("expiry") != "7d" {
+		t.Errorf("re-shown consent page has scopes %q expiry %q, want the owner's choices: profile, 7d", got, again.Get("expiry"))
+	}
+	delete(f, "scopes")
+	if resp, _ := b.post(s.URL+"/auth", f); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("approve with nothing ticked: %d, want 400 and the consent page", resp.StatusCode)
+	}
+	f["scopes"] = []string{"media"}
+	resp, _ = b.post(s.URL+"/auth", f)
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || back.Query().Get("code") == "" {
+		t.Fatalf("approve with media ticked: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "client_id": {a.clientID()},
+		"redirect_uri": {a.URL + "/cb"}, "code_verifier": {verifier}}
+	if status, m, _ := postToken(t, s.URL+"/token", form.Encode(), "", ""); status != http.StatusOK || m["access_token"] == nil || m["scope"] != "media" {
+		t.Errorf("token for the ticked scope: %d %v, want an access token for media", status, m)
+	}
+
+	// Sign-in only: nothing to grant, nothing to insist on.
+	back = b.authorize(s, authQuery(a, a.URL+"/cb", "profile", verifier, "s", ""), "profile")
+	if back.Query().Get("code") == "" {
+		t.Errorf("identity-only request with profile unticked: %s, want a code", back)
+	}
+}
