@@ -53,6 +53,19 @@ func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]string
 }
 
 func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *[]string) (string, error) {
+	return rewriteDataImages(s, func(ct, enc string) (string, error) {
+		u, err := h.saveDataURI(r, ct, enc, count)
+		if u != "" {
+			*saved = append(*saved, u)
+		}
+		return u, err
+	})
+}
+
+// rewriteDataImages replaces the data: URI of each src attribute that dataImage matches
+// with the URL save gives for its media type (lowercased) and base64 text; where save
+// gives "", the attribute stays as written. The first error stops the rewrite.
+func rewriteDataImages(s string, save func(ct, enc string) (string, error)) (string, error) {
 	if !strings.Contains(s, "data:") {
 		return s, nil
 	}
@@ -66,7 +79,7 @@ func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *
 		if ct == "" {
 			ct, enc, quote = sm[4], sm[5], `'`
 		}
-		u, err := h.saveDataURI(r, strings.ToLower(ct), enc, count)
+		u, err := save(strings.ToLower(ct), enc)
 		if err != nil {
 			firstErr = err
 			return m
@@ -74,7 +87,6 @@ func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *
 		if u == "" {
 			return m
 		}
-		*saved = append(*saved, u)
 		return attr + quote + u + quote
 	})
 	return out, firstErr
@@ -88,17 +100,9 @@ func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int) (stri
 	if !inlineImageTypes[ct] {
 		return "", nil
 	}
-	if int64(base64.StdEncoding.DecodedLen(len(enc))) > h.cfg.MaxUpload {
-		return "", &http.MaxBytesError{Limit: h.cfg.MaxUpload}
-	}
-	b, err := base64.StdEncoding.DecodeString(enc)
-	if err != nil {
-		slog.DebugContext(r.Context(), "embedded image left as written", "err", err)
-		return "", nil
-	}
-	if sniffed := http.DetectContentType(b); sniffed != ct {
-		slog.DebugContext(r.Context(), "embedded image left as written", "declared", ct, "sniffed", sniffed)
-		return "", nil
+	b, err := decodeDataImage(ct, enc, h.cfg.MaxUpload)
+	if err != nil || b == nil {
+		return "", err
 	}
 	if *count++; *count > maxDataURIs {
 		return "", fmt.Errorf("%w: more than %d embedded images", post.ErrInvalid, maxDataURIs)
@@ -116,4 +120,18 @@ func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int) (stri
 		return "", fmt.Errorf("embedded image: %w", err)
 	}
 	return u, nil
+}
+
+// decodeDataImage decodes the base64 text of a data: URI of type ct. It returns nil
+// without an error for what is not an image of that type, and an error only for one of
+// more than max bytes.
+func decodeDataImage(ct, enc string, max int64) ([]byte, error) {
+	if int64(base64.StdEncoding.DecodedLen(len(enc))) > max {
+		return nil, &http.MaxBytesError{Limit: max}
+	}
+	b, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || http.DetectContentType(b) != ct {
+		return nil, nil
+	}
+	return b, nil
 }

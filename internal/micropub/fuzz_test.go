@@ -145,3 +145,45 @@ func FuzzMultipart(f *testing.F) {
 		checkRequest(t, req)
 	})
 }
+
+// FuzzDataURIs rewrites HTML as creates and updates do. Leaving everything as written
+// must give back the input; rewriting what decodes must leave nothing that would decode.
+func FuzzDataURIs(f *testing.F) {
+	for _, s := range seeds(f, "editor.json") {
+		req, err := parseJSON(bytes.NewReader(s))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, c := range req.item.Properties["content"] {
+			if m, ok := c.(map[string]any); ok {
+				f.Add(m["html"].(string))
+			}
+		}
+	}
+	f.Add(`<p>Tip: data:image/png;base64, is empty</p><img data-src="data:image/png;base64,iVBORw0KGgo=">`)
+	f.Add(`<img alt='' SRC = 'data:IMAGE/PNG;base64,iVBORw0KGgo='><img src="data:image/svg+xml;base64,PHN2Zz4=">`)
+	f.Fuzz(func(t *testing.T, html string) {
+		kept, err := rewriteDataImages(html, func(ct, enc string) (string, error) { return "", nil })
+		if err != nil || kept != html {
+			t.Fatalf("leaving every image as written gave %q, %v", kept, err)
+		}
+		decode := func(ct, enc string) (string, error) {
+			if !inlineImageTypes[ct] {
+				return "", nil
+			}
+			b, err := decodeDataImage(ct, enc, 1<<20)
+			if err != nil || b == nil {
+				return "", err
+			}
+			return "https://example.com/media/x", nil
+		}
+		out, err := rewriteDataImages(html, decode)
+		if err != nil {
+			return
+		}
+		again, err := rewriteDataImages(out, decode)
+		if err != nil || again != out {
+			t.Fatalf("a second rewrite of %q changed it to %q (%v)", out, again, err)
+		}
+	})
+}

@@ -147,7 +147,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.To
 // request's own error is what the client needs.
 func (h *Handler) discard(r *http.Request, urls []string, since time.Time) {
 	ctx := context.WithoutCancel(r.Context())
+	seen := map[string]bool{}
 	for _, u := range urls {
+		if seen[u] {
+			continue // the same image embedded twice
+		}
+		seen[u] = true
 		if err := h.media.Discard(ctx, u, since); err != nil {
 			slog.WarnContext(ctx, "discard upload of a failed request", "url", u, "err", err)
 		}
