@@ -146,7 +146,7 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	if addr.IsValid() && isTrusted(addr, trusted) {
 		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 		for i := len(hops) - 1; i >= 0; i-- {
-			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			hop, err := parseHop(strings.TrimSpace(hops[i]))
 			if err != nil {
 				break
 			}
@@ -164,6 +164,16 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		return p.String()
 	}
 	return addr.String()
+}
+
+// parseHop reads an X-Forwarded-For entry: an address, or one with a port, as some
+// proxies write it.
+func parseHop(s string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	return ap.Addr(), err
 }
 
 func remoteAddr(r *http.Request) netip.Addr {

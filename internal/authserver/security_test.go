@@ -402,3 +402,30 @@ func TestConsentNeedsAnAccessScope(t *testing.T) {
 		t.Errorf("identity-only request with profile unticked: %s, want a code", back)
 	}
 }
+
+// TestSignInReturnsToAuthorization: a signed-out owner sent to the login page comes back
+// to the same authorization request, even one whose state holds a raw backslash.
+func TestSignInReturnsToAuthorization(t *testing.T) {
+	s := newSite(t)
+	a := newApp(t, "/", "html", hApp("Backslash App"))
+	q := authQuery(a, a.URL+"/cb", "create", strings.Repeat("v", 43), "PLACEHOLDER", "")
+	q = strings.Replace(q, "PLACEHOLDER", `a\b`, 1)
+	b := newBrowser(t)
+	resp, _ := b.get(s.URL + "/auth?" + q)
+	login := follow(t, resp)
+	_, page := b.get(login)
+	f := formFields(t, page, "/login")
+	f.Set("password", ownerPassword)
+	resp, body := b.post(s.URL+"/login", f)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d %s", resp.StatusCode, body)
+	}
+	back := follow(t, resp)
+	if !strings.HasPrefix(back, s.URL+"/auth?") {
+		t.Fatalf("after login went to %s, want the authorization request", back)
+	}
+	resp, page = b.get(back)
+	if resp.StatusCode != http.StatusOK || formFields(t, page, "/auth").Get("state") != `a\b` {
+		t.Errorf("consent after login: %d, state %q, want the page with state a\\b", resp.StatusCode, formFields(t, page, "/auth").Get("state"))
+	}
+}

@@ -108,9 +108,12 @@ func (s *Server) ownerForm(r *http.Request) (*token.Session, error) {
 	return sess, nil
 }
 
-// redirectToLogin sends a browser to the login page, to come back to this URL.
+// redirectToLogin sends a browser to the login page, to come back to this URL. A
+// backslash a browser left unencoded in the query is encoded, since localPath refuses
+// backslashes anywhere.
 func redirectToLogin(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	back := strings.ReplaceAll(r.URL.RequestURI(), "\\", "%5C")
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(back), http.StatusSeeOther)
 }
 
 // localPath keeps a post-login destination on this site: an absolute path, never a URL

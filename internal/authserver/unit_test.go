@@ -226,6 +226,8 @@ func TestClientAddr(t *testing.T) {
 		{"127.0.0.1:1234", "198.51.100.1, garbage", trusted, "127.0.0.1"},
 		{"[2001:db8:1:2:3:4:5:6]:1234", "", trusted, "2001:db8:1:2::/64"},
 		{"127.0.0.1:1234", "2001:db8:1:2::9", trusted, "2001:db8:1:2::/64"},
+		{"127.0.0.1:1234", "198.51.100.1:5555", trusted, "198.51.100.1"},
+		{"127.0.0.1:1234", "[2001:db8:1:2::9]:80", trusted, "2001:db8:1:2::/64"},
 	} {
 		r := httptest.NewRequest(http.MethodPost, "/login", nil)
 		r.RemoteAddr = tc.remote
