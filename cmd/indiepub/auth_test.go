@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -63,5 +64,26 @@ func TestAuthOptions(t *testing.T) {
 				t.Errorf("auth config %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	t.Setenv("INDIEPUB_TRUSTED_PROXIES", "10.0.0.0/8")
+	var o options
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.bind(fs)
+	if err := fs.Parse([]string{"--data", t.TempDir(), "--trusted-proxy", "127.0.0.1", "--trusted-proxy", "fd00::/8"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.finish(); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(o.cfg.TrustedProxies)
+	if want := "[10.0.0.0/8 127.0.0.1/32 fd00::/8]"; got != want {
+		t.Errorf("trusted proxies %s, want %s", got, want)
+	}
+	if err := fs.Parse([]string{"--trusted-proxy", "proxy.example"}); err == nil {
+		t.Error("--trusted-proxy proxy.example accepted, want an error")
 	}
 }

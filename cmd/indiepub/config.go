@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -27,6 +28,22 @@ type options struct {
 	tokenCacheTTL time.Duration
 	// envErr is a malformed environment setting, reported once the flags are parsed.
 	envErr error
+}
+
+// setTrustedProxies adds comma-separated addresses or CIDR ranges to the trusted proxies.
+func (o *options) setTrustedProxies(list string) error {
+	for _, v := range splitList(list) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return fmt.Errorf("%q: want an IP address or a CIDR range", v)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		o.cfg.TrustedProxies = append(o.cfg.TrustedProxies, p.Masked())
+	}
+	return nil
 }
 
 // setURLPatterns adds type=pattern pairs, comma-separated, to the URL patterns.
@@ -76,6 +93,11 @@ func (o *options) bind(fs *flag.FlagSet) {
 	}
 	fs.Func("url-pattern", `where posts of a type live, as type=pattern, e.g. "note=/{yyyy}/{mm}/{slug}"; repeat for more types; placeholders {type}s {yyyy} {mm} {dd} {slug}; default `+post.DefaultURLPattern+` (INDIEPUB_URL_PATTERNS, comma-separated)`,
 		o.setURLPatterns)
+	if err := o.setTrustedProxies(env("INDIEPUB_TRUSTED_PROXIES", "")); err != nil {
+		o.envErr = fmt.Errorf("INDIEPUB_TRUSTED_PROXIES: %w", err)
+	}
+	fs.Func("trusted-proxy", "address or CIDR range of a reverse proxy in front of indiepub, whose X-Forwarded-For names the client for the login rate limit; repeat for more (INDIEPUB_TRUSTED_PROXIES, comma-separated)",
+		o.setTrustedProxies)
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ type Config struct {
 	Name, Photo, Note string
 	// Email is the owner's address, given only to apps granted the email scope.
 	Email string
+	// TrustedProxies are the reverse proxies in front of indiepub, whose X-Forwarded-For
+	// names the client for the login rate limit.
+	TrustedProxies []netip.Prefix
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -116,10 +120,11 @@ func New(cfg Config, db *sqlite.DB) (http.Handler, error) {
 	// The IndieAuth server also owns the owner's session: as.IsOwner tells the website
 	// whether a request comes from the signed-in owner.
 	as := authserver.New(authserver.Config{
-		URL:      cfg.URL,
-		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
-		Verifier: issuedTokens(cfg, db, verifier),
-		Now:      cfg.Now,
+		URL:            cfg.URL,
+		Fetch:          indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
+		Verifier:       issuedTokens(cfg, db, verifier),
+		Now:            cfg.Now,
+		TrustedProxies: cfg.TrustedProxies,
 		Profile: func(context.Context) authserver.Profile {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
