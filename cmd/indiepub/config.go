@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net/netip"
 	"net/url"
 	"os"
@@ -123,6 +124,29 @@ func (o *options) finish() error {
 // openDB opens the SQLite file in the data directory.
 func (o *options) openDB() (*sqlite.DB, error) {
 	return sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+}
+
+// settings are a subcommand's options: they declare their flags and, once parsed, check
+// and complete themselves.
+type settings interface {
+	bind(fs *flag.FlagSet)
+	finish() error
+}
+
+// parseFlags declares o's flags (and any more a subcommand adds), parses args and completes
+// o. Flags may follow positional arguments, which it returns.
+func parseFlags(name string, o settings, args []string, stderr io.Writer, more ...func(*flag.FlagSet)) ([]string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o.bind(fs)
+	for _, m := range more {
+		m(fs)
+	}
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return positional, o.finish()
 }
 
 // parseInterspersed parses flags that may come before or after positional arguments

@@ -70,13 +70,7 @@ func (o *mediaOptions) finish() error {
 // Micropub server: tokens are verified by the site's own token endpoint.
 func runMedia(ctx context.Context, args []string, stderr io.Writer) error {
 	var o mediaOptions
-	fs := flag.NewFlagSet("media", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := o.finish(); err != nil {
+	if _, err := parseFlags("media", &o, args, stderr); err != nil {
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)

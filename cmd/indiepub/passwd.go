@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,13 +18,7 @@ import (
 // otherwise (a script, a pipe) it reads the first line of standard input.
 func runPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var o options
-	fs := flag.NewFlagSet("passwd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := o.finish(); err != nil {
+	if _, err := parseFlags("passwd", &o, args, stderr); err != nil {
 		return err
 	}
 	pw, err := readPassword(stdin, stderr)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,13 +15,7 @@ import (
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var o options
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o.bind(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := o.finish(); err != nil {
+	if _, err := parseFlags("serve", &o, args, stderr); err != nil {
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)

@@ -21,17 +21,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("token: want issue, list, revoke, no-pkce or no-pkce-withdraw")
 	}
 	var o options
-	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	o.bind(fs)
-	scope := fs.String("scope", "create update delete undelete media", "space-separated scopes")
-	clientID := fs.String("client-id", "", "client the token is for; with revoke and no ID, revoke every token of that client")
-	expires := fs.String("expires", "", `lifetime, e.g. "90d" or "12h" (default: never)`)
-	positional, err := parseInterspersed(fs, args[1:])
+	var scope, clientID, expires string
+	positional, err := parseFlags("token "+args[0], &o, args[1:], stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&scope, "scope", "create update delete undelete media", "space-separated scopes")
+		fs.StringVar(&clientID, "client-id", "", "client the token is for; with revoke and no ID, revoke every token of that client")
+		fs.StringVar(&expires, "expires", "", `lifetime, e.g. "90d" or "12h" (default: never)`)
+	})
 	if err != nil {
-		return err
-	}
-	if err := o.finish(); err != nil {
 		return err
 	}
 	db, err := o.openDB()
@@ -41,7 +37,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer db.Close()
 	switch args[0] {
 	case "issue":
-		return issueToken(ctx, db, o.cfg.URL, *scope, *clientID, *expires, stdout)
+		return issueToken(ctx, db, o.cfg.URL, scope, clientID, expires, stdout)
 	case "list":
 		return listTokens(ctx, db, stdout)
 	case "no-pkce":
@@ -56,12 +52,12 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "%s must use PKCE again\n", positional[0])
 		return nil
 	case "revoke":
-		if *clientID != "" && len(positional) == 0 {
-			n, err := db.RevokeClientTokens(ctx, *clientID)
+		if clientID != "" && len(positional) == 0 {
+			n, err := db.RevokeClientTokens(ctx, clientID)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "revoked %d tokens of %s\n", n, *clientID)
+			fmt.Fprintf(stdout, "revoked %d tokens of %s\n", n, clientID)
 			return nil
 		}
 		if len(positional) != 1 {
