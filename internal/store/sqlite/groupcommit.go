@@ -169,7 +169,7 @@ func (db *DB) insertGroup(group []*createReq) error {
 }
 
 // insertPosts inserts the group's posts with multi-row statements, in chunks whose
-// sizes are powers of two so that each size's statement is compiled once (rowStmts): one
+// sizes are powers of two so that each size's statement is prepared once (rowStmts): one
 // statement of n rows costs less than n executions of a one-row statement (each opens
 // its cursors and statement journal and runs its triggers' setup), and a statement whose
 // text follows the group's size would be compiled every time. RETURNING names the posts
@@ -181,10 +181,7 @@ func (db *DB) insertPosts(ctx context.Context, tx *sql.Tx, group []*createReq) e
 		n := chunkLen(len(group))
 		chunk := group[:n]
 		group = group[n:]
-		st, err := db.stmts.insertPosts.get(ctx, db.db, n, insertPostsSQL)
-		if err != nil {
-			return fmt.Errorf("create post: %w", err)
-		}
+		st := db.stmts.insertPosts.get(n)
 		args = args[:0]
 		for _, req := range chunk {
 			p := req.p
@@ -263,14 +260,7 @@ func (db *DB) insertPostTags(ctx context.Context, tx *sql.Tx, group []*createReq
 		n := chunkLen(len(rows))
 		chunk := rows[:n]
 		rows = rows[n:]
-		tags, err := db.stmts.insertTags.get(ctx, db.db, n, insertTagsSQL)
-		if err != nil {
-			return fmt.Errorf("create post: tags: %w", err)
-		}
-		links, err := db.stmts.insertPostTags.get(ctx, db.db, n, insertPostTagsSQL)
-		if err != nil {
-			return fmt.Errorf("create post: tags: %w", err)
-		}
+		tags, links := db.stmts.insertTags.get(n), db.stmts.insertPostTags.get(n)
 		args = args[:0]
 		for _, r := range chunk {
 			args = append(args, r.norm, r.display)

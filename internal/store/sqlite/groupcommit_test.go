@@ -157,3 +157,35 @@ func TestChunkLen(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupsInParallelTransactions runs groups of different sizes in concurrent
+// transactions on a fresh store, more of them than the pool has connections: each holds
+// or waits for the write lock on its own connection, so a group must not need a second
+// one (as preparing a statement of a size not seen before through the pool would).
+func TestGroupsInParallelTransactions(t *testing.T) {
+	db := newDB(t)
+	ctx := context.Background()
+	errs := make(chan error, 16)
+	for g := range 16 {
+		urls := make([]string, g+1)
+		for i := range urls {
+			urls[i] = fmt.Sprintf("https://example.com/g%d-%d", g, i)
+		}
+		group := groupOf(t, ctx, urls...)
+		go func() {
+			err := db.insertGroup(group)
+			for _, req := range group {
+				err = errors.Join(err, req.err)
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n, _ := db.CountPosts(ctx, post.Query{}); n != 16*17/2 {
+		t.Errorf("%d posts stored, want %d", n, 16*17/2)
+	}
+}

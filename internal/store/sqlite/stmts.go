@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
-	"sync"
 )
 
 // stmts are the statements on the hot paths (every create, every token check, every
@@ -59,6 +58,26 @@ func (db *DB) prepare(ctx context.Context) error {
 		}
 		*s.dst = st
 	}
+	// Every size of the multi-row inserts is prepared now, not on first use: preparing
+	// through the pool takes a second connection, and the writer, holding the write lock
+	// in its transaction, would wait for one while the others wait for the lock.
+	for _, rs := range []struct {
+		stmts *rowStmts
+		text  func(n int) string
+	}{
+		{&db.stmts.insertPosts, insertPostsSQL},
+		{&db.stmts.insertTags, insertTagsSQL},
+		{&db.stmts.insertPostTags, insertPostTagsSQL},
+	} {
+		for i := range rs.stmts.bySize {
+			st, err := db.db.PrepareContext(ctx, rs.text(1<<i))
+			if err != nil {
+				db.closeStmts()
+				return fmt.Errorf("prepare: %w", err)
+			}
+			rs.stmts.bySize[i] = st
+		}
+	}
 	return nil
 }
 
@@ -91,30 +110,18 @@ func chunkLen(n int) int {
 	return 1 << (bits.Len(uint(min(n, maxChunk))) - 1)
 }
 
-// rowStmts holds one multi-row statement per chunk size, prepared on first use.
+// rowStmts holds one multi-row statement per chunk size (1, 2, 4 … maxChunk rows),
+// all prepared by DB.prepare.
 type rowStmts struct {
-	mu     sync.Mutex
 	bySize [maxChunkLog + 1]*sql.Stmt
 }
 
-func (rs *rowStmts) get(ctx context.Context, db *sql.DB, n int, text func(n int) string) (*sql.Stmt, error) {
-	i := bits.TrailingZeros(uint(n))
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	if st := rs.bySize[i]; st != nil {
-		return st, nil
-	}
-	st, err := db.PrepareContext(ctx, text(n))
-	if err != nil {
-		return nil, err
-	}
-	rs.bySize[i] = st
-	return st, nil
+// get is the statement for n rows, n a power of two up to maxChunk.
+func (rs *rowStmts) get(n int) *sql.Stmt {
+	return rs.bySize[bits.TrailingZeros(uint(n))]
 }
 
 func (rs *rowStmts) close() error {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
 	var errs []error
 	for i, st := range rs.bySize {
 		if st != nil {
