@@ -162,7 +162,11 @@ func New(cfg Config, db *sqlite.DB) (http.Handler, error) {
 		siteCfg.AuthorizationEndpoint = cfg.AuthorizationEndpoint
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
 	}
-	mux.Handle("GET /", site.New(siteCfg, db))
+	website := site.New(siteCfg, db)
+	if err := website.Warm(context.Background()); err != nil {
+		slog.Warn("render the home page at start", "err", err)
+	}
+	mux.Handle("GET /", website)
 	return logRequests(mux), nil
 }
 
