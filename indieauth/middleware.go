@@ -43,6 +43,15 @@ func (a *Authenticator) Require(scopes ...string) func(http.Handler) http.Handle
 	}
 }
 
+// IsAuthError reports whether err is one of the token failures WriteError answers: no
+// token, two tokens, an invalid token, a missing scope or an unreachable token endpoint.
+// Handlers that map their own errors pass these on to WriteError.
+func IsAuthError(err error) bool {
+	var scopeErr *ScopeError
+	return errors.As(err, &scopeErr) || errors.Is(err, ErrNoToken) || errors.Is(err, ErrTwoTokens) ||
+		errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrUnavailable)
+}
+
 // WriteError writes err as the JSON error body the Micropub spec uses (W3C Micropub §3.7.5),
 // with the status that goes with it: 401 without a token, 400 for two tokens, 403 for an
 // invalid token or a missing scope, 413 for a body over the limit, 503 when the token

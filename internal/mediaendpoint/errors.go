@@ -41,14 +41,11 @@ func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc 
 // show their text; anything else is logged and shown as "internal error".
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
-	var scopeErr *indieauth.ScopeError
 	var inUse *InUseError
 	status, code := http.StatusInternalServerError, "server_error"
 	body := map[string]any{}
 	switch {
-	case errors.As(err, &scopeErr), errors.Is(err, indieauth.ErrNoToken),
-		errors.Is(err, indieauth.ErrTwoTokens), errors.Is(err, indieauth.ErrInvalidToken),
-		errors.Is(err, indieauth.ErrUnavailable):
+	case indieauth.IsAuthError(err):
 		indieauth.WriteError(w, err)
 		return
 	case errors.As(err, &tooBig), errors.Is(err, media.ErrTooLarge):

@@ -31,12 +31,9 @@ func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc 
 // show their text; anything else is logged and shown as "internal error".
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
-	var scopeErr *indieauth.ScopeError
 	status, code := http.StatusInternalServerError, "server_error"
 	switch {
-	case errors.As(err, &scopeErr), errors.Is(err, indieauth.ErrNoToken),
-		errors.Is(err, indieauth.ErrTwoTokens), errors.Is(err, indieauth.ErrInvalidToken),
-		errors.Is(err, indieauth.ErrUnavailable):
+	case indieauth.IsAuthError(err):
 		indieauth.WriteError(w, err)
 		return
 	case errors.As(err, &tooBig):
