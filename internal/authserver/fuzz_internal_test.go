@@ -6,19 +6,16 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 )
 
 // seedClientQueries seeds f with the parameter values of the client fixtures' requests,
 // the URLs real clients send.
 func seedClientQueries(f *testing.F) {
-	names, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "clients", "*.txt"))
-	if len(names) == 0 {
-		f.Fatal("no client fixtures in ../../../shared/clients")
-	}
-	for _, n := range names {
+	for _, n := range fixture.Glob(f, "*.txt") {
 		b, err := os.ReadFile(n)
 		if err != nil {
 			f.Fatal(err)

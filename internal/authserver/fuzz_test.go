@@ -3,21 +3,18 @@ package authserver_test
 import (
 	"net/url"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/indiepub/indiepub/internal/fixture"
+
 	"github.com/indiepub/indiepub/internal/authserver"
 )
 
 func seedFixtures(f *testing.F, pattern string) {
-	names, err := filepath.Glob(filepath.Join(clientsDir(f), pattern))
-	if err != nil || len(names) == 0 {
-		f.Fatalf("no fixtures match %s: %v", pattern, err)
-	}
-	for _, n := range names {
+	for _, n := range fixture.Glob(f, pattern) {
 		b, err := os.ReadFile(n)
 		if err != nil {
 			f.Fatal(err)

@@ -10,13 +10,13 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 
 	"golang.org/x/net/html"
 
@@ -338,26 +338,9 @@ func authQuery(a *app, redirect, scope, verifier, state, me string) string {
 	return v.Encode()
 }
 
-// clientsDir is shared/clients beside the repository root.
-func clientsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "clients"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("client fixtures: %v", err)
-	}
-	return dir
-}
-
 func readFixture(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(clientsDir(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(fixture.Read(t, name))
 }
 
 var (

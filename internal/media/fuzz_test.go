@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 )
 
 // FuzzPut feeds arbitrary bytes, with the types clients declare, through sniffing, the
@@ -15,10 +17,7 @@ import (
 // accept HTML or script-capable SVG. Seeds are the files inside real clients' multipart
 // bodies, and the kinds of files they send.
 func FuzzPut(f *testing.F) {
-	names, _ := filepath.Glob("../../../shared/clients/*.multipart.txt")
-	if len(names) == 0 {
-		f.Fatal("no client fixtures")
-	}
+	names := fixture.Glob(f, "*.multipart.txt")
 	partType := regexp.MustCompile(`(?i)content-type: *([^\r\n]+)`)
 	for _, name := range names {
 		b, err := os.ReadFile(name)

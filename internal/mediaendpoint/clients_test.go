@@ -13,23 +13,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/fixture"
+
 	"github.com/indiepub/indiepub/internal/servertest"
 )
-
-// clientsDir holds real clients' request bodies; it sits beside the repository.
-const clientsDir = "../../../shared/clients"
 
 // placeholder matches the <<...>> stand-ins for binary content in the fixtures.
 var placeholder = regexp.MustCompile(`<<[^>]*>>`)
 
 // fixture reads a client's multipart body, puts content in place of its placeholders and
 // returns the body with its Content-Type.
-func fixture(t testing.TB, name string, content []byte) ([]byte, string) {
+func clientBody(t testing.TB, name string, content []byte) ([]byte, string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(clientsDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := fixture.Read(t, name)
 	boundary := strings.TrimPrefix(string(b[:bytes.IndexAny(b, "\r\n")]), "--")
 	b = placeholder.ReplaceAllLiteral(b, content)
 	return b, "multipart/form-data; boundary=" + boundary
@@ -41,7 +37,7 @@ func TestClientUploads(t *testing.T) {
 	for i, name := range []string{"quill-media.multipart.txt", "sunlit-media.multipart.txt"} {
 		t.Run(name, func(t *testing.T) {
 			img := testImage(t, "jpeg", 40+i)
-			body, ct := fixture(t, name, img)
+			body, ct := clientBody(t, name, img)
 			resp, b := srv.Do(t, http.MethodPost, "/media", tok, ct, bytes.NewReader(body))
 			if resp.StatusCode != http.StatusCreated || resp.Header.Get("Location") == "" {
 				t.Fatalf("POST %s: %d %s, want 201 with Location", name, resp.StatusCode, b)
@@ -102,7 +98,7 @@ func TestMicropubUploads(t *testing.T) {
 
 	// Quill without a media endpoint: the photo is a part of the Micropub request.
 	img := testImage(t, "jpeg", 50)
-	body, ct := fixture(t, "quill-photo.multipart.txt", img)
+	body, ct := clientBody(t, "quill-photo.multipart.txt", img)
 	// Quill repeats the token in the body; it must be the same as the header's.
 	body = bytes.Replace(body, []byte("q7Lm2Zs9Xv4Rk1Tw8Bn3Yc6Hd0Fj5Gp"), []byte(tok), 1)
 	resp, b := srv.Do(t, http.MethodPost, "/micropub", tok, ct, bytes.NewReader(body))

@@ -7,11 +7,12 @@ import (
 	"mime"
 	"mime/multipart"
 	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 )
 
 // rawPart is what a multipart parser made of one part.
@@ -88,10 +89,7 @@ var placeholder = regexp.MustCompile(`<<[^>]*>>`)
 // clientBodies returns the multipart bodies of real clients, with binary content in place
 // of their placeholders, and their boundaries.
 func clientBodies(t testing.TB) (bodies [][]byte, boundaries []string) {
-	names, err := filepath.Glob("../../../shared/clients/*.multipart.txt")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no client fixtures: %v", err)
-	}
+	names := fixture.Glob(t, "*.multipart.txt")
 	content := append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\r\n--not-the-boundary\r\n"), bytes.Repeat([]byte{0, '\r', '\n', '-'}, 300)...)
 	for _, name := range names {
 		b, err := os.ReadFile(name)

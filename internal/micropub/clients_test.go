@@ -20,12 +20,12 @@ func TestClientFixtures(t *testing.T) {
 
 	form := func(t *testing.T, name string) mf2 {
 		t.Helper()
-		resp, body := srv.PostForm(t, "/micropub", tok, withToken(fixture(t, name), tok))
+		resp, body := srv.PostForm(t, "/micropub", tok, withToken(readFixture(t, name), tok))
 		return source(t, srv, tok, wantCreated(t, srv, resp, body))
 	}
 	jsonCT := func(t *testing.T, name, contentType string) (string, mf2) {
 		t.Helper()
-		resp, body := srv.Do(t, http.MethodPost, "/micropub", tok, contentType, strings.NewReader(withToken(fixture(t, name), tok)))
+		resp, body := srv.Do(t, http.MethodPost, "/micropub", tok, contentType, strings.NewReader(withToken(readFixture(t, name), tok)))
 		loc := wantCreated(t, srv, resp, body)
 		return loc, source(t, srv, tok, loc)
 	}
@@ -43,7 +43,7 @@ func TestClientFixtures(t *testing.T) {
 	})
 	t.Run("quill-note.form slug", func(t *testing.T) {
 		// The same body again: the mp-slug is taken, so the post gets -2.
-		resp, body := srv.PostForm(t, "/micropub", tok, withToken(fixture(t, "quill-note.form"), tok))
+		resp, body := srv.PostForm(t, "/micropub", tok, withToken(readFixture(t, "quill-note.form"), tok))
 		loc := wantCreated(t, srv, resp, body)
 		if !strings.HasSuffix(loc, "/espresso-on-alder-2") {
 			t.Errorf("Location %s, want …/espresso-on-alder-2", loc)
@@ -106,13 +106,13 @@ func TestClientFixtures(t *testing.T) {
 	})
 	var likeURL string
 	t.Run("quill-like-update.json", func(t *testing.T) {
-		resp, body := srv.PostForm(t, "/micropub", tok, withToken(fixture(t, "quill-like.form"), tok))
+		resp, body := srv.PostForm(t, "/micropub", tok, withToken(readFixture(t, "quill-like.form"), tok))
 		likeURL = wantCreated(t, srv, resp, body)
 		before := source(t, srv, tok, likeURL, "properties=like-of")
 		if len(before.Type) == 0 || len(before.Properties) != 1 {
 			t.Fatalf("q=source&properties=like-of: %+v, want type and only like-of", before)
 		}
-		upd := strings.ReplaceAll(fixture(t, "quill-like-update.json"), `https:\/\/example.com\/likes\/2024\/05\/04\/1`, likeURL)
+		upd := strings.ReplaceAll(readFixture(t, "quill-like-update.json"), `https:\/\/example.com\/likes\/2024\/05\/04\/1`, likeURL)
 		resp, body = srv.PostJSON(t, "/micropub", tok, upd)
 		wantStatus(t, resp, body, http.StatusNoContent)
 		wantProp(t, source(t, srv, tok, likeURL), "like-of", `["https://friend.example.com/notes/2024/05/03/new-bike-v2"]`)
@@ -134,7 +134,7 @@ func TestClientFixtures(t *testing.T) {
 	})
 	t.Run("ownyourswarm-update.json", func(t *testing.T) {
 		loc, _ := js(t, "ownyourswarm-checkin.json")
-		upd := strings.ReplaceAll(fixture(t, "ownyourswarm-update.json"), `https:\/\/example.com\/2024\/05\/04\/1\/`, loc)
+		upd := strings.ReplaceAll(readFixture(t, "ownyourswarm-update.json"), `https:\/\/example.com\/2024\/05\/04\/1\/`, loc)
 		resp, body := srv.PostJSON(t, "/micropub", tok, upd)
 		wantStatus(t, resp, body, http.StatusNoContent)
 		wantProp(t, source(t, srv, tok, loc), "photo", `["https://photos.example.com/img/general/original/59164_Qm3vX9aLp0Zr.jpg","https://photos.example.com/img/general/original/59164_Wd8cT2kN7yHs.jpg"]`)
@@ -158,7 +158,7 @@ func TestClientFixtures(t *testing.T) {
 		if len(src.Properties) != 2 {
 			t.Errorf("q=source&properties[]=…: %v, want content and category", src.Properties)
 		}
-		upd := strings.ReplaceAll(fixture(t, "micropublish-update.json"), "https://example.com/notes/2024/05/04/espresso-on-alder", micropublishURL)
+		upd := strings.ReplaceAll(readFixture(t, "micropublish-update.json"), "https://example.com/notes/2024/05/04/espresso-on-alder", micropublishURL)
 		resp, body := srv.Do(t, http.MethodPost, "/micropub", tok, "application/json; charset=utf-8", strings.NewReader(upd))
 		wantStatus(t, resp, body, http.StatusNoContent)
 		m := source(t, srv, tok, micropublishURL)
@@ -170,11 +170,11 @@ func TestClientFixtures(t *testing.T) {
 		if micropublishURL == "" {
 			t.Skip("needs the micropublish-note.json post")
 		}
-		del := strings.ReplaceAll(strings.ReplaceAll(fixture(t, "micropublish-undelete.json"), "undelete", "delete"),
+		del := strings.ReplaceAll(strings.ReplaceAll(readFixture(t, "micropublish-undelete.json"), "undelete", "delete"),
 			"https://example.com/notes/2024/05/04/espresso-on-alder", micropublishURL)
 		resp, body := srv.Do(t, http.MethodPost, "/micropub", tok, "application/json; charset=utf-8", strings.NewReader(del))
 		wantStatus(t, resp, body, http.StatusNoContent)
-		undel := strings.ReplaceAll(fixture(t, "micropublish-undelete.json"), "https://example.com/notes/2024/05/04/espresso-on-alder", micropublishURL)
+		undel := strings.ReplaceAll(readFixture(t, "micropublish-undelete.json"), "https://example.com/notes/2024/05/04/espresso-on-alder", micropublishURL)
 		resp, body = srv.Do(t, http.MethodPost, "/micropub", tok, "application/json; charset=utf-8", strings.NewReader(undel))
 		wantStatus(t, resp, body, http.StatusNoContent)
 		source(t, srv, tok, micropublishURL)
@@ -234,7 +234,7 @@ func TestClientFixtures(t *testing.T) {
 	})
 	t.Run("sunlit-media.multipart.txt", func(t *testing.T) {
 		img := tinyJPEG(t)
-		resp, body := postMultipart(t, srv, tok, fillPlaceholders(fixture(t, "sunlit-media.multipart.txt"), img))
+		resp, body := postMultipart(t, srv, tok, fillPlaceholders(readFixture(t, "sunlit-media.multipart.txt"), img))
 		wantStatus(t, resp, body, http.StatusCreated)
 		loc := resp.Header.Get("Location")
 		if got := mediaFile(t, srv, loc); !bytes.Equal(got, img) {
@@ -250,7 +250,7 @@ func TestClientFixtures(t *testing.T) {
 		// endpoint; a media-only token is enough.
 		media := srv.IssueToken(t, "media")
 		img := tinyJPEG(t)
-		resp, body := postMultipart(t, srv, media, fillPlaceholders(fixture(t, "quill-media.multipart.txt"), img))
+		resp, body := postMultipart(t, srv, media, fillPlaceholders(readFixture(t, "quill-media.multipart.txt"), img))
 		wantStatus(t, resp, body, http.StatusCreated)
 		if got := mediaFile(t, srv, resp.Header.Get("Location")); !bytes.Equal(got, img) {
 			t.Errorf("stored %d bytes, want the %d uploaded", len(got), len(img))
@@ -258,7 +258,7 @@ func TestClientFixtures(t *testing.T) {
 	})
 	t.Run("quill-photo.multipart.txt", func(t *testing.T) {
 		img := tinyJPEG(t)
-		resp, body := postMultipart(t, srv, tok, fillPlaceholders(withToken(fixture(t, "quill-photo.multipart.txt"), tok), img))
+		resp, body := postMultipart(t, srv, tok, fillPlaceholders(withToken(readFixture(t, "quill-photo.multipart.txt"), tok), img))
 		m := source(t, srv, tok, wantCreated(t, srv, resp, body))
 		wantProp(t, m, "category", `["garden","tomatoes"]`)
 		wantNoProp(t, m, "access_token")
@@ -268,7 +268,7 @@ func TestClientFixtures(t *testing.T) {
 	})
 	t.Run("ownyourgram-photo.multipart.txt", func(t *testing.T) {
 		img := tinyJPEG(t)
-		resp, body := postMultipart(t, srv, tok, fillPlaceholders(withToken(fixture(t, "ownyourgram-photo.multipart.txt"), tok), img))
+		resp, body := postMultipart(t, srv, tok, fillPlaceholders(withToken(readFixture(t, "ownyourgram-photo.multipart.txt"), tok), img))
 		m := source(t, srv, tok, wantCreated(t, srv, resp, body))
 		wantProp(t, m, "place_name", `["Portland Farmers Market"]`)
 		wantProp(t, m, "published", `["2019-06-22T10:41:07-07:00"]`)
@@ -279,12 +279,12 @@ func TestClientFixtures(t *testing.T) {
 	})
 	t.Run("ownyourgram-photo.multipart.txt token in the body only", func(t *testing.T) {
 		img := tinyJPEG(t)
-		resp, body := postMultipart(t, srv, "", fillPlaceholders(withToken(fixture(t, "ownyourgram-photo.multipart.txt"), tok), img))
+		resp, body := postMultipart(t, srv, "", fillPlaceholders(withToken(readFixture(t, "ownyourgram-photo.multipart.txt"), tok), img))
 		m := source(t, srv, tok, wantCreated(t, srv, resp, body))
 		wantNoProp(t, m, "access_token")
 	})
 	t.Run("microblog-post.multipart.txt", func(t *testing.T) {
-		resp, body := postMultipart(t, srv, tok, []byte(fixture(t, "microblog-post.multipart.txt")))
+		resp, body := postMultipart(t, srv, tok, []byte(readFixture(t, "microblog-post.multipart.txt")))
 		m := source(t, srv, tok, wantCreated(t, srv, resp, body))
 		wantProp(t, m, "photo", `[{"value":"https://example.com/micropub/media/2024/05/cherry.jpg","alt":"Pink blossoms against a pale blue sky"}]`)
 		wantProp(t, m, "category", `["spring"]`)

@@ -6,10 +6,11 @@ import (
 	"io"
 	"mime/multipart"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 
 	"github.com/indiepub/indiepub/internal/post"
 )
@@ -18,12 +19,8 @@ import (
 // sits beside the repository root.
 func seeds(f *testing.F, suffix string) [][]byte {
 	f.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "..", "..", "shared", "clients", "*"+suffix))
-	if err != nil || len(paths) == 0 {
-		f.Fatalf("no %s fixtures in ../../../shared/clients: %v", suffix, err)
-	}
 	var out [][]byte
-	for _, p := range paths {
+	for _, p := range fixture.Glob(f, "*"+suffix) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

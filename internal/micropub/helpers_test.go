@@ -14,34 +14,19 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 
 	"github.com/indiepub/indiepub/internal/servertest"
 )
 
 const allScopes = "create update delete undelete media"
 
-// clientsDir is /work/shared/clients, found from this file: the shared folder sits
-// beside the repository root.
-func clientsDir(t testing.TB) string {
+func readFixture(t testing.TB, name string) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "clients")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("client fixtures: %v", err)
-	}
-	return dir
-}
-
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(clientsDir(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(fixture.Read(t, name))
 }
 
 // tinyJPEG and tinyPNG are real, decodable images of a few pixels.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 )
 
 // createFixtures is every client fixture that creates a post, with the type it must get.
@@ -40,11 +42,7 @@ var notCreates = map[string]bool{
 }
 
 func TestDiscoverTypeFixtures(t *testing.T) {
-	all, err := filepath.Glob(filepath.Join(clientsDir(t), "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range all {
+	for _, path := range fixture.Glob(t, "*") {
 		name := filepath.Base(path)
 		if strings.HasSuffix(name, ".txt") && !strings.HasSuffix(name, ".multipart.txt") || name == "INDEX.md" || notCreates[name] {
 			continue

@@ -6,38 +6,15 @@ import (
 	"io"
 	"mime/multipart"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// clientsDir is ../shared/clients beside the module root, found from the package directory.
-func clientsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "clients")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/indiepub/indiepub/internal/fixture"
+)
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(clientsDir(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fixture.Read(t, name)
 }
 
 // fixtureRaw decodes a create fixture into the map a Micropub JSON body decodes to, the way

@@ -102,12 +102,12 @@ func seedPosts(b *testing.B, ts *testSite, n int) []string {
 	b.Helper()
 	bodies := []map[string]any{
 		note("Trying the new espresso bar on Alder St. Worth the wait ☕ https://alderespresso.example.com/"),
-		item(b, fixture(b, "quill-editor.json")),
-		item(b, fixture(b, "quill-note-alt.json")),
-		item(b, fixture(b, "quill-like.form")),
-		item(b, fixture(b, "ownyourswarm-checkin.json")),
-		item(b, fixture(b, "ia-writer-draft.json")),
-		item(b, fixture(b, "sparkles-watch.json")),
+		item(b, readFixture(b, "quill-editor.json")),
+		item(b, readFixture(b, "quill-note-alt.json")),
+		item(b, readFixture(b, "quill-like.form")),
+		item(b, readFixture(b, "ownyourswarm-checkin.json")),
+		item(b, readFixture(b, "ia-writer-draft.json")),
+		item(b, readFixture(b, "sparkles-watch.json")),
 	}
 	tags := []any{"coffee", "portland", "indieweb", "bikes", "photo", "travel", "books", "film"}
 	base := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -52,11 +52,11 @@ func TestPagesInBrowser(t *testing.T) {
 	photos := photoServer(t)
 	ts := newSite(t, func(c *site.Config) { c.Photo = photos.URL + "/jane.png" })
 	base := time.Date(2024, 5, 4, 9, 0, 0, 0, time.UTC)
-	ts.createPost(t, item(t, fixture(t, "quill-editor.json")), set("post-status", "published"), at(base))
+	ts.createPost(t, item(t, readFixture(t, "quill-editor.json")), set("post-status", "published"), at(base))
 	// The fixtures' pictures come from the local photo server instead of example.com.
 	local := strings.NewReplacer("https://photos.example.com", photos.URL, "https://images.example.com", photos.URL)
-	ts.createPost(t, item(t, local.Replace(fixture(t, "ownyourswarm-checkin.json"))), at(base.Add(time.Hour)))
-	ts.createPost(t, item(t, local.Replace(fixture(t, "sparkles-watch.json"))), at(base.Add(2*time.Hour)))
+	ts.createPost(t, item(t, local.Replace(readFixture(t, "ownyourswarm-checkin.json"))), at(base.Add(time.Hour)))
+	ts.createPost(t, item(t, local.Replace(readFixture(t, "sparkles-watch.json"))), at(base.Add(2*time.Hour)))
 	ts.createPost(t, note("A long link that must wrap on a phone: https://example.com/a/very/long/path/that/goes/on/and/on/without/any/spaces/at/all/to/break/it"), at(base.Add(3*time.Hour)))
 	gallery := ts.createPost(t, map[string]any{"type": []any{"h-entry"}, "properties": map[string]any{
 		"content":  []any{"Sunset from the east bank, three ways."},

@@ -1,10 +1,11 @@
 package site
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/fixture"
 
 	"golang.org/x/net/html"
 )
@@ -70,12 +71,8 @@ func FuzzContent(f *testing.F) {
 		`</div></main><script>alert(1)</script>`, "[x](javascript:alert(1))\n\n<b onclick=x>b</b>",
 		"see https://example.com/(a)) and http://x.y/?a=<b>", "<<script>script>", "<!-- --><![CDATA[x]]>",
 	}
-	if files, err := filepath.Glob("../../../shared/clients/*"); err == nil {
-		for _, name := range files {
-			if b, err := os.ReadFile(name); err == nil {
-				seeds = append(seeds, string(b))
-			}
-		}
+	for _, name := range fixture.Glob(f, "*") {
+		seeds = append(seeds, string(fixture.Read(f, filepath.Base(name))))
 	}
 	for _, s := range seeds {
 		f.Add(s)

@@ -117,37 +117,37 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 		typ    string // the root microformat
 		checks []check
 	}{
-		{"note with location and tags", fixture(t, "quill-note.form"), nil, "h-entry", []check{
+		{"note with location and tags", readFixture(t, "quill-note.form"), nil, "h-entry", []check{
 			propContains("content", "Trying the new espresso bar on Alder St. Worth the wait ☕"),
 			categories("coffee", "portland"),
 			nestedIs("location", "h-geo", prop("latitude", "45.52213"), prop("longitude", "-122.68148")),
 			absent("name"),
 		}},
-		{"note with a named place", fixture(t, "indiepass-note.form"), nil, "h-entry", []check{
+		{"note with a named place", readFixture(t, "indiepass-note.form"), nil, "h-entry", []check{
 			prop("published", "2024-05-04T08:30:00+02:00"),
 			nestedIs("location", "h-card", prop("name", "Café Labath"), prop("latitude", "51.0543212")),
 			categories("ghent", "coffee"),
 		}},
-		{"markdown article", fixture(t, "ia-writer-draft.json"), []func(*post.Post){published}, "h-entry", []check{
+		{"markdown article", readFixture(t, "ia-writer-draft.json"), []func(*post.Post){published}, "h-entry", []check{
 			prop("name", "Notes on slow software"),
 			propContains("content", "<em>slow</em>"),
 			propContains("content", "<h2>What I mean</h2>"),
 			propContains("content", `<img src="https://example.com/micropub/media/2024/05/desk.jpg" alt=""/>`),
 		}},
-		{"html article", fixture(t, "quill-editor.json"), []func(*post.Post){published}, "h-entry", []check{
+		{"html article", readFixture(t, "quill-editor.json"), []func(*post.Post){published}, "h-entry", []check{
 			prop("name", "Rebuilding my publishing flow"),
 			propContains("content", "<strong>three</strong>"),
 			propContains("content", `<a href="https://docs.example.com/micropub">spec</a>`),
 			propContains("content", `src="data:image/png;base64,iVBORw0KGgo`),
 			categories("indieweb", "meta"),
 		}},
-		{"photo with alt", fixture(t, "quill-note-alt.json"), nil, "h-entry", []check{
+		{"photo with alt", readFixture(t, "quill-note-alt.json"), nil, "h-entry", []check{
 			prop("photo", "https://example.com/media/2024/05/3f9a1c7e.jpg"),
 			alt("photo", "Orange sky over the river, seen from the café terrace"),
 			propContains("content", "Sunset from the east bank."),
 		}},
 		// Micropub create pairs Sunlit's mp-photo-alt with its photo.
-		{"photo from a form", fixture(t, "sunlit-photo.form"), []func(*post.Post){set("photo", map[string]any{
+		{"photo from a form", readFixture(t, "sunlit-photo.form"), []func(*post.Post){set("photo", map[string]any{
 			"value": "https://example.com/micropub/media/2024/05/pier.jpg",
 			"alt":   "Low sun behind the pier pilings, gulls on the rail"})}, "h-entry", []check{
 			alt("photo", "Low sun behind the pier pilings, gulls on the rail"),
@@ -172,13 +172,13 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 		{"reply with context", `{"type":["h-entry"],"properties":{"in-reply-to":[{"type":["h-cite"],"properties":{"url":["https://friend.example.com/n/1"],"name":["New bike day"],"author":["Sam"],"content":["Picked it up today."]}}],"content":["Nice!"]}}`,
 			nil, "h-entry", []check{nestedIs("in-reply-to", "h-cite",
 				prop("name", "New bike day"), prop("author", "Sam"), propContains("content", "Picked it up today."))}},
-		{"like", fixture(t, "quill-like.form"), nil, "h-entry", []check{
+		{"like", readFixture(t, "quill-like.form"), nil, "h-entry", []check{
 			nestedIs("like-of", "h-cite", prop("url", "https://friend.example.com/notes/2024/05/03/new-bike")),
 		}},
-		{"repost", fixture(t, "quill-repost.form"), nil, "h-entry", []check{
+		{"repost", readFixture(t, "quill-repost.form"), nil, "h-entry", []check{
 			nestedIs("repost-of", "h-cite", prop("url", "https://friend.example.com/2024/05/02/meetup-recap")),
 		}},
-		{"bookmark", fixture(t, "quill-bookmark.form"), nil, "h-entry", []check{
+		{"bookmark", readFixture(t, "quill-bookmark.form"), nil, "h-entry", []check{
 			nestedIs("bookmark-of", "h-cite", prop("url", "https://blog.example.com/2024/05/on-owning-your-words")),
 			prop("name", "On owning your words"),
 			propContains("content", "A good argument for publishing on your own site first."),
@@ -186,7 +186,7 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 		}},
 		{"rsvp", `{"type":["h-entry"],"properties":{"rsvp":["yes"],"in-reply-to":["https://events.example.com/indieweb-meetup"],"content":["See you there"]}}`,
 			nil, "h-entry", []check{prop("rsvp", "yes"), prop("in-reply-to", "https://events.example.com/indieweb-meetup")}},
-		{"checkin", fixture(t, "ownyourswarm-checkin.json"), nil, "h-entry", []check{
+		{"checkin", readFixture(t, "ownyourswarm-checkin.json"), nil, "h-entry", []check{
 			nestedIs("checkin", "h-card", prop("name", "Alder Street Espresso"),
 				prop("url", "https://foursquare.example.com/v/5a1b2c3d4e5f60718293a4b5"),
 				prop("locality", "Portland"), prop("street-address", "1021 SW Alder St"),
@@ -198,7 +198,7 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 			prop("photo", "https://photos.example.com/img/general/original/59164_Qm3vX9aLp0Zr.jpg"),
 			prop("published", "2024-05-04T09:12:44-07:00"),
 		}},
-		{"event", fixture(t, "quill-event.json"), nil, "h-event", []check{
+		{"event", readFixture(t, "quill-event.json"), nil, "h-event", []check{
 			prop("name", "IndieWeb Meetup Portland"),
 			prop("start", "2024-06-12T18:30:00-07:00"),
 			prop("end", "2024-06-12T20:30:00-07:00"),
@@ -210,7 +210,7 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 		{"quotation", `{"type":["h-entry"],"properties":{"quotation-of":[{"type":["h-cite"],"properties":{"content":["The day you stop learning is the day you stop living."],"author":["A. Teacher"],"url":["https://quotes.example.com/42"]}}]}}`,
 			nil, "h-entry", []check{nestedIs("quotation-of", "h-cite", prop("author", "A. Teacher"),
 				prop("url", "https://quotes.example.com/42"), propContains("content", "stop learning"))}},
-		{"watch", fixture(t, "sparkles-watch.json"), nil, "h-entry", []check{
+		{"watch", readFixture(t, "sparkles-watch.json"), nil, "h-entry", []check{
 			nestedIs("watch-of", "h-cite", prop("name", "The Quiet Harbor"),
 				prop("url", "https://movies.example.com/movie/482913"),
 				prop("photo", "https://images.example.com/t/p/original/kX9qLm2Zt.jpg"),
@@ -219,14 +219,14 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 			prop("rating", "4.5"),
 			propContains("content", "Even better the second time."),
 		}},
-		{"itinerary", fixture(t, "quill-itinerary.json"), nil, "h-entry", []check{
+		{"itinerary", readFixture(t, "quill-itinerary.json"), nil, "h-entry", []check{
 			count("itinerary", 2),
 			nestedIs("itinerary", "h-leg", prop("origin", "PDX"), prop("destination", "SFO"),
 				prop("operator", "Example Air"), prop("number", "2145"), prop("transit-type", "air"),
 				prop("departure", "2024-07-01T09:15:00-07:00"), prop("arrival", "2024-07-01T11:05:00-07:00")),
 			categories("travel"),
 		}},
-		{"read", fixture(t, "sparkles-read.json"), nil, "h-entry", []check{
+		{"read", readFixture(t, "sparkles-read.json"), nil, "h-entry", []check{
 			nestedIs("read-of", "h-cite", prop("name", "The Left Hand of Darkness"),
 				prop("author", "Ursula K. Le Guin"), prop("published", "1969")),
 			prop("published", "2024-05-04"),

@@ -113,9 +113,9 @@ type jsonFeedDoc struct {
 func TestFeeds(t *testing.T) {
 	ts := newSite(t)
 	base := time.Date(2024, 5, 4, 9, 0, 0, 0, time.UTC)
-	article := ts.createPost(t, item(t, fixture(t, "quill-editor.json")), set("post-status", "published"), at(base))
-	photo := ts.createPost(t, item(t, fixture(t, "quill-note-alt.json")), at(base.Add(time.Hour)))
-	like := ts.createPost(t, item(t, fixture(t, "quill-like.form")), at(base.Add(2*time.Hour)))
+	article := ts.createPost(t, item(t, readFixture(t, "quill-editor.json")), set("post-status", "published"), at(base))
+	photo := ts.createPost(t, item(t, readFixture(t, "quill-note-alt.json")), at(base.Add(time.Hour)))
+	like := ts.createPost(t, item(t, readFixture(t, "quill-like.form")), at(base.Add(2*time.Hour)))
 	ts.createPost(t, note("draft, not in feeds"), set("post-status", "draft"), at(base.Add(3*time.Hour)))
 	ts.createPost(t, note("private, not in feeds"), set("visibility", "private"), at(base.Add(4*time.Hour)))
 	wantURLs := []string{like.URL, photo.URL, article.URL}

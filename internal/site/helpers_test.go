@@ -8,19 +8,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/fixture"
+
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
-
-// clientsDir holds the real client request bodies, beside the repository.
-const clientsDir = "../../../shared/clients"
 
 // ownerHeader marks a request as the owner's: the tests' IsOwner reads it, as the real
 // one reads the session cookie.
@@ -67,13 +65,9 @@ func newSite(t testing.TB, modify ...func(*site.Config)) *testSite {
 }
 
 // fixture reads a client request body.
-func fixture(t testing.TB, name string) string {
+func readFixture(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(clientsDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(fixture.Read(t, name))
 }
 
 // item reads a JSON create body or a form-encoded one into an mf2 object, as Micropub

@@ -17,7 +17,7 @@ func TestWholeServer(t *testing.T) {
 	})
 	tok := srv.IssueToken(t, "create update delete")
 	// Quill sends the token in the body too: the same one as in the header.
-	form := strings.Replace(fixture(t, "quill-note.form"), "q7Lm2Zs9Xv4Rk1Tw8Bn3Yc6Hd0Fj5Gp", tok, 1)
+	form := strings.Replace(readFixture(t, "quill-note.form"), "q7Lm2Zs9Xv4Rk1Tw8Bn3Yc6Hd0Fj5Gp", tok, 1)
 	resp, body := srv.PostForm(t, "/micropub", tok, form)
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)

@@ -36,7 +36,7 @@ func TestHomePage(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ts.createPost(t, item(t, fixture(t, "quill-note-alt.json")), at(base.Add(5*time.Hour)))
+	ts.createPost(t, item(t, readFixture(t, "quill-note-alt.json")), at(base.Add(5*time.Hour)))
 
 	for _, owner := range []string{"", "yes"} {
 		items, body := ts.page(t, "/", ownerHeader, owner)
@@ -134,7 +134,7 @@ func TestVisibility(t *testing.T) {
 	public := ts.createPost(t, note("Public"))
 	draft := ts.createPost(t, note("Draft"), set("post-status", "draft"))
 	private := ts.createPost(t, note("Private"), set("visibility", "private"))
-	unlisted := ts.createPost(t, item(t, fixture(t, "micropublish-note.json")))
+	unlisted := ts.createPost(t, item(t, readFixture(t, "micropublish-note.json")))
 	deleted := ts.createPost(t, note("Deleted"))
 	if _, err := ts.DB.UpdatePost(context.Background(), deleted.URL, func(p *post.Post) error {
 		p.Deleted = true
@@ -312,7 +312,7 @@ func TestURLsFromConfig(t *testing.T) {
 	if cards := findMF2(items, "h-card"); len(cards) == 0 || cards[0].get("photo") != "https://jane.example.com/me.jpg" {
 		t.Errorf("a photo given as a path is not made absolute from the site URL: %+v", cards)
 	}
-	p := ts.createPost(t, item(t, fixture(t, "quill-note.form")))
+	p := ts.createPost(t, item(t, readFixture(t, "quill-note.form")))
 	path := strings.TrimPrefix(p.URL, "https://jane.example.com")
 	for _, u := range []string{"/", path, "/feed.atom", "/feed.json", "/tags/coffee"} {
 		resp, body := ts.get(t, u, "Host", "evil.example.net", "X-Forwarded-Host", "evil.example.net")
@@ -330,7 +330,7 @@ func TestURLsFromConfig(t *testing.T) {
 
 func TestConditionalGET(t *testing.T) {
 	ts := newSite(t)
-	p := ts.createPost(t, item(t, fixture(t, "quill-note.form")))
+	p := ts.createPost(t, item(t, readFixture(t, "quill-note.form")))
 	for _, u := range []string{"/", p.URL, "/tags/", "/tags/coffee", "/feed.atom", "/feed.rss", "/feed.json", "/tags/coffee/feed.json"} {
 		resp, body := ts.get(t, u)
 		etag, lastMod := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
