@@ -77,36 +77,27 @@ func parallelism16(b *testing.B) {
 // the WAL) before CreatePost returns.
 func BenchmarkCreate(b *testing.B) {
 	db := newDB(b)
-	var seq atomic.Int64
-	var lat latencies
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	parallelism16(b)
 	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		ctx := context.Background()
-		for pb.Next() {
-			i := int(seq.Add(1))
-			p := benchPost(i, base.Add(time.Duration(i)*time.Second))
-			start := time.Now()
-			if err := db.CreatePost(ctx, p); err != nil {
-				b.Error(err)
-				return
-			}
-			mine = append(mine, time.Since(start))
-		}
-		lat.add(mine)
-	})
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
-	lat.report(b)
+	benchCreates(b, func(p *post.Post) error { return db.CreatePost(context.Background(), p) })
 }
 
 // BenchmarkCreateOwnTransaction is the same load with one transaction per create, each
 // waiting for SQLite's write lock: what group commit replaces, kept for comparison.
 func BenchmarkCreateOwnTransaction(b *testing.B) {
 	db := newDB(b)
+	benchCreates(b, func(p *post.Post) error {
+		item, _ := json.Marshal(p.Item)
+		req := &createReq{ctx: context.Background(), p: p, item: item, synd: []byte("[]")}
+		if err := db.insertGroup([]*createReq{req}); err != nil {
+			return err
+		}
+		return req.err
+	})
+}
+
+// benchCreates stores b.N posts through create from 16 goroutines and reports creates/s
+// and the latency percentiles.
+func benchCreates(b *testing.B, create func(*post.Post) error) {
 	var seq atomic.Int64
 	var lat latencies
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -118,10 +109,8 @@ func BenchmarkCreateOwnTransaction(b *testing.B) {
 			i := int(seq.Add(1))
 			p := benchPost(i, base.Add(time.Duration(i)*time.Second))
 			start := time.Now()
-			item, _ := json.Marshal(p.Item)
-			req := &createReq{ctx: context.Background(), p: p, item: item, synd: []byte("[]")}
-			if err := db.insertGroup([]*createReq{req}); err != nil || req.err != nil {
-				b.Error(err, req.err)
+			if err := create(p); err != nil {
+				b.Error(err)
 				return
 			}
 			mine = append(mine, time.Since(start))
