@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// sniffLen is how much of a file Sniff looks at: http.DetectContentType reads 512 bytes,
+// HeadSize is how much of a file Sniff looks at: http.DetectContentType reads 512 bytes,
 // an ISO media "ftyp" box lists its brands within the first few hundred, and an SVG root
 // element may follow a long XML prolog.
-const sniffLen = 4096
+const HeadSize = 4096
 
 // extensions maps each media type the store can hold to the extension its files get; the
 // extension, never the client's file name, decides how a file is served.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -135,13 +136,18 @@ type Pending struct {
 // accepted and must not contradict declared. When Receive fails nothing is left behind;
 // when it succeeds, the caller must Commit or Discard.
 func (s *Store) Receive(r io.Reader, declared string) (*Pending, error) {
-	head := make([]byte, sniffLen)
+	head := make([]byte, HeadSize)
 	n, _, err := fill(r, head, len(head))
 	if err != nil {
 		return nil, err
 	}
-	head = head[:n]
-	if n == 0 {
+	return s.receive(head[:n], declared, func(f *os.File) (Blob, error) { return s.write(f, head[:n], r) })
+}
+
+// receive checks the type of the content that begins with head, creates the temp file
+// and has write fill it.
+func (s *Store) receive(head []byte, declared string, write func(*os.File) (Blob, error)) (*Pending, error) {
+	if len(head) == 0 {
 		return nil, ErrEmpty
 	}
 	typ, err := s.check(head, declared)
@@ -162,7 +168,7 @@ func (s *Store) Receive(r io.Reader, declared string) (*Pending, error) {
 			p.Discard()
 		}
 	}()
-	if p.Blob, err = s.write(f, head, r); err != nil {
+	if p.Blob, err = write(f); err != nil {
 		return nil, err
 	}
 	p.Type = typ
@@ -275,6 +281,7 @@ func (s *Store) write(f *os.File, head []byte, r io.Reader) (Blob, error) {
 					writeFailed.Store(true)
 				} else {
 					wb.written(int64(c.n))
+					wb.drop(math.MaxInt64) // the chunks are hashed from memory, not the file
 				}
 			}
 			release(c)

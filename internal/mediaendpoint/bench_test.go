@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
@@ -56,6 +58,21 @@ func BenchmarkUpload(b *testing.B) {
 	if haveOpenSSL == nil {
 		cores = freeCores(b, path)
 	}
+	// raw: the way such a body is received; buffered: through the multipart reader, as
+	// bodies of unknown length are, and as any body is over TLS or HTTP/2.
+	for _, way := range []struct {
+		name   string
+		rawMin int64
+	}{{"raw", 1}, {"buffered", math.MaxInt64}} {
+		b.Run(way.name, func(b *testing.B) {
+			defer mediaendpoint.SetRawMin(way.rawMin)()
+			benchUpload(b, srv, tok, path, size, cores)
+		})
+	}
+}
+
+func benchUpload(b *testing.B, srv *servertest.Server, tok, path string, size int64, cores float64) {
+	_, haveOpenSSL := exec.LookPath("openssl")
 	resetPeakRSS(b)
 	b.SetBytes(size)
 	var uploadSecs, opensslSecs, uploadCPU, opensslCPU float64

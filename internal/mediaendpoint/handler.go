@@ -117,7 +117,12 @@ func requireScope(r *http.Request, scopes ...string) error {
 
 // save receives r into the media store, makes it visible and records it.
 func (h *Handler) save(ctx context.Context, r io.Reader, declared string) (*media.Upload, error) {
-	p, err := h.store.Receive(r, declared)
+	return h.record(ctx, func() (*media.Pending, error) { return h.store.Receive(r, declared) })
+}
+
+// record has receive put a file in the store, then makes it visible and records it.
+func (h *Handler) record(ctx context.Context, receive func() (*media.Pending, error)) (*media.Upload, error) {
+	p, err := receive()
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package mediaendpoint
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,8 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > limit {
 		return &http.MaxBytesError{Limit: h.store.MaxSize()}
 	}
-	mr := newMultipartReader(http.MaxBytesReader(w, r.Body, limit), boundary)
+	body := &countingReader{r: r.Body}
+	mr := newMultipartReader(http.MaxBytesReader(w, body, limit), boundary)
 	defer mr.release()
 	for {
 		p, err := mr.NextPart()
@@ -47,7 +49,20 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 		if p.name != "file" {
 			continue // mp-destination and the like: the next NextPart skips them
 		}
-		u, err := h.save(r.Context(), p, p.Header.Get("Content-Type"))
+		head := make([]byte, media.HeadSize)
+		n, err := io.ReadFull(p, head)
+		switch {
+		case err == nil && p.err == nil && canReceiveRaw(r):
+			if h.uploadRaw(w, r, mr, p, head, body.n) {
+				return nil
+			}
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			err = nil // a file shorter than its head
+		case err != nil:
+			return err
+		}
+		content := io.MultiReader(bytes.NewReader(head[:n]), p)
+		u, err := h.save(r.Context(), content, p.Header.Get("Content-Type"))
 		if err != nil {
 			return err
 		}

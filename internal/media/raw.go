@@ -1,0 +1,221 @@
+package media
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// RawBody is what is left of a request body whose next bytes are a file's content, still
+// in their raw form: framed by whatever encloses the content (a multipart boundary) and
+// followed by whatever comes after it.
+type RawBody struct {
+	// Buffered are raw bytes already read from the connection; they come first.
+	Buffered []byte
+	// Conn is the connection the rest comes from. When it is a TCP or Unix socket, the
+	// kernel moves its bytes into the file (splice(2), through os.File.ReadFrom) without
+	// a copy through user space.
+	Conn io.Reader
+	// Remaining is how many bytes of the body are still to come from Conn;
+	// ReceiveRaw counts down what it reads, so that the caller knows what is left.
+	Remaining int64
+	// End finds where the content ends. It is given raw bytes that follow total bytes of
+	// content and returns how many of them are content and whether the content ends right
+	// after those; it may keep back bytes it cannot tell yet by returning fewer than
+	// len(buf) with ended false. final says that buf is all the body holds. An error
+	// says the body is not well formed.
+	End func(buf []byte, total int64, final bool) (n int, ended bool, err error)
+	// IdleTimeout bounds each wait for Conn's next bytes, when Conn has a
+	// SetReadDeadline method; 0 means no bound.
+	IdleTimeout time.Duration
+}
+
+// ReceiveRaw is Receive for large files: head is the content's first bytes, already read
+// and at least HeadSize long unless the content is shorter; body is the rest of the
+// request. The raw bytes go into the temp file as they come, and a second goroutine reads
+// them back from the page cache while the next ones arrive, hashing the content and
+// finding its end with body.End; once it is found, the file is cut there and the rest of
+// the body is left unread. Receiving a file so costs one copy of its bytes (into the page
+// cache, inside the kernel) where Receive costs two, and the hashing runs beside it.
+//
+// Bytes after the content's end that had already arrived are written and cut off again:
+// what follows a file part is its closing boundary, a few bytes.
+func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pending, error) {
+	return s.receive(head, declared, func(f *os.File) (Blob, error) { return s.writeRaw(f, head, body) })
+}
+
+// Raw receiving: the receiving goroutine moves rawStep bytes at a time from the
+// connection into the file and tells the hashing goroutine, which reads them back in
+// windows of up to rawWindow bytes. Small steps keep the hashing close behind, reading
+// bytes the receiving has just written (still in the processor's cache, often); a window
+// counts in the process's resident memory while it is mapped.
+const (
+	rawStep   = 2 << 20
+	rawWindow = 4 << 20
+)
+
+// rawProgress is what the receiving goroutine tells the hashing goroutine, and back.
+type rawProgress struct {
+	mu      sync.Mutex
+	more    sync.Cond
+	written int64 // bytes in the file
+	final   bool  // no more bytes will come
+	hashed  atomic.Int64
+	stop    atomic.Bool // the hashing goroutine is done: the end is found, or an error
+}
+
+// add reports n more bytes in the file.
+func (pr *rawProgress) add(n int64) {
+	pr.mu.Lock()
+	pr.written += n
+	pr.mu.Unlock()
+	pr.more.Signal()
+}
+
+// finish reports that no more bytes will come.
+func (pr *rawProgress) finish() {
+	pr.mu.Lock()
+	pr.final = true
+	pr.mu.Unlock()
+	pr.more.Signal()
+}
+
+// wait waits until the file holds more than seen bytes or no more will come.
+func (pr *rawProgress) wait(seen int64) (written int64, final bool) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	for pr.written <= seen && !pr.final {
+		pr.more.Wait()
+	}
+	return pr.written, pr.final
+}
+
+// writeRaw writes head and then the raw body to f while hashing the content, cuts f at
+// the content's end and syncs it.
+func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
+	pr := &rawProgress{}
+	pr.more.L = &pr.mu
+	for _, b := range [][]byte{head, body.Buffered} {
+		if _, err := f.Write(b); err != nil {
+			return Blob{}, fmt.Errorf("media: write %s: %w", f.Name(), err)
+		}
+		pr.written += int64(len(b))
+	}
+	var (
+		size    int64
+		sum     []byte
+		hashErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		size, sum, hashErr = s.hashRaw(f, head, body.End, pr)
+		pr.stop.Store(true)
+	}()
+	recvErr := receiveConn(f, body, pr)
+	pr.finish()
+	<-done
+	switch {
+	case hashErr == nil:
+		// The content is whole, whatever happened to the bytes after it.
+	case recvErr != nil && !errors.Is(hashErr, ErrTooLarge):
+		return Blob{}, recvErr
+	default:
+		return Blob{}, hashErr
+	}
+	if err := f.Truncate(size); err != nil {
+		return Blob{}, fmt.Errorf("media: cut %s: %w", f.Name(), err)
+	}
+	if err := f.Sync(); err != nil {
+		return Blob{}, fmt.Errorf("media: sync %s: %w", f.Name(), err)
+	}
+	return Blob{Hash: hex.EncodeToString(sum), Size: size}, nil
+}
+
+// receiveConn moves body.Conn's bytes to the end of f until the body ends or the hashing
+// goroutine stops. A connection that ends early or fails is not an error here: the
+// hashing goroutine then finds the content unfinished. Only a failure to write is.
+func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
+	wb := newWriteback(f)
+	conn, _ := body.Conn.(interface{ SetReadDeadline(time.Time) error })
+	for body.Remaining > 0 && !pr.stop.Load() {
+		if conn != nil && body.IdleTimeout > 0 {
+			conn.SetReadDeadline(time.Now().Add(body.IdleTimeout))
+		}
+		step := min(rawStep, body.Remaining)
+		n, err := f.ReadFrom(io.LimitReader(body.Conn, step))
+		body.Remaining -= n
+		pr.add(n)
+		wb.written(n)
+		wb.drop(pr.hashed.Load())
+		if err != nil && !connError(err) {
+			return fmt.Errorf("media: receive into %s: %w", f.Name(), err)
+		}
+		if err != nil || n < step {
+			return nil
+		}
+	}
+	return nil
+}
+
+// connError tells the errors of a connection that failed or timed out from those of
+// the file.
+func connError(err error) bool {
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ETIMEDOUT) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed)
+}
+
+// hashRaw reads the file back behind the receiving goroutine, from the end of head on,
+// and hashes the content up to its end. It reads through a memory mapping of the part
+// just written, which costs no copy: the bytes are hashed where the kernel put them.
+func (s *Store) hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, error), pr *rawProgress) (size int64, sum []byte, err error) {
+	rb := newReadBack(f)
+	defer rb.release()
+	// A mapped page the file no longer backs would stop the process (SIGBUS); this file
+	// is the store's own and is not cut before the hashing ends, but a fault becomes an
+	// error here all the same.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("media: read back %s: %v", f.Name(), v)
+		}
+	}()
+	h := sha256.New()
+	h.Write(head)
+	total := int64(len(head)) // content hashed, which is also the file offset to read next
+	seen := total             // how far End has been shown the file
+	for {
+		written, final := pr.wait(seen)
+		buf, err := rb.view(total, min(written-total, rawWindow))
+		if err != nil {
+			return 0, nil, err
+		}
+		last := final && total+int64(len(buf)) == written
+		c, ended, err := end(buf, total, last)
+		h.Write(buf[:c])
+		rb.release()
+		seen = total + int64(len(buf))
+		total += int64(c)
+		pr.hashed.Store(total)
+		switch {
+		case total > s.maxSize:
+			return 0, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize)
+		case err != nil:
+			return 0, nil, err
+		case ended:
+			return total, h.Sum(nil), nil
+		case last || (c == 0 && len(buf) == rawWindow):
+			// End must decide on the last bytes, and on a full window.
+			return 0, nil, fmt.Errorf("media: content end not found: %w", io.ErrUnexpectedEOF)
+		}
+	}
+}
