@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -57,19 +56,32 @@ func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pendin
 // windows of up to rawWindow bytes. Small steps keep the hashing close behind, reading
 // bytes the receiving has just written (still in the processor's cache, often); a window
 // counts in the process's resident memory while it is mapped.
-const (
-	rawStep   = 2 << 20
-	rawWindow = 4 << 20
+// The receiving waits when it is rawLead bytes ahead, so that it stops soon after the
+// content's end and the pages behind the hashing can be dropped.
+//
+// They are variables so that tests can make them small.
+var (
+	rawStep   int64 = 2 << 20
+	rawWindow int64 = 4 << 20
+	rawLead   int64 = 32 << 20
 )
 
-// rawProgress is what the receiving goroutine tells the hashing goroutine, and back.
+// rawProgress is what the receiving goroutine and the hashing goroutine tell each other.
 type rawProgress struct {
 	mu      sync.Mutex
-	more    sync.Cond
-	written int64 // bytes in the file
-	final   bool  // no more bytes will come
-	hashed  atomic.Int64
-	stop    atomic.Bool // the hashing goroutine is done: the end is found, or an error
+	more    sync.Cond // written grew, or final was set
+	room    sync.Cond // hashed grew, or stopped was set
+	written int64     // bytes in the file
+	seen    int64     // file bytes the hashing has looked at
+	hashed  int64     // file bytes the hashing is done with
+	final   bool      // no more bytes will come
+	stopped bool      // the hashing is done: the end is found, or an error
+}
+
+func newRawProgress(hashed, written int64) *rawProgress {
+	pr := &rawProgress{seen: hashed, hashed: hashed, written: written}
+	pr.more.L, pr.room.L = &pr.mu, &pr.mu
+	return pr
 }
 
 // add reports n more bytes in the file.
@@ -98,17 +110,44 @@ func (pr *rawProgress) wait(seen int64) (written int64, final bool) {
 	return pr.written, pr.final
 }
 
+// hashedTo reports that the hashing has looked at the file's first seen bytes and is
+// done with the first hashed.
+func (pr *rawProgress) hashedTo(seen, hashed int64) {
+	pr.mu.Lock()
+	pr.seen, pr.hashed = seen, hashed
+	pr.mu.Unlock()
+	pr.room.Signal()
+}
+
+// stop reports that the hashing is done.
+func (pr *rawProgress) stop() {
+	pr.mu.Lock()
+	pr.stopped = true
+	pr.mu.Unlock()
+	pr.room.Signal()
+}
+
+// waitRoom waits until the receiving is less than rawLead bytes ahead of what the
+// hashing has looked at (never when the hashing waits for more). It returns how far the
+// hashing is done, and false once it has stopped.
+func (pr *rawProgress) waitRoom() (hashed int64, ok bool) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	for pr.written-pr.seen >= rawLead && !pr.stopped {
+		pr.room.Wait()
+	}
+	return pr.hashed, !pr.stopped
+}
+
 // writeRaw writes head and then the raw body to f while hashing the content, cuts f at
 // the content's end and syncs it.
 func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
-	pr := &rawProgress{}
-	pr.more.L = &pr.mu
 	for _, b := range [][]byte{head, body.Buffered} {
 		if _, err := f.Write(b); err != nil {
 			return Blob{}, fmt.Errorf("media: write %s: %w", f.Name(), err)
 		}
-		pr.written += int64(len(b))
 	}
+	pr := newRawProgress(int64(len(head)), int64(len(head)+len(body.Buffered)))
 	var (
 		size    int64
 		sum     []byte
@@ -118,7 +157,7 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 	go func() {
 		defer close(done)
 		size, sum, hashErr = s.hashRaw(f, head, body.End, pr)
-		pr.stop.Store(true)
+		pr.stop()
 	}()
 	recvErr := receiveConn(f, body, pr)
 	pr.finish()
@@ -146,7 +185,12 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 	wb := newWriteback(f)
 	conn, _ := body.Conn.(interface{ SetReadDeadline(time.Time) error })
-	for body.Remaining > 0 && !pr.stop.Load() {
+	for body.Remaining > 0 {
+		hashed, ok := pr.waitRoom()
+		if !ok {
+			break
+		}
+		wb.drop(hashed)
 		if conn != nil && body.IdleTimeout > 0 {
 			conn.SetReadDeadline(time.Now().Add(body.IdleTimeout))
 		}
@@ -155,7 +199,6 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 		body.Remaining -= n
 		pr.add(n)
 		wb.written(n)
-		wb.drop(pr.hashed.Load())
 		if err != nil && !connError(err) {
 			return fmt.Errorf("media: receive into %s: %w", f.Name(), err)
 		}
@@ -205,7 +248,7 @@ func (s *Store) hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (
 		rb.release()
 		seen = total + int64(len(buf))
 		total += int64(c)
-		pr.hashed.Store(total)
+		pr.hashedTo(seen, total)
 		switch {
 		case total > s.maxSize:
 			return 0, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize)
@@ -213,8 +256,9 @@ func (s *Store) hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (
 			return 0, nil, err
 		case ended:
 			return total, h.Sum(nil), nil
-		case last || (c == 0 && len(buf) == rawWindow):
-			// End must decide on the last bytes, and on a full window.
+		case c == 0 && (last || int64(len(buf)) == rawWindow):
+			// End must take some of the last bytes or fail, and take some of a full
+			// window: otherwise no more bytes would make it decide.
 			return 0, nil, fmt.Errorf("media: content end not found: %w", io.ErrUnexpectedEOF)
 		}
 	}

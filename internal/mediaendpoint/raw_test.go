@@ -1,0 +1,213 @@
+package mediaendpoint_test
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/servertest"
+)
+
+// pngLike is a PNG signature followed by n-8 pseudo-random bytes.
+func pngLike(seed uint64, n int) []byte {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	b := []byte("\x89PNG\r\n\x1a\n")
+	for len(b) < n {
+		b = append(b, byte(rng.Uint32()))
+	}
+	return b[:n]
+}
+
+// stdFile returns the content of the part named "file" as mime/multipart reads it.
+func stdFile(body []byte, boundary string) ([]byte, bool) {
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		p, err := mr.NextRawPart()
+		if err != nil {
+			return nil, false
+		}
+		if p.FormName() == "file" {
+			b, err := io.ReadAll(p)
+			return b, err == nil
+		}
+	}
+}
+
+// TestRawAndBufferedAgree sends bodies of every awkward shape to the endpoint twice,
+// once received raw (the connection taken over, the bytes spliced into the file) and
+// once through the multipart reader, over real HTTP: both must give the same answer, a
+// stored file must hold what mime/multipart reads as the file part, and the raw answer
+// must close the connection (which shows it was received raw).
+func TestRawAndBufferedAgree(t *testing.T) {
+	srv := servertest.New(t, func(c *server.Config) { c.MaxUpload = 2_000_000 })
+	tok := srv.IssueToken(t, "media")
+	const b = "xYz0123boundary"
+	part := func(name, ct string) string {
+		s := "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"f\"\r\n"
+		if ct != "" {
+			s += "Content-Type: " + ct + "\r\n"
+		}
+		return s + "\r\n"
+	}
+	file := func(content []byte) []byte {
+		return fmt.Appendf(nil, "%s%s\r\n--%s--\r\n", part("file", "image/png"), content, b)
+	}
+	decoys := pngLike(2, 700_000)
+	for i, d := range []string{"\r\n--" + b + "X", "\r\n--" + b[:5], "\r\n--" + b + "-", "\r\n-", "\r\n--" + b + "\x00"} {
+		copy(decoys[10_000+i*137_000:], d)
+	}
+	html := append([]byte("<!DOCTYPE html><html><script>alert(1)</script>"), bytes.Repeat([]byte("<p>x</p>"), 50_000)...)
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		status int
+	}{
+		{"plain", file(pngLike(1, 900_000)), 201},
+		{"boundary look-alikes in the content", file(decoys), 201},
+		{"one byte past the head", file(pngLike(3, media.HeadSize+1)), 201},
+		{"exactly the head", file(pngLike(4, media.HeadSize)), 201},
+		{"fields before and after", fmt.Appendf(nil, "%shttps://example.com/\r\n%s%s\r\n%salt text\r\n--%s--\r\n",
+			part("mp-destination", ""), part("file", "image/png"), pngLike(5, 500_000), part("alt", ""), b), 201},
+		{"bare line feeds", []byte(strings.ReplaceAll(part("file", "image/png"), "\r\n", "\n") +
+			string(pngLike(6, 600_000)) + "\n--" + b + "--\n"), 201},
+		{"padding after the boundary", fmt.Appendf(nil, "%s%s\r\n--%s \t\r\n%sx\r\n--%s--\r\n",
+			part("file", "image/png"), pngLike(7, 700_000), b, part("alt", ""), b), 201},
+		{"closing boundary without line break", fmt.Appendf(nil, "%s%s\r\n--%s--", part("file", "image/png"), pngLike(8, 800_000), b), 201},
+		{"no closing boundary", fmt.Appendf(nil, "%s%s", part("file", "image/png"), pngLike(9, 900_000)), 400},
+		{"cut inside the boundary", fmt.Appendf(nil, "%s%s\r\n--%s", part("file", "image/png"), pngLike(10, 900_000), b[:4]), 400},
+		{"too large", file(pngLike(11, 2_000_001)), 413},
+		{"small", file(pngLike(13, 100_000)), 201},
+		{"active content", file(html), 415},
+		{"spoofed type", []byte(strings.Replace(string(file(pngLike(12, 400_000))), "image/png", "application/pdf", 1)), 415},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var urls []string
+			for _, way := range []struct {
+				name   string
+				rawMin int64
+			}{{"buffered", math.MaxInt64}, {"raw", 1}} {
+				restore := mediaendpoint.SetRawMin(way.rawMin)
+				resp, body := srv.Do(t, http.MethodPost, "/media", tok, "multipart/form-data; boundary="+b, bytes.NewReader(tc.body))
+				restore()
+				if resp.StatusCode != tc.status {
+					t.Fatalf("%s: %d %s, want %d", way.name, resp.StatusCode, body, tc.status)
+				}
+				if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+					t.Errorf("%s: Content-Type %q, want JSON", way.name, resp.Header.Get("Content-Type"))
+				}
+				// The raw way is taken when the file part goes on past the head and past
+				// what the multipart reader has buffered by then (256 KiB at most).
+				content, ok := stdFile(tc.body, b)
+				switch {
+				case way.rawMin == 1 && ok && len(content) > 300_000 && !resp.Close:
+					t.Errorf("%s: connection kept open, want it closed after a raw upload", way.name)
+				case resp.StatusCode == 201 && (way.rawMin != 1 || len(content) <= media.HeadSize) && resp.Close:
+					t.Errorf("%s: connection closed, want it kept open", way.name)
+				}
+				if resp.StatusCode != 201 {
+					continue
+				}
+				url := resp.Header.Get("Location")
+				sum := sha256.Sum256(content)
+				if !ok || !strings.Contains(url, hex.EncodeToString(sum[:])) {
+					t.Fatalf("%s: stored at %s, want the SHA-256 of mime/multipart's file part %x", way.name, url, sum)
+				}
+				if got, stored := srv.Get(t, url, ""); got.StatusCode != 200 || !bytes.Equal(stored, content) {
+					t.Errorf("%s: GET %s: %d, %d bytes, want the file part's %d", way.name, url, got.StatusCode, len(stored), len(content))
+				}
+				urls = append(urls, url)
+			}
+			if len(urls) == 2 && urls[0] != urls[1] {
+				t.Errorf("raw and buffered stored at %s and %s", urls[1], urls[0])
+			}
+			if tmp := tempFiles(t, srv); len(tmp) != 0 {
+				t.Errorf("temp files left: %v", tmp)
+			}
+		})
+	}
+}
+
+// TestRawExpectContinue sends a large upload the way curl does, waiting for
+// "100 Continue" before the body: received raw, it must be answered all the same.
+func TestRawExpectContinue(t *testing.T) {
+	srv := servertest.New(t)
+	tok := srv.IssueToken(t, "media")
+	content := pngLike(20, 3<<20)
+	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "POST /media HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		srv.Listener.Addr(), tok, ct, len(body))
+	// net/http answers 100 Continue on the handler's first read of the body, which only
+	// comes once the body starts arriving with the boundary line; send that much.
+	if _, err := conn.Write(body[:200]); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("got %q, %v, want 100 Continue", line, err)
+	}
+	br.ReadString('\n') // the empty line after it
+	if _, err := conn.Write(body[200:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	sum := sha256.Sum256(content)
+	if resp.StatusCode != 201 || !strings.Contains(resp.Header.Get("Location"), hex.EncodeToString(sum[:])) || !resp.Close {
+		t.Fatalf("%d %s, Location %q, close %v; want 201 at the content's hash, closing", resp.StatusCode, msg, resp.Header.Get("Location"), resp.Close)
+	}
+}
+
+// TestRawKeepsServing checks that a client reusing its connection after a raw upload
+// simply opens a new one, and that the uploads keep working.
+func TestRawKeepsServing(t *testing.T) {
+	srv := servertest.New(t)
+	tok := srv.IssueToken(t, "media")
+	for i := range 3 {
+		content := pngLike(uint64(30+i), 2<<20)
+		url := uploadOK(t, srv, tok, "big.png", "image/png", content)
+		if got, stored := srv.Get(t, url, ""); got.StatusCode != 200 || !bytes.Equal(stored, content) {
+			t.Fatalf("upload %d: GET %s: %d, %d bytes", i, url, got.StatusCode, len(stored))
+		}
+	}
+	resp, body := srv.Do(t, http.MethodGet, "/media?q=source", tok, "", nil)
+	if resp.StatusCode != 200 || strings.Count(string(body), `"url"`) != 3 {
+		t.Errorf("q=source: %d %s, want the three uploads", resp.StatusCode, body)
+	}
+}
+
+// tempFiles lists the media store's temp files.
+func tempFiles(t testing.TB, srv *servertest.Server) []string {
+	t.Helper()
+	entries, _ := os.ReadDir(filepath.Join(srv.Cfg.DataDir, "media", ".tmp"))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
