@@ -122,8 +122,17 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	return mux, db.Close, nil
+	return withUploads{mux, endpoint}, db.Close, nil
 }
+
+// withUploads is the standalone media service's handler, which serve asks to wait for
+// the uploads in flight when it shuts down.
+type withUploads struct {
+	http.Handler
+	endpoint *mediaendpoint.Handler
+}
+
+func (h withUploads) WaitUploads(ctx context.Context) error { return h.endpoint.WaitUploads(ctx) }
 
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {

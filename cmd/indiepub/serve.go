@@ -58,6 +58,13 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Large uploads run on connections taken over from net/http, which Shutdown does
+	// not wait for.
+	if w, ok := h.(interface{ WaitUploads(context.Context) error }); ok {
+		if err := w.WaitUploads(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -51,7 +50,18 @@ func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pendin
 	return s.receive(head, declared, func(f *os.File) (Blob, error) { return s.writeRaw(f, head, body) })
 }
 
-// Raw receiving: the receiving goroutine moves rawStep bytes at a time from the
+// Check tells whether content that begins with head (HeadSize bytes, or all of it if
+// shorter) would be accepted, declared as declared: ErrEmpty or ErrType if not. Receive
+// and ReceiveRaw check the same; a caller checks first when refusing later costs more.
+func (s *Store) Check(head []byte, declared string) error {
+	if len(head) == 0 {
+		return ErrEmpty
+	}
+	_, err := s.check(head, declared)
+	return err
+}
+
+// Raw receiving: the receiving goroutine moves up to rawStep bytes at a time from the
 // connection into the file and tells the hashing goroutine, which reads them back in
 // windows of up to rawWindow bytes. Small steps keep the hashing close behind, reading
 // bytes the receiving has just written (still in the processor's cache, often); a window
@@ -61,7 +71,7 @@ func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pendin
 //
 // They are variables so that tests can make them small.
 var (
-	rawStep   int64 = 2 << 20
+	rawStep   int64 = 1 << 20
 	rawWindow int64 = 4 << 20
 	rawLead   int64 = 32 << 20
 )
@@ -127,6 +137,12 @@ func (pr *rawProgress) stop() {
 	pr.room.Signal()
 }
 
+func (pr *rawProgress) isStopped() bool {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.stopped
+}
+
 // waitRoom waits until the receiving is less than rawLead bytes ahead of what the
 // hashing has looked at (never when the hashing waits for more). It returns how far the
 // hashing is done, and false once it has stopped.
@@ -158,6 +174,10 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 		defer close(done)
 		size, sum, hashErr = s.hashRaw(f, head, body.End, pr)
 		pr.stop()
+		// The receiving may be waiting for bytes that are no longer wanted.
+		if conn, ok := body.Conn.(interface{ SetReadDeadline(time.Time) error }); ok {
+			conn.SetReadDeadline(time.Now())
+		}
 	}()
 	recvErr := receiveConn(f, body, pr)
 	pr.finish()
@@ -180,41 +200,67 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 }
 
 // receiveConn moves body.Conn's bytes to the end of f until the body ends or the hashing
-// goroutine stops. A connection that ends early or fails is not an error here: the
-// hashing goroutine then finds the content unfinished. Only a failure to write is.
+// goroutine stops, telling the hashing goroutine of every move. A connection that ends
+// early or fails is not an error here: the hashing goroutine then finds the content
+// unfinished. Only a failure to write is.
 func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
-	wb := newWriteback(f)
-	conn, _ := body.Conn.(interface{ SetReadDeadline(time.Time) error })
+	move, closeMover := newMover(f, body.Conn)
+	defer closeMover()
+	wb := newWriteback(f, pr.written)
+	deadline, _ := body.Conn.(interface{ SetReadDeadline(time.Time) error })
 	for body.Remaining > 0 {
 		hashed, ok := pr.waitRoom()
 		if !ok {
-			break
+			return nil
 		}
 		wb.drop(hashed)
-		if conn != nil && body.IdleTimeout > 0 {
-			conn.SetReadDeadline(time.Now().Add(body.IdleTimeout))
+		if deadline != nil && body.IdleTimeout > 0 {
+			deadline.SetReadDeadline(time.Now().Add(body.IdleTimeout))
+			// The hashing stops, then cuts the wait short: set after that, the deadline
+			// above would not be cut, so look again.
+			if pr.isStopped() {
+				return nil
+			}
 		}
-		step := min(rawStep, body.Remaining)
-		n, err := f.ReadFrom(io.LimitReader(body.Conn, step))
-		body.Remaining -= n
-		pr.add(n)
-		wb.written(n)
-		if err != nil && !connError(err) {
-			return fmt.Errorf("media: receive into %s: %w", f.Name(), err)
-		}
-		if err != nil || n < step {
-			return nil
+		n, err := move(int(min(rawStep, body.Remaining)))
+		body.Remaining -= int64(n)
+		pr.add(int64(n))
+		wb.written(int64(n))
+		var werr *writeError
+		switch {
+		case errors.As(err, &werr):
+			return fmt.Errorf("media: receive into %s: %w", f.Name(), werr.err)
+		case err != nil || n == 0:
+			return nil // the connection failed, timed out or ended
 		}
 	}
 	return nil
 }
 
-// connError tells the errors of a connection that failed or timed out from those of
-// the file.
-func connError(err error) bool {
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ETIMEDOUT) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed)
+// A mover moves at most max bytes, as many as have come, from a connection to the end
+// of a file; it reports a failure to write as a *writeError.
+type mover func(max int) (int, error)
+
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+
+// readMover reads the connection into a buffer and writes that to the file: for
+// connections the kernel cannot splice from.
+func readMover(f *os.File, conn io.Reader) mover {
+	buf := make([]byte, 256<<10)
+	return func(max int) (int, error) {
+		n, err := conn.Read(buf[:min(max, len(buf))])
+		if n > 0 {
+			if _, werr := f.Write(buf[:n]); werr != nil {
+				return 0, &writeError{werr}
+			}
+		}
+		if err == io.EOF && n > 0 {
+			err = nil
+		}
+		return n, err
+	}
 }
 
 // hashRaw reads the file back behind the receiving goroutine, from the end of head on,

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // delimEnd is a RawBody.End for content that ends at the first "\r\n--END", the way a
@@ -256,4 +257,31 @@ func FuzzReceiveRaw(f *testing.F) {
 			t.Fatalf("got %s (%d bytes), want %x (%d bytes)", p.Hash, p.Size, sum, HeadSize+end)
 		}
 	})
+}
+
+// TestReceiveRawSlowClient sends a body in small pieces, each well within the idle
+// timeout though the whole takes several times it: slow is not idle.
+func TestReceiveRawSlowClient(t *testing.T) {
+	s, err := New(Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := rawContent(5, HeadSize+200_000)
+	body := append(bytes.Clone(content[HeadSize:]), "\r\n--END--\r\n"...)
+	client, server := tcpPair(t)
+	go func() {
+		for b := body; len(b) > 0; b = b[min(len(b), 20_000):] {
+			client.Write(b[:min(len(b), 20_000)])
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	r := &RawBody{Conn: server, Remaining: int64(len(body)), End: delimEnd, IdleTimeout: 150 * time.Millisecond}
+	p, err := s.ReceiveRaw(content[:HeadSize], "", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Discard()
+	if p.Size != int64(len(content)) {
+		t.Errorf("size %d, want %d", p.Size, len(content))
+	}
 }

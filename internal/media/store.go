@@ -273,7 +273,7 @@ func (s *Store) write(f *os.File, head []byte, r io.Reader) (Blob, error) {
 	var writeErr error
 	var writeFailed atomic.Bool
 	wg.Go(func() {
-		wb := newWriteback(f)
+		wb := newWriteback(f, 0)
 		for c := range toWrite {
 			if writeErr == nil {
 				if _, err := f.Write(c.data()); err != nil {

@@ -38,7 +38,11 @@ const (
 	fadvDontNeed            = 4
 )
 
-func newWriteback(f *os.File) *writeback { return &writeback{fd: f.Fd()} }
+// newWriteback starts the writeback of f from offset start, where the bytes written from
+// now on begin.
+func newWriteback(f *os.File, start int64) *writeback {
+	return &writeback{fd: f.Fd(), done: start}
+}
 
 // written reports n more bytes written at the end of the file; the bytes before the
 // last dropLag may be dropped from the page cache (nothing reads them again).

@@ -8,7 +8,7 @@ import "os"
 // all the work.
 type writeback struct{}
 
-func newWriteback(*os.File) *writeback { return &writeback{} }
+func newWriteback(*os.File, int64) *writeback { return &writeback{} }
 
 func (*writeback) written(int64) {}
 

@@ -49,6 +49,59 @@ type Handler struct {
 	// references and removing it, so that a delete never removes a file that an upload of
 	// the same bytes has just recorded.
 	mu sync.Mutex
+	// raw counts the uploads being received raw, on connections net/http no longer
+	// tracks (see WaitUploads).
+	raw inflight
+}
+
+// inflight counts work in progress.
+type inflight struct {
+	mu   sync.Mutex
+	n    int
+	none chan struct{} // closed when n falls to 0
+}
+
+func (in *inflight) add() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.n == 0 {
+		in.none = make(chan struct{})
+	}
+	in.n++
+}
+
+func (in *inflight) done() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.n--; in.n == 0 {
+		close(in.none)
+	}
+}
+
+// wait waits until nothing is in progress, or ctx is done.
+func (in *inflight) wait(ctx context.Context) error {
+	in.mu.Lock()
+	n, none := in.n, in.none
+	in.mu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	select {
+	case <-none:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// WaitUploads waits until the uploads being received raw are done, or ctx is. A server
+// calls it after http.Server.Shutdown, which does not wait for them: their connections
+// have been taken over from net/http.
+func (h *Handler) WaitUploads(ctx context.Context) error {
+	if err := h.raw.wait(ctx); err != nil {
+		return fmt.Errorf("uploads still in flight: %w", err)
+	}
+	return nil
 }
 
 // New returns the media endpoint over store and records.

@@ -36,9 +36,8 @@ func init() { rawMin.Store(1 << 20) }
 // rawIdleTimeout bounds the wait for each part of a raw upload's bytes.
 const rawIdleTimeout = time.Minute
 
-// rawDrain is how much of the body left unread, and how long, the handler reads and
-// discards after answering, before closing the connection: a client that is still
-// sending when it is closed can get a reset instead of the answer.
+// rawDrain is how much the handler reads and discards after answering, and how long,
+// before closing the connection (see drain).
 const (
 	rawDrain        = 4 << 20
 	rawDrainTimeout = 2 * time.Second
@@ -71,6 +70,8 @@ func (h *Handler) uploadRaw(w http.ResponseWriter, r *http.Request, mr *multipar
 	// The raw bytes not yet parsed: what the multipart reader holds, then what net/http
 	// holds, then the socket's.
 	rest := mr.unparsed()
+	h.raw.add() // before the connection leaves net/http's count
+	defer h.raw.done()
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return false
@@ -83,7 +84,7 @@ func (h *Handler) uploadRaw(w http.ResponseWriter, r *http.Request, mr *multipar
 		brw.Reader.Discard(n)
 		remaining -= int64(n)
 	}
-	body := &media.RawBody{Buffered: rest, Conn: conn, Remaining: remaining,
+	body := &media.RawBody{Buffered: rest, Conn: spliceable(conn), Remaining: remaining,
 		End: mr.rawEnd, IdleTimeout: rawIdleTimeout}
 	resp := &rawResponse{header: w.Header().Clone()}
 	u, err := h.record(r.Context(), func() (*media.Pending, error) {
@@ -98,7 +99,7 @@ func (h *Handler) uploadRaw(w http.ResponseWriter, r *http.Request, mr *multipar
 	if err := resp.send(brw.Writer); err != nil {
 		slog.DebugContext(r.Context(), "answer a raw upload", "err", err)
 	}
-	drain(conn, body.Remaining)
+	drain(conn)
 	return true
 }
 
@@ -126,19 +127,34 @@ func (mr *multipartReader) rawEnd(buf []byte, total int64, final bool) (int, boo
 	return n, false, nil
 }
 
-// drain reads and discards up to rawDrain bytes of what the client may still be sending,
-// for at most rawDrainTimeout, after the answer has been sent, so that closing the
-// connection does not reset it before the client has read the answer.
-func drain(conn net.Conn, remaining int64) {
+// drain half-closes the connection, then reads and discards what the client may still
+// send (up to rawDrain bytes, for at most rawDrainTimeout) until it closes its side: a
+// connection closed with bytes unread is reset, and a reset can reach the client before
+// the answer does.
+func drain(conn net.Conn) {
 	if tc, ok := conn.(interface{ CloseWrite() error }); ok {
 		tc.CloseWrite()
 	}
-	if remaining <= 0 {
-		return
-	}
 	conn.SetReadDeadline(time.Now().Add(rawDrainTimeout))
-	io.CopyN(io.Discard, conn, min(remaining, rawDrain))
+	io.CopyN(io.Discard, conn, rawDrain)
 }
+
+// spliceable returns conn as media.RawBody.Conn: as it is when it is a plain TCP or Unix
+// socket, which the kernel can splice from, and otherwise behind a reader that hides
+// its file descriptor, so that a wrapped connection (one that decrypts or buffers in
+// its Read) is read through its Read.
+func spliceable(conn net.Conn) io.Reader {
+	switch conn.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return conn
+	}
+	return struct {
+		io.Reader
+		deadline
+	}{conn, conn}
+}
+
+type deadline interface{ SetReadDeadline(time.Time) error }
 
 // rawResponse collects the answer to a request whose connection the handler has taken
 // over, so that writeError and writeJSON serve as they do for any other request.

@@ -3,6 +3,7 @@ package mediaendpoint_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -210,4 +211,75 @@ func tempFiles(t testing.TB, srv *servertest.Server) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// rawConn opens a connection to srv and sends the head of a POST /media whose body is
+// declared to be length bytes long.
+func rawConn(t *testing.T, srv *servertest.Server, tok, ct string, length int) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "POST /media HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		srv.Listener.Addr(), tok, ct, length)
+	return conn
+}
+
+// TestRawAnswersAtTheEnd sends a body shorter than its Content-Length and waits: the
+// file part is complete, so the answer must come at once, not when the server gives up
+// waiting for the missing bytes.
+func TestRawAnswersAtTheEnd(t *testing.T) {
+	srv := servertest.New(t)
+	content := pngLike(40, 3<<20)
+	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
+	conn := rawConn(t, srv, srv.IssueToken(t, "media"), ct, len(body)+1000)
+	start := time.Now()
+	if _, err := conn.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 || time.Since(start) > 10*time.Second {
+		t.Errorf("%d after %v, want 201 at once", resp.StatusCode, time.Since(start))
+	}
+}
+
+// TestWaitUploads checks that shutting down waits for an upload received raw, which
+// http.Server.Shutdown does not see.
+func TestWaitUploads(t *testing.T) {
+	srv := servertest.New(t)
+	content := pngLike(41, 3<<20)
+	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
+	conn := rawConn(t, srv, srv.IssueToken(t, "media"), ct, len(body))
+	if _, err := conn.Write(body[:len(body)/2]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the upload under way", func() bool { return len(tempFiles(t, srv)) == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Handler.WaitUploads(ctx); err == nil {
+		t.Fatal("WaitUploads returned with an upload in flight")
+	}
+	waited := make(chan error)
+	go func() { waited <- srv.Handler.WaitUploads(context.Background()) }()
+	if _, err := conn.Write(body[len(body)/2:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", resp, err)
+	}
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitUploads still waiting after the upload was answered")
+	}
 }

@@ -53,6 +53,11 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 		n, err := io.ReadFull(p, head)
 		switch {
 		case err == nil && p.err == nil && canReceiveRaw(r):
+			// Refused now, the answer goes through net/http, which knows how to close a
+			// connection with most of the body unread.
+			if err := h.store.Check(head, p.Header.Get("Content-Type")); err != nil {
+				return err
+			}
 			if h.uploadRaw(w, r, mr, p, head, body.n) {
 				return nil
 			}

@@ -94,8 +94,18 @@ func (c *Config) Defaults() {
 	}
 }
 
+// Handler is indiepub's whole handler tree.
+type Handler struct {
+	http.Handler
+	media *mediaendpoint.Handler
+}
+
+// WaitUploads waits for the uploads that http.Server.Shutdown does not wait for (see
+// mediaendpoint.Handler.WaitUploads).
+func (h *Handler) WaitUploads(ctx context.Context) error { return h.media.WaitUploads(ctx) }
+
 // New returns indiepub's whole handler tree on db.
-func New(cfg Config, db *sqlite.DB) (http.Handler, error) {
+func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	cfg.Defaults()
 	verifier := cfg.Verifier
 	if verifier == nil {
@@ -167,7 +177,7 @@ func New(cfg Config, db *sqlite.DB) (http.Handler, error) {
 		slog.Warn("render the home page at start", "err", err)
 	}
 	mux.Handle("GET /", website)
-	return logRequests(mux), nil
+	return &Handler{Handler: logRequests(mux), media: mediaEndpoint}, nil
 }
 
 func logRequests(next http.Handler) http.Handler {

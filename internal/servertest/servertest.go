@@ -22,8 +22,9 @@ import (
 // Server is a running indiepub on a temporary data directory.
 type Server struct {
 	*httptest.Server
-	DB  *sqlite.DB
-	Cfg server.Config
+	DB      *sqlite.DB
+	Cfg     server.Config
+	Handler *server.Handler
 }
 
 // New starts the real router on a fresh database. modify, if given, adjusts the config
@@ -39,9 +40,8 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	s := &Server{DB: db}
 	// The handler is built after the listener exists, so that the configured URL can be
 	// the server's own address.
-	var h http.Handler
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
+		s.Handler.ServeHTTP(w, r)
 	}))
 	s.Start()
 	t.Cleanup(s.Close)
@@ -49,7 +49,7 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	for _, m := range modify {
 		m(&s.Cfg)
 	}
-	if h, err = server.New(s.Cfg, db); err != nil {
+	if s.Handler, err = server.New(s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
 	return s
