@@ -40,6 +40,10 @@ import (
 // before the uploads, is how many cores two openssl processes side by side got
 // (2 × one's time over the pair's), which tells a ratio taken on a quiet machine from
 // one taken on a busy one.
+//
+// It runs twice: raw, the way such a body is received (the connection taken over, the
+// bytes spliced into the file), and buffered, through the multipart reader, the way
+// bodies of unknown length, over TLS or over HTTP/2 are.
 func BenchmarkUpload(b *testing.B) {
 	size := int64(64 << 20)
 	if s := os.Getenv("INDIEPUB_BENCH_SIZE"); s != "" {
@@ -58,8 +62,6 @@ func BenchmarkUpload(b *testing.B) {
 	if haveOpenSSL == nil {
 		cores = freeCores(b, path)
 	}
-	// raw: the way such a body is received; buffered: through the multipart reader, as
-	// bodies of unknown length are, and as any body is over TLS or HTTP/2.
 	for _, way := range []struct {
 		name   string
 		rawMin int64
