@@ -208,14 +208,7 @@ func TestReceiveRawStopsAtEnd(t *testing.T) {
 	trailer := bytes.Repeat([]byte("x"), 1<<20)
 	r := &RawBody{Conn: io.MultiReader(bytes.NewReader(body), bytes.NewReader(trailer)),
 		Remaining: int64(len(body) + len(trailer)), End: delimEnd}
-	p, err := s.ReceiveRaw(content[:HeadSize], "", r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Discard()
-	if p.Size != int64(len(content)) {
-		t.Errorf("size %d, want %d", p.Size, len(content))
-	}
+	wantReceived(t, s, content, r)
 	if r.Remaining < int64(len(trailer))-rawLead-rawStep {
 		t.Errorf("%d bytes left unread, want the trailer's %d but at most %d", r.Remaining, len(trailer), rawLead+rawStep)
 	}
@@ -275,13 +268,20 @@ func TestReceiveRawSlowClient(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
-	r := &RawBody{Conn: server, Remaining: int64(len(body)), End: delimEnd, IdleTimeout: 150 * time.Millisecond}
+	wantReceived(t, s, content, &RawBody{Conn: server, Remaining: int64(len(body)), End: delimEnd,
+		IdleTimeout: 150 * time.Millisecond})
+}
+
+// wantReceived receives r after content's head and checks that what it kept is content.
+func wantReceived(t *testing.T, s *Store, content []byte, r *RawBody) {
+	t.Helper()
 	p, err := s.ReceiveRaw(content[:HeadSize], "", r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Discard()
-	if p.Size != int64(len(content)) {
-		t.Errorf("size %d, want %d", p.Size, len(content))
+	sum := sha256.Sum256(content)
+	if p.Hash != hex.EncodeToString(sum[:]) || p.Size != int64(len(content)) {
+		t.Errorf("got %s (%d bytes), want %x (%d bytes)", p.Hash, p.Size, sum, len(content))
 	}
 }
