@@ -12,15 +12,18 @@ import (
 	"time"
 )
 
+// ErrTimeout says that the client sent nothing for longer than RawBody.IdleTimeout.
+var ErrTimeout = errors.New("upload timed out: nothing came for too long")
+
 // RawBody is what is left of a request body whose next bytes are a file's content, still
 // in their raw form: framed by whatever encloses the content (a multipart boundary) and
 // followed by whatever comes after it.
 type RawBody struct {
 	// Buffered are raw bytes already read from the connection; they come first.
 	Buffered []byte
-	// Conn is the connection the rest comes from. When it is a TCP or Unix socket, the
-	// kernel moves its bytes into the file (splice(2), through os.File.ReadFrom) without
-	// a copy through user space.
+	// Conn is the connection the rest comes from. When it is a *net.TCPConn or a
+	// *net.UnixConn, the kernel moves its bytes into the file through a pipe (splice(2),
+	// on Linux) without a copy through user space; anything else is read.
 	Conn io.Reader
 	// Remaining is how many bytes of the body are still to come from Conn;
 	// ReceiveRaw counts down what it reads, so that the caller knows what is left.
@@ -45,7 +48,8 @@ type RawBody struct {
 // cache, inside the kernel) where Receive costs two, and the hashing runs beside it.
 //
 // Bytes after the content's end that had already arrived are written and cut off again:
-// what follows a file part is its closing boundary, a few bytes.
+// usually only the closing boundary, but as much as the receiving runs ahead of the
+// hashing (rawLead and a step) when other parts follow.
 func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pending, error) {
 	return s.receive(head, declared, func(f *os.File) (Blob, error) { return s.writeRaw(f, head, body) })
 }
@@ -230,8 +234,10 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 		switch {
 		case errors.As(err, &werr):
 			return fmt.Errorf("media: receive into %s: %w", f.Name(), werr.err)
+		case errors.Is(err, os.ErrDeadlineExceeded) && !pr.isStopped():
+			return fmt.Errorf("%w (%v)", ErrTimeout, body.IdleTimeout)
 		case err != nil || n == 0:
-			return nil // the connection failed, timed out or ended
+			return nil // the connection failed or ended
 		}
 	}
 	return nil

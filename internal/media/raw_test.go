@@ -285,3 +285,28 @@ func wantReceived(t *testing.T, s *Store, content []byte, r *RawBody) {
 		t.Errorf("got %s (%d bytes), want %x (%d bytes)", p.Hash, p.Size, sum, len(content))
 	}
 }
+
+// TestReceiveRawIdle stops sending halfway without closing: the upload must end with
+// ErrTimeout once the idle timeout passes, and leave nothing behind.
+func TestReceiveRawIdle(t *testing.T) {
+	s, err := New(Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := rawContent(6, HeadSize+100_000)
+	client, server := tcpPair(t)
+	client.Write(content[HeadSize : HeadSize+50_000])
+	start := time.Now()
+	r := &RawBody{Conn: server, Remaining: 200_000, End: delimEnd, IdleTimeout: 200 * time.Millisecond}
+	p, err := s.ReceiveRaw(content[:HeadSize], "", r)
+	if err == nil {
+		p.Discard()
+		t.Fatal("stored a file whose client went silent")
+	}
+	if !errors.Is(err, ErrTimeout) || time.Since(start) > 5*time.Second {
+		t.Errorf("error %v after %v, want ErrTimeout after about 200ms", err, time.Since(start))
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), ".tmp")); len(tmp) != 0 {
+		t.Errorf("%d temp files left", len(tmp))
+	}
+}

@@ -52,6 +52,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
 	case errors.Is(err, media.ErrType):
 		status, code = http.StatusUnsupportedMediaType, "invalid_request"
+	case errors.Is(err, media.ErrTimeout):
+		status, code = http.StatusRequestTimeout, "invalid_request"
 	case errors.As(err, &inUse):
 		status, code = http.StatusConflict, "invalid_request"
 		body["posts"] = inUse.Posts

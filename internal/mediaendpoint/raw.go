@@ -99,6 +99,8 @@ func (h *Handler) uploadRaw(w http.ResponseWriter, r *http.Request, mr *multipar
 	if err := resp.send(brw.Writer); err != nil {
 		slog.DebugContext(r.Context(), "answer a raw upload", "err", err)
 	}
+	// The server's request log sees none of this answer.
+	slog.DebugContext(r.Context(), "raw upload answered", "status", resp.status)
 	drain(conn)
 	return true
 }

@@ -116,7 +116,8 @@ func TestRawAndBufferedAgree(t *testing.T) {
 				// what the multipart reader has buffered by then (256 KiB at most).
 				content, ok := stdFile(tc.body, b)
 				switch {
-				case way.rawMin == 1 && ok && len(content) > 300_000 && !resp.Close:
+				case way.rawMin == 1 && ok && len(content) > 300_000 && resp.StatusCode != 415 && !resp.Close:
+					// (A type refused is refused before the takeover, through net/http.)
 					t.Errorf("%s: connection kept open, want it closed after a raw upload", way.name)
 				case resp.StatusCode == 201 && (way.rawMin != 1 || len(content) <= media.HeadSize) && resp.Close:
 					t.Errorf("%s: connection closed, want it kept open", way.name)
