@@ -168,6 +168,9 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 		}
 	}
 	pr := newRawProgress(int64(len(head)), int64(len(head)+len(body.Buffered)))
+	if err := preallocate(f, pr.written, body.Remaining); err != nil {
+		return Blob{}, fmt.Errorf("media: make room for %s: %w", f.Name(), err)
+	}
 	var (
 		size    int64
 		sum     []byte

@@ -72,3 +72,22 @@ func (w *writeback) drop(off int64) {
 	syscall.Syscall6(syscall.SYS_FADVISE64, w.fd, uintptr(w.dropped), uintptr(end-w.dropped), fadvDontNeed, 0, 0)
 	w.dropped = end
 }
+
+// preallocate reserves n bytes of disk for f from off on, which the body's length
+// bounds: the file system then allocates the file's blocks once rather than as each page
+// is written, a disk without room for the body refuses it before it is received, and
+// the file is cut to its content's size at the end. Memory file systems (tmpfs), where a
+// reservation is memory zeroed ahead of its use, and file systems that cannot reserve,
+// are left to allocate as they go.
+func preallocate(f *os.File, off, n int64) error {
+	const tmpfsMagic = 0x01021994
+	var fs syscall.Statfs_t
+	if n <= 0 || syscall.Fstatfs(int(f.Fd()), &fs) != nil || fs.Type == tmpfsMagic {
+		return nil
+	}
+	err := syscall.Fallocate(int(f.Fd()), 0, off, n)
+	if err == syscall.ENOSPC || err == syscall.EDQUOT {
+		return err
+	}
+	return nil
+}
