@@ -41,3 +41,22 @@ func TestMoverFallsBack(t *testing.T) {
 		t.Fatalf("file holds %d bytes (%v), want the %d sent", len(got), err, len(want))
 	}
 }
+
+// TestRawHelpsNotOnTmpfs checks that a store on tmpfs says raw receiving does not pay.
+func TestRawHelpsNotOnTmpfs(t *testing.T) {
+	if !inMemory("/dev/shm") {
+		t.Skip("no tmpfs at /dev/shm")
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "media-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s, err := New(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RawHelps() {
+		t.Error("RawHelps on tmpfs, want false")
+	}
+}

@@ -65,6 +65,11 @@ func (s *Store) Check(head []byte, declared string) error {
 	return err
 }
 
+// RawHelps tells whether ReceiveRaw is worth its while here. It is not on a memory file
+// system (tmpfs): there the file's pages cannot be dropped once written, every page is
+// fresh memory, and reading the body into a buffer measured faster.
+func (s *Store) RawHelps() bool { return !inMemory(s.tmp) }
+
 // Raw receiving: the receiving goroutine moves up to rawStep bytes at a time from the
 // connection into the file and tells the hashing goroutine, which reads them back in
 // windows of up to rawWindow bytes. Small steps keep the hashing close behind, reading

@@ -80,7 +80,6 @@ func (w *writeback) drop(off int64) {
 // reservation is memory zeroed ahead of its use, and file systems that cannot reserve,
 // are left to allocate as they go.
 func preallocate(f *os.File, off, n int64) error {
-	const tmpfsMagic = 0x01021994
 	var fs syscall.Statfs_t
 	if n <= 0 || syscall.Fstatfs(int(f.Fd()), &fs) != nil || fs.Type == tmpfsMagic {
 		return nil
@@ -90,4 +89,12 @@ func preallocate(f *os.File, off, n int64) error {
 		return err
 	}
 	return nil
+}
+
+const tmpfsMagic = 0x01021994
+
+// inMemory tells whether dir is on a memory file system (tmpfs).
+func inMemory(dir string) bool {
+	var fs syscall.Statfs_t
+	return syscall.Statfs(dir, &fs) == nil && fs.Type == tmpfsMagic
 }

@@ -1,8 +1,15 @@
 package mediaendpoint
 
+import "math"
+
 // SetRawMin sets the smallest body received raw, for tests that need both ways of
-// receiving; it returns a function that restores the setting.
+// receiving; below math.MaxInt64, bodies are received raw whatever the file system under
+// the store. It returns a function that restores the settings.
 func SetRawMin(n int64) (restore func()) {
-	old := rawMin.Swap(n)
-	return func() { rawMin.Store(old) }
+	oldMin := rawMin.Swap(n)
+	oldAnywhere := rawAnywhere.Swap(n != math.MaxInt64)
+	return func() {
+		rawMin.Store(oldMin)
+		rawAnywhere.Store(oldAnywhere)
+	}
 }

@@ -28,8 +28,12 @@ import (
 // by the handler itself, and the connection is closed after it.
 
 // rawMin is the smallest body received raw: below it, taking over the connection and
-// closing it afterwards costs more than the copy it saves. Tests lower it.
-var rawMin atomic.Int64
+// closing it afterwards costs more than the copy it saves. Tests lower it, and set
+// rawAnywhere to receive raw even where the store says it does not help (tmpfs).
+var (
+	rawMin      atomic.Int64
+	rawAnywhere atomic.Bool
+)
 
 func init() { rawMin.Store(1 << 20) }
 
@@ -57,10 +61,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// canReceiveRaw tells whether r's body may be received raw.
-func canReceiveRaw(r *http.Request) bool {
+// canReceiveRaw tells whether r's body may be received raw, and is worth it.
+func (h *Handler) canReceiveRaw(r *http.Request) bool {
 	return r.ProtoMajor == 1 && r.TLS == nil && r.ContentLength >= rawMin.Load() &&
-		len(r.TransferEncoding) == 0
+		len(r.TransferEncoding) == 0 && (h.store.RawHelps() || rawAnywhere.Load())
 }
 
 // uploadRaw receives the file part p raw, having read head, its first bytes; consumed

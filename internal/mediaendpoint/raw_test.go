@@ -148,6 +148,7 @@ func TestRawAndBufferedAgree(t *testing.T) {
 // TestRawExpectContinue sends a large upload the way curl does, waiting for
 // "100 Continue" before the body: received raw, it must be answered all the same.
 func TestRawExpectContinue(t *testing.T) {
+	defer mediaendpoint.SetRawMin(1 << 20)()
 	srv := servertest.New(t)
 	tok := srv.IssueToken(t, "media")
 	content := pngLike(20, 3<<20)
@@ -188,6 +189,7 @@ func TestRawExpectContinue(t *testing.T) {
 // TestRawKeepsServing checks that a client reusing its connection after a raw upload
 // simply opens a new one, and that the uploads keep working.
 func TestRawKeepsServing(t *testing.T) {
+	defer mediaendpoint.SetRawMin(1 << 20)()
 	srv := servertest.New(t)
 	tok := srv.IssueToken(t, "media")
 	for i := range 3 {
@@ -233,6 +235,7 @@ func rawConn(t *testing.T, srv *servertest.Server, tok, ct string, length int) n
 // file part is complete, so the answer must come at once, not when the server gives up
 // waiting for the missing bytes.
 func TestRawAnswersAtTheEnd(t *testing.T) {
+	defer mediaendpoint.SetRawMin(1 << 20)()
 	srv := servertest.New(t)
 	content := pngLike(40, 3<<20)
 	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
@@ -253,6 +256,7 @@ func TestRawAnswersAtTheEnd(t *testing.T) {
 // TestWaitUploads checks that shutting down waits for an upload received raw, which
 // http.Server.Shutdown does not see.
 func TestWaitUploads(t *testing.T) {
+	defer mediaendpoint.SetRawMin(1 << 20)()
 	srv := servertest.New(t)
 	content := pngLike(41, 3<<20)
 	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})

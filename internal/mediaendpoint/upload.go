@@ -52,7 +52,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 		head := make([]byte, media.HeadSize)
 		n, err := io.ReadFull(p, head)
 		switch {
-		case err == nil && p.err == nil && canReceiveRaw(r):
+		case err == nil && p.err == nil && h.canReceiveRaw(r):
 			// Refused now, the answer goes through net/http, which knows how to close a
 			// connection with most of the body unread.
 			if err := h.store.Check(head, p.Header.Get("Content-Type")); err != nil {
