@@ -58,9 +58,6 @@ func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pendin
 // shorter) would be accepted, declared as declared: ErrEmpty or ErrType if not. Receive
 // and ReceiveRaw check the same; a caller checks first when refusing later costs more.
 func (s *Store) Check(head []byte, declared string) error {
-	if len(head) == 0 {
-		return ErrEmpty
-	}
 	_, err := s.check(head, declared)
 	return err
 }
@@ -68,15 +65,14 @@ func (s *Store) Check(head []byte, declared string) error {
 // RawHelps tells whether ReceiveRaw is worth its while here. It is not on a memory file
 // system (tmpfs): there the file's pages cannot be dropped once written, every page is
 // fresh memory, and reading the body into a buffer measured faster.
-func (s *Store) RawHelps() bool { return !inMemory(s.tmp) }
+func (s *Store) RawHelps() bool { return !s.inMemory }
 
 // Raw receiving: the receiving goroutine moves up to rawStep bytes at a time from the
 // connection into the file and tells the hashing goroutine, which reads them back in
-// windows of up to rawWindow bytes. Small steps keep the hashing close behind, reading
-// bytes the receiving has just written (still in the processor's cache, often); a window
-// counts in the process's resident memory while it is mapped.
-// The receiving waits when it is rawLead bytes ahead, so that it stops soon after the
-// content's end and the pages behind the hashing can be dropped.
+// windows of up to rawWindow bytes. Small steps let the hashing start early and follow
+// closely; a window counts in the process's resident memory while it is mapped. The
+// receiving waits when it is rawLead bytes ahead, so that it stops soon after the
+// content's end and the page cache behind the hashing stays bounded.
 //
 // They are variables so that tests can make them small.
 var (
@@ -173,8 +169,10 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 		}
 	}
 	pr := newRawProgress(int64(len(head)), int64(len(head)+len(body.Buffered)))
-	if err := preallocate(f, pr.written, body.Remaining); err != nil {
-		return Blob{}, fmt.Errorf("media: make room for %s: %w", f.Name(), err)
+	if !s.inMemory {
+		if err := preallocate(f, pr.written, body.Remaining); err != nil {
+			return Blob{}, fmt.Errorf("media: make room for %s: %w", f.Name(), err)
+		}
 	}
 	var (
 		size    int64
@@ -187,7 +185,7 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 		size, sum, hashErr = s.hashRaw(f, head, body.End, pr)
 		pr.stop()
 		// The receiving may be waiting for bytes that are no longer wanted.
-		if conn, ok := body.Conn.(interface{ SetReadDeadline(time.Time) error }); ok {
+		if conn, ok := body.Conn.(readDeadliner); ok {
 			conn.SetReadDeadline(time.Now())
 		}
 	}()
@@ -219,7 +217,7 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 	move, closeMover := newMover(f, body.Conn)
 	defer closeMover()
 	wb := newWriteback(f, pr.written)
-	deadline, _ := body.Conn.(interface{ SetReadDeadline(time.Time) error })
+	deadline, _ := body.Conn.(readDeadliner)
 	for body.Remaining > 0 {
 		hashed, ok := pr.waitRoom()
 		if !ok {
@@ -250,6 +248,9 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 	}
 	return nil
 }
+
+// readDeadliner is a connection whose reads can be given a deadline.
+type readDeadliner interface{ SetReadDeadline(time.Time) error }
 
 // A mover moves at most max bytes, as many as have come, from a connection to the end
 // of a file; it reports a failure to write as a *writeError.

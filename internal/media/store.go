@@ -53,6 +53,9 @@ type Store struct {
 	tmp     string
 	types   []string
 	maxSize int64
+	// inMemory says the folder is on a memory file system (tmpfs), where raw receiving
+	// does not pay and disk space is not reserved.
+	inMemory bool
 }
 
 // Blob is a stored file.
@@ -86,6 +89,7 @@ func New(cfg Config) (*Store, error) {
 	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
 		return s, fmt.Errorf("media store: %w", err)
 	}
+	s.inMemory = inMemory(s.tmp)
 	return s, s.sweep()
 }
 
@@ -147,9 +151,6 @@ func (s *Store) Receive(r io.Reader, declared string) (*Pending, error) {
 // receive checks the type of the content that begins with head, creates the temp file
 // and has write fill it.
 func (s *Store) receive(head []byte, declared string, write func(*os.File) (Blob, error)) (*Pending, error) {
-	if len(head) == 0 {
-		return nil, ErrEmpty
-	}
 	typ, err := s.check(head, declared)
 	if err != nil {
 		return nil, err
@@ -193,6 +194,9 @@ func (p *Pending) Discard() {
 
 // check sniffs head and returns its type if it is accepted and agrees with declared.
 func (s *Store) check(head []byte, declared string) (string, error) {
+	if len(head) == 0 {
+		return "", ErrEmpty
+	}
 	typ := Sniff(head)
 	if !s.Accepts(typ) {
 		return "", fmt.Errorf("%w: %s", ErrType, typ)

@@ -76,12 +76,11 @@ func (w *writeback) drop(off int64) {
 // preallocate reserves n bytes of disk for f from off on, which the body's length
 // bounds: the file system then allocates the file's blocks once rather than as each page
 // is written, a disk without room for the body refuses it before it is received, and
-// the file is cut to its content's size at the end. Memory file systems (tmpfs), where a
-// reservation is memory zeroed ahead of its use, and file systems that cannot reserve,
-// are left to allocate as they go.
+// the file is cut to its content's size at the end. File systems that cannot reserve
+// are left to allocate as they go; memory file systems (tmpfs), where a reservation is
+// memory zeroed ahead of its use, are not asked.
 func preallocate(f *os.File, off, n int64) error {
-	var fs syscall.Statfs_t
-	if n <= 0 || syscall.Fstatfs(int(f.Fd()), &fs) != nil || fs.Type == tmpfsMagic {
+	if n <= 0 {
 		return nil
 	}
 	err := syscall.Fallocate(int(f.Fd()), 0, off, n)
