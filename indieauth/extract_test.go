@@ -17,8 +17,9 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 )
 
-// clientsDir holds real client request bodies; shared/ sits beside the repository root.
-const clientsDir = "../../shared/clients"
+// clientsDir holds request bodies recorded from real clients, in the repository's
+// testdata (testdata/README.md); indieauth imports nothing internal, so it reads them itself.
+const clientsDir = "../testdata/clients"
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

@@ -5,7 +5,7 @@
 // It follows the IndieAuth Living Standard (https://indieauth.spec.indieweb.org/) on top
 // of OAuth 2.0 (RFC 6749), PKCE (RFC 7636), token revocation (RFC 7009) and token
 // introspection (RFC 7662), with the allowances real clients need (see
-// shared/clients/INDEX.md in the repository's neighbourhood).
+// testdata/clients/INDEX.md).
 package authserver
 
 import (

@@ -14,7 +14,7 @@ import (
 )
 
 // TestClientFixtures runs every real client's authorization request and code exchange
-// from shared/clients, with their shapes and quirks kept, against clients served locally
+// from testdata/clients, with their shapes and quirks kept, against clients served locally
 // in place of their real client_ids.
 func TestClientFixtures(t *testing.T) {
 	tests := []struct {

@@ -12,7 +12,7 @@ import (
 )
 
 // TestClientFixtures sends every Micropub request body recorded from real clients in
-// shared/clients/ (read from disk, bytes as the client writes them) and checks the
+// testdata/clients/ (read from disk, bytes as the client writes them) and checks the
 // answer the client reads (INDEX.md) and what was stored.
 func TestClientFixtures(t *testing.T) {
 	srv := servertest.New(t)

@@ -15,8 +15,8 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
-// seeds reads the client fixtures whose names end in suffix from shared/clients, which
-// sits beside the repository root.
+// seeds reads the client fixtures whose names end in suffix from the repository's
+// testdata/clients.
 func seeds(f *testing.F, suffix string) [][]byte {
 	f.Helper()
 	var out [][]byte
