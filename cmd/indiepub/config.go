@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -134,15 +136,27 @@ type settings interface {
 }
 
 // parseFlags declares o's flags (and any more a subcommand adds), parses args and completes
-// o. Flags may follow positional arguments, which it returns.
-func parseFlags(name string, o settings, args []string, stderr io.Writer, more ...func(*flag.FlagSet)) ([]string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// o. Flags may follow positional arguments, which it returns. synopsis is the command's
+// usage line after "indiepub ". Asked for help (-h, --help), it prints the usage to stdout
+// and returns flag.ErrHelp, which Main turns into success; a bad flag prints it to stderr.
+func parseFlags(synopsis string, o settings, args []string, stdout, stderr io.Writer, more ...func(*flag.FlagSet)) ([]string, error) {
+	fs := flag.NewFlagSet(synopsis, flag.ContinueOnError)
+	var out bytes.Buffer // where it goes depends on why the flag package printed it
+	fs.SetOutput(&out)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: indiepub %s\n\nflags:\n", synopsis)
+		fs.PrintDefaults()
+	}
 	o.bind(fs)
 	for _, m := range more {
 		m(fs)
 	}
 	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		stdout.Write(out.Bytes())
+		return nil, err
+	}
+	stderr.Write(out.Bytes())
 	if err != nil {
 		return nil, err
 	}

@@ -5,10 +5,13 @@
 //	indiepub token issue|list|revoke  manage access tokens
 //	indiepub passwd                set the owner's sign-in password
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
+//	indiepub version               print the version, commit and build date
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,27 +28,50 @@ func main() {
 	}
 }
 
-// Main runs the command line; tests call it directly.
+// Main runs the command line; tests call it directly. A request for help (-h, --help or
+// the help command, at any level) prints the usage to stdout and succeeds.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := run(ctx, args, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // parseFlags has printed the usage
+	}
+	return err
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command given")
 	}
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:], stderr)
+		return runServe(ctx, args[1:], stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "passwd":
 		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
 	case "media":
-		return runMedia(ctx, args[1:], stderr)
-	case "help", "-h", "--help":
+		return runMedia(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		return runVersion(args[1:], stdout)
+	case "help", "-h", "-help", "--help":
+		if args[0] == "help" && len(args) > 1 { // help <command> [subcommand]
+			return run(ctx, append(args[1:len(args):len(args)], "--help"), stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// isHelp reports whether arg asks for a command's usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 const usage = `usage: indiepub <command> [flags]
@@ -60,6 +86,8 @@ commands:
   token no-pkce-withdraw URL    withdraw that permission from one app
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
+  version                       print the version, commit and build date
+  help [command]                print this, or a command's flags
 
 Run "indiepub <command> -h" for a command's flags.
 `

@@ -68,13 +68,14 @@ func (o *mediaOptions) finish() error {
 
 // runMedia runs only the media endpoint and the files, for a site served by another
 // Micropub server: tokens are verified by the site's own token endpoint.
-func runMedia(ctx context.Context, args []string, stderr io.Writer) error {
+func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o mediaOptions
-	if _, err := parseFlags("media", &o, args, stderr); err != nil {
+	if _, err := parseFlags("media --me URL [flags]", &o, args, stdout, stderr); err != nil {
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	slog.SetDefault(logger)
+	logDataDir(logger, o.dataDir)
 	h, closeDB, err := newMediaHandler(&o)
 	if err != nil {
 		return err

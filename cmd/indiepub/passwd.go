@@ -18,7 +18,7 @@ import (
 // otherwise (a script, a pipe) it reads the first line of standard input.
 func runPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var o options
-	if _, err := parseFlags("passwd", &o, args, stderr); err != nil {
+	if _, err := parseFlags("passwd [flags]", &o, args, stdout, stderr); err != nil {
 		return err
 	}
 	pw, err := readPassword(stdin, stderr)

@@ -52,9 +52,9 @@ func TestTokenRevokeClient(t *testing.T) {
 		}
 		return out.String()
 	}
-	run("token", "issue", "--client-id", "https://a.example/")
-	run("token", "issue", "--client-id", "https://a.example/")
-	run("token", "issue", "--client-id", "https://b.example/")
+	run("token", "issue", "--scope", "create", "--client-id", "https://a.example/")
+	run("token", "issue", "--scope", "create", "--client-id", "https://a.example/")
+	run("token", "issue", "--scope", "create", "--client-id", "https://b.example/")
 	if list := run("token", "list"); !strings.Contains(list, "APP") || !strings.Contains(list, "indiepub token issue") {
 		t.Errorf("token list %q lacks the app name column", list)
 	}

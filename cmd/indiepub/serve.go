@@ -8,18 +8,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/server"
 )
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
-	if _, err := parseFlags("serve", &o, args, stderr); err != nil {
+	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr); err != nil {
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	slog.SetDefault(logger)
+	logDataDir(logger, o.cfg.DataDir)
 	db, err := o.openDB()
 	if err != nil {
 		return err
@@ -69,6 +71,15 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 		return err
 	}
 	return nil
+}
+
+// logDataDir says where the data lives, as an absolute path: without --data it is ./data,
+// created in whatever directory the server happened to start in.
+func logDataDir(logger *slog.Logger, dir string) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	logger.Info("data directory", "path", dir)
 }
 
 func newLogger(logJSON, debug bool, w io.Writer) *slog.Logger {

@@ -192,6 +192,8 @@ func (h *Handler) record(ctx context.Context, receive func() (*media.Pending, er
 		// without a record is served all the same.
 		return nil, err
 	}
-	slog.InfoContext(ctx, "media uploaded", "url", u.URL, "type", u.Type, "size", u.Size)
+	// DEBUG, not INFO: a line per upload would drown a busy server's log; --debug shows
+	// them along with the requests.
+	slog.DebugContext(ctx, "media uploaded", "url", u.URL, "type", u.Type, "size", u.Size)
 	return u, nil
 }

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+const versionUsage = `usage: indiepub version
+
+Prints indiepub's version, the commit it was built from and that commit's date, as the Go
+toolchain recorded them in the binary ("devel" where it recorded none, as under go run).
+`
+
+// runVersion prints the version line; it takes no arguments besides a request for help.
+func runVersion(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		if isHelp(args[0]) {
+			fmt.Fprint(stdout, versionUsage)
+			return nil
+		}
+		return fmt.Errorf("version: unexpected argument %q", args[0])
+	}
+	info, _ := debug.ReadBuildInfo()
+	fmt.Fprintln(stdout, versionLine(info))
+	return nil
+}
+
+// versionLine describes the build from its build information: the main module's version,
+// and the vcs.revision and vcs.time settings that go build stamps from the git checkout.
+func versionLine(info *debug.BuildInfo) string {
+	version, commit, date := "devel", "devel", "devel"
+	if info != nil {
+		if v := info.Main.Version; v != "" && v != "(devel)" {
+			version = v
+		}
+		modified := false
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.time":
+				date = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if modified && commit != "devel" {
+			commit += " (modified)"
+		}
+	}
+	return fmt.Sprintf("indiepub %s, commit %s, built %s", version, commit, date)
+}
