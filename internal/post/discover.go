@@ -124,23 +124,49 @@ func PlainText(v any) string {
 	return ""
 }
 
-// stripTags drops markup, keeping text and turning each tag into a space so words on either
-// side of a <br> or </p> stay apart.
+// stripTags drops markup, keeping text. A tag that starts a block or a line (</p>, <br>,
+// <li>…) becomes a space so that the words on either side stay apart; inline tags become
+// nothing, so that <em>styl</em>ed stays one word, as a browser shows it.
 func stripTags(s string) string {
 	var b strings.Builder
-	inTag := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			inTag = true
-			b.WriteByte(' ')
-		case r == '>' && inTag:
-			inTag = false
-		case !inTag:
-			b.WriteRune(r)
+	for {
+		start := strings.IndexByte(s, '<')
+		if start < 0 {
+			b.WriteString(s)
+			break
 		}
+		b.WriteString(s[:start])
+		end := strings.IndexByte(s[start:], '>')
+		if end < 0 {
+			break // an unterminated tag runs to the end
+		}
+		if breaksText(s[start+1 : start+end]) {
+			b.WriteByte(' ')
+		}
+		s = s[start+end+1:]
 	}
 	return html.UnescapeString(b.String())
+}
+
+// breaksText reports whether a tag (its text between < and >) is of an element that
+// starts a block or a line in HTML's rendering.
+func breaksText(tag string) bool {
+	tag = strings.TrimPrefix(tag, "/")
+	n := 0
+	for n < len(tag) && (tag[n] >= 'a' && tag[n] <= 'z' || tag[n] >= 'A' && tag[n] <= 'Z' || tag[n] >= '0' && tag[n] <= '9') {
+		n++
+	}
+	return blockTags[strings.ToLower(tag[:n])]
+}
+
+var blockTags = map[string]bool{
+	"address": true, "article": true, "aside": true, "blockquote": true, "br": true,
+	"caption": true, "dd": true, "details": true, "div": true, "dl": true, "dt": true,
+	"figcaption": true, "figure": true, "footer": true, "h1": true, "h2": true, "h3": true,
+	"h4": true, "h5": true, "h6": true, "header": true, "hr": true, "li": true, "main": true,
+	"nav": true, "ol": true, "p": true, "pre": true, "section": true, "summary": true,
+	"table": true, "tbody": true, "td": true, "tfoot": true, "th": true, "thead": true,
+	"tr": true, "ul": true, "img": true, "video": true, "audio": true,
 }
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -52,6 +52,8 @@ func TestChooseSlug(t *testing.T) {
 		{"name", map[string][]any{"name": {"On owning your words"}, "content": {"x"}}, "", "on-owning-your-words"},
 		{"content words", map[string][]any{"content": {"Trying the new espresso bar on Alder St. Worth the wait"}}, "", "trying-the-new-espresso-bar-on"},
 		{"html content", map[string][]any{"content": {map[string]any{"html": "<p>Hello <b>there</b></p>"}}}, "", "hello-there"},
+		{"html blocks apart, inline joined", map[string][]any{"content": {map[string]any{"html": "<p>a list:</p><ul><li>one</li><li>two</li></ul><p><em>styl</em>ed</p>"}}}, "", "a-list-one-two-styled"},
+		{"html line breaks", map[string][]any{"content": {map[string]any{"html": "first<br>second<BR/>third"}}}, "", "first-second-third"},
 		{"summary", map[string][]any{"summary": {"Reading The Left Hand"}}, "", "reading-the-left-hand"},
 		{"nothing: time", map[string][]any{"photo": {"https://p.example/x.jpg"}}, "", "04-091244"},
 		{"emoji only: time", map[string][]any{"content": {"☕☕"}}, "", "04-091244"},

@@ -161,13 +161,6 @@ func trimURLEnd(s string) int {
 	return 0
 }
 
-// PlainText strips HTML to its text, for summaries and feed titles.
-func PlainText(s string) string {
-	return strings.Join(strings.Fields(html.UnescapeString(stripTags.Sanitize(s))), " ")
-}
-
-var stripTags = bluemonday.StrictPolicy()
-
 // contentKind is how a piece of content is rendered.
 type contentKind byte
 

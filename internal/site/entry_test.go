@@ -75,6 +75,20 @@ func nestedIs(name, typ string, checks ...check) check {
 	}
 }
 
+// values wants exactly these values of the property, as text, in order.
+func values(name string, want ...string) check {
+	return func(t *testing.T, e *mf2) {
+		t.Helper()
+		var got []string
+		for _, v := range e.Props[name] {
+			got = append(got, valueString(v))
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
+
 // alt wants the first photo's alt text.
 func alt(name, want string) check {
 	return func(t *testing.T, e *mf2) {
@@ -120,12 +134,13 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 		{"note with location and tags", readFixture(t, "quill-note.form"), nil, "h-entry", []check{
 			propContains("content", "Trying the new espresso bar on Alder St. Worth the wait ☕"),
 			categories("coffee", "portland"),
-			nestedIs("location", "h-geo", prop("latitude", "45.52213"), prop("longitude", "-122.68148")),
+			nestedIs("location", "h-geo", prop("latitude", "45.52213"), prop("longitude", "-122.68148"),
+				absent("url")), // the map link is not the place's url
 			absent("name"),
 		}},
 		{"note with a named place", readFixture(t, "indiepass-note.form"), nil, "h-entry", []check{
 			prop("published", "2024-05-04T08:30:00+02:00"),
-			nestedIs("location", "h-card", prop("name", "Café Labath"), prop("latitude", "51.0543212")),
+			nestedIs("location", "h-card", prop("name", "Café Labath"), prop("latitude", "51.0543212"), absent("url")),
 			categories("ghent", "coffee"),
 		}},
 		{"markdown article", readFixture(t, "ia-writer-draft.json"), []func(*post.Post){published}, "h-entry", []check{
@@ -189,11 +204,19 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 		{"checkin", readFixture(t, "ownyourswarm-checkin.json"), nil, "h-entry", []check{
 			nestedIs("checkin", "h-card", prop("name", "Alder Street Espresso"),
 				prop("url", "https://foursquare.example.com/v/5a1b2c3d4e5f60718293a4b5"),
+				values("url", "https://foursquare.example.com/v/5a1b2c3d4e5f60718293a4b5",
+					"https://alderespresso.example.com/", "https://twitter.example.com/alderespresso"),
+				prop("tel", "(503) 555-0142"),
 				prop("locality", "Portland"), prop("street-address", "1021 SW Alder St"),
+				prop("region", "OR"), prop("postal-code", "97205"), prop("country-name", "United States"),
 				prop("latitude", "45.52213"), prop("longitude", "-122.68148")),
+			nestedIs("location", "h-adr", prop("street-address", "1021 SW Alder St"),
+				prop("locality", "Portland"), prop("region", "OR"), prop("country-name", "United States"),
+				prop("postal-code", "97205"), prop("latitude", "45.52213"), prop("longitude", "-122.68148")),
 			prop("syndication", "https://www.swarmapp.example.com/user/59164/checkin/6636a2f4c1e8b27d0e5f4a19"),
 			categories("coffee"),
-			nestedIs("category", "h-card", prop("name", "Sam"), prop("url", "https://sam.example.com/")),
+			nestedIs("category", "h-card", prop("name", "Sam"), prop("url", "https://sam.example.com/"),
+				prop("photo", "https://photos.example.com/img/user/300x300/81234-K2JQ7XW4M1ZP9R.jpg")),
 			propContains("content", `with <a href="https://sam.example.com/">Sam</a>`),
 			prop("photo", "https://photos.example.com/img/general/original/59164_Qm3vX9aLp0Zr.jpg"),
 			prop("published", "2024-05-04T09:12:44-07:00"),
@@ -203,7 +226,7 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 			prop("start", "2024-06-12T18:30:00-07:00"),
 			prop("end", "2024-06-12T20:30:00-07:00"),
 			nestedIs("location", "h-card", prop("name", "Central Library"), prop("locality", "Portland"),
-				prop("street-address", "801 SW 10th Ave")),
+				prop("street-address", "801 SW 10th Ave"), absent("url")), // the map link is not the place's url
 			propContains("content", "Bring a laptop; we&#39;ll help you set up Micropub."),
 			categories("indieweb", "meetup"),
 		}},
@@ -249,8 +272,8 @@ func TestEntryMarkupForEveryPostType(t *testing.T) {
 			}
 			author := e.nested("author")
 			if author == nil || !author.is("h-card") || author.get("name") != "Jane Example" ||
-				author.get("url") != ts.Cfg.URL {
-				t.Errorf("author %+v, want an h-card with name and url", author)
+				author.get("url") != ts.Cfg.URL || author.get("photo") != ts.Cfg.Photo {
+				t.Errorf("author %+v, want an h-card with name, url and photo", author)
 			}
 			for _, c := range tt.checks {
 				c(t, e)

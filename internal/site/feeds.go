@@ -26,6 +26,8 @@ type feedData struct {
 	Updated                 time.Time
 	Entries                 []*entry
 	Contents                []string // each entry's HTML for the feed
+	// Enclosures are each entry's media files.
+	Enclosures [][]enclosure
 }
 
 // feed serves the home feed, or a tag's when the path names one, in the given format.
@@ -83,8 +85,13 @@ func (h *Handler) feedEntries(r *http.Request, fd *feedData, category string) er
 		if err != nil {
 			return err
 		}
+		encs, err := h.enclosures(r.Context(), e)
+		if err != nil {
+			return err
+		}
 		fd.Entries = append(fd.Entries, e)
 		fd.Contents = append(fd.Contents, string(html))
+		fd.Enclosures = append(fd.Enclosures, encs)
 		if t := e.latest(); t.After(fd.Updated) || len(fd.Entries) == 1 {
 			fd.Updated = t
 		}
@@ -113,9 +120,10 @@ type atomDoc struct {
 }
 
 type atomLink struct {
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr,omitempty"`
-	Href string `xml:"href,attr"`
+	Rel    string `xml:"rel,attr"`
+	Type   string `xml:"type,attr,omitempty"`
+	Href   string `xml:"href,attr"`
+	Length int64  `xml:"length,attr,omitempty"` // of an enclosure, when known
 }
 
 type atomPerson struct {
@@ -161,6 +169,9 @@ func (h *Handler) atom(fd *feedData) ([]byte, error) {
 			Updated:   e.latest().Format(time.RFC3339),
 			Content:   atomText{Type: "html", Body: fd.Contents[i]},
 		}
+		for _, enc := range fd.Enclosures[i] {
+			ae.Links = append(ae.Links, atomLink{Rel: "enclosure", Type: enc.Type, Href: enc.URL, Length: enc.Size})
+		}
 		for _, t := range e.Tags {
 			ae.Categories = append(ae.Categories, atomCategory{Term: post.NormalizeTag(t.Name), Label: t.Name})
 		}
@@ -183,17 +194,36 @@ type rssChannel struct {
 	Description   string    `xml:"description"`
 	Language      string    `xml:"language"`
 	LastBuildDate string    `xml:"lastBuildDate"`
+	Image         *rssImage `xml:"image"`
 	Self          atomLink  `xml:"atom:link"`
 	Items         []rssItem `xml:"item"`
 }
 
+// rssImage is the channel's picture; its title and link are the channel's, as RSS 2.0
+// asks.
+type rssImage struct {
+	URL   string `xml:"url"`
+	Title string `xml:"title"`
+	Link  string `xml:"link"`
+}
+
 type rssItem struct {
-	Title       string   `xml:"title,omitempty"`
-	Link        string   `xml:"link"`
-	GUID        rssGUID  `xml:"guid"`
-	PubDate     string   `xml:"pubDate"`
-	Description string   `xml:"description"`
-	Categories  []string `xml:"category"`
+	Title       string        `xml:"title,omitempty"`
+	Link        string        `xml:"link"`
+	GUID        rssGUID       `xml:"guid"`
+	PubDate     string        `xml:"pubDate"`
+	Description string        `xml:"description"`
+	Enclosure   *rssEnclosure `xml:"enclosure"`
+	Categories  []string      `xml:"category"`
+}
+
+// rssEnclosure is an item's one media file. RSS 2.0 requires all three attributes; the
+// RSS Advisory Board's best practice is a length of 0 when it is unknown, and one
+// enclosure per item, since readers take only one.
+type rssEnclosure struct {
+	URL    string `xml:"url,attr"`
+	Length int64  `xml:"length,attr"`
+	Type   string `xml:"type,attr"`
 }
 
 type rssGUID struct {
@@ -210,10 +240,16 @@ func (h *Handler) rss(fd *feedData) ([]byte, error) {
 	if h.cfg.Note != "" {
 		doc.Channel.Description = h.cfg.Note
 	}
+	if h.cfg.Photo != "" {
+		doc.Channel.Image = &rssImage{URL: h.cfg.Photo, Title: fd.Title, Link: fd.HomeURL}
+	}
 	for i, e := range fd.Entries {
 		it := rssItem{
 			Title: e.Name, Link: e.URL, GUID: rssGUID{IsPermaLink: "true", Value: e.URL},
 			PubDate: e.Published.Time.Format(time.RFC1123Z), Description: fd.Contents[i],
+		}
+		if encs := fd.Enclosures[i]; len(encs) > 0 {
+			it.Enclosure = &rssEnclosure{URL: encs[0].URL, Length: encs[0].Size, Type: encs[0].Type}
 		}
 		for _, t := range e.Tags {
 			it.Categories = append(it.Categories, t.Name)
@@ -255,16 +291,23 @@ type jsonAuthor struct {
 }
 
 type jsonFeedItem struct {
-	ID            string   `json:"id"`
-	URL           string   `json:"url"`
-	ExternalURL   string   `json:"external_url,omitempty"`
-	Title         string   `json:"title,omitempty"`
-	ContentHTML   string   `json:"content_html"`
-	Summary       string   `json:"summary,omitempty"`
-	Image         string   `json:"image,omitempty"`
-	DatePublished string   `json:"date_published"`
-	DateModified  string   `json:"date_modified,omitempty"`
-	Tags          []string `json:"tags,omitempty"`
+	ID            string           `json:"id"`
+	URL           string           `json:"url"`
+	ExternalURL   string           `json:"external_url,omitempty"`
+	Title         string           `json:"title,omitempty"`
+	ContentHTML   string           `json:"content_html"`
+	Summary       string           `json:"summary,omitempty"`
+	Image         string           `json:"image,omitempty"`
+	DatePublished string           `json:"date_published"`
+	DateModified  string           `json:"date_modified,omitempty"`
+	Tags          []string         `json:"tags,omitempty"`
+	Attachments   []jsonAttachment `json:"attachments,omitempty"`
+}
+
+type jsonAttachment struct {
+	URL      string `json:"url"`
+	MIMEType string `json:"mime_type"`
+	Size     int64  `json:"size_in_bytes,omitempty"`
 }
 
 func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
@@ -290,6 +333,9 @@ func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
 		}
 		for _, t := range e.Tags {
 			it.Tags = append(it.Tags, t.Name)
+		}
+		for _, enc := range fd.Enclosures[i] {
+			it.Attachments = append(it.Attachments, jsonAttachment{URL: enc.URL, MIMEType: enc.Type, Size: enc.Size})
 		}
 		doc.Items = append(doc.Items, it)
 	}

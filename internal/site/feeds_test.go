@@ -55,7 +55,8 @@ type atomFeed struct {
 		ID        string `xml:"id"`
 		Published string `xml:"published"`
 		Updated   string `xml:"updated"`
-		Link      struct {
+		Links     []struct {
+			Rel  string `xml:"rel,attr"`
 			Href string `xml:"href,attr"`
 		} `xml:"link"`
 		Content struct {
@@ -138,7 +139,7 @@ func TestFeeds(t *testing.T) {
 		var got []string
 		for _, e := range f.Entries {
 			got = append(got, e.ID)
-			if e.Link.Href != e.ID || e.Title == "" || e.Content.Type != "html" || e.Content.Body == "" {
+			if len(e.Links) == 0 || e.Links[0].Rel != "alternate" || e.Links[0].Href != e.ID || e.Title == "" || e.Content.Type != "html" || e.Content.Body == "" {
 				t.Errorf("entry %+v", e)
 			}
 			for _, s := range []string{e.Published, e.Updated} {

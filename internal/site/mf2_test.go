@@ -19,6 +19,7 @@ type mf2 struct {
 	Children []*mf2
 	Value    string // for nested items that are property values
 	pe       bool   // has p-, e- or nested properties (no implied name)
+	u        bool   // has u- properties (no implied url or photo)
 }
 
 // parseMF2 returns the top-level items of a page.
@@ -78,6 +79,7 @@ func walkMF2(n *html.Node, item *mf2, top *[]*mf2) {
 					}
 					item.Props[name] = append(item.Props[name], &nested)
 					item.pe = true
+					item.u = item.u || prefix == "u"
 				}
 			}
 			continue
@@ -87,6 +89,7 @@ func walkMF2(n *html.Node, item *mf2, top *[]*mf2) {
 				prefix, name, _ := strings.Cut(p, "-")
 				item.Props[name] = append(item.Props[name], propValue(c, prefix))
 				item.pe = item.pe || prefix == "p" || prefix == "e"
+				item.u = item.u || prefix == "u"
 			}
 		}
 		walkMF2(c, item, top)
@@ -146,16 +149,101 @@ func uValue(n *html.Node) string {
 	return textOf(n)
 }
 
-// implied fills in url and name as the parsing spec's implied-property rules do for the
-// shapes the site writes: the href of an <a> item, and the text of an item with no p-, e-
-// or nested properties and no children.
+// implied fills in name, photo and url as the parsing spec's implied-property rules do
+// (https://microformats.org/wiki/microformats2-parsing#parsing_for_implied_properties):
+// the name is the text of an item with no p-, e- or nested properties and no children;
+// photo and url, for an item with no u- or nested properties and no children, come from
+// the item itself (img[src], a[href]), from its only child element of that kind, or from
+// the only one of that kind inside its only child. The last two are how a link or picture
+// that is not meant as the item's url or photo becomes one.
 func implied(n *html.Node, it *mf2) {
-	if _, ok := it.Props["url"]; !ok && n.DataAtom == atom.A && hasAttr(n, "href") {
-		it.Props["url"] = []any{attr(n, "href")}
-	}
 	if _, ok := it.Props["name"]; !ok && !it.pe && len(it.Children) == 0 {
 		it.Props["name"] = []any{textOf(n)}
 	}
+	if it.u || hasNestedProps(it) || len(it.Children) > 0 {
+		return
+	}
+	if _, ok := it.Props["photo"]; !ok {
+		if img := impliedElement(n, atom.Img, "src"); img != nil {
+			it.Props["photo"] = []any{propValue(img, "u")}
+		}
+	}
+	if _, ok := it.Props["url"]; !ok {
+		if a := impliedElement(n, atom.A, "href"); a != nil {
+			it.Props["url"] = []any{attr(a, "href")}
+		} else if a := impliedElement(n, atom.Area, "href"); a != nil {
+			it.Props["url"] = []any{attr(a, "href")}
+		}
+	}
+}
+
+func hasNestedProps(it *mf2) bool {
+	for _, vs := range it.Props {
+		for _, v := range vs {
+			if _, ok := v.(*mf2); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// impliedElement finds the element an implied property is read from: .h-x itself,
+// .h-x>el:only-of-type:not[.h-*], or .h-x>:only-child:not[.h-*]>el:only-of-type:not[.h-*],
+// each with the attribute.
+func impliedElement(n *html.Node, a atom.Atom, attrName string) *html.Node {
+	if n.DataAtom == a {
+		if hasAttr(n, attrName) {
+			return n
+		}
+		return nil
+	}
+	if el := onlyOfType(n, a); el != nil && hasAttr(el, attrName) {
+		return el
+	}
+	if c := onlyChild(n); c != nil && !isRoot(c) {
+		if el := onlyOfType(c, a); el != nil && hasAttr(el, attrName) {
+			return el
+		}
+	}
+	return nil
+}
+
+// onlyOfType is n's one child element of the kind, if it has exactly one and that is no
+// item of its own.
+func onlyOfType(n *html.Node, a atom.Atom) *html.Node {
+	var found *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == a {
+			if found != nil {
+				return nil
+			}
+			found = c
+		}
+	}
+	if found != nil && isRoot(found) {
+		return nil
+	}
+	return found
+}
+
+// onlyChild is n's one child element, if it has exactly one.
+func onlyChild(n *html.Node) *html.Node {
+	var found *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			if found != nil {
+				return nil
+			}
+			found = c
+		}
+	}
+	return found
+}
+
+func isRoot(n *html.Node) bool {
+	roots, _ := classes(n)
+	return len(roots) > 0
 }
 
 func textOf(n *html.Node) string {

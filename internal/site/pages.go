@@ -49,6 +49,10 @@ func feedLinks(base, title string) []feedLink {
 // listing is a page of posts: the home page's h-feed or a tag's.
 type listing struct {
 	Name string // the h-feed's name
+	// URL is the listing's own URL and Author the owner's h-card: the h-feed's url and
+	// author, for readers that take a feed's author from it.
+	URL    string
+	Author card
 	// Entries are the posts, each rendered with the "entry" template.
 	Entries []template.HTML
 	// Older links to the next page of older posts, "" on the last page; Newest to the
@@ -66,7 +70,7 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &listing{}
+	l := &listing{URL: base, Author: h.author()}
 	if len(posts) > h.cfg.PageSize {
 		posts = posts[:h.cfg.PageSize]
 		l.Older = base + "?before=" + url.QueryEscape(posts[len(posts)-1].Cursor())

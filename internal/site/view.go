@@ -98,9 +98,13 @@ func (c cite) Label() string {
 type card struct {
 	Class                                     string // the mf2 property it is the value of
 	Kind                                      string // h-card, h-adr or h-geo
-	Name, URL, Photo                          string
+	Name, URL, Photo, Tel                     string
+	MoreURLs                                  []string // the url values after the first
 	Street, Locality, Region, Country, Postal string
 	Latitude, Longitude                       string
+	// Quiet cards carry their properties in <data> elements and show nothing: a
+	// checkin's location, whose address the venue's card already shows.
+	Quiet bool
 }
 
 // MapURL links to the place on OpenStreetMap, "" without coordinates.
@@ -121,7 +125,7 @@ type addressPart struct {
 func (c *card) Address() []addressPart {
 	var out []addressPart
 	for _, p := range []addressPart{{"p-street-address", c.Street}, {"p-locality", c.Locality},
-		{"p-region", c.Region}, {"p-country-name", c.Country}} {
+		{"p-region", c.Region}, {"p-postal-code", c.Postal}, {"p-country-name", c.Country}} {
 		if p.Value != "" {
 			out = append(out, p)
 		}
@@ -185,7 +189,7 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 		RSVP:       strings.ToLower(strings.TrimSpace(it.First("rsvp"))),
 		Rating:     it.First("rating"),
 		Progress:   it.First("progress"),
-		Author:     card{Kind: "h-card", Name: h.cfg.Name, URL: h.cfg.URL, Photo: h.cfg.Photo},
+		Author:     h.author(),
 		Draft:      p.Status == post.StatusDraft,
 		Visibility: p.Visibility,
 	}
@@ -203,6 +207,7 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 	if vs := it.Properties["location"]; len(vs) > 0 {
 		if e.Location = newCard(vs[0]); e.Location != nil {
 			e.Location.Class = "p-location"
+			e.Location.Quiet = e.Checkin != nil
 		}
 	}
 	if e.Featured != nil && len(e.WatchOf)+len(e.ReadOf)+len(e.ListenOf) > 0 {
@@ -215,6 +220,7 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 	}
 	for _, v := range it.Properties["category"] {
 		if c := personTag(v); c != nil {
+			c.Class = "u-category"
 			e.People = append(e.People, *c)
 		}
 	}
@@ -224,6 +230,11 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 		}
 	}
 	return e
+}
+
+// author is the owner's h-card as the p-author of posts and feeds.
+func (h *Handler) author() card {
+	return card{Class: "p-author", Kind: "h-card", Name: h.cfg.Name, URL: h.cfg.URL, Photo: h.cfg.Photo}
 }
 
 // content renders the post's content: HTML sanitized, an article's plain text as Markdown,
@@ -333,8 +344,8 @@ func newCard(v any) *card {
 		c := &card{
 			Kind:      "h-card",
 			Name:      firstString(x, "name"),
-			URL:       httpURL(firstString(x, "url")),
 			Photo:     httpURL(firstString(x, "photo")),
+			Tel:       firstString(x, "tel"),
 			Street:    firstString(x, "street-address"),
 			Locality:  firstString(x, "locality"),
 			Region:    firstString(x, "region"),
@@ -346,6 +357,13 @@ func newCard(v any) *card {
 		if types, ok := x["type"].([]any); ok && len(types) > 0 {
 			if t, _ := types[0].(string); t == "h-adr" || t == "h-geo" {
 				c.Kind = t
+			}
+		}
+		for _, u := range stringValues(x, "url") {
+			if u = httpURL(u); u != "" && c.URL == "" {
+				c.URL = u
+			} else if u != "" && u != c.URL {
+				c.MoreURLs = append(c.MoreURLs, u)
 			}
 		}
 		if c.URL == "" {
@@ -425,6 +443,24 @@ func firstValue(item map[string]any, name string) any {
 		return vs
 	}
 	return nil
+}
+
+// stringValues are the string values of a nested item's property (a venue's several
+// URLs, as OwnYourSwarm sends them).
+func stringValues(item map[string]any, name string) []string {
+	props, _ := item["properties"].(map[string]any)
+	var out []string
+	switch vs := props[name].(type) {
+	case []any:
+		for _, v := range vs {
+			if s := post.StringValue(v); s != "" {
+				out = append(out, s)
+			}
+		}
+	case string:
+		out = append(out, vs)
+	}
+	return out
 }
 
 // firstString is the first value of a nested item's property as text: strings, numbers
