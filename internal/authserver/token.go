@@ -244,20 +244,20 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 		g, raw, refresh = s.newGrant(old.Me, old.ClientID, old.ClientName, scope, lifetime)
 		return g, nil
 	})
-	if errors.Is(err, token.ErrNotFound) {
+	switch {
+	case errors.Is(err, token.ErrRefreshUsed):
 		// A spent refresh token coming back means it leaked: whoever holds the pair that
 		// replaced it may not be the client, so that pair dies too (RFC 9700 section
 		// 4.14.2).
-		reused, err := s.store.RevokeAfterRefreshReuse(r.Context(), token.Hash(tr.RefreshToken))
-		if err != nil {
+		if _, err := s.store.RevokeAfterRefreshReuse(r.Context(), token.Hash(tr.RefreshToken)); err != nil {
 			return err
 		}
-		if reused {
-			return invalidGrant("the refresh token was already used; the tokens issued in its place are revoked, so sign in again")
-		}
-		return invalidGrant("the refresh token is unknown, expired or revoked")
-	}
-	if err != nil {
+		return invalidGrant("the refresh token was already used; the tokens issued in its place are revoked, so sign in again")
+	case errors.Is(err, token.ErrRefreshRevoked):
+		return invalidGrant("the refresh token was revoked, with its access token; sign in again")
+	case errors.Is(err, token.ErrNotFound):
+		return invalidGrant("the refresh token is unknown or expired")
+	case err != nil:
 		return err
 	}
 	resp := s.identityResponse(r.Context(), g.Token.Me, g.Token.Scope)
