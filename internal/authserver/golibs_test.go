@@ -1,10 +1,16 @@
 package authserver_test
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // TestMetadataDecodesForGoClients: the metadata document decodes into the shapes Go
@@ -61,5 +67,84 @@ func TestMetadataDecodesForGoClients(t *testing.T) {
 	back := newBrowser(t).authorize(s, authQuery(a, a.URL+"/cb", "create", verifier, "st", s.Cfg.URL))
 	if iss := back.Query().Get("iss"); iss != asList.Issuer {
 		t.Errorf("redirect iss %q, decoded issuer %q: the client refuses the sign-in", iss, asList.Issuer)
+	}
+}
+
+// TestGoOAuth2Client signs in and refreshes with golang.org/x/oauth2, the OAuth library
+// of Go IndieWeb apps (indielib's client is built on it), in each of its ways of sending
+// the client_id: as HTTP Basic with an empty secret (RFC 6749 section 2.3.1), in the
+// body, and trying Basic first (indielib's choice).
+func TestGoOAuth2Client(t *testing.T) {
+	s := newSite(t)
+	meta := discover(t, s)
+	for _, tc := range []struct {
+		name  string
+		style oauth2.AuthStyle
+	}{
+		{"in header", oauth2.AuthStyleInHeader},
+		{"in params", oauth2.AuthStyleInParams},
+		{"auto-detect", oauth2.AuthStyleAutoDetect},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newApp(t, "/", "html", hApp("Go OAuth2 App"))
+			conf := &oauth2.Config{
+				ClientID:    a.clientID(),
+				RedirectURL: a.URL + "/cb",
+				Scopes:      []string{"create", "profile"},
+				Endpoint: oauth2.Endpoint{
+					AuthURL:   meta["authorization_endpoint"].(string),
+					TokenURL:  meta["token_endpoint"].(string),
+					AuthStyle: tc.style,
+				},
+			}
+			verifier := oauth2.GenerateVerifier()
+			authURL, err := url.Parse(conf.AuthCodeURL("st8", oauth2.S256ChallengeOption(verifier),
+				oauth2.SetAuthURLParam("me", s.Cfg.URL)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			back := newBrowser(t).authorize(s, authURL.RawQuery)
+			if back.Query().Get("state") != "st8" || back.Query().Get("iss") != meta["issuer"] {
+				t.Fatalf("redirect %s: want state st8 and iss %v", back, meta["issuer"])
+			}
+			ctx := context.Background()
+			tok, err := conf.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatalf("Exchange: %v", err)
+			}
+			if tok.Extra("me") != s.Cfg.URL || tok.RefreshToken == "" || tok.Expiry.IsZero() {
+				t.Fatalf("token me %v, refresh token %q, expiry %v: want the site, a refresh token, an expiry",
+					tok.Extra("me"), tok.RefreshToken, tok.Expiry)
+			}
+
+			// Expired on the client's side, the token is refreshed by the TokenSource.
+			old := *tok
+			tok.Expiry = time.Now().Add(-time.Minute)
+			fresh, err := conf.TokenSource(ctx, tok).Token()
+			if err != nil {
+				t.Fatalf("refresh through the TokenSource: %v", err)
+			}
+			if fresh.AccessToken == old.AccessToken || fresh.RefreshToken == "" || fresh.RefreshToken == old.RefreshToken {
+				t.Fatalf("refresh gave access %q refresh %q: want a new pair", fresh.AccessToken, fresh.RefreshToken)
+			}
+			if resp, body := s.Get(t, "/micropub?q=config", fresh.AccessToken); resp.StatusCode != http.StatusOK {
+				t.Errorf("refreshed token at /micropub: %d %s", resp.StatusCode, body)
+			}
+			if resp, _ := s.Get(t, "/token", old.AccessToken); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("the access token of the rotated pair still verifies: %d", resp.StatusCode)
+			}
+
+			// The client the library builds refreshes by itself before a request.
+			fresh.Expiry = time.Now().Add(-time.Minute)
+			resp, err := conf.Client(ctx, fresh).Get(s.URL + "/micropub?q=config")
+			if err != nil {
+				t.Fatalf("GET /micropub with the library's client: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET /micropub with the library's client: %d %s", resp.StatusCode, body)
+			}
+		})
 	}
 }
