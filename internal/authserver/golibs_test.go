@@ -73,17 +73,22 @@ func TestMetadataDecodesForGoClients(t *testing.T) {
 // TestGoOAuth2Client signs in and refreshes with golang.org/x/oauth2, the OAuth library
 // of Go IndieWeb apps (indielib's client is built on it), in each of its ways of sending
 // the client_id: as HTTP Basic with an empty secret (RFC 6749 section 2.3.1), in the
-// body, and trying Basic first (indielib's choice).
+// body, and trying Basic first (indielib's choice, which adds the client_id to the body
+// of the code exchange as well).
 func TestGoOAuth2Client(t *testing.T) {
 	s := newSite(t)
 	meta := discover(t, s)
 	for _, tc := range []struct {
 		name  string
 		style oauth2.AuthStyle
+		// inBody also puts the client_id in the exchange's body, as indielib's GetToken
+		// does, so that with auto-detection it is sent in both places.
+		inBody bool
 	}{
-		{"in header", oauth2.AuthStyleInHeader},
-		{"in params", oauth2.AuthStyleInParams},
-		{"auto-detect", oauth2.AuthStyleAutoDetect},
+		{"in header", oauth2.AuthStyleInHeader, false},
+		{"in params", oauth2.AuthStyleInParams, false},
+		{"auto-detect", oauth2.AuthStyleAutoDetect, false},
+		{"auto-detect, client_id in the body too", oauth2.AuthStyleAutoDetect, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newApp(t, "/", "html", hApp("Go OAuth2 App"))
@@ -108,7 +113,11 @@ func TestGoOAuth2Client(t *testing.T) {
 				t.Fatalf("redirect %s: want state st8 and iss %v", back, meta["issuer"])
 			}
 			ctx := context.Background()
-			tok, err := conf.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(verifier))
+			opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}
+			if tc.inBody {
+				opts = append(opts, oauth2.SetAuthURLParam("client_id", a.clientID()))
+			}
+			tok, err := conf.Exchange(ctx, back.Query().Get("code"), opts...)
 			if err != nil {
 				t.Fatalf("Exchange: %v", err)
 			}
