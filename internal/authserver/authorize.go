@@ -245,6 +245,9 @@ func (s *Server) redeemIdentity(w http.ResponseWriter, r *http.Request) error {
 	if tr.GrantType != "" && tr.GrantType != "authorization_code" {
 		return oauthErr(http.StatusBadRequest, "unsupported_grant_type", "the authorization endpoint redeems only authorization_code")
 	}
+	if err := clientAuth(r, tr); err != nil {
+		return err
+	}
 	c, err := s.redeem(r.Context(), tr, func(*token.Code) (*token.Grant, error) { return nil, nil })
 	if err != nil {
 		return err

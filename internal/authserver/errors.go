@@ -33,6 +33,12 @@ func invalidGrant(format string, args ...any) *Error {
 	return oauthErr(http.StatusBadRequest, "invalid_grant", format, args...)
 }
 
+// invalidClient is a failed client authentication by HTTP Basic, answered with a Basic
+// challenge (RFC 6749 section 5.2).
+func invalidClient(format string, args ...any) *Error {
+	return oauthErr(http.StatusUnauthorized, "invalid_client", format, args...)
+}
+
 // errForbidden is returned by owner pages to a request that is not the signed-in owner
 // and cannot be sent to the login page (a POST).
 var errForbidden = oauthErr(http.StatusForbidden, "access_denied", "sign in as the site owner first")
@@ -61,7 +67,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	}
-	if e.Status == http.StatusUnauthorized {
+	switch {
+	case e.Code == "invalid_client":
+		// RFC 6749 section 5.2: the challenge names the scheme the client tried.
+		w.Header().Set("WWW-Authenticate", `Basic realm="indiepub", charset="UTF-8"`)
+	case e.Status == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer error="`+e.Code+`"`)
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -10,6 +10,11 @@ import (
 // section 2 takes introspection_endpoint_auth_methods_supported values from the "OAuth
 // Token Endpoint Authentication Methods" registry or the "OAuth Access Token Types"
 // registry, where "Bearer" is registered (RFC 6750), so ["Bearer"] is a registered value.
+//
+// service_documentation is left out: it is optional, and clients read it in different
+// shapes (go.hacdias.com/indielib decodes a list of strings), so a string there breaks
+// their discovery, which then falls back to link headers without an issuer and refuses
+// the iss parameter of the redirect (RFC 9207).
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	base := s.cfg.URL
 	w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -27,6 +32,5 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"authorization_response_iss_parameter_supported": true,
-		"service_documentation":                          "https://indieauth.spec.indieweb.org/",
 	})
 }

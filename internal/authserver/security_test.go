@@ -334,8 +334,9 @@ func TestRefreshReuseRevokesSuccessors(t *testing.T) {
 	if status != http.StatusOK || !works(second["access_token"].(string)) {
 		t.Fatalf("refresh: %d %v", status, second)
 	}
-	if status, m := refresh(first["refresh_token"].(string)); status != http.StatusBadRequest || m["error"] != "invalid_grant" {
-		t.Errorf("reused refresh token: %d %v, want 400 invalid_grant", status, m)
+	if status, m := refresh(first["refresh_token"].(string)); status != http.StatusBadRequest || m["error"] != "invalid_grant" ||
+		!strings.Contains(m["error_description"].(string), "already used") {
+		t.Errorf("reused refresh token: %d %v, want 400 invalid_grant saying it was already used", status, m)
 	}
 	if works(second["access_token"].(string)) {
 		t.Errorf("the access token issued in place of a reused refresh token still works")

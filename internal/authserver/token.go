@@ -89,8 +89,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case tr.GrantType == "" && tr.Action == "revoke":
+	if tr.GrantType == "" && tr.Action == "revoke" {
 		// Quill's "reset login": the token in the body, no Authorization header.
 		if _, err := s.store.RevokeTokenHash(r.Context(), token.Hash(tr.Token)); err != nil {
 			return err
@@ -98,6 +97,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 		return nil
+	}
+	if err := clientAuth(r, tr); err != nil {
+		return err
+	}
+	switch {
 	case tr.GrantType == "authorization_code":
 		return s.exchangeCode(w, r, tr)
 	case tr.GrantType == "refresh_token":
@@ -114,7 +118,7 @@ func (s *Server) redeem(ctx context.Context, tr *TokenRequest, grant func(*token
 		return nil, invalidRequest("code is required")
 	}
 	if tr.ClientID == "" {
-		return nil, invalidRequest("client_id is required")
+		return nil, invalidRequest("client_id is required, in the body or as the user of Authorization: Basic")
 	}
 	now := s.cfg.Now()
 	c, err := s.store.RedeemCode(ctx, token.Hash(tr.Code), func(c *token.Code) (*token.Grant, error) {
@@ -223,7 +227,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 		return invalidRequest("refresh_token is required")
 	}
 	if tr.ClientID == "" {
-		return invalidRequest("client_id is required")
+		return invalidRequest("client_id is required, in the body or as the user of Authorization: Basic")
 	}
 	var raw, refresh string
 	var g *token.Grant
@@ -244,20 +248,20 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request, tr *TokenReques
 		g, raw, refresh = s.newGrant(old.Me, old.ClientID, old.ClientName, scope, lifetime)
 		return g, nil
 	})
-	if errors.Is(err, token.ErrNotFound) {
+	switch {
+	case errors.Is(err, token.ErrRefreshUsed):
 		// A spent refresh token coming back means it leaked: whoever holds the pair that
 		// replaced it may not be the client, so that pair dies too (RFC 9700 section
 		// 4.14.2).
-		reused, err := s.store.RevokeAfterRefreshReuse(r.Context(), token.Hash(tr.RefreshToken))
-		if err != nil {
+		if _, err := s.store.RevokeAfterRefreshReuse(r.Context(), token.Hash(tr.RefreshToken)); err != nil {
 			return err
 		}
-		if reused {
-			return invalidGrant("the refresh token was already used; the tokens issued in its place are revoked, so sign in again")
-		}
-		return invalidGrant("the refresh token is unknown, expired or revoked")
-	}
-	if err != nil {
+		return invalidGrant("the refresh token was already used; the tokens issued in its place are revoked, so sign in again")
+	case errors.Is(err, token.ErrRefreshRevoked):
+		return invalidGrant("the refresh token was revoked, with its access token; sign in again")
+	case errors.Is(err, token.ErrNotFound):
+		return invalidGrant("the refresh token is unknown or expired")
+	case err != nil:
 		return err
 	}
 	resp := s.identityResponse(r.Context(), g.Token.Me, g.Token.Scope)

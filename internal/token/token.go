@@ -15,6 +15,16 @@ import (
 // ErrNotFound means no live token has that hash or ID.
 var ErrNotFound = errors.New("token not found")
 
+// Why a refresh token that was once issued is refused.
+var (
+	// ErrRefreshUsed means the refresh token was already exchanged for a new pair: a
+	// replay (RFC 9700 section 4.14.2).
+	ErrRefreshUsed = errors.New("refresh token was already used")
+	// ErrRefreshRevoked means the pair was revoked: by the client, the owner, or as the
+	// successor of a replayed refresh token.
+	ErrRefreshRevoked = errors.New("refresh token was revoked")
+)
+
 // Token is a stored access token. The raw value is never kept; Hash identifies it.
 type Token struct {
 	ID         int64

@@ -80,8 +80,10 @@ func (db *DB) RedeemCode(ctx context.Context, hash string, check func(*token.Cod
 
 // RotateRefresh exchanges a refresh token: the token row holding refreshHash must be live
 // and its refresh token unexpired at now; check turns it into the new grant. The old row
-// (access and refresh token both) is revoked and the new one stored in one transaction; if
-// check fails nothing changes.
+// (access and refresh token both) is revoked, marked rotated, and the new one stored in
+// one transaction; if check fails nothing changes. A refresh token that was rotated
+// already is token.ErrRefreshUsed, one whose pair was revoked otherwise
+// token.ErrRefreshRevoked, an unknown or expired one token.ErrNotFound.
 func (db *DB) RotateRefresh(ctx context.Context, refreshHash string, now time.Time, check func(*token.Token) (*token.Grant, error)) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -89,14 +91,19 @@ func (db *DB) RotateRefresh(ctx context.Context, refreshHash string, now time.Ti
 	}
 	defer tx.Rollback()
 	var refreshExpires string
-	row := tx.QueryRowContext(ctx, `SELECT `+tokenColumns+`, refresh_expires FROM tokens
-		WHERE refresh_hash = ? AND refresh_hash <> '' AND revoked = 0`, refreshHash)
-	old, err := scanTokenWith(row, &refreshExpires)
-	if errors.Is(err, sql.ErrNoRows) {
+	var rotated bool
+	row := tx.QueryRowContext(ctx, `SELECT `+tokenColumns+`, refresh_expires, rotated FROM tokens
+		WHERE refresh_hash = ? AND refresh_hash <> ''`, refreshHash)
+	old, err := scanTokenWith(row, &refreshExpires, &rotated)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return token.ErrNotFound
-	}
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("refresh: %w", err)
+	case rotated:
+		return token.ErrRefreshUsed
+	case old.Revoked:
+		return token.ErrRefreshRevoked
 	}
 	if exp := parseTime(refreshExpires); !exp.IsZero() && !now.Before(exp) {
 		return token.ErrNotFound
@@ -105,7 +112,7 @@ func (db *DB) RotateRefresh(ctx context.Context, refreshHash string, now time.Ti
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked = 1 WHERE id = ?`, old.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked = 1, rotated = 1 WHERE id = ?`, old.ID); err != nil {
 		return fmt.Errorf("refresh: revoke old: %w", err)
 	}
 	if err := insertGrant(ctx, tx, g); err != nil {

@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/token"
@@ -113,17 +116,103 @@ func TestRotateRefresh(t *testing.T) {
 	if old, _ := db.TokenByHash(ctx, g.Token.Hash); !old.Revoked {
 		t.Error("rotation left the old access token live")
 	}
-	if err := db.RotateRefresh(ctx, g.RefreshHash, now, func(*token.Token) (*token.Grant, error) { return newGrant("x", now), nil }); !errors.Is(err, token.ErrNotFound) {
-		t.Errorf("old refresh token after rotation: %v, want ErrNotFound", err)
+	if err := db.RotateRefresh(ctx, g.RefreshHash, now, func(*token.Token) (*token.Grant, error) { return newGrant("x", now), nil }); !errors.Is(err, token.ErrRefreshUsed) {
+		t.Errorf("old refresh token after rotation: %v, want ErrRefreshUsed", err)
 	}
 	if err := db.RotateRefresh(ctx, next.RefreshHash, now.Add(3*time.Hour), func(*token.Token) (*token.Grant, error) { return newGrant("x", now), nil }); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("expired refresh token: %v, want ErrNotFound", err)
+	}
+	if err := db.RotateRefresh(ctx, "unknown", now, func(*token.Token) (*token.Grant, error) { return newGrant("x", now), nil }); !errors.Is(err, token.ErrNotFound) {
+		t.Errorf("unknown refresh token: %v, want ErrNotFound", err)
 	}
 	if ok, _ := db.RevokeTokenHash(ctx, next.RefreshHash); !ok {
 		t.Error("revoking by refresh token found nothing")
 	}
 	if nt, _ := db.TokenByHash(ctx, next.Token.Hash); !nt.Revoked {
 		t.Error("revoking the refresh token left its access token live")
+	}
+	if err := db.RotateRefresh(ctx, next.RefreshHash, now, func(*token.Token) (*token.Grant, error) { return newGrant("x", now), nil }); !errors.Is(err, token.ErrRefreshRevoked) {
+		t.Errorf("refresh token of a revoked pair: %v, want ErrRefreshRevoked", err)
+	}
+}
+
+// TestRefreshReuseOnlyAfterRotation: only a rotated refresh token presented again
+// revokes the client's later tokens; the refresh token of a revoked pair revokes nothing.
+func TestRefreshReuseOnlyAfterRotation(t *testing.T) {
+	ctx := context.Background()
+	db := openAuthDB(t)
+	now := time.Now()
+	revoked, rotated := newGrant("https://app.example/", now), newGrant("https://app.example/", now)
+	storeGrant(t, db, revoked)
+	storeGrant(t, db, rotated)
+	if _, err := db.RevokeTokenHash(ctx, revoked.Token.Hash); err != nil {
+		t.Fatal(err)
+	}
+	next := newGrant("https://app.example/", now)
+	if err := db.RotateRefresh(ctx, rotated.RefreshHash, now, func(*token.Token) (*token.Grant, error) { return next, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if reused, err := db.RevokeAfterRefreshReuse(ctx, revoked.RefreshHash); reused || err != nil {
+		t.Errorf("refresh token of a revoked pair: reused %v, %v; want false", reused, err)
+	}
+	if nt, _ := db.TokenByHash(ctx, next.Token.Hash); nt.Revoked {
+		t.Fatal("the refresh token of a revoked pair revoked a later token")
+	}
+	if reused, err := db.RevokeAfterRefreshReuse(ctx, rotated.RefreshHash); !reused || err != nil {
+		t.Errorf("rotated refresh token: reused %v, %v; want true", reused, err)
+	}
+	if nt, _ := db.TokenByHash(ctx, next.Token.Hash); !nt.Revoked {
+		t.Error("a replayed refresh token left the pair issued in its place live")
+	}
+}
+
+// TestRotatedMigration: rows revoked before the rotated column existed keep counting as
+// rotated, so a replay of their refresh tokens is still caught; live rows and rows
+// without a refresh token are not marked.
+func TestRotatedMigration(t *testing.T) {
+	ctx := context.Background()
+	db := rawDB(t)
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	names, _ := fs.Glob(sub, "*.sql")
+	for _, name := range names {
+		if name < "0006" {
+			body, _ := fs.ReadFile(sub, name)
+			before[name] = &fstest.MapFile{Data: body}
+		}
+	}
+	if err := db.migrate(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []struct {
+		hash, refresh string
+		revoked       int
+	}{{"a", "ra", 1}, {"b", "rb", 0}, {"c", "", 1}} {
+		if _, err := db.db.Exec(`INSERT INTO tokens (hash, me, issued, refresh_hash, revoked) VALUES (?, 'm', 'now', ?, ?)`,
+			row.hash, row.refresh, row.revoked); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.migrate(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	rows, err := db.db.Query(`SELECT hash, rotated FROM tokens`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h string
+		var r bool
+		rows.Scan(&h, &r)
+		got[h] = r
+	}
+	if want := map[string]bool{"a": true, "b": false, "c": false}; !reflect.DeepEqual(got, want) {
+		t.Errorf("rotated after migrating: %v, want %v", got, want)
 	}
 }
 
