@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,6 +36,10 @@ type DB struct {
 	writerDone     chan struct{}
 	checkpointDone chan struct{}
 	closeOnce      sync.Once
+
+	// urlLookups counts the lookups of free numbers for taken slugs (slugs.go), for tests
+	// of their cost.
+	urlLookups atomic.Int64
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
