@@ -116,7 +116,9 @@ func (db *DB) writeLoop() {
 			runtime.Gosched()
 			group = db.gather(group)
 		}
+		db.writing.Lock()
 		db.commitGroup(group)
+		db.writing.Unlock()
 		for _, req := range group {
 			if req.err == nil {
 				req.p.ID = req.id
