@@ -180,7 +180,14 @@ func (db *DB) insertGroup(group []*createReq) error {
 		return fmt.Errorf("create post: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.insertPosts(ctx, tx, firsts(group)); err != nil {
+	for _, req := range group {
+		req.reset()
+	}
+	nb, err := db.newNumbering(ctx, tx, group)
+	if err != nil {
+		return err
+	}
+	if err := db.insertPosts(ctx, tx, firsts(group, nb)); err != nil {
 		return err
 	}
 	// The numbered creates whose URL was taken, in the group's order, so that numbers
@@ -193,7 +200,7 @@ func (db *DB) insertGroup(group []*createReq) error {
 		}
 	}
 	if len(clashed) > 0 {
-		if err := db.number(ctx, tx, clashed); err != nil {
+		if err := nb.number(clashed); err != nil {
 			return err
 		}
 	}
@@ -206,15 +213,14 @@ func (db *DB) insertGroup(group []*createReq) error {
 	return nil
 }
 
-// firsts resets the group's creates and returns those to insert as they are: all but
-// the numbered ones whose URL an earlier create of the group has, which are marked taken
-// to be numbered at once.
-func firsts(group []*createReq) []*createReq {
+// firsts returns the group's creates to insert as they are: all but the numbered ones
+// whose URL has a counter or an earlier create of the group, which are marked taken to
+// be numbered at once.
+func firsts(group []*createReq, nb *numbering) []*createReq {
 	seen := make(map[string]bool, len(group))
 	first := make([]*createReq, 0, len(group))
 	for _, req := range group {
-		req.reset()
-		if seen[req.p.URL] && req.numbered() {
+		if req.numbered() && (seen[req.p.URL] || nb.counted(req.p.URL)) {
 			req.err = post.ErrExists
 			continue
 		}

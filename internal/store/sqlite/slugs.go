@@ -38,13 +38,26 @@ type numbering struct {
 	next map[string]int // by base URL: the next number to try
 }
 
+// newNumbering starts the numbering of a group's creates in tx, reading the counters of
+// their URLs: a URL with a counter is taken, and its creates are numbered without trying
+// it first.
+func (db *DB) newNumbering(ctx context.Context, tx *sql.Tx, group []*createReq) (*numbering, error) {
+	nb := &numbering{db: db, tx: tx, ctx: ctx, next: map[string]int{}}
+	if err := nb.loadCounters(group); err != nil {
+		return nil, err
+	}
+	return nb, nil
+}
+
+// counted reports whether url has a counter, so is taken.
+func (nb *numbering) counted(url string) bool {
+	_, ok := nb.next[url]
+	return ok
+}
+
 // number stores the numbered creates reqs, whose base URL was taken (or repeated in the
 // group), under numbered slugs, and records the counters.
-func (db *DB) number(ctx context.Context, tx *sql.Tx, reqs []*createReq) error {
-	nb := &numbering{db: db, tx: tx, ctx: ctx, next: map[string]int{}}
-	if err := nb.loadCounters(reqs); err != nil {
-		return err
-	}
+func (nb *numbering) number(reqs []*createReq) error {
 	for round := 0; len(reqs) > 0; round++ {
 		if round == maxNumberRounds {
 			for _, req := range reqs {
@@ -104,11 +117,16 @@ func (nb *numbering) round(reqs []*createReq) ([]*createReq, error) {
 	return again, nil
 }
 
-// loadCounters reads the counters of the creates' base URLs.
+// loadCounters reads the counters of the numbered creates' base URLs.
 func (nb *numbering) loadCounters(reqs []*createReq) error {
 	keys := make([]string, 0, len(reqs))
 	for _, req := range reqs {
-		keys = append(keys, req.key)
+		if req.numbered() {
+			keys = append(keys, req.key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
 	}
 	arg, err := json.Marshal(keys)
 	if err != nil {
