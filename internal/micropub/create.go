@@ -1,10 +1,6 @@
 package micropub
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -90,89 +86,17 @@ func createScope(tok *indieauth.Token) (draftOnly bool, err error) {
 	return false, &indieauth.ScopeError{Scope: "create"}
 }
 
-// maxSuffix bounds the numbered slugs tried before a random suffix: slug-2 up to
-// slug-1000.
-const maxSuffix = 1000
-
-// insert stores p under the first free URL: slug, then slug-2, slug-3… up to maxSuffix
-// and, should those run out, a random suffix. freeSuffix finds the candidate by reading;
-// the insert decides, and a create that races another to the same URL tries the next.
+// insert stores p under its slug or, when that URL is taken, under the first free
+// numbered one (slug-2, slug-3…), which the store picks from a counter in the same
+// transaction as the insert: the cost of a create does not grow with the number of posts
+// that share its slug.
 func (h *Handler) insert(r *http.Request, p *post.Post, base string) error {
-	ctx := r.Context()
-	n := 1
-	for range 20 {
-		var err error
-		if n, err = h.freeSuffix(ctx, p, base, n); err != nil {
-			return err
-		}
-		if n > maxSuffix {
-			break
-		}
-		h.setSlug(p, post.NthSlug(base, n))
-		if err := h.store.CreatePost(ctx, p); !errors.Is(err, post.ErrExists) {
-			return err
-		}
-		n++
-	}
-	for range 10 {
-		b := make([]byte, 4)
-		rand.Read(b)
-		h.setSlug(p, base+"-"+hex.EncodeToString(b))
-		if err := h.store.CreatePost(ctx, p); !errors.Is(err, post.ErrExists) {
-			return err
-		}
-	}
-	return fmt.Errorf("create %s: no free slug", base)
-}
-
-func (h *Handler) setSlug(p *post.Post, slug string) {
-	p.Slug = slug
-	p.URL = h.abs(p.Path(h.cfg.URLPatterns[p.Type]))
-}
-
-// freeSuffix returns the lowest n >= from whose slug is not taken, or maxSuffix+1. Taken
-// slugs are nearly always a run from the first, so it gallops ahead (from+1, +2, +4…)
-// to a free one and then halves the gap: a few reads, not one per post with the slug.
-func (h *Handler) freeSuffix(ctx context.Context, p *post.Post, base string, from int) (int, error) {
-	taken := func(n int) (bool, error) {
-		h.setSlug(p, post.NthSlug(base, n))
-		_, err := h.store.PostByURL(ctx, p.URL)
-		if errors.Is(err, post.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	}
-	if t, err := taken(from); err != nil || !t {
-		return from, err
-	}
-	lo, hi := from, from+1 // lo is taken; hi is a candidate
-	for step := 1; ; step *= 2 {
-		if hi > maxSuffix {
-			hi = maxSuffix + 1
-			break
-		}
-		t, err := taken(hi)
-		if err != nil {
-			return 0, err
-		}
-		if !t {
-			break
-		}
-		lo, hi = hi, from+2*step
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		t, err := taken(mid)
-		if err != nil {
-			return 0, err
-		}
-		if t {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return hi, nil
+	pattern := h.cfg.URLPatterns[p.Type]
+	p.Slug = base
+	p.URL = h.abs(p.Path(pattern))
+	return h.store.CreateNumbered(r.Context(), p, func(slug string) string {
+		return h.abs(p.PathFor(pattern, slug))
+	})
 }
 
 // slugItem is the item as the slug sees it: Quill's editor in form mode sends HTML as a

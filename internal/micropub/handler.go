@@ -19,7 +19,10 @@ import (
 
 // Store is what the Micropub endpoint needs from storage.
 type Store interface {
-	CreatePost(ctx context.Context, p *post.Post) error
+	// CreateNumbered stores a new post at p.URL or, when that is taken, at the first
+	// free numbered slug (post.NthSlug), whose URL urlOf gives; it sets p.Slug, p.URL and
+	// p.ID.
+	CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug string) string) error
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
 	UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error)
 	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)

@@ -14,7 +14,10 @@ const DefaultURLPattern = "/{type}s/{yyyy}/{mm}/{slug}"
 // and {types} (its plural: replies, rsvps, watches, audio), {yyyy}, {mm}, {dd} and {slug}.
 // The date parts come from published in the offset the client wrote it with, so a post
 // written at 23:30 local time on the 31st is filed under that day, not the UTC one.
-func (p *Post) Path(pattern string) string {
+func (p *Post) Path(pattern string) string { return p.PathFor(pattern, p.Slug) }
+
+// PathFor is the post's path under pattern with slug in place of its own (as Path).
+func (p *Post) PathFor(pattern, slug string) string {
 	if pattern == "" {
 		pattern = DefaultURLPattern
 	}
@@ -26,7 +29,7 @@ func (p *Post) Path(pattern string) string {
 		"{yyyy}", fmt.Sprintf("%04d", t.Year()),
 		"{mm}", fmt.Sprintf("%02d", int(t.Month())),
 		"{dd}", fmt.Sprintf("%02d", t.Day()),
-		"{slug}", p.Slug,
+		"{slug}", slug,
 	)
 	return r.Replace(pattern)
 }

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,5 +79,22 @@ func TestTokenNamesTheSiteAsConfigured(t *testing.T) {
 		strings.NewReader("token="+raw))
 	if err := json.Unmarshal(body, &got); resp.StatusCode != http.StatusOK || err != nil || got.Me != srv.Cfg.URL {
 		t.Errorf("introspection: %d %s, want me %q", resp.StatusCode, body, srv.Cfg.URL)
+	}
+}
+
+// TestDebugLogsRequests: with debug logging (--debug) every request is logged with its
+// status; without it, nothing is.
+func TestDebugLogsRequests(t *testing.T) {
+	srv := servertest.New(t)
+	old := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(old) })
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var buf bytes.Buffer
+		slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})))
+		srv.Get(t, "/no-such-page", "")
+		logged := strings.Contains(buf.String(), `msg=request method=GET path=/no-such-page status=404`)
+		if logged != (level == slog.LevelDebug) {
+			t.Errorf("level %v: request logged %v, want %v: %q", level, logged, level == slog.LevelDebug, buf.String())
+		}
 	}
 }

@@ -37,6 +37,28 @@ type createReq struct {
 	id         int64
 	err        error
 	done       chan error
+
+	// A numbered create (CreateNumbered) has urlOf, the URL of a slug; base and key are
+	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
+	urlOf     func(slug string) string
+	base, key string
+}
+
+// numbered reports whether a taken URL sends the create to a numbered slug.
+func (req *createReq) numbered() bool { return req.urlOf != nil }
+
+// setNumber moves a numbered create to its slug's n-th URL (1: the slug itself).
+func (req *createReq) setNumber(n int) {
+	req.p.Slug = post.NthSlug(req.base, n)
+	req.p.URL = req.urlOf(req.p.Slug)
+}
+
+// reset forgets what an attempt to store the create set, for another.
+func (req *createReq) reset() {
+	req.err, req.id = nil, 0
+	if req.numbered() {
+		req.p.Slug, req.p.URL = req.base, req.key
+	}
 }
 
 func (db *DB) startWriter() {
@@ -94,7 +116,9 @@ func (db *DB) writeLoop() {
 			runtime.Gosched()
 			group = db.gather(group)
 		}
+		db.writing.Lock()
 		db.commitGroup(group)
+		db.writing.Unlock()
 		for _, req := range group {
 			if req.err == nil {
 				req.p.ID = req.id
@@ -139,7 +163,6 @@ func (db *DB) commitGroup(group []*createReq) {
 		return
 	}
 	for _, req := range live {
-		req.err, req.id = nil, 0
 		if err := db.insertGroup([]*createReq{req}); err != nil {
 			req.err = err
 		}
@@ -147,7 +170,8 @@ func (db *DB) commitGroup(group []*createReq) {
 }
 
 // insertGroup inserts the group's posts and tags in one transaction. Creates whose URL is
-// taken get post.ErrExists in their err; the error returned fails the whole group.
+// taken get post.ErrExists in their err, unless they are numbered (slugs.go); the error
+// returned fails the whole group.
 func (db *DB) insertGroup(group []*createReq) error {
 	// The group's transaction must not end with any one caller's context.
 	ctx := context.Background()
@@ -156,8 +180,29 @@ func (db *DB) insertGroup(group []*createReq) error {
 		return fmt.Errorf("create post: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.insertPosts(ctx, tx, group); err != nil {
+	for _, req := range group {
+		req.reset()
+	}
+	nb, err := db.newNumbering(ctx, tx, group)
+	if err != nil {
 		return err
+	}
+	if err := db.insertPosts(ctx, tx, firsts(group, nb)); err != nil {
+		return err
+	}
+	// The numbered creates whose URL was taken, in the group's order, so that numbers
+	// follow the order of arrival.
+	var clashed []*createReq
+	for _, req := range group {
+		if req.numbered() && errors.Is(req.err, post.ErrExists) {
+			req.err = nil
+			clashed = append(clashed, req)
+		}
+	}
+	if len(clashed) > 0 {
+		if err := nb.number(clashed); err != nil {
+			return err
+		}
 	}
 	if err := db.insertPostTags(ctx, tx, group); err != nil {
 		return err
@@ -166,6 +211,23 @@ func (db *DB) insertGroup(group []*createReq) error {
 		return fmt.Errorf("create post: commit: %w", err)
 	}
 	return nil
+}
+
+// firsts returns the group's creates to insert as they are: all but the numbered ones
+// whose URL has a counter or an earlier create of the group, which are marked taken to
+// be numbered at once.
+func firsts(group []*createReq, nb *numbering) []*createReq {
+	seen := make(map[string]bool, len(group))
+	first := make([]*createReq, 0, len(group))
+	for _, req := range group {
+		if req.numbered() && (seen[req.p.URL] || nb.counted(req.p.URL)) {
+			req.err = post.ErrExists
+			continue
+		}
+		seen[req.p.URL] = true
+		first = append(first, req)
+	}
+	return first
 }
 
 // insertPosts inserts the group's posts with multi-row statements, in chunks whose

@@ -16,15 +16,37 @@ import (
 // post is stored. Concurrent creates are committed together (see groupcommit.go); each
 // still gets its own result.
 func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
+	req, err := newCreateReq(ctx, p)
+	if err != nil {
+		return err
+	}
+	return db.submit(ctx, req)
+}
+
+// CreateNumbered stores a new post as CreatePost does, at p.URL if that is free and
+// otherwise at the first free numbered slug (post.NthSlug: slug-2, slug-3…), whose URL
+// urlOf gives; it sets p.Slug, p.URL and p.ID. The number comes from a counter kept per
+// URL in the same transaction as the insert (slugs.go), so a create costs the same
+// however many posts share its slug.
+func (db *DB) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug string) string) error {
+	req, err := newCreateReq(ctx, p)
+	if err != nil {
+		return err
+	}
+	req.urlOf, req.base, req.key = urlOf, p.Slug, p.URL
+	return db.submit(ctx, req)
+}
+
+func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 	item, err := json.Marshal(p.Item)
 	if err != nil {
-		return fmt.Errorf("create post: encode: %w", err)
+		return nil, fmt.Errorf("create post: encode: %w", err)
 	}
 	synd, err := json.Marshal(nonNil(p.SyndicateTo))
 	if err != nil {
-		return fmt.Errorf("create post: encode: %w", err)
+		return nil, fmt.Errorf("create post: encode: %w", err)
 	}
-	return db.submit(ctx, &createReq{ctx: ctx, p: p, item: item, synd: synd, done: make(chan error, 1)})
+	return &createReq{ctx: ctx, p: p, item: item, synd: synd, done: make(chan error, 1)}, nil
 }
 
 // PostByURL returns the post at url, deleted or not; post.ErrNotFound if there is none.

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,6 +36,19 @@ type DB struct {
 	writerDone     chan struct{}
 	checkpointDone chan struct{}
 	closeOnce      sync.Once
+	// writing is held by the writer while it stores a group, and by a checkpoint that
+	// resets the log (checkpoint.go), which stops the writer between groups.
+	writing sync.Mutex
+	// ckpt is the checkpoints' own connection.
+	ckpt      *sql.DB
+	ckptStats checkpointStats
+	// resetFrames is the log length at which it is started over: the constant
+	// resetFrames, except in tests.
+	resetFrames atomic.Int64
+
+	// urlLookups counts the lookups of free numbers for taken slugs (slugs.go), for tests
+	// of their cost.
+	urlLookups atomic.Int64
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
@@ -53,6 +67,7 @@ func Open(path string) (*DB, error) {
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
 	db := &DB{db: sdb, Now: time.Now}
+	db.resetFrames.Store(resetFrames)
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		sdb.Close()
@@ -66,6 +81,11 @@ func Open(path string) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
+	if db.ckpt, err = openCheckpointer(path); err != nil {
+		db.closeStmts()
+		sdb.Close()
+		return nil, err
+	}
 	db.startWriter()
 	return db, nil
 }
@@ -73,7 +93,7 @@ func Open(path string) (*DB, error) {
 // Close stops the writer, waiting for the group being committed, and closes the database.
 func (db *DB) Close() error {
 	db.stopWriter()
-	return errors.Join(db.closeStmts(), db.db.Close())
+	return errors.Join(db.closeStmts(), db.ckpt.Close(), db.db.Close())
 }
 
 // SQL exposes the underlying handle for packages' own tests and tools.

@@ -21,6 +21,11 @@ type stmts struct {
 	tokenByHash   *sql.Stmt
 	siteChanges   *sql.Stmt
 
+	// The numbering of slugs whose URL is taken (slugs.go).
+	slugCounters     *sql.Stmt
+	saveSlugCounters *sql.Stmt
+	urlTaken         *sql.Stmt
+
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
 	insertPosts    rowStmts
 	insertTags     rowStmts
@@ -37,6 +42,13 @@ const (
 	postByURLSQL   = `SELECT ` + postColumns + ` FROM posts p WHERE url = ?`
 	tokenByHashSQL = `SELECT ` + tokenColumns + ` FROM tokens WHERE hash = ?`
 	siteChangesSQL = `SELECT version, changed FROM site_changes WHERE id = 1`
+	// slugCountersSQL reads the counters of a JSON array of URLs.
+	slugCountersSQL = `SELECT url, next FROM slug_counters WHERE url IN (SELECT value FROM json_each(?))`
+	// saveSlugCountersSQL writes the counters of a JSON object {url: next}; a counter
+	// never goes back. (WHERE true tells SQLite's parser that ON CONFLICT is the upsert.)
+	saveSlugCountersSQL = `INSERT INTO slug_counters (url, next) SELECT key, value FROM json_each(?) WHERE true
+		ON CONFLICT (url) DO UPDATE SET next = max(next, excluded.next)`
+	urlTakenSQL = `SELECT EXISTS (SELECT 1 FROM posts WHERE url = ?)`
 )
 
 // prepare compiles the hot statements; the schema must be migrated first.
@@ -50,6 +62,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.postByURL, postByURLSQL},
 		{&db.stmts.tokenByHash, tokenByHashSQL},
 		{&db.stmts.siteChanges, siteChangesSQL},
+		{&db.stmts.slugCounters, slugCountersSQL},
+		{&db.stmts.saveSlugCounters, saveSlugCountersSQL},
+		{&db.stmts.urlTaken, urlTakenSQL},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -84,7 +99,8 @@ func (db *DB) prepare(ctx context.Context) error {
 func (db *DB) closeStmts() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
-		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges} {
+		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
+		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
