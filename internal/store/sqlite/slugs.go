@@ -11,7 +11,7 @@ import (
 )
 
 // A numbered create (CreateNumbered) whose URL is taken is stored at slug-2, slug-3…
-// under the first URL the slug's counter (slug_counters, 0006_slug_counters.sql) has not
+// under the first URL the slug's counter (slug_counters, 0007_slug_counters.sql) has not
 // handed out, chosen in the group's own transaction: one read of the counters and one
 // write of them per group, whatever the number of posts that share the slug. Looking for
 // a free number one URL at a time, as indiepub did before, cost a lookup per post with
