@@ -1,0 +1,161 @@
+// Package storetest is indiepub's storage contract written as tests: one suite that every
+// store passes. The SQLite store runs it in its own tests; a second store (PostgreSQL, say)
+// is done when it passes it too.
+//
+// The tests are black-box: they use only the methods of Store, which are those the
+// handlers declare in their own small interfaces (micropub.Store, site.Store,
+// mediaendpoint.Records, authserver.Store, token.Store), those cmd/indiepub calls, and Ping.
+// Each test states one contract in plain Go; the suite's own test runs each one against a
+// store broken in that one respect and checks that it fails.
+package storetest
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// Store is what indiepub needs from storage: the union of the interfaces its consumers
+// declare, plus Ping.
+type Store interface {
+	// Posts (micropub.Store, site.Store).
+	CreatePost(ctx context.Context, p *post.Post) error
+	PostByURL(ctx context.Context, url string) (*post.Post, error)
+	UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error)
+	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
+	Categories(ctx context.Context, prefix string) ([]string, error)
+	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
+	SiteTag(ctx context.Context, tag string) (string, error)
+	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+
+	// Media records (mediaendpoint.Records).
+	SaveUpload(ctx context.Context, u *media.Upload) error
+	Upload(ctx context.Context, url string) (*media.Upload, error)
+	Uploads(ctx context.Context, limit, offset int) ([]*media.Upload, error)
+	DeleteUpload(ctx context.Context, url string) error
+	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
+
+	// Tokens (authserver.Store, token.Store, cmd/indiepub).
+	CreateToken(ctx context.Context, t *token.Token) error
+	TokenByHash(ctx context.Context, hash string) (*token.Token, error)
+	TouchToken(ctx context.Context, id int64) error
+	ListTokens(ctx context.Context) ([]*token.Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+	RevokeTokenHash(ctx context.Context, hash string) (bool, error)
+	RevokeClientTokens(ctx context.Context, clientID string) (int64, error)
+	CreateCode(ctx context.Context, c *token.Code) error
+	RedeemCode(ctx context.Context, hash string, check func(*token.Code) (*token.Grant, error)) (*token.Code, error)
+	RotateRefresh(ctx context.Context, refreshHash string, now time.Time, check func(*token.Token) (*token.Grant, error)) error
+	RevokeAfterRefreshReuse(ctx context.Context, refreshHash string) (bool, error)
+
+	// The owner: password, setup links, sessions, apps allowed without PKCE
+	// (authserver.Store, cmd/indiepub).
+	OwnerPassword(ctx context.Context) (string, error)
+	SetOwnerPassword(ctx context.Context, hash string, now time.Time) error
+	ReplaceSetupToken(ctx context.Context, hash string, expires time.Time) error
+	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
+	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
+	CreateSession(ctx context.Context, s *token.Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+	AddPKCEExemption(ctx context.Context, e *token.Exemption) error
+	PKCEExempt(ctx context.Context, clientID string) (bool, error)
+	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	RemovePKCEExemption(ctx context.Context, clientID string) error
+
+	// Ping reports whether the store can be reached (the server's /healthz).
+	Ping(ctx context.Context) error
+}
+
+// TB is the part of testing.TB that the contracts use. It is an interface so that the
+// suite's own test can run a contract against a broken store and observe it failing;
+// *testing.T implements it.
+type TB interface {
+	Helper()
+	Error(args ...any)
+	Errorf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Context() context.Context
+}
+
+// contract is one rule every store keeps, as a test. name is the subtest's name under
+// Run, "Area/Rule".
+type contract struct {
+	name string
+	test func(t TB, s Store)
+}
+
+// contracts is the suite, in the order Run runs it.
+var contracts = []contract{
+	{"Ping/OpenStoreAnswers", testPing},
+
+	{"Posts/CreateAndRead", testCreateAndRead},
+	{"Posts/NotFound", testPostNotFound},
+	{"Posts/URLTakenIsErrExists", testURLTaken},
+	{"Posts/URLTakenInOneGroup", testURLTakenInOneGroup},
+	{"Posts/UpdateIsAllOrNothing", testUpdateAllOrNothing},
+
+	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
+
+	{"List/OrderAndCursor", testListOrderAndCursor},
+	{"List/Filters", testListFilters},
+	{"List/TagListingFollowsUpdates", testTagListingFollowsUpdates},
+
+	{"Tags/NormalizationAndCounts", testTagCounts},
+	{"Tags/Categories", testCategories},
+
+	{"Tokens/ByHash", testTokenByHash},
+	{"Tokens/List", testListTokens},
+	{"Tokens/Revocation", testRevocation},
+	{"Tokens/RefreshRotation", testRefreshRotation},
+	{"Tokens/RefreshReplay", testRefreshReplay},
+	{"Codes/SingleUse", testCodeSingleUse},
+	{"Codes/FailedCheckSpendsCode", testCodeFailedCheck},
+
+	{"Media/Records", testMediaRecords},
+	{"Media/SameFileOneRecord", testMediaSameFile},
+	{"Media/PostsUsingAFile", testPostsUsingAFile},
+
+	{"Owner/Password", testOwnerPassword},
+	{"Owner/SetupLinkSingleUse", testSetupLink},
+	{"Sessions/Lifetime", testSessionLifetime},
+	{"Sessions/NewPasswordEndsSessions", testPasswordEndsSessions},
+	{"PKCE/Exemptions", testPKCEExemptions},
+}
+
+// Run runs the whole suite against stores that open makes. open returns a fresh, empty
+// store on every call (one per subtest); Run closes it when the subtest ends if it is an
+// io.Closer.
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	for _, c := range contracts {
+		t.Run(c.name, func(t *testing.T) {
+			c.test(t, fresh(t, open))
+		})
+	}
+}
+
+// fresh opens a store for one test and closes it when the test ends.
+func fresh(t *testing.T, open func(t *testing.T) Store) Store {
+	t.Helper()
+	s := open(t)
+	if c, ok := s.(io.Closer); ok {
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Errorf("close store: %v", err)
+			}
+		})
+	}
+	return s
+}
+
+func testPing(t TB, s Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping on an open store: %v", err)
+	}
+}

@@ -1,0 +1,454 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/post"
+	website "github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// Store holds every method the handlers declare: when a handler's interface grows, this
+// stops compiling until Store (and the suite) grow with it.
+var (
+	_ micropub.Store        = Store(nil)
+	_ website.Store         = Store(nil)
+	_ mediaendpoint.Records = Store(nil)
+	_ authserver.Store      = Store(nil)
+	_ token.Store           = Store(nil)
+	_ Store                 = (*sqlite.DB)(nil)
+)
+
+// TestContractsCatchBrokenStores runs each contract against a SQLite store broken in that
+// contract's one respect and checks that the contract fails: every test of the suite can
+// fail. (TestContract in internal/store/sqlite checks that each passes on the real store.)
+func TestContractsCatchBrokenStores(t *testing.T) {
+	for _, c := range contracts {
+		b, ok := breakers[c.name]
+		if !ok {
+			t.Errorf("contract %s has no broken store to catch", c.name)
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			failures := runRecorded(t, c, b.wrap(fresh(t, openSQLite)))
+			if len(failures) == 0 {
+				t.Errorf("passes against a store that %s", b.what)
+				return
+			}
+			t.Logf("catches a store that %s: %s", b.what, failures[0])
+		})
+	}
+	for name := range breakers {
+		if !slices.ContainsFunc(contracts, func(c contract) bool { return c.name == name }) {
+			t.Errorf("broken store for %s, which is no contract", name)
+		}
+	}
+}
+
+func openSQLite(t *testing.T) Store {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// runRecorded runs one contract with a recorder for TB and returns its failures.
+func runRecorded(t *testing.T, c contract, s Store) []string {
+	r := &recorder{ctx: t.Context()}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.test(r, s)
+	}()
+	<-done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failures
+}
+
+// recorder is a TB that records failures instead of failing the test; Fatal ends the
+// contract's goroutine, as testing.T's does.
+type recorder struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	failures []string
+}
+
+func (r *recorder) Helper()                  {}
+func (r *recorder) Context() context.Context { return r.ctx }
+func (r *recorder) Error(args ...any)        { r.fail(fmt.Sprint(args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.fail(fmt.Sprintf(format, args...))
+}
+func (r *recorder) Fatal(args ...any) {
+	r.fail(fmt.Sprint(args...))
+	runtime.Goexit()
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.fail(fmt.Sprintf(format, args...))
+	runtime.Goexit()
+}
+
+func (r *recorder) fail(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failures = append(r.failures, msg)
+}
+
+// breakers hold, for each contract, a store that breaks it: a working store wrapped so
+// that one method misbehaves the way a store written carelessly might.
+var breakers = map[string]struct {
+	what string
+	wrap func(Store) Store
+}{
+	"Ping/OpenStoreAnswers":                    {"cannot be reached", func(s Store) Store { return unreachable{s} }},
+	"Posts/CreateAndRead":                      {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
+	"Posts/NotFound":                           {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
+	"Posts/URLTakenIsErrExists":                {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
+	"Posts/URLTakenInOneGroup":                 {"checks a URL is free, then creates", func(s Store) Store { return checksThenCreates{s} }},
+	"Posts/UpdateIsAllOrNothing":               {"writes an update whose fn failed", func(s Store) Store { return writesFailedUpdates{s} }},
+	"Changes/CounterRisesOnEveryVisibleChange": {"counts only creates", func(s Store) Store { return &countsCreates{Store: s} }},
+	"List/OrderAndCursor":                      {"ignores the cursor", func(s Store) Store { return ignoresCursor{s} }},
+	"List/Filters":                             {"lists deleted posts", func(s Store) Store { return listsDeleted{s} }},
+	"List/TagListingFollowsUpdates":            {"keeps a post's tags through updates", func(s Store) Store { return keepsTags{s} }},
+	"Tags/NormalizationAndCounts":              {"counts deleted posts' tags", func(s Store) Store { return countsDeleted{s} }},
+	"Tags/Categories":                          {"ignores the prefix", func(s Store) Store { return ignoresPrefix{s} }},
+	"Tokens/ByHash":                            {"loses the scope", func(s Store) Store { return losesScope{s} }},
+	"Tokens/List":                              {"lists tokens oldest first", func(s Store) Store { return oldestFirst{s} }},
+	"Tokens/Revocation":                        {"ignores RevokeToken", func(s Store) Store { return ignoresRevoke{s} }},
+	"Tokens/RefreshRotation":                   {"ignores refresh expiry", func(s Store) Store { return ignoresRefreshExpiry{s} }},
+	"Tokens/RefreshReplay":                     {"never sees a replay", func(s Store) Store { return missesReplay{s} }},
+	"Codes/SingleUse":                          {"accepts a code twice", func(s Store) Store { return acceptsCodeTwice{s} }},
+	"Codes/FailedCheckSpendsCode":              {"lets a refused code be retried", func(s Store) Store { return &retriesRefusedCode{Store: s} }},
+	"Media/Records":                            {"ignores DeleteUpload", func(s Store) Store { return ignoresDeleteUpload{s} }},
+	"Media/SameFileOneRecord":                  {"keeps the first upload's record as it was", func(s Store) Store { return keepsFirstUpload{s} }},
+	"Media/PostsUsingAFile":                    {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
+	"Owner/Password":                           {"gives an empty password when none is set", func(s Store) Store { return emptyPassword{s} }},
+	"Owner/SetupLinkSingleUse":                 {"sets the password with any link", func(s Store) Store { return anySetupLink{s} }},
+	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
+	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
+	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+}
+
+type unreachable struct{ Store }
+
+func (unreachable) Ping(context.Context) error { return errors.New("connection refused") }
+
+type losesSyndication struct{ Store }
+
+func (s losesSyndication) PostByURL(ctx context.Context, url string) (*post.Post, error) {
+	p, err := s.Store.PostByURL(ctx, url)
+	if p != nil {
+		p.SyndicateTo = nil
+	}
+	return p, err
+}
+
+type hidesNotFound struct{ Store }
+
+func (s hidesNotFound) PostByURL(ctx context.Context, url string) (*post.Post, error) {
+	p, err := s.Store.PostByURL(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("post %s: %v", url, err)
+	}
+	return p, nil
+}
+
+type hidesExists struct{ Store }
+
+func (s hidesExists) CreatePost(ctx context.Context, p *post.Post) error {
+	if err := s.Store.CreatePost(ctx, p); err != nil {
+		return fmt.Errorf("create: %v", err)
+	}
+	return nil
+}
+
+// checksThenCreates looks a URL up before creating, and takes a conflict at insert as
+// its own success: right one create at a time, wrong for concurrent ones.
+type checksThenCreates struct{ Store }
+
+func (s checksThenCreates) CreatePost(ctx context.Context, p *post.Post) error {
+	if _, err := s.Store.PostByURL(ctx, p.URL); err == nil {
+		return fmt.Errorf("post %s: %w", p.URL, post.ErrExists)
+	}
+	if err := s.Store.CreatePost(ctx, p); err != nil && !errors.Is(err, post.ErrExists) {
+		return err
+	}
+	return nil
+}
+
+type writesFailedUpdates struct{ Store }
+
+func (s writesFailedUpdates) UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
+	var fnErr error
+	p, err := s.Store.UpdatePost(ctx, url, func(p *post.Post) error {
+		fnErr = fn(p)
+		return nil
+	})
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	return p, err
+}
+
+type countsCreates struct {
+	Store
+	mu sync.Mutex
+	n  int64
+}
+
+func (s *countsCreates) CreatePost(ctx context.Context, p *post.Post) error {
+	err := s.Store.CreatePost(ctx, p)
+	if err == nil {
+		s.mu.Lock()
+		s.n++
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *countsCreates) SiteChanges(context.Context) (int64, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n, time.Now(), nil
+}
+
+type ignoresCursor struct{ Store }
+
+func (s ignoresCursor) ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error) {
+	q.After = ""
+	return s.Store.ListPosts(ctx, q)
+}
+
+type listsDeleted struct{ Store }
+
+func (s listsDeleted) ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error) {
+	q.Deleted = true
+	return s.Store.ListPosts(ctx, q)
+}
+
+type keepsTags struct{ Store }
+
+func (s keepsTags) UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
+	return s.Store.UpdatePost(ctx, url, func(p *post.Post) error {
+		tags := p.Categories
+		err := fn(p)
+		p.Categories = tags
+		return err
+	})
+}
+
+type countsDeleted struct{ Store }
+
+func (s countsDeleted) TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error) {
+	q.Deleted = true
+	return s.Store.TagCounts(ctx, q)
+}
+
+type ignoresPrefix struct{ Store }
+
+func (s ignoresPrefix) Categories(ctx context.Context, _ string) ([]string, error) {
+	return s.Store.Categories(ctx, "")
+}
+
+type losesScope struct{ Store }
+
+func (s losesScope) TokenByHash(ctx context.Context, hash string) (*token.Token, error) {
+	tok, err := s.Store.TokenByHash(ctx, hash)
+	if tok != nil {
+		tok.Scope = nil
+	}
+	return tok, err
+}
+
+type oldestFirst struct{ Store }
+
+func (s oldestFirst) ListTokens(ctx context.Context) ([]*token.Token, error) {
+	list, err := s.Store.ListTokens(ctx)
+	slices.Reverse(list)
+	return list, err
+}
+
+type ignoresRevoke struct{ Store }
+
+func (ignoresRevoke) RevokeToken(context.Context, int64) error { return nil }
+
+type ignoresRefreshExpiry struct{ Store }
+
+func (s ignoresRefreshExpiry) RotateRefresh(ctx context.Context, hash string, _ time.Time, check func(*token.Token) (*token.Grant, error)) error {
+	return s.Store.RotateRefresh(ctx, hash, time.Time{}, check)
+}
+
+type missesReplay struct{ Store }
+
+func (missesReplay) RevokeAfterRefreshReuse(context.Context, string) (bool, error) { return false, nil }
+
+type acceptsCodeTwice struct{ Store }
+
+func (s acceptsCodeTwice) RedeemCode(ctx context.Context, hash string, check func(*token.Code) (*token.Grant, error)) (*token.Code, error) {
+	c, err := s.Store.RedeemCode(ctx, hash, check)
+	if errors.Is(err, token.ErrCodeUsed) {
+		return c, nil
+	}
+	return c, err
+}
+
+// retriesRefusedCode remembers codes whose check failed and lets them be redeemed again.
+type retriesRefusedCode struct {
+	Store
+	mu      sync.Mutex
+	refused map[string]bool
+}
+
+func (s *retriesRefusedCode) RedeemCode(ctx context.Context, hash string, check func(*token.Code) (*token.Grant, error)) (*token.Code, error) {
+	c, err := s.Store.RedeemCode(ctx, hash, func(c *token.Code) (*token.Grant, error) {
+		g, err := check(c)
+		if err != nil {
+			s.mu.Lock()
+			if s.refused == nil {
+				s.refused = map[string]bool{}
+			}
+			s.refused[hash] = true
+			s.mu.Unlock()
+		}
+		return g, err
+	})
+	s.mu.Lock()
+	retry := errors.Is(err, token.ErrCodeUsed) && s.refused[hash]
+	if retry {
+		delete(s.refused, hash)
+	}
+	s.mu.Unlock()
+	if !retry {
+		return c, err
+	}
+	g, err := check(c)
+	if err == nil && g != nil {
+		err = s.Store.CreateToken(ctx, g.Token)
+	}
+	return c, err
+}
+
+type ignoresDeleteUpload struct{ Store }
+
+func (ignoresDeleteUpload) DeleteUpload(context.Context, string) error { return nil }
+
+type keepsFirstUpload struct{ Store }
+
+func (s keepsFirstUpload) SaveUpload(ctx context.Context, u *media.Upload) error {
+	if _, err := s.Store.Upload(ctx, u.URL); err == nil {
+		return nil
+	}
+	return s.Store.SaveUpload(ctx, u)
+}
+
+// wholeValuesOnly finds a file's URL only as a whole property value, missing it inside
+// HTML content or {"value","alt"} objects.
+type wholeValuesOnly struct{ Store }
+
+func (s wholeValuesOnly) PostsReferencing(ctx context.Context, url string, limit int) ([]string, error) {
+	posts, err := s.Store.ListPosts(ctx, post.Query{Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range posts {
+		for _, values := range p.Item.Properties {
+			if slices.Contains(values, any(url)) && len(out) < limit {
+				out = append(out, p.URL)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+type emptyPassword struct{ Store }
+
+func (s emptyPassword) OwnerPassword(ctx context.Context) (string, error) {
+	h, err := s.Store.OwnerPassword(ctx)
+	if errors.Is(err, token.ErrNoPassword) {
+		return "", nil
+	}
+	return h, err
+}
+
+type anySetupLink struct{ Store }
+
+func (s anySetupLink) UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error {
+	err := s.Store.UseSetupToken(ctx, hash, passwordHash, now)
+	if errors.Is(err, token.ErrNotFound) {
+		return s.Store.SetOwnerPassword(ctx, passwordHash, now)
+	}
+	return err
+}
+
+type ignoresSessionExpiry struct{ Store }
+
+func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*token.Session, error) {
+	return s.Store.SessionByHash(ctx, hash, time.Time{})
+}
+
+// keepsSessions stores again the sessions a new password ended.
+type keepsSessions struct {
+	Store
+	mu       sync.Mutex
+	sessions []*token.Session
+}
+
+func (s *keepsSessions) CreateSession(ctx context.Context, sess *token.Session) error {
+	s.mu.Lock()
+	s.sessions = append(s.sessions, sess)
+	s.mu.Unlock()
+	return s.Store.CreateSession(ctx, sess)
+}
+
+func (s *keepsSessions) SetOwnerPassword(ctx context.Context, hash string, now time.Time) error {
+	return s.restore(ctx, s.Store.SetOwnerPassword(ctx, hash, now))
+}
+
+func (s *keepsSessions) UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error {
+	return s.restore(ctx, s.Store.UseSetupToken(ctx, hash, passwordHash, now))
+}
+
+func (s *keepsSessions) restore(ctx context.Context, err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sess := range s.sessions {
+		err = errors.Join(err, s.Store.CreateSession(ctx, sess))
+	}
+	return err
+}
+
+type ignoresWithdrawal struct{ Store }
+
+func (ignoresWithdrawal) RemovePKCEExemption(context.Context, string) error { return nil }
+
+// TestRecorder checks the recorder the test above relies on: failures are recorded and
+// Fatal stops the contract where it is.
+func TestRecorder(t *testing.T) {
+	c := contract{"Meta/Recorder", func(t TB, _ Store) {
+		t.Errorf("first %d", 1)
+		t.Fatal("second")
+		t.Error("never reached")
+	}}
+	got := strings.Join(runRecorded(t, c, nil), "; ")
+	if got != "first 1; second" {
+		t.Errorf("recorded %q, want %q", got, "first 1; second")
+	}
+}
