@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -59,6 +60,14 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	base := post.ChooseSlug(slugItem(p.Item), req.stringCmd("mp-slug"), p.LocalPublished())
 	if err := h.insert(r, p, base); err != nil {
 		return err
+	}
+	// Which app wrote the post decides which drafts a draft-only token reads back (see
+	// readScope). The post is stored either way: an app that cannot read it back has
+	// lost less than one whose create failed after the fact.
+	if tok.ClientID != "" {
+		if err := h.store.SetPostClient(r.Context(), p.ID, tok.ClientID); err != nil {
+			slog.WarnContext(r.Context(), "record the app that created a post", "url", p.URL, "err", err)
+		}
 	}
 	w.Header().Set("Location", p.URL)
 	w.WriteHeader(http.StatusCreated)

@@ -24,6 +24,9 @@ type Store interface {
 	UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error)
 	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
 	Categories(ctx context.Context, prefix string) ([]string, error)
+	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
+	SetPostClient(ctx context.Context, postID int64, clientID string) error
+	PostClient(ctx context.Context, url string) (string, error)
 }
 
 // MediaSaver stores the files that come with Micropub requests.

@@ -65,6 +65,9 @@ type Query struct {
 	Status     string
 	Visibility []string
 	Category   string
+	// ClientID, when set, keeps only the posts that the app with this IndieAuth client_id
+	// created.
+	ClientID string
 	// Deleted includes soft-deleted posts.
 	Deleted bool
 }

@@ -202,6 +202,9 @@ func selectPosts(q post.Query, paging bool) (*selection, error) {
 	if q.Status != "" {
 		s.add(`p.status = ?`, q.Status)
 	}
+	if q.ClientID != "" {
+		s.add(`p.id IN (SELECT post_id FROM post_clients WHERE client_id = ?)`, q.ClientID)
+	}
 	switch len(q.Visibility) {
 	case 0:
 	case 1:
