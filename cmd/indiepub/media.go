@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
@@ -122,7 +123,8 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	return withUploads{mux, endpoint}, db.Close, nil
+	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
+	return withUploads{bodies.Handler(mux), endpoint}, db.Close, nil
 }
 
 // withUploads is the standalone media service's handler, which serve asks to wait for

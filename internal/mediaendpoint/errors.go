@@ -9,6 +9,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/reqbody"
 )
 
 // Errors of the endpoint itself; the media package names the file's failures.
@@ -52,8 +53,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
 	case errors.Is(err, media.ErrType):
 		status, code = http.StatusUnsupportedMediaType, "invalid_request"
-	case errors.Is(err, media.ErrTimeout):
+	case errors.Is(err, media.ErrTimeout), errors.Is(err, reqbody.ErrTimeout):
 		status, code = http.StatusRequestTimeout, "invalid_request"
+		w.Header().Set("Connection", "close")
 	case errors.As(err, &inUse):
 		status, code = http.StatusConflict, "invalid_request"
 		body["posts"] = inUse.Posts
