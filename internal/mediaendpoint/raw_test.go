@@ -288,3 +288,32 @@ func TestWaitUploads(t *testing.T) {
 		t.Fatal("WaitUploads still waiting after the upload was answered")
 	}
 }
+
+// TestRawFullDisk fills the media folder's disk: an upload received raw, as one through
+// the multipart reader, is a 507 that says so, and leaves no temp file behind.
+func TestRawFullDisk(t *testing.T) {
+	disk := servertest.TinyDisk(t, "2m")
+	srv := servertest.New(t, func(c *server.Config) { c.DataDir = disk })
+	tok := srv.IssueToken(t, "media")
+	servertest.Fill(t, disk)
+	content := pngLike(50, 600_000)
+	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
+	for _, way := range []struct {
+		name   string
+		rawMin int64
+	}{{"buffered", math.MaxInt64}, {"raw", 1}} {
+		restore := mediaendpoint.SetRawMin(way.rawMin)
+		resp, answer := srv.Do(t, http.MethodPost, "/media", tok, ct, bytes.NewReader(body))
+		restore()
+		if resp.StatusCode != http.StatusInsufficientStorage || !strings.Contains(string(answer), `"insufficient_storage"`) ||
+			!strings.Contains(string(answer), "disk is full") {
+			t.Errorf("%s: %d %s, want 507 insufficient_storage", way.name, resp.StatusCode, answer)
+		}
+		if way.rawMin == 1 && !resp.Close {
+			t.Errorf("%s: the answer did not come from the raw path (no Connection: close)", way.name)
+		}
+		if left := tempFiles(t, srv); len(left) != 0 {
+			t.Errorf("%s: temp files left: %v", way.name, left)
+		}
+	}
+}

@@ -51,6 +51,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusMethodNotAllowed, "invalid_request"
 	case errors.Is(err, post.ErrExists):
 		status, code = http.StatusConflict, "invalid_request"
+	case errors.Is(err, post.ErrNoSpace):
+		// RFC 4918 section 11.5; the store has logged it once, as a warning.
+		writeJSON(w, http.StatusInsufficientStorage, map[string]string{"error": "insufficient_storage",
+			"error_description": "the server's disk is full; nothing was stored: try again later"})
+		return
 	}
 	desc := err.Error()
 	if status >= 500 {

@@ -14,6 +14,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 	ErrGone     = errors.New("gone")
+	// ErrNoSpace says that the store could not write for want of disk space.
+	ErrNoSpace = errors.New("the server's disk is full")
 )
 
 // Status values (the mf2 post-status property).

@@ -14,7 +14,7 @@ import (
 func (db *DB) SetPostClient(ctx context.Context, postID int64, clientID string) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO post_clients (post_id, client_id) VALUES (?, ?)
 		ON CONFLICT (post_id) DO UPDATE SET client_id = excluded.client_id`, postID, clientID)
-	if err != nil {
+	if err := db.space.check(err); err != nil {
 		return fmt.Errorf("record client of post %d: %w", postID, err)
 	}
 	return nil

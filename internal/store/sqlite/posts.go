@@ -24,7 +24,7 @@ func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
 	if err != nil {
 		return fmt.Errorf("create post: encode: %w", err)
 	}
-	return db.submit(ctx, &createReq{ctx: ctx, p: p, item: item, synd: synd, done: make(chan error, 1)})
+	return db.space.check(db.submit(ctx, &createReq{ctx: ctx, p: p, item: item, synd: synd, done: make(chan error, 1)}))
 }
 
 // PostByURL returns the post at url, deleted or not; post.ErrNotFound if there is none.
@@ -43,6 +43,11 @@ func (db *DB) PostByURL(ctx context.Context, url string) (*post.Post, error) {
 // transaction: if fn fails nothing is written. fn should Reindex the post after changing
 // its item; the tags stored follow p.Categories.
 func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
+	p, err := db.updatePost(ctx, url, fn)
+	return p, db.space.check(err)
+}
+
+func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update post: %w", err)

@@ -35,6 +35,8 @@ type DB struct {
 	writerDone     chan struct{}
 	checkpointDone chan struct{}
 	closeOnce      sync.Once
+	// space names and logs the writes refused for want of disk (space.go).
+	space spaceLatch
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
