@@ -113,7 +113,8 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 		TokenEndpoint: o.tokenEndpoint,
 		Client:        indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: o.allowPrivateFetch}),
 	}, indieauth.CacheOptions{TTL: ttl})
-	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url}, store, db)
+	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url,
+		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate}, store, db)
 	mux := http.NewServeMux()
 	endpoint.Register(mux, &indieauth.Authenticator{Verifier: verifier, MaxBody: 1 << 20})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

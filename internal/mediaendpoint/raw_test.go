@@ -317,3 +317,68 @@ func TestRawFullDisk(t *testing.T) {
 		}
 	}
 }
+
+// TestRawSlowBodies: an upload received raw is bound as any other body is: a trickle
+// is a 408, a slow upload that keeps coming passes.
+func TestRawSlowBodies(t *testing.T) {
+	defer mediaendpoint.SetRawMin(1)()
+	srv := servertest.New(t, func(c *server.Config) {
+		c.BodyTimeout = 300 * time.Millisecond
+		c.BodyMinRate = 1000
+	})
+	tok := srv.IssueToken(t, "media")
+	for _, tc := range []struct {
+		name  string
+		seed  uint64
+		step  int           // bytes sent at a time, after the first 64 KiB
+		pause time.Duration // between steps
+		want  int
+	}{
+		{"trickle", 60, 1, 50 * time.Millisecond, http.StatusRequestTimeout},
+		{"slow but live", 61, 16 << 10, 20 * time.Millisecond, http.StatusCreated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", pngLike(tc.seed, 600_000)})
+			conn := rawConn(t, srv, tok, ct, len(body))
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			start := time.Now()
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				b := body
+				for len(b) > 0 {
+					n := min(len(b), tc.step)
+					if len(b) == len(body) {
+						n = 64 << 10
+					}
+					if _, err := conn.Write(b[:n]); err != nil {
+						return
+					}
+					b = b[n:]
+					select {
+					case <-done:
+						return
+					case <-time.After(tc.pause):
+					}
+				}
+			}()
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			answer, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.want || !resp.Close {
+				t.Fatalf("%d (close %v) %s, want %d from the raw path", resp.StatusCode, resp.Close, answer, tc.want)
+			}
+			took := time.Since(start)
+			switch {
+			case tc.want == http.StatusRequestTimeout && took > 3*time.Second:
+				t.Errorf("cut off after %v", took)
+			case tc.want == http.StatusRequestTimeout && !strings.Contains(string(answer), "upload timed out"):
+				t.Errorf("%s: not the raw path's timeout", answer)
+			case tc.want == http.StatusCreated && took < 600*time.Millisecond:
+				t.Errorf("the upload took %v, not longer than the idle limit: the test proves nothing", took)
+			}
+		})
+	}
+}

@@ -131,7 +131,8 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now}, blobs, db)
+	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now,
+		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0)}, blobs, db)
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: mediaEndpoint.EndpointURL(),
