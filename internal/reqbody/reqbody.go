@@ -123,20 +123,20 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
+	// Set before each read, so that the time the handler spends between reads (storing
+	// a file part, say) is not counted as the client's silence.
+	b.extend()
 	n, err := b.ReadCloser.Read(p)
 	b.n += int64(n)
+	// Once the whole body is in, net/http clears the deadline itself, as it starts
+	// watching the connection for the client going away.
 	var ne net.Error
 	switch {
-	case err == io.EOF:
-		// The whole body is in: net/http now watches the connection for the client going
-		// away, and a deadline passing there would cancel the request.
-		b.rc.SetReadDeadline(time.Time{})
-	case err != nil && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(b.set):
+	case err != nil && err != io.EOF && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(b.set):
 		b.err = b.timeout()
 		return n, b.err
-	case err == nil && n > 0:
+	case n > 0:
 		b.last = time.Now()
-		b.extend()
 	}
 	return n, err
 }
