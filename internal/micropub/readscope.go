@@ -8,9 +8,10 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
-// Who reads what through q=source and q=category. Micropub §3.7.4 (source content) and
-// §3.7.6 (categories) leave it to the server; the scopes a token holds are the only
-// word on it (IndieAuth §5.4, "scope"; the Micropub scopes of indieweb.org/scope). A
+// Who reads what through q=source and q=category. The source query (W3C Micropub,
+// "Querying": source content) and the category query (indieweb.org/Micropub-extensions)
+// leave it to the server; the scopes a token holds are the only word on it (the scopes
+// IndieAuth grants, as listed at indieweb.org/scope: create, update, delete, draft…). A
 // public post is on the website for anyone, so any token reads it. Every other post
 // (private, unlisted, draft, deleted) is the owner's, and reading it takes a scope that
 // could change it: update (or the legacy post, which counts as create and update). A
