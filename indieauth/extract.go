@@ -132,7 +132,7 @@ func bufferBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: read body: %v", ErrInvalidRequest, err)
+		return nil, fmt.Errorf("%w: read body: %w", ErrInvalidRequest, err)
 	}
 	if int64(len(b)) > max {
 		return nil, &http.MaxBytesError{Limit: max}

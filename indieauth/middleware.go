@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 )
 
@@ -43,6 +44,13 @@ func (a *Authenticator) Require(scopes ...string) func(http.Handler) http.Handle
 	}
 }
 
+// isTimeout tells a read of the request body that timed out (a net.Error whose Timeout is
+// true, such as a connection's read deadline passing).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // IsAuthError reports whether err is one of the token failures WriteError answers: no
 // token, two tokens, an invalid token, a missing scope or an unreachable token endpoint.
 // Handlers that map their own errors pass these on to WriteError.
@@ -54,8 +62,8 @@ func IsAuthError(err error) bool {
 
 // WriteError writes err as the JSON error body the Micropub spec uses (W3C Micropub §3.7.5),
 // with the status that goes with it: 401 without a token, 400 for two tokens, 403 for an
-// invalid token or a missing scope, 413 for a body over the limit, 503 when the token
-// endpoint cannot answer. Any other error is logged and shown as "internal error".
+// invalid token or a missing scope, 413 for a body over the limit, 408 for a body that
+// did not come in time, 503 when the token endpoint cannot answer. Any other error is logged and shown as "internal error".
 func WriteError(w http.ResponseWriter, err error) {
 	status, code := http.StatusInternalServerError, "server_error"
 	desc := err.Error()
@@ -66,6 +74,10 @@ func WriteError(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrNoToken):
 		status, code = http.StatusUnauthorized, "unauthorized"
 		w.Header().Set("WWW-Authenticate", `Bearer`)
+	case errors.Is(err, ErrInvalidRequest) && isTimeout(err):
+		// A body that did not come in time (RFC 9110 section 15.5.9).
+		status, code = http.StatusRequestTimeout, "invalid_request"
+		w.Header().Set("Connection", "close")
 	case errors.Is(err, ErrTwoTokens), errors.Is(err, ErrInvalidRequest):
 		status, code = http.StatusBadRequest, "invalid_request"
 	case errors.As(err, &tooBig):

@@ -16,6 +16,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
@@ -29,6 +30,10 @@ type options struct {
 	debug   bool
 	// tokenCacheTTL is --token-cache-ttl, where 0 means off (server.Config says so with -1).
 	tokenCacheTTL time.Duration
+	// bodyTimeout and bodyMinRate are --body-timeout and --body-min-rate, where 0 means
+	// off (server.Config says so with a negative value).
+	bodyTimeout time.Duration
+	bodyMinRate int64
 	// envErr is a malformed environment setting, reported once the flags are parsed.
 	envErr error
 }
@@ -101,8 +106,25 @@ func (o *options) bind(fs *flag.FlagSet) {
 	}
 	fs.Func("trusted-proxy", "address or CIDR range of a reverse proxy in front of indiepub, whose X-Forwarded-For names the client for the login rate limit; repeat for more (INDIEPUB_TRUSTED_PROXIES, comma-separated)",
 		o.setTrustedProxies)
+	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
+	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
+}
+
+// finishBodyLimits turns --body-timeout and --body-min-rate into server.Config's terms.
+func (o *options) finishBodyLimits() error {
+	if o.bodyTimeout < 0 || o.bodyMinRate < 0 {
+		return fmt.Errorf("--body-timeout %v, --body-min-rate %d: must not be negative", o.bodyTimeout, o.bodyMinRate)
+	}
+	o.cfg.BodyTimeout, o.cfg.BodyMinRate = o.bodyTimeout, o.bodyMinRate
+	if o.bodyTimeout == 0 {
+		o.cfg.BodyTimeout = -1
+	}
+	if o.bodyMinRate == 0 {
+		o.cfg.BodyMinRate = -1
+	}
+	return nil
 }
 
 // finish completes the configuration after flags are parsed.
@@ -117,6 +139,9 @@ func (o *options) finish() error {
 		return fmt.Errorf("--url %q: must start with http:// or https://", o.cfg.URL)
 	}
 	if err := o.finishAuth(); err != nil {
+		return err
+	}
+	if err := o.finishBodyLimits(); err != nil {
 		return err
 	}
 	o.cfg.Defaults()

@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
@@ -113,7 +114,8 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 		TokenEndpoint: o.tokenEndpoint,
 		Client:        indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: o.allowPrivateFetch}),
 	}, indieauth.CacheOptions{TTL: ttl})
-	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url}, store, db)
+	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url,
+		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate}, store, db)
 	mux := http.NewServeMux()
 	endpoint.Register(mux, &indieauth.Authenticator{Verifier: verifier, MaxBody: 1 << 20})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -123,7 +125,8 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	return withUploads{mux, endpoint}, db.Close, nil
+	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
+	return withUploads{bodies.Handler(mux), endpoint}, db.Close, nil
 }
 
 // withUploads is the standalone media service's handler, which serve asks to wait for

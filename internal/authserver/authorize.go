@@ -84,7 +84,7 @@ func (s *Server) checkClient(ctx context.Context, ar *AuthRequest) (*ClientInfo,
 func (s *Server) authorizePost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		return invalidRequest("cannot read the form: %v", err)
+		return formError(err)
 	}
 	if r.PostForm.Has("grant_type") || r.PostForm.Has("code") {
 		return s.redeemIdentity(w, r)

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/indiepub/indiepub/internal/reqbody"
 )
 
 // Error is an OAuth 2.0 error (RFC 6749 section 5.2): a code such as invalid_grant, the
@@ -64,6 +66,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = oe
 	case errors.As(err, &tooBig):
 		e = invalidRequest("request body larger than %d bytes", tooBig.Limit)
+	case errors.Is(err, reqbody.ErrTimeout):
+		e = oauthErr(http.StatusRequestTimeout, "invalid_request", "%v", err)
+		w.Header().Set("Connection", "close")
 	default:
 		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	}
@@ -137,6 +142,16 @@ func acceptsOnlyForm(accept string) bool {
 		}
 	}
 	return sawForm
+}
+
+// formError is the error for a form body that could not be read: as it is when the
+// body was too large or too slow (413, 408), otherwise a 400.
+func formError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || errors.Is(err, reqbody.ErrTimeout) {
+		return err
+	}
+	return invalidRequest("cannot read the form: %v", err)
 }
 
 // wantsHTML reports whether the request comes from a browser, which should see a page

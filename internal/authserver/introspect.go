@@ -77,7 +77,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenForm))
 	if err != nil {
-		return nil, err
+		return nil, formError(err)
 	}
 	v, err := url.ParseQuery(string(body))
 	if err != nil {

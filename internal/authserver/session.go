@@ -86,6 +86,11 @@ func checkPreSessionCSRF(r *http.Request) error {
 
 // checkCSRF compares the form's csrf field with want, in constant time.
 func checkCSRF(r *http.Request, want string) error {
+	// PostFormValue hides a body that could not be read; a form that timed out is a 408,
+	// not a missing token.
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
 	got := r.PostFormValue("csrf")
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return errCSRF

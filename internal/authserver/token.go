@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -83,7 +84,7 @@ func tokenRequestFrom(v url.Values) (*TokenRequest, error) {
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenForm))
 	if err != nil {
-		return err
+		return formError(err)
 	}
 	tr, err := ParseTokenRequest(body)
 	if err != nil {
@@ -281,6 +282,9 @@ func (s *Server) bearer(r *http.Request) (*indieauth.Token, error) {
 	raw, err := indieauth.ExtractToken(r)
 	if errors.Is(err, indieauth.ErrNoToken) {
 		return nil, oauthErr(http.StatusUnauthorized, "invalid_token", "send an access token as Authorization: Bearer")
+	}
+	if errors.Is(err, reqbody.ErrTimeout) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, invalidRequest("%v", err)

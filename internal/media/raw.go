@@ -12,8 +12,9 @@ import (
 	"time"
 )
 
-// ErrTimeout says that the client sent nothing for longer than RawBody.IdleTimeout.
-var ErrTimeout = errors.New("upload timed out: nothing came for too long")
+// ErrTimeout says that the client sent nothing for longer than RawBody.IdleTimeout, or
+// sent slower than RawBody.MinRate.
+var ErrTimeout = errors.New("upload timed out: nothing came for too long, or too slowly")
 
 // RawBody is what is left of a request body whose next bytes are a file's content, still
 // in their raw form: framed by whatever encloses the content (a multipart boundary) and
@@ -37,6 +38,26 @@ type RawBody struct {
 	// IdleTimeout bounds each wait for Conn's next bytes, when Conn has a
 	// SetReadDeadline method; 0 means no bound.
 	IdleTimeout time.Duration
+	// MinRate, in bytes per second, is the least average rate of Conn's bytes once
+	// IdleTimeout has passed: having received n bytes, ReceiveRaw waits for more until
+	// IdleTimeout + n/MinRate after it began. 0 means no minimum.
+	MinRate int64
+}
+
+// next is when Conn's next bytes must have come, received bytes after start: IdleTimeout
+// from now, or sooner where MinRate says so.
+func (b *RawBody) next(start time.Time, received int64) time.Time {
+	var d time.Time
+	if b.IdleTimeout > 0 {
+		d = time.Now().Add(b.IdleTimeout)
+	}
+	if b.MinRate > 0 {
+		rate := start.Add(b.IdleTimeout + time.Duration(float64(received)/float64(b.MinRate)*float64(time.Second)))
+		if d.IsZero() || rate.Before(d) {
+			d = rate
+		}
+	}
+	return d
 }
 
 // ReceiveRaw is Receive for large files: head is the content's first bytes, already read
@@ -218,14 +239,15 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 	defer closeMover()
 	wb := newWriteback(f, pr.written)
 	deadline, _ := body.Conn.(readDeadliner)
+	start, received := time.Now(), int64(0)
 	for body.Remaining > 0 {
 		hashed, ok := pr.waitRoom()
 		if !ok {
 			return nil
 		}
 		wb.drop(hashed)
-		if deadline != nil && body.IdleTimeout > 0 {
-			deadline.SetReadDeadline(time.Now().Add(body.IdleTimeout))
+		if deadline != nil && (body.IdleTimeout > 0 || body.MinRate > 0) {
+			deadline.SetReadDeadline(body.next(start, received))
 			// The hashing stops, then cuts the wait short: set after that, the deadline
 			// above would not be cut, so look again.
 			if pr.isStopped() {
@@ -234,6 +256,7 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 		}
 		n, err := move(int(min(rawStep, body.Remaining)))
 		body.Remaining -= int64(n)
+		received += int64(n)
 		pr.add(int64(n))
 		wb.written(int64(n))
 		var werr *writeError
@@ -241,7 +264,7 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 		case errors.As(err, &werr):
 			return fmt.Errorf("media: receive into %s: %w", f.Name(), werr.err)
 		case errors.Is(err, os.ErrDeadlineExceeded) && !pr.isStopped():
-			return fmt.Errorf("%w (%v)", ErrTimeout, body.IdleTimeout)
+			return fmt.Errorf("%w (%v without a byte, or under %d bytes per second)", ErrTimeout, body.IdleTimeout, body.MinRate)
 		case err != nil || n == 0:
 			return nil // the connection failed or ended
 		}

@@ -56,6 +56,8 @@ type Store struct {
 	// inMemory says the folder is on a memory file system (tmpfs), where raw receiving
 	// does not pay and disk space is not reserved.
 	inMemory bool
+	// space names and logs the writes refused for want of disk (space.go).
+	space *spaceLatch
 }
 
 // Blob is a stored file.
@@ -79,7 +81,8 @@ func (b Blob) Path() string {
 // returns is usable even with an error (uploads try to create the folders again), so
 // that a server can start and report the problem.
 func New(cfg Config) (*Store, error) {
-	s := &Store{dir: cfg.Dir, tmp: filepath.Join(cfg.Dir, ".tmp"), types: cfg.Types, maxSize: cfg.MaxSize}
+	s := &Store{dir: cfg.Dir, tmp: filepath.Join(cfg.Dir, ".tmp"), types: cfg.Types, maxSize: cfg.MaxSize,
+		space: &spaceLatch{}}
 	if len(s.types) == 0 {
 		s.types = DefaultTypes
 	}
@@ -156,11 +159,11 @@ func (s *Store) receive(head []byte, declared string, write func(*os.File) (Blob
 		return nil, err
 	}
 	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("media: %w", err)
+		return nil, s.space.check(fmt.Errorf("media: %w", err), s.dir)
 	}
 	f, err := os.CreateTemp(s.tmp, "upload-*")
 	if err != nil {
-		return nil, fmt.Errorf("media: %w", err)
+		return nil, s.space.check(fmt.Errorf("media: %w", err), s.dir)
 	}
 	p := &Pending{s: s, f: f}
 	ok := false
@@ -170,7 +173,7 @@ func (s *Store) receive(head []byte, declared string, write func(*os.File) (Blob
 		}
 	}()
 	if p.Blob, err = write(f); err != nil {
-		return nil, err
+		return nil, s.space.check(err, s.dir)
 	}
 	p.Type = typ
 	if typ == "image/svg+xml" {
@@ -184,7 +187,7 @@ func (s *Store) receive(head []byte, declared string, write func(*os.File) (Blob
 
 // Commit makes the file visible at its path. Committing bytes that are already stored
 // keeps the existing file, which holds the same bytes.
-func (p *Pending) Commit() error { return p.s.place(p.f, p.Blob) }
+func (p *Pending) Commit() error { return p.s.space.check(p.s.place(p.f, p.Blob), p.s.dir) }
 
 // Discard removes the temp file; after Commit it removes only the temp name.
 func (p *Pending) Discard() {

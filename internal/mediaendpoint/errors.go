@@ -9,6 +9,8 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/reqbody"
 )
 
 // Errors of the endpoint itself; the media package names the file's failures.
@@ -17,6 +19,9 @@ var (
 	errNoFile     = errors.New("no file part: send the file in a multipart part named \"file\"")
 	errMethod     = errors.New("method not allowed")
 )
+
+// noSpaceDescription is the answer to an upload refused for want of disk space.
+const noSpaceDescription = "the server's disk is full; the file was not stored: try again later"
 
 // InUseError says that posts still reference an upload that was to be deleted.
 type InUseError struct {
@@ -52,8 +57,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
 	case errors.Is(err, media.ErrType):
 		status, code = http.StatusUnsupportedMediaType, "invalid_request"
-	case errors.Is(err, media.ErrTimeout):
+	case errors.Is(err, media.ErrTimeout), errors.Is(err, reqbody.ErrTimeout):
 		status, code = http.StatusRequestTimeout, "invalid_request"
+		w.Header().Set("Connection", "close")
 	case errors.As(err, &inUse):
 		status, code = http.StatusConflict, "invalid_request"
 		body["posts"] = inUse.Posts
@@ -62,6 +68,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusBadRequest, "invalid_request"
 	case errors.Is(err, errMethod):
 		status, code = http.StatusMethodNotAllowed, "invalid_request"
+	case errors.Is(err, media.ErrNoSpace), errors.Is(err, post.ErrNoSpace):
+		// RFC 4918 section 11.5; the store has logged it once, as a warning.
+		status, code = http.StatusInsufficientStorage, "insufficient_storage"
+		body["error"], body["error_description"] = code, noSpaceDescription
+		writeJSON(w, status, body)
+		return
 	}
 	desc := err.Error()
 	if status >= 500 {

@@ -36,7 +36,12 @@ type Config struct {
 	URL string
 	// MaxBody caps the body of requests other than uploads, in bytes.
 	MaxBody int64
-	Now     func() time.Time
+	// BodyTimeout and BodyMinRate bound the receiving of an upload received raw, on a
+	// connection taken over from net/http (see reqbody.Limits, which bounds the others);
+	// 0 means a minute and no minimum rate.
+	BodyTimeout time.Duration
+	BodyMinRate int64
+	Now         func() time.Time
 }
 
 // Handler is the media endpoint. Requests reach it through indieauth's Require, so the

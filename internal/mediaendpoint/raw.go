@@ -37,7 +37,8 @@ var (
 
 func init() { rawMin.Store(1 << 20) }
 
-// rawIdleTimeout bounds the wait for each part of a raw upload's bytes.
+// rawIdleTimeout bounds the wait for each part of a raw upload's bytes, unless
+// Config.BodyTimeout says otherwise.
 const rawIdleTimeout = time.Minute
 
 // rawDrain is how much the handler reads and discards after answering, and how long,
@@ -88,8 +89,12 @@ func (h *Handler) uploadRaw(w http.ResponseWriter, r *http.Request, mr *multipar
 		brw.Reader.Discard(n)
 		remaining -= int64(n)
 	}
+	idle := rawIdleTimeout
+	if h.cfg.BodyTimeout > 0 {
+		idle = h.cfg.BodyTimeout
+	}
 	body := &media.RawBody{Buffered: rest, Conn: spliceable(conn), Remaining: remaining,
-		End: mr.rawEnd, IdleTimeout: rawIdleTimeout}
+		End: mr.rawEnd, IdleTimeout: idle, MinRate: max(h.cfg.BodyMinRate, 0)}
 	resp := &rawResponse{header: w.Header().Clone()}
 	u, err := h.record(r.Context(), func() (*media.Pending, error) {
 		return h.store.ReceiveRaw(head, p.Header.Get("Content-Type"), body)

@@ -288,3 +288,97 @@ func TestWaitUploads(t *testing.T) {
 		t.Fatal("WaitUploads still waiting after the upload was answered")
 	}
 }
+
+// TestRawFullDisk fills the media folder's disk: an upload received raw, as one through
+// the multipart reader, is a 507 that says so, and leaves no temp file behind.
+func TestRawFullDisk(t *testing.T) {
+	disk := servertest.TinyDisk(t, "2m")
+	srv := servertest.New(t, func(c *server.Config) { c.DataDir = disk })
+	tok := srv.IssueToken(t, "media")
+	servertest.Fill(t, disk)
+	content := pngLike(50, 600_000)
+	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
+	for _, way := range []struct {
+		name   string
+		rawMin int64
+	}{{"buffered", math.MaxInt64}, {"raw", 1}} {
+		restore := mediaendpoint.SetRawMin(way.rawMin)
+		resp, answer := srv.Do(t, http.MethodPost, "/media", tok, ct, bytes.NewReader(body))
+		restore()
+		if resp.StatusCode != http.StatusInsufficientStorage || !strings.Contains(string(answer), `"insufficient_storage"`) ||
+			!strings.Contains(string(answer), "disk is full") {
+			t.Errorf("%s: %d %s, want 507 insufficient_storage", way.name, resp.StatusCode, answer)
+		}
+		if way.rawMin == 1 && !resp.Close {
+			t.Errorf("%s: the answer did not come from the raw path (no Connection: close)", way.name)
+		}
+		if left := tempFiles(t, srv); len(left) != 0 {
+			t.Errorf("%s: temp files left: %v", way.name, left)
+		}
+	}
+}
+
+// TestRawSlowBodies: an upload received raw is bound as any other body is: a trickle
+// is a 408, a slow upload that keeps coming passes.
+func TestRawSlowBodies(t *testing.T) {
+	defer mediaendpoint.SetRawMin(1)()
+	srv := servertest.New(t, func(c *server.Config) {
+		c.BodyTimeout = 300 * time.Millisecond
+		c.BodyMinRate = 1000
+	})
+	tok := srv.IssueToken(t, "media")
+	for _, tc := range []struct {
+		name  string
+		seed  uint64
+		step  int           // bytes sent at a time, after the first 64 KiB
+		pause time.Duration // between steps
+		want  int
+	}{
+		{"trickle", 60, 1, 50 * time.Millisecond, http.StatusRequestTimeout},
+		{"slow but live", 61, 16 << 10, 20 * time.Millisecond, http.StatusCreated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", pngLike(tc.seed, 600_000)})
+			conn := rawConn(t, srv, tok, ct, len(body))
+			conn.SetDeadline(time.Now().Add(10 * time.Second))
+			start := time.Now()
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				b := body
+				for len(b) > 0 {
+					n := min(len(b), tc.step)
+					if len(b) == len(body) {
+						n = 64 << 10
+					}
+					if _, err := conn.Write(b[:n]); err != nil {
+						return
+					}
+					b = b[n:]
+					select {
+					case <-done:
+						return
+					case <-time.After(tc.pause):
+					}
+				}
+			}()
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			answer, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.want || !resp.Close {
+				t.Fatalf("%d (close %v) %s, want %d from the raw path", resp.StatusCode, resp.Close, answer, tc.want)
+			}
+			took := time.Since(start)
+			switch {
+			case tc.want == http.StatusRequestTimeout && took > 3*time.Second:
+				t.Errorf("cut off after %v", took)
+			case tc.want == http.StatusRequestTimeout && !strings.Contains(string(answer), "upload timed out"):
+				t.Errorf("%s: not the raw path's timeout", answer)
+			case tc.want == http.StatusCreated && took < 600*time.Millisecond:
+				t.Errorf("the upload took %v, not longer than the idle limit: the test proves nothing", took)
+			}
+		})
+	}
+}

@@ -89,6 +89,8 @@ func (h *Handler) Save(ctx context.Context, r io.Reader, filename, contentType s
 		return "", fmt.Errorf("%s: %w", filename, &http.MaxBytesError{Limit: h.store.MaxSize()})
 	case errors.Is(err, media.ErrType), errors.Is(err, media.ErrEmpty), errors.Is(err, errMalformed):
 		return "", fmt.Errorf("%w: %s: %w", post.ErrInvalid, filename, err)
+	case errors.Is(err, media.ErrNoSpace):
+		return "", fmt.Errorf("%w: %s: %w", post.ErrNoSpace, filename, err)
 	case err != nil:
 		return "", err
 	}

@@ -52,6 +52,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 		return err
 	}
 	p.SyndicateTo = req.stringsCmd("mp-syndicate-to")
+	// Which app wrote the post decides which drafts a draft-only token reads back (see
+	// readScope); it is stored in the create's own transaction.
+	p.ClientID = tok.ClientID
 	base := post.ChooseSlug(slugItem(p.Item), req.stringCmd("mp-slug"), p.LocalPublished())
 	if err := h.insert(r, p, base); err != nil {
 		return err

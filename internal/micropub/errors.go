@@ -9,6 +9,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/reqbody"
 )
 
 // Failures of the HTTP layer itself; the rest come from package post and indieauth.
@@ -38,6 +39,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case errors.As(err, &tooBig):
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
+	case errors.Is(err, reqbody.ErrTimeout):
+		// The client is too slow to hear a long answer; the connection closes after it.
+		status, code = http.StatusRequestTimeout, "invalid_request"
+		w.Header().Set("Connection", "close")
 	case errors.Is(err, post.ErrInvalid), errors.Is(err, post.ErrNotFound), errors.Is(err, post.ErrGone):
 		status, code = http.StatusBadRequest, "invalid_request"
 	case errors.Is(err, errUnsupported):
@@ -46,6 +51,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusMethodNotAllowed, "invalid_request"
 	case errors.Is(err, post.ErrExists):
 		status, code = http.StatusConflict, "invalid_request"
+	case errors.Is(err, post.ErrNoSpace):
+		// RFC 4918 section 11.5; the store has logged it once, as a warning.
+		writeJSON(w, http.StatusInsufficientStorage, map[string]string{"error": "insufficient_storage",
+			"error_description": "the server's disk is full; nothing was stored: try again later"})
+		return
 	}
 	desc := err.Error()
 	if status >= 500 {

@@ -27,6 +27,10 @@ type Store interface {
 	UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error)
 	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
 	Categories(ctx context.Context, prefix string) ([]string, error)
+	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
+	// PostClient returns the client_id of the app that created the post at url (the
+	// post's ClientID when it was created), or "" when none is known.
+	PostClient(ctx context.Context, url string) (string, error)
 }
 
 // MediaSaver stores the files that come with Micropub requests.

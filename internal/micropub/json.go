@@ -21,7 +21,7 @@ func parseJSON(r io.Reader) (*request, error) {
 		if errors.As(err, &tooBig) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: malformed JSON: %v", post.ErrInvalid, err)
+		return nil, fmt.Errorf("%w: malformed JSON: %w", post.ErrInvalid, err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: malformed JSON: more than one value", post.ErrInvalid)

@@ -27,7 +27,7 @@ func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundar
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBody+h.cfg.MaxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, fmt.Errorf("%w: multipart: %v", post.ErrInvalid, err)
+		return nil, fmt.Errorf("%w: multipart: %w", post.ErrInvalid, err)
 	}
 	save := func(field, filename, contentType string, body io.Reader) (string, error) {
 		// A "file" part may be a bare upload, which media allows; any other file part
@@ -84,7 +84,7 @@ func multipartError(err error) error {
 	if errors.As(err, &tooBig) {
 		return err
 	}
-	return fmt.Errorf("%w: malformed multipart body: %v", post.ErrInvalid, err)
+	return fmt.Errorf("%w: malformed multipart body: %w", post.ErrInvalid, err)
 }
 
 // isFilePart tells a file from a text field: a filename, or a media type on a part

@@ -56,7 +56,7 @@ func (h *Handler) query(w http.ResponseWriter, r *http.Request) error {
 	case "syndicate-to":
 		return h.writeOK(w, map[string]any{"syndicate-to": h.targets()})
 	case "category":
-		cats, err := h.store.Categories(r.Context(), q.Get("filter"))
+		cats, err := h.categories(r, q.Get("filter"))
 		if err != nil {
 			return err
 		}
@@ -111,6 +111,13 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request, q url.Values) e
 	p, err := h.store.PostByURL(r.Context(), u)
 	if err != nil {
 		return err
+	}
+	if ok, err := h.mayRead(r, p); err != nil {
+		return err
+	} else if !ok {
+		// Answered as for a URL with no post: a post the token may not read is not there
+		// for it, deleted or not.
+		return fmt.Errorf("post %s: %w", u, post.ErrNotFound)
 	}
 	if p.Deleted {
 		return fmt.Errorf("post %s: %w", u, post.ErrGone)
@@ -172,6 +179,9 @@ func wantedProperties(q url.Values) []string {
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, q url.Values) error {
 	pq, err := listQuery(q)
 	if err != nil {
+		return err
+	}
+	if err := limitToReadable(readScopeOf(r), &pq); err != nil {
 		return err
 	}
 	posts, err := h.store.ListPosts(r.Context(), pq)

@@ -14,6 +14,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 	ErrGone     = errors.New("gone")
+	// ErrNoSpace says that the store could not write for want of disk space.
+	ErrNoSpace = errors.New("the server's disk is full")
 )
 
 // Status values (the mf2 post-status property).
@@ -53,6 +55,10 @@ type Post struct {
 	Categories []string
 	// SyndicateTo keeps the mp-syndicate-to targets asked for, for syndication to act on.
 	SyndicateTo []string
+	// ClientID is the IndieAuth client_id of the app that created the post, when known:
+	// it decides which drafts a draft-only token reads back. Stored with the post, in the
+	// same transaction; not part of the mf2 item.
+	ClientID string
 }
 
 // Query selects posts for listings, newest first.
@@ -65,6 +71,9 @@ type Query struct {
 	Status     string
 	Visibility []string
 	Category   string
+	// ClientID, when set, keeps only the posts that the app with this IndieAuth client_id
+	// created.
+	ClientID string
 	// Deleted includes soft-deleted posts.
 	Deleted bool
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
@@ -67,6 +68,13 @@ type Config struct {
 	// TrustedProxies are the reverse proxies in front of indiepub, whose X-Forwarded-For
 	// names the client for the login rate limit.
 	TrustedProxies []netip.Prefix
+	// BodyTimeout bounds each wait for a request body's next bytes, and is the grace
+	// before BodyMinRate applies (see reqbody.Limits); 0 means 30 seconds, negative no
+	// bound.
+	BodyTimeout time.Duration
+	// BodyMinRate is the least average rate of a request body, in bytes per second,
+	// once BodyTimeout has passed; 0 means 500, negative no minimum.
+	BodyMinRate int64
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -91,6 +99,12 @@ func (c *Config) Defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = reqbody.DefaultIdle
+	}
+	if c.BodyMinRate == 0 {
+		c.BodyMinRate = reqbody.DefaultMinRate
 	}
 }
 
@@ -117,7 +131,8 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now}, blobs, db)
+	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now,
+		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0)}, blobs, db)
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: mediaEndpoint.EndpointURL(),
@@ -177,7 +192,8 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		slog.Warn("render the home page at start", "err", err)
 	}
 	mux.Handle("GET /", website)
-	return &Handler{Handler: logRequests(mux), media: mediaEndpoint}, nil
+	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
+	return &Handler{Handler: logRequests(bodies.Handler(mux)), media: mediaEndpoint}, nil
 }
 
 // logRequests logs every request at debug level (--debug). Without it requests go

@@ -124,3 +124,18 @@ func (s *Server) Get(t testing.TB, path, tok string) (*http.Response, []byte) {
 	t.Helper()
 	return s.Do(t, http.MethodGet, path, tok, "", nil)
 }
+
+// IssueClientToken stores a new token for the owner with the given scopes, issued to the
+// app clientID, for tests where which app holds a token matters.
+func (s *Server) IssueClientToken(t testing.TB, scope, clientID string) string {
+	t.Helper()
+	raw, hash := token.Generate()
+	err := s.DB.CreateToken(context.Background(), &token.Token{
+		Hash: hash, Me: s.Cfg.URL, ClientID: clientID, Scope: token.ParseScope(scope),
+		Issued: time.Now(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}

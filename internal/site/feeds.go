@@ -52,6 +52,11 @@ func (h *Handler) feed(kind feedKind) renderFunc {
 		if err := h.feedEntries(r, fd, category); err != nil {
 			return nil, err
 		}
+		if category != "" && len(fd.Entries) == 0 {
+			// As on the tag page: a tag that only private, unlisted, draft or deleted
+			// posts carry is not public knowledge, not even its name.
+			return nil, fmt.Errorf("tag %q: %w", category, post.ErrNotFound)
+		}
 		var body []byte
 		var ctype string
 		var err error

@@ -2,12 +2,16 @@ package site_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // xmlTexts returns the character data of every element with one of the local names.
@@ -262,4 +266,47 @@ func TestFeeds(t *testing.T) {
 			t.Errorf("unknown tag feed: %d", resp.StatusCode)
 		}
 	})
+}
+
+// A tag that no public post carries has no feed, in any format, as it has no page: the
+// feed would name it, and list nothing.
+func TestTagFeedOfHiddenTag(t *testing.T) {
+	ts := newSite(t)
+	tagged := func(text, tag string) map[string]any {
+		return map[string]any{"type": []any{"h-entry"}, "properties": map[string]any{
+			"content": []any{text}, "category": []any{tag}}}
+	}
+	ts.createPost(t, tagged("Public", "coffee"))
+	ts.createPost(t, tagged("Shh", "Surprise Party"), set("visibility", "private"))
+	ts.createPost(t, tagged("Later", "Next Trip"), set("post-status", "draft"))
+	ts.createPost(t, tagged("Between us", "Quiet Thing"), set("visibility", "unlisted"))
+	gone := ts.createPost(t, tagged("Oops", "Old Flame"))
+	if _, err := ts.DB.UpdatePost(context.Background(), gone.URL, func(p *post.Post) error {
+		p.Deleted = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []string{"surprise%20party", "next%20trip", "quiet%20thing", "old%20flame"} {
+		for _, format := range []string{"feed.atom", "feed.rss", "feed.json"} {
+			path := "/tags/" + tag + "/" + format
+			resp, body := ts.get(t, path)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d, want 404 as for the tag page", path, resp.StatusCode)
+			}
+			for _, name := range []string{"Surprise", "Next Trip", "Quiet", "Old Flame"} {
+				if strings.Contains(string(body), name) {
+					t.Errorf("GET %s names the hidden tag %q", path, name)
+				}
+			}
+		}
+		if resp, _ := ts.get(t, "/tags/"+tag); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /tags/%s: status %d, want 404", tag, resp.StatusCode)
+		}
+	}
+	for _, format := range []string{"feed.atom", "feed.rss", "feed.json"} {
+		if resp, _ := ts.get(t, "/tags/coffee/"+format); resp.StatusCode != http.StatusOK {
+			t.Errorf("GET /tags/coffee/%s: status %d, want 200", format, resp.StatusCode)
+		}
+	}
 }

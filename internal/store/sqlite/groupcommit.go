@@ -207,6 +207,9 @@ func (db *DB) insertGroup(group []*createReq) error {
 	if err := db.insertPostTags(ctx, tx, group); err != nil {
 		return err
 	}
+	if err := db.insertPostClients(ctx, tx, group); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create post: commit: %w", err)
 	}

@@ -18,7 +18,7 @@ func (db *DB) SaveUpload(ctx context.Context, u *media.Upload) error {
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (path) DO UPDATE SET url = excluded.url, published = excluded.published`,
 		u.URL, u.Path, u.Hash, u.Type, u.Size, formatTime(u.Published))
-	if err != nil {
+	if err := db.space.check(err); err != nil {
 		return fmt.Errorf("save upload %s: %w", u.URL, err)
 	}
 	return nil

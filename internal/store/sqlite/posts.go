@@ -20,7 +20,7 @@ func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
 	if err != nil {
 		return err
 	}
-	return db.submit(ctx, req)
+	return db.space.check(db.submit(ctx, req))
 }
 
 // CreateNumbered stores a new post as CreatePost does, at p.URL if that is free and
@@ -34,7 +34,7 @@ func (db *DB) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug 
 		return err
 	}
 	req.urlOf, req.base, req.key = urlOf, p.Slug, p.URL
-	return db.submit(ctx, req)
+	return db.space.check(db.submit(ctx, req))
 }
 
 func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
@@ -65,6 +65,11 @@ func (db *DB) PostByURL(ctx context.Context, url string) (*post.Post, error) {
 // transaction: if fn fails nothing is written. fn should Reindex the post after changing
 // its item; the tags stored follow p.Categories.
 func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
+	p, err := db.updatePost(ctx, url, fn)
+	return p, db.space.check(err)
+}
+
+func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("update post: %w", err)
@@ -223,6 +228,9 @@ func selectPosts(q post.Query, paging bool) (*selection, error) {
 	}
 	if q.Status != "" {
 		s.add(`p.status = ?`, q.Status)
+	}
+	if q.ClientID != "" {
+		s.add(`p.id IN (SELECT post_id FROM post_clients WHERE client_id = ?)`, q.ClientID)
 	}
 	switch len(q.Visibility) {
 	case 0:

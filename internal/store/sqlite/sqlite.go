@@ -49,6 +49,9 @@ type DB struct {
 	// urlLookups counts the lookups of free numbers for taken slugs (slugs.go), for tests
 	// of their cost.
 	urlLookups atomic.Int64
+
+	// space names and logs the writes refused for want of disk (space.go).
+	space spaceLatch
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations

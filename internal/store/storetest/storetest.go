@@ -25,6 +25,12 @@ import (
 type Store interface {
 	// Posts (micropub.Store, site.Store).
 	CreatePost(ctx context.Context, p *post.Post) error
+	// CreateNumbered stores p at p.URL or, when that is taken, at the first free numbered
+	// slug (post.NthSlug), whose URL urlOf gives; it sets p.Slug, p.URL and p.ID.
+	CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug string) string) error
+	// PostClient returns the ClientID the post at url was created with, "" when none;
+	// post.ErrNotFound when there is no post.
+	PostClient(ctx context.Context, url string) (string, error)
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
 	UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error)
 	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
@@ -99,6 +105,8 @@ var contracts = []contract{
 	{"Posts/NotFound", testPostNotFound},
 	{"Posts/URLTakenIsErrExists", testURLTaken},
 	{"Posts/URLTakenInOneGroup", testURLTakenInOneGroup},
+	{"Posts/NumberedSlugs", testNumberedSlugs},
+	{"Posts/CreatingApp", testCreatingApp},
 	{"Posts/UpdateIsAllOrNothing", testUpdateAllOrNothing},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},

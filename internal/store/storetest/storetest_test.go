@@ -121,6 +121,8 @@ var breakers = map[string]struct {
 	"Posts/NotFound":                           {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
 	"Posts/URLTakenIsErrExists":                {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
 	"Posts/URLTakenInOneGroup":                 {"checks a URL is free, then creates", func(s Store) Store { return checksThenCreates{s} }},
+	"Posts/NumberedSlugs":                      {"gives up on a taken slug", func(s Store) Store { return givesUpOnTakenSlug{s} }},
+	"Posts/CreatingApp":                        {"forgets which app created a post", func(s Store) Store { return forgetsApp{s} }},
 	"Posts/UpdateIsAllOrNothing":               {"writes an update whose fn failed", func(s Store) Store { return writesFailedUpdates{s} }},
 	"Changes/CounterRisesOnEveryVisibleChange": {"counts only creates", func(s Store) Store { return &countsCreates{Store: s} }},
 	"List/OrderAndCursor":                      {"ignores the cursor", func(s Store) Store { return ignoresCursor{s} }},
@@ -190,6 +192,21 @@ func (s checksThenCreates) CreatePost(ctx context.Context, p *post.Post) error {
 		return err
 	}
 	return nil
+}
+
+// givesUpOnTakenSlug answers a taken slug with post.ErrExists instead of numbering it.
+type givesUpOnTakenSlug struct{ Store }
+
+func (s givesUpOnTakenSlug) CreateNumbered(ctx context.Context, p *post.Post, _ func(string) string) error {
+	return s.Store.CreatePost(ctx, p)
+}
+
+// forgetsApp drops the ClientID of the posts it creates.
+type forgetsApp struct{ Store }
+
+func (s forgetsApp) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(string) string) error {
+	p.ClientID = ""
+	return s.Store.CreateNumbered(ctx, p, urlOf)
 }
 
 type writesFailedUpdates struct{ Store }

@@ -246,22 +246,29 @@ func testRefreshRotation(t TB, s Store) {
 		t.Errorf("a failed rotation stored its grant: %v", err)
 	}
 
+	// A pair revoked otherwise than by rotation (the client, the owner).
+	g4 := signIn(t, s, appY, at)
+	if ok, err := s.RevokeTokenHash(ctx, g4.Token.Hash); err != nil || !ok {
+		t.Fatalf("RevokeTokenHash: %v, %v", ok, err)
+	}
 	for _, tt := range []struct {
 		what, hash string
 		at         time.Time
+		want       error
 	}{
-		{"spent", g1.RefreshHash, at.Add(2 * time.Minute)},
-		{"expired", g2.RefreshHash, g2.RefreshExpires},
-		{"unknown", token.Hash("unknown"), at},
-		{"access token", g2.Token.Hash, at},
+		{"spent", g1.RefreshHash, at.Add(2 * time.Minute), token.ErrRefreshUsed},
+		{"revoked", g4.RefreshHash, at.Add(2 * time.Minute), token.ErrRefreshRevoked},
+		{"expired", g2.RefreshHash, g2.RefreshExpires, token.ErrNotFound},
+		{"unknown", token.Hash("unknown"), at, token.ErrNotFound},
+		{"access token", g2.Token.Hash, at, token.ErrNotFound},
 	} {
 		called := false
 		err := s.RotateRefresh(ctx, tt.hash, tt.at, func(*token.Token) (*token.Grant, error) {
 			called = true
 			return newGrant(appX, tt.at), nil
 		})
-		if !errors.Is(err, token.ErrNotFound) || called {
-			t.Errorf("RotateRefresh of a %s refresh token: %v (check called: %v), want token.ErrNotFound", tt.what, err, called)
+		if !errors.Is(err, tt.want) || called {
+			t.Errorf("RotateRefresh of a %s refresh token: %v (check called: %v), want %v", tt.what, err, called, tt.want)
 		}
 	}
 	// Just before it expires it is still good.
@@ -289,6 +296,15 @@ func testRefreshReplay(t TB, s Store) {
 	}
 	if revoked(t, s, g1.Token.Hash) {
 		t.Fatalf("RevokeAfterRefreshReuse of a live refresh token revoked it")
+	}
+	// The refresh token of a pair revoked by the client or the owner is no replay: it
+	// revokes nothing issued later.
+	dropped := signIn(t, s, appX, at)
+	if ok, err := s.RevokeTokenHash(ctx, dropped.Token.Hash); err != nil || !ok {
+		t.Fatalf("RevokeTokenHash: %v, %v", ok, err)
+	}
+	if replayed, err := s.RevokeAfterRefreshReuse(ctx, dropped.RefreshHash); err != nil || replayed {
+		t.Errorf("RevokeAfterRefreshReuse of a revoked pair's refresh token: %v, %v; want false", replayed, err)
 	}
 	g2 := newGrant(appX, at.Add(time.Minute))
 	if err := s.RotateRefresh(ctx, g1.RefreshHash, at, func(*token.Token) (*token.Grant, error) { return g2, nil }); err != nil {

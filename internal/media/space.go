@@ -1,0 +1,38 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"syscall"
+)
+
+// ErrNoSpace says that a file could not be stored for want of disk space (ENOSPC, or
+// EDQUOT for a quota): the server's problem, not the uploader's, and one that passes.
+var ErrNoSpace = errors.New("no space left on the disk for the file")
+
+// spaceLatch names the writes that failed for want of disk space ErrNoSpace, and logs
+// the disk's filling up once, as a warning, rather than at every upload; a file stored
+// afterwards resets it.
+type spaceLatch struct{ full atomic.Bool }
+
+// check returns err, marked as ErrNoSpace when it says the disk is full; dir names the
+// store in the log. A nil err is a file stored.
+func (l *spaceLatch) check(err error, dir string) error {
+	switch {
+	case err == nil:
+		if l.full.CompareAndSwap(true, false) {
+			slog.Info("media: the disk has room again", "dir", dir)
+		}
+		return nil
+	case errors.Is(err, ErrNoSpace):
+		return err
+	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+		if l.full.CompareAndSwap(false, true) {
+			slog.Warn("media: the disk is full; uploads are refused with 507 until there is room", "dir", dir, "err", err)
+		}
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return err
+}
