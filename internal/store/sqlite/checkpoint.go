@@ -35,7 +35,8 @@ const checkpointEvery = 100 * time.Millisecond
 const resetFrames = 4096
 
 // resetBusy bounds how long a RESTART checkpoint waits for readers of older snapshots,
-// in milliseconds (SQLite's busy handler sleeps 1, 2, then 1 ms here).
+// in milliseconds (SQLite's busy handler sleeps 1, 2, then 1 ms here), when the last
+// reset went through; each one deferred in a row doubles it (checkpoint).
 const resetBusy = 4
 
 // checkpointStats is what the checkpoints did, for tests and benchmarks.
@@ -93,6 +94,14 @@ func (db *DB) checkpoint(ctx context.Context) error {
 			break
 		}
 	}
+	// Each reset deferred in a row doubles the next one's wait for readers (resetBusy,
+	// then 8, 16… up to 128 ms): readers that keep the log busy at every tick would
+	// otherwise let it grow without bound, so a longer stop of the writer, rare, is the
+	// price of the bound.
+	busyMs := resetBusy << min(db.deferredResets, 5)
+	if _, err := db.ckpt.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyMs)); err != nil {
+		return err
+	}
 	db.writing.Lock()
 	start := time.Now()
 	var busy int
@@ -108,10 +117,12 @@ func (db *DB) checkpoint(ctx context.Context) error {
 		db.ckptStats.maxStall.Store(stall.Nanoseconds())
 	}
 	if busy != 0 {
+		db.deferredResets++
 		db.ckptStats.failedResets.Add(1)
 		slog.Debug("wal reset deferred: readers of older snapshots", "frames", frames, "copied", copied, "stall", stall)
 		return nil
 	}
+	db.deferredResets = 0
 	db.ckptStats.resets.Add(1)
 	return nil
 }

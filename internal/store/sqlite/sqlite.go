@@ -42,6 +42,9 @@ type DB struct {
 	// ckpt is the checkpoints' own connection.
 	ckpt      *sql.DB
 	ckptStats checkpointStats
+	// deferredResets counts the log resets deferred in a row by readers; only the
+	// checkpoint loop uses it.
+	deferredResets int
 	// resetFrames is the log length at which it is started over: the constant
 	// resetFrames, except in tests.
 	resetFrames atomic.Int64
