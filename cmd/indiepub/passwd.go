@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 )
 
 // runPasswd sets the owner's password. From a terminal it prompts twice with echo off;
@@ -25,7 +25,7 @@ func runPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	hash, err := authserver.HashPassword(pw)
+	hash, err := owner.HashPassword(pw)
 	if err != nil {
 		return fmt.Errorf("passwd: %w", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -32,7 +32,7 @@ func TestPasswdFromStdin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := authserver.CheckPassword(hash, "piped password 42"); !ok || err != nil {
+	if ok, err := owner.CheckPassword(hash, "piped password 42"); !ok || err != nil {
 		t.Errorf("stored hash %q does not match the piped password (%v)", hash, err)
 	}
 

@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -115,20 +117,20 @@ func TestSetupLink(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	var logs bytes.Buffer
-	var as *authserver.Server
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux := http.NewServeMux()
-		as.Register(mux)
-		mux.ServeHTTP(w, r)
-	}))
+	mux := http.NewServeMux()
+	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	as = authserver.New(authserver.Config{
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	own := owner.New(owner.Config{URL: ts.URL + "/", Logger: logger}, db)
+	own.Register(mux)
+	authserver.New(authserver.Config{
 		URL:      ts.URL + "/",
-		Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+		Logger:   logger,
 		Verifier: &token.Local{Store: db},
 		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
-	}, db)
-	if err := as.Start(context.Background()); err != nil {
+	}, db, own).Register(mux)
+	admin.New(admin.Config{URL: ts.URL + "/", Logger: logger}, db, own).Register(mux)
+	if err := own.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	link := regexp.MustCompile(`url="?([^"\s]+/setup\?token=[^"\s]+)`).FindStringSubmatch(logs.String())
@@ -168,11 +170,11 @@ func TestSetupLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := authserver.CheckPassword(hash, "a fine long password"); !ok {
+	if ok, _ := owner.CheckPassword(hash, "a fine long password"); !ok {
 		t.Errorf("stored password does not match")
 	}
 	logs.Reset()
-	if err := as.Start(context.Background()); err != nil || logs.Len() != 0 {
+	if err := own.Start(context.Background()); err != nil || logs.Len() != 0 {
 		t.Errorf("start with a password set logged %q, %v", logs.String(), err)
 	}
 }
@@ -190,8 +192,8 @@ func TestOwnerSeesDrafts(t *testing.T) {
 	if resp, _ := s.Get(t, draft, ""); resp.StatusCode == http.StatusOK {
 		t.Fatalf("a visitor sees the draft at %s", draft)
 	}
-	owner := s.OwnerClient(t)
-	resp2, err := owner.Get(draft)
+	ownerClient := s.OwnerClient(t)
+	resp2, err := ownerClient.Get(draft)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -46,12 +47,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if e := ar.Validate(); e != nil {
 		return e
 	}
-	sess, err := s.session(r)
+	sess, err := s.owner.Session(r)
 	if err != nil {
 		return err
 	}
 	if sess == nil {
-		redirectToLogin(w, r)
+		owner.RedirectToLogin(w, r)
 		return nil
 	}
 	info, err := s.checkClient(r.Context(), ar)
@@ -64,7 +65,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	renderPage(w, r, http.StatusOK, "consent", s.consentPage(ar, info, sess.CSRF, exempt))
+	s.pages.Render(w, r, http.StatusOK, "consent", s.consentPage(ar, info, sess.CSRF, exempt))
 	return nil
 }
 
@@ -84,7 +85,7 @@ func (s *Server) checkClient(ctx context.Context, ar *AuthRequest) (*ClientInfo,
 func (s *Server) authorizePost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		return formError(err)
+		return owner.FormError(err)
 	}
 	if r.PostForm.Has("grant_type") || r.PostForm.Has("code") {
 		return s.redeemIdentity(w, r)
@@ -93,7 +94,7 @@ func (s *Server) authorizePost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.ownerForm(r)
+	sess, err := s.owner.CheckForm(r)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func (s *Server) reconsent(w http.ResponseWriter, r *http.Request, ar *AuthReque
 			p.Lifetimes[i].Selected = p.Lifetimes[i].Value == expiry
 		}
 	}
-	renderPage(w, r, http.StatusBadRequest, "consent", p)
+	s.pages.Render(w, r, http.StatusBadRequest, "consent", p)
 	return nil
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
@@ -171,7 +171,7 @@ func TestProfileAndEmail(t *testing.T) {
 		c.AllowPrivateFetch, c.Now = true, clk.Now
 		c.Name, c.Photo, c.Email = "Jane Doe", "https://cdn.example/jane.jpg", "jane@example.com"
 	})
-	hash, _ := authserver.HashPassword(ownerPassword)
+	hash, _ := owner.HashPassword(ownerPassword)
 	if err := srv.DB.SetOwnerPassword(context.Background(), hash, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
@@ -58,7 +58,7 @@ func newSite(t *testing.T) *site {
 		c.AllowPrivateFetch = true
 		c.Now = clk.Now
 	})
-	hash, err := authserver.HashPassword(ownerPassword)
+	hash, err := owner.HashPassword(ownerPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -32,14 +33,14 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	}
 	t, err := s.store.TokenByHash(r.Context(), token.Hash(raw))
 	if errors.Is(err, token.ErrNotFound) {
-		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		owner.WriteJSON(w, http.StatusOK, map[string]any{"active": false})
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	if t.Revoked || t.Expired(s.cfg.Now()) {
-		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		owner.WriteJSON(w, http.StatusOK, map[string]any{"active": false})
 		return nil
 	}
 	resp := map[string]any{
@@ -49,7 +50,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	if !t.Expires.IsZero() {
 		resp["exp"] = t.Expires.Unix()
 	}
-	writeJSON(w, http.StatusOK, resp)
+	owner.WriteJSON(w, http.StatusOK, resp)
 	return nil
 }
 
@@ -77,7 +78,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenForm))
 	if err != nil {
-		return nil, formError(err)
+		return nil, owner.FormError(err)
 	}
 	v, err := url.ParseQuery(string(body))
 	if err != nil {

@@ -2,6 +2,8 @@ package authserver
 
 import (
 	"net/http"
+
+	"github.com/indiepub/indiepub/internal/owner"
 )
 
 // metadata serves the IndieAuth server metadata (IndieAuth section 4.1.1, RFC 8414).
@@ -18,7 +20,7 @@ import (
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	base := s.cfg.URL
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	writeJSON(w, http.StatusOK, map[string]any{
+	owner.WriteJSON(w, http.StatusOK, map[string]any{
 		"issuer":                 base,
 		"authorization_endpoint": base + "auth",
 		"token_endpoint":         base + "token",

@@ -2,15 +2,13 @@ package authserver
 
 import (
 	"flag"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/indiepub/indiepub/internal/token"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -38,7 +36,8 @@ func golden(t *testing.T, name string, got []byte) {
 func render(t *testing.T, name string, data any) []byte {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	renderPage(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, name, data)
+	pages := New(Config{Logger: slog.Default()}, nil, nil).pages
+	pages.Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, name, data)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("render %s: %d %s", name, rec.Code, rec.Body)
 	}
@@ -55,19 +54,7 @@ func TestConsentPageGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := &ClientInfo{ID: "https://quill.example/", Name: `Quill <b>&</b>`, Logo: "https://quill.example/logo.png", URL: "https://quill.example/"}
-	s := &Server{cfg: Config{URL: "https://jane.example/"}}
+	s := New(Config{URL: "https://jane.example/", Logger: slog.Default()}, nil, nil)
 	golden(t, "consent-no-pkce", render(t, "consent", s.consentPage(ar, info, "csrf-token", false)))
 	golden(t, "consent-exempt", render(t, "consent", s.consentPage(ar, info, "csrf-token", true)))
-}
-
-func TestTokensPageGolden(t *testing.T) {
-	issued := time.Date(2026, 5, 4, 12, 30, 0, 0, time.UTC)
-	page := tokensPage{
-		CSRF: "csrf-token", Me: "https://jane.example/",
-		Apps: []*appTokens{{ClientID: "https://quill.example/", Name: "Quill", Tokens: []tokenRow{
-			{ID: 7, Scope: "create update", Issued: when(issued, "-"), LastUsed: when(time.Time{}, "never"), Expires: when(issued.Add(90*24*time.Hour), "never")},
-		}}},
-		Exemptions: []*token.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
-	}
-	golden(t, "tokens", render(t, "tokens", page))
 }

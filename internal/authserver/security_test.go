@@ -3,6 +3,7 @@ package authserver_test
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 )
 
 // TestLoginNextStaysLocal signs in with hostile post-login destinations: each must land
@@ -137,12 +138,13 @@ func TestLoginBurst(t *testing.T) {
 // proxy, and attempts count against the address the proxy forwarded.
 func TestLoginBehindProxy(t *testing.T) {
 	s := newSite(t)
-	as := authserver.New(authserver.Config{
+	own := owner.New(owner.Config{
 		URL:            s.Cfg.URL,
+		Logger:         slog.Default(),
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 	}, s.DB)
 	mux := http.NewServeMux()
-	as.Register(mux)
+	own.Register(mux)
 	proxied := httptest.NewServer(mux)
 	t.Cleanup(proxied.Close)
 

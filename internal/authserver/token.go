@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -84,7 +85,7 @@ func tokenRequestFrom(v url.Values) (*TokenRequest, error) {
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenForm))
 	if err != nil {
-		return formError(err)
+		return owner.FormError(err)
 	}
 	tr, err := ParseTokenRequest(body)
 	if err != nil {
@@ -307,6 +308,6 @@ func (s *Server) verifyToken(w http.ResponseWriter, r *http.Request) error {
 	if !t.ExpiresAt.IsZero() {
 		resp["exp"] = t.ExpiresAt.Unix()
 	}
-	writeJSON(w, http.StatusOK, resp)
+	owner.WriteJSON(w, http.StatusOK, resp)
 	return nil
 }

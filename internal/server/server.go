@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
@@ -142,24 +144,29 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		Now:           cfg.Now,
 	}, db, mediaEndpoint)
 
-	// The IndieAuth server also owns the owner's session: as.IsOwner tells the website
-	// whether a request comes from the signed-in owner.
+	// The owner's identity: the login and setup pages, and the session the consent page,
+	// the owner's pages and the website ask about.
+	logger := slog.Default()
+	own := owner.New(owner.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger, TrustedProxies: cfg.TrustedProxies}, db)
+	if err := own.Start(context.Background()); err != nil {
+		return nil, fmt.Errorf("check owner password: %w", err)
+	}
 	as := authserver.New(authserver.Config{
-		URL:            cfg.URL,
-		Fetch:          indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
-		Verifier:       issuedTokens(cfg, db, verifier),
-		Now:            cfg.Now,
-		TrustedProxies: cfg.TrustedProxies,
+		URL:      cfg.URL,
+		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
+		Verifier: issuedTokens(cfg, db, verifier),
+		Now:      cfg.Now,
+		Logger:   logger,
 		Profile: func(context.Context) authserver.Profile {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
-	}, db)
-	if err := as.Start(context.Background()); err != nil {
-		return nil, fmt.Errorf("check owner password: %w", err)
-	}
+	}, db, own)
+	pages := admin.New(admin.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger}, db, own)
 
 	mux := http.NewServeMux()
+	own.Register(mux)
 	as.Register(mux)
+	pages.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := db.SQL().PingContext(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
@@ -178,7 +185,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
-		IsOwner:  as.IsOwner,
+		IsOwner:  own.IsOwner,
 		Now:      cfg.Now,
 	}
 	if cfg.Auth == AuthExternal {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/owner"
 )
 
 // OwnerPassword is the password OwnerClient sets.
@@ -24,7 +24,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // so that pages see the request as the owner's.
 func (s *Server) OwnerClient(t testing.TB) *http.Client {
 	t.Helper()
-	hash, err := authserver.HashPassword(OwnerPassword)
+	hash, err := owner.HashPassword(OwnerPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

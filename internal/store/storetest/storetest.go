@@ -4,7 +4,8 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// mediaendpoint.Records, authserver.Store, token.Store), those cmd/indiepub calls, and Ping.
+// mediaendpoint.Records, authserver.Store, owner.Store, admin.Store, token.Store), those
+// cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
 package storetest
@@ -46,7 +47,7 @@ type Store interface {
 	DeleteUpload(ctx context.Context, url string) error
 	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
 
-	// Tokens (authserver.Store, token.Store, cmd/indiepub).
+	// Tokens (authserver.Store, admin.Store, token.Store, cmd/indiepub).
 	CreateToken(ctx context.Context, t *token.Token) error
 	TokenByHash(ctx context.Context, hash string) (*token.Token, error)
 	TouchToken(ctx context.Context, id int64) error
@@ -59,8 +60,8 @@ type Store interface {
 	RotateRefresh(ctx context.Context, refreshHash string, now time.Time, check func(*token.Token) (*token.Grant, error)) error
 	RevokeAfterRefreshReuse(ctx context.Context, refreshHash string) (bool, error)
 
-	// The owner: password, setup links, sessions, apps allowed without PKCE
-	// (authserver.Store, cmd/indiepub).
+	// The owner: password, setup links, sessions (owner.Store), apps allowed without PKCE
+	// (authserver.Store, admin.Store), cmd/indiepub.
 	OwnerPassword(ctx context.Context) (string, error)
 	SetOwnerPassword(ctx context.Context, hash string, now time.Time) error
 	ReplaceSetupToken(ctx context.Context, hash string, expires time.Time) error

@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
@@ -29,6 +31,8 @@ var (
 	_ website.Store         = Store(nil)
 	_ mediaendpoint.Records = Store(nil)
 	_ authserver.Store      = Store(nil)
+	_ owner.Store           = Store(nil)
+	_ admin.Store           = Store(nil)
 	_ token.Store           = Store(nil)
 	_ Store                 = (*sqlite.DB)(nil)
 )

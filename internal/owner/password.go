@@ -1,4 +1,4 @@
-package authserver
+package owner
 
 import (
 	"crypto/rand"

@@ -1,0 +1,192 @@
+// Package admin serves the owner's pages: for now the apps holding tokens, and the apps
+// allowed to sign in without PKCE. Who the owner is, and the CSRF tokens of the forms,
+// come from package owner.
+package admin
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// Store is what the owner's pages need from the database.
+type Store interface {
+	ListTokens(ctx context.Context) ([]*token.Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+	RevokeClientTokens(ctx context.Context, clientID string) (int64, error)
+	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	RemovePKCEExemption(ctx context.Context, clientID string) error
+}
+
+// Config configures the owner's pages.
+type Config struct {
+	// URL is the site's URL, ending in "/".
+	URL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the errors of requests; required.
+	Logger *slog.Logger
+}
+
+// Server serves the owner's pages.
+type Server struct {
+	cfg   Config
+	store Store
+	owner *owner.Service
+	pages *owner.Pages
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// New returns the owner's pages, open to the owner signed in through own.
+func New(cfg Config, store Store, own *owner.Service) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Server{cfg: cfg, store: store, owner: own,
+		pages: owner.NewPages(cfg.Logger, templateFS, "templates/*.html")}
+}
+
+// Register adds the owner's pages to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	handle := s.pages.Handle
+	mux.Handle("GET /admin/tokens", handle(s.tokens))
+	mux.Handle("POST /admin/tokens/revoke", handle(s.revoke))
+	mux.Handle("POST /admin/tokens/revoke-client", handle(s.revokeClient))
+	mux.Handle("POST /admin/pkce/withdraw", handle(s.withdrawPKCE))
+}
+
+type tokensPage struct {
+	CSRF, Me   string
+	Apps       []*appTokens
+	Exemptions []*token.Exemption
+}
+
+// appTokens are the live tokens of one client, for the owner's token page.
+type appTokens struct {
+	ClientID string
+	Name     string
+	Tokens   []tokenRow
+}
+
+type tokenRow struct {
+	ID                        int64
+	Scope                     string
+	Issued, LastUsed, Expires string
+}
+
+// tokens is the owner's page of live tokens, grouped by app, and of the apps allowed
+// to sign in without PKCE.
+func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.owner.Session(r)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		owner.RedirectToLogin(w, r)
+		return nil
+	}
+	tokens, err := s.store.ListTokens(r.Context())
+	if err != nil {
+		return err
+	}
+	exemptions, err := s.store.ListPKCEExemptions(r.Context())
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	var apps []*appTokens
+	byClient := map[string]*appTokens{}
+	for _, t := range tokens {
+		if t.Expired(now) {
+			continue
+		}
+		a := byClient[t.ClientID]
+		if a == nil {
+			a = &appTokens{ClientID: t.ClientID, Name: t.ClientName}
+			if a.Name == "" {
+				a.Name = orDash(hostOf(t.ClientID))
+			}
+			byClient[t.ClientID] = a
+			apps = append(apps, a)
+		}
+		a.Tokens = append(a.Tokens, tokenRow{
+			ID: t.ID, Scope: strings.Join(t.Scope, " "),
+			Issued: when(t.Issued, "-"), LastUsed: when(t.LastUsed, "never"), Expires: when(t.Expires, "never"),
+		})
+	}
+	sort.SliceStable(apps, func(i, j int) bool { return strings.ToLower(apps[i].Name) < strings.ToLower(apps[j].Name) })
+	s.pages.Render(w, r, http.StatusOK, "tokens", tokensPage{CSRF: sess.CSRF, Apps: apps, Exemptions: exemptions, Me: s.cfg.URL})
+	return nil
+}
+
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.owner.CheckForm(r); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	if err != nil {
+		return owner.InvalidRequest("bad token id %q", r.PostFormValue("id"))
+	}
+	// A token revoked a moment ago (in another tab) is what the owner wanted anyway.
+	if err := s.store.RevokeToken(r.Context(), id); err != nil && !errors.Is(err, token.ErrNotFound) {
+		return err
+	}
+	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) revokeClient(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.owner.CheckForm(r); err != nil {
+		return err
+	}
+	if _, err := s.store.RevokeClientTokens(r.Context(), r.PostFormValue("client_id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) withdrawPKCE(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.owner.CheckForm(r); err != nil {
+		return err
+	}
+	if err := s.store.RemovePKCEExemption(r.Context(), r.PostFormValue("client_id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	return nil
+}
+
+func when(t time.Time, zero string) string {
+	if t.IsZero() {
+		return zero
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func hostOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	return u.Hostname()
+}

@@ -1,0 +1,127 @@
+package owner
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+func (s *Service) loginPage(w http.ResponseWriter, r *http.Request) error {
+	next := localPath(r.URL.Query().Get("next"))
+	if s.IsOwner(r) {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return nil
+	}
+	_, err := s.store.OwnerPassword(r.Context())
+	noPassword := errors.Is(err, token.ErrNoPassword)
+	if err != nil && !noPassword {
+		return err
+	}
+	s.pages.Render(w, r, http.StatusOK, "login", loginPage{
+		CSRF: s.preSessionCSRF(w, r), Next: next, NoPassword: noPassword,
+	})
+	return nil
+}
+
+func (s *Service) login(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := checkPreSessionCSRF(r); err != nil {
+		return err
+	}
+	next := localPath(r.PostFormValue("next"))
+	hash, err := s.store.OwnerPassword(r.Context())
+	if errors.Is(err, token.ErrNoPassword) {
+		return InvalidRequest("no password is set yet: use the setup link from the log, or run `indiepub passwd`")
+	}
+	if err != nil {
+		return err
+	}
+	ip := clientAddr(r, s.cfg.TrustedProxies)
+	allowed, at, wait := s.limiter.allow(ip)
+	if !allowed {
+		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		return Errorf(http.StatusTooManyRequests, "temporarily_unavailable",
+			"too many failed sign-in attempts; try again in %d minutes", int(wait.Minutes())+1)
+	}
+	var ok bool
+	ran := s.limiter.check(r.Context(), func() { ok, err = CheckPassword(hash, r.PostFormValue("password")) })
+	if !ran {
+		s.limiter.forgive(ip, at)
+		w.Header().Set("Retry-After", "5")
+		return Errorf(http.StatusTooManyRequests, "temporarily_unavailable",
+			"too many sign-in attempts at once; try again in a few seconds")
+	}
+	if err != nil {
+		s.limiter.forgive(ip, at)
+		return fmt.Errorf("check password: %w", err)
+	}
+	if !ok {
+		s.pages.Render(w, r, http.StatusUnauthorized, "login", loginPage{
+			CSRF: s.preSessionCSRF(w, r), Next: next, Failed: true,
+		})
+		return nil
+	}
+	s.limiter.succeed(ip, at)
+	if err := s.startSession(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) logout(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.CheckForm(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteSession(r.Context(), sess.Hash); err != nil {
+		return err
+	}
+	s.setCookie(w, sessionCookie, "", -time.Second)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Service) setupPage(w http.ResponseWriter, r *http.Request) error {
+	raw := r.URL.Query().Get("token")
+	ok, err := s.store.SetupTokenValid(r.Context(), token.Hash(raw), s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if raw == "" || !ok {
+		return Errorf(http.StatusNotFound, "invalid_request",
+			"this setup link is unknown, used or expired; restart indiepub for a new one, or run `indiepub passwd`")
+	}
+	s.pages.Render(w, r, http.StatusOK, "setup", setupPage{CSRF: s.preSessionCSRF(w, r), Token: raw})
+	return nil
+}
+
+func (s *Service) setup(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := checkPreSessionCSRF(r); err != nil {
+		return err
+	}
+	pw := r.PostFormValue("password")
+	if pw != r.PostFormValue("confirm") {
+		return InvalidRequest("the two passwords differ")
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return InvalidRequest("%v", err)
+	}
+	err = s.store.UseSetupToken(r.Context(), token.Hash(r.PostFormValue("token")), hash, s.cfg.Now())
+	if errors.Is(err, token.ErrNotFound) {
+		return Errorf(http.StatusNotFound, "invalid_request", "this setup link is unknown, used or expired")
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	return nil
+}

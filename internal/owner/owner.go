@@ -1,0 +1,107 @@
+// Package owner is the site owner's identity: the password (argon2id), the one-time setup
+// link, the login and logout pages, the browser session and its CSRF token, and the limits
+// on sign-in attempts. The IndieAuth consent page and the owner's admin pages ask it who
+// is signed in; it also renders the pages all of them share (layout, error page).
+package owner
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// Store is what the owner's identity needs from the database.
+type Store interface {
+	OwnerPassword(ctx context.Context) (string, error)
+	ReplaceSetupToken(ctx context.Context, hash string, expires time.Time) error
+	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
+	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
+
+	CreateSession(ctx context.Context, s *token.Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+}
+
+// Config configures the owner's identity.
+type Config struct {
+	// URL is the site's URL, ending in "/"; setup links are built from it, and its scheme
+	// decides whether cookies are Secure.
+	URL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the setup link and the errors of requests; required.
+	Logger *slog.Logger
+	// TrustedProxies are the addresses of reverse proxies in front of indiepub. A login
+	// from one of them is counted against the client address it put in X-Forwarded-For;
+	// otherwise X-Forwarded-For is ignored, since anyone can send it.
+	TrustedProxies []netip.Prefix
+}
+
+// Service serves the login and setup pages and tells other packages who is signed in.
+type Service struct {
+	cfg     Config
+	store   Store
+	pages   *Pages
+	secure  bool // cookies get the Secure attribute: the site is served over https
+	limiter *limiter
+}
+
+// New returns the owner's identity for the site at cfg.URL.
+func New(cfg Config, store Store) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{
+		cfg:     cfg,
+		store:   store,
+		pages:   NewPages(cfg.Logger, templateFS, "templates/login.html", "templates/setup.html"),
+		secure:  len(cfg.URL) >= 8 && cfg.URL[:8] == "https://",
+		limiter: newLimiter(cfg.Now),
+	}
+}
+
+// Register adds the login, logout and setup routes to mux.
+func (s *Service) Register(mux *http.ServeMux) {
+	handle := s.pages.Handle
+	mux.Handle("GET /login", handle(s.loginPage))
+	mux.Handle("POST /login", handle(s.login))
+	mux.Handle("POST /logout", handle(s.logout))
+	mux.Handle("GET /setup", handle(s.setupPage))
+	mux.Handle("POST /setup", handle(s.setup))
+}
+
+// Start logs a one-time setup link when the owner has no password yet, so that a fresh
+// install can be claimed from the machine it runs on.
+func (s *Service) Start(ctx context.Context) error {
+	_, err := s.store.OwnerPassword(ctx)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, token.ErrNoPassword) {
+		return err
+	}
+	link, err := s.NewSetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	s.cfg.Logger.WarnContext(ctx, "no owner password is set: open this one-time link to choose one, or run `indiepub passwd`",
+		"url", link)
+	return nil
+}
+
+// NewSetupLink creates a one-time link to choose the owner's password, valid for a day,
+// replacing earlier ones.
+func (s *Service) NewSetupLink(ctx context.Context) (string, error) {
+	raw, hash := token.Generate()
+	if err := s.store.ReplaceSetupToken(ctx, hash, s.cfg.Now().Add(setupLifetime)); err != nil {
+		return "", err
+	}
+	return s.cfg.URL + "setup?token=" + raw, nil
+}
+
+const setupLifetime = 24 * time.Hour

@@ -1,0 +1,60 @@
+package owner
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+)
+
+// templateFS holds the layout and error page every owner-facing page shares, and the
+// login and setup pages.
+//
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Pages renders the pages the owner sees (login, setup, consent, admin) in one layout:
+// the templates "top" and "bottom" wrap each page, and "error" shows an Error.
+type Pages struct {
+	t   *template.Template
+	log *slog.Logger
+}
+
+// NewPages parses the shared layout and error page together with the files of fsys that
+// match patterns. It panics on a template error, as template.Must does: the templates
+// are embedded in the binary.
+func NewPages(log *slog.Logger, fsys fs.FS, patterns ...string) *Pages {
+	t := template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
+	return &Pages{t: template.Must(t.ParseFS(fsys, patterns...)), log: log}
+}
+
+type errorPage struct{ Code, Description string }
+
+type loginPage struct {
+	CSRF, Next         string
+	NoPassword, Failed bool
+}
+
+type setupPage struct{ CSRF, Token string }
+
+// Render renders the template name with data, into a buffer first, so a template error
+// becomes a clean 500.
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := p.t.ExecuteTemplate(&buf, name, data); err != nil {
+		p.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// The pages need no script and no framing; the logo may come from the client's site.
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
