@@ -47,15 +47,26 @@ func ParseLinkHeader(base *url.URL, values ...string) []Link {
 		base = &url.URL{}
 	}
 	var links []Link
+	for _, l := range ParseLinkHeaderRaw(values...) {
+		if u := resolve(base, l.URL); u != "" {
+			links = append(links, Link{URL: u, Rels: l.Rels})
+		}
+	}
+	return links
+}
+
+// ParseLinkHeaderRaw parses Link headers as ParseLinkHeader does, but keeps each target
+// as written between < and >, trimmed of spaces: neither resolved nor limited to http and
+// https. It is for callers that accept other schemes, such as a native app's redirect_uri
+// (IndieAuth §4.2.2), and resolve targets themselves.
+func ParseLinkHeaderRaw(values ...string) []Link {
+	var links []Link
 	for _, v := range values {
 		p := linkParser{s: v}
 		for !p.done() {
 			target, rels, ok := p.link()
-			if !ok || len(rels) == 0 {
-				continue
-			}
-			if u := resolve(base, target); u != "" {
-				links = append(links, Link{URL: u, Rels: rels})
+			if ok && len(rels) > 0 {
+				links = append(links, Link{URL: target, Rels: rels})
 			}
 		}
 	}

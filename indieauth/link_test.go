@@ -156,6 +156,66 @@ func TestCanonicalURL(t *testing.T) {
 	}
 }
 
+func TestSameProfile(t *testing.T) {
+	tests := []struct {
+		me   string
+		want bool
+	}{
+		{"https://example.com/", true},
+		{"http://example.com", true}, // Sunlit
+		{"https://EXAMPLE.com", true},
+		{"https://example.com:443/", true},
+		{" https://example.com/ ", true},
+		{"https://example.org/", false},
+		{"https://example.com/other", false},
+		{"https://example.com:8443/", false},
+		{"http://example.com:443/", false},
+		{"https://example.com/?a=b", false},
+		{"", false},
+		{"example.com", false},
+		{"ftp://example.com/", false},
+	}
+	for _, tt := range tests {
+		if got := indieauth.SameProfile(tt.me, "https://example.com/"); got != tt.want {
+			t.Errorf("SameProfile(%q, https://example.com/) = %v, want %v", tt.me, got, tt.want)
+		}
+		if got := indieauth.SameProfile("https://example.com/", tt.me); got != tt.want {
+			t.Errorf("SameProfile(https://example.com/, %q) = %v, want %v", tt.me, got, tt.want)
+		}
+	}
+	for _, pair := range [][2]string{
+		{"https://example.com/jane/", "http://example.com/jane"},
+		{"http://[::1]:8080", "https://[::1]:8080/"},
+	} {
+		if !indieauth.SameProfile(pair[0], pair[1]) {
+			t.Errorf("SameProfile(%q, %q) = false, want true", pair[0], pair[1])
+		}
+	}
+	if indieauth.SameProfile("https://example.com/Jane", "https://example.com/jane") {
+		t.Error("SameProfile: paths differing in case match")
+	}
+	// SameURL keeps the scheme: where another server vouches for a "me", http is not https.
+	if indieauth.SameURL("http://example.com/", "https://example.com/") {
+		t.Error("SameURL: http and https match")
+	}
+}
+
+func TestParseLinkHeaderRaw(t *testing.T) {
+	got := indieauth.ParseLinkHeaderRaw(`< myapp://cb >; rel="redirect_uri", </cb>; REL=redirect_uri, <https://x/>`,
+		`<https://a.example/cb>; rel="me redirect_uri"`)
+	want := []indieauth.Link{
+		{URL: "myapp://cb", Rels: []string{"redirect_uri"}},
+		{URL: "/cb", Rels: []string{"redirect_uri"}},
+		{URL: "https://a.example/cb", Rels: []string{"me", "redirect_uri"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseLinkHeaderRaw\n got %v\nwant %v", got, want)
+	}
+	if got := indieauth.ParseLinkHeader(pageURL, `<myapp://cb>; rel="redirect_uri"`); got != nil {
+		t.Errorf("ParseLinkHeader kept a target of another scheme: %v", got)
+	}
+}
+
 // fuzzSeeds returns the client fixtures, plus the given strings, as fuzz seeds.
 func fuzzSeeds(f *testing.F, extra ...string) {
 	f.Helper()
@@ -187,6 +247,11 @@ func FuzzParseLinkHeader(f *testing.F) {
 		links := indieauth.ParseLinkHeader(pageURL, header)
 		for _, l := range links {
 			checkLink(t, l)
+		}
+		// The raw links are the same links, before resolution drops some.
+		raw := indieauth.ParseLinkHeaderRaw(header)
+		if len(raw) < len(links) {
+			t.Errorf("ParseLinkHeaderRaw found %d links, ParseLinkHeader %d", len(raw), len(links))
 		}
 		// Splitting the same links over several headers finds no fewer.
 		if n := len(indieauth.ParseLinkHeader(pageURL, header, header)); n != 2*len(links) {

@@ -41,9 +41,33 @@ func CanonicalURL(s string) (string, error) {
 	return u.String(), nil
 }
 
-// SameURL reports whether a and b are the same profile URL once normalized by CanonicalURL.
+// SameURL reports whether a and b are the same profile URL once normalized by CanonicalURL,
+// scheme included. It is the rule for a "me" that another server vouches for, such as a
+// token endpoint's answer: http://example.com/ is not https://example.com/ there.
 func SameURL(a, b string) bool {
 	ca, errA := CanonicalURL(a)
 	cb, errB := CanonicalURL(b)
 	return errA == nil && errB == nil && ca == cb
+}
+
+// SameProfile reports whether a and b name the same profile: once normalized by
+// CanonicalURL, the same host, port and path, whatever the scheme and with or without a
+// trailing slash. It is the rule for a "me" that a client sends about a server's own user:
+// clients differ in the trailing slash, and Sunlit in the scheme (http:// when
+// authorizing, https:// when redeeming). A value that is not an http or https URL names
+// no profile.
+func SameProfile(a, b string) bool {
+	ka, errA := profileKey(a)
+	kb, errB := profileKey(b)
+	return errA == nil && errB == nil && ka == kb
+}
+
+// profileKey is the canonical URL without its scheme and trailing slash.
+func profileKey(s string) (string, error) {
+	c, err := CanonicalURL(s)
+	if err != nil {
+		return "", err
+	}
+	_, rest, _ := strings.Cut(c, "://")
+	return strings.TrimSuffix(rest, "/"), nil
 }

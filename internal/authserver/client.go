@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/indiepub/indiepub/indieauth"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -84,9 +85,11 @@ func ParseClientPage(clientID, contentType string, body []byte, links []string) 
 	} else {
 		parseClientHTML(info, base, body)
 	}
-	for _, l := range links {
-		for _, href := range linkRels(l, "redirect_uri") {
-			info.addRedirect(base, href)
+	// A native app may publish a redirect_uri of its own scheme, which ParseLinkHeader
+	// would drop: the targets are resolved here, as the page's links are.
+	for _, l := range indieauth.ParseLinkHeaderRaw(links...) {
+		if l.HasRel("redirect_uri") {
+			info.addRedirect(base, l.URL)
 		}
 	}
 	if info.Name == "" {
@@ -220,48 +223,6 @@ func resolveHTTP(base *url.URL, ref string) *url.URL {
 		return nil
 	}
 	return u
-}
-
-// linkRels returns the targets in one Link header value whose rel includes rel.
-func linkRels(header, rel string) []string {
-	var out []string
-	for _, part := range splitLinks(header) {
-		start, end := strings.Index(part, "<"), strings.Index(part, ">")
-		if start < 0 || end < start {
-			continue
-		}
-		target, params := part[start+1:end], part[end+1:]
-		for _, p := range strings.Split(params, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-			if ok && strings.EqualFold(strings.TrimSpace(k), "rel") && hasToken(strings.Trim(strings.TrimSpace(v), `"`), rel) {
-				out = append(out, target)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// splitLinks splits a Link header at the commas between links, not those inside <...>.
-func splitLinks(h string) []string {
-	var parts []string
-	depth, start := 0, 0
-	for i, c := range h {
-		switch c {
-		case '<':
-			depth++
-		case '>':
-			if depth > 0 {
-				depth--
-			}
-		case ',':
-			if depth == 0 {
-				parts = append(parts, h[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(parts, h[start:])
 }
 
 func attr(n *html.Node, key string) string {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -20,7 +21,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !sameProfile(caller.Me, s.cfg.URL) {
+	if !indieauth.SameProfile(caller.Me, s.cfg.URL) {
 		return oauthErr(http.StatusForbidden, "insufficient_scope", "only the site owner's tokens may introspect")
 	}
 	v, err := readForm(w, r)

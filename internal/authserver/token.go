@@ -148,7 +148,7 @@ func checkRedemption(c *token.Code, tr *TokenRequest, now time.Time) error {
 		return invalidGrant("the authorization code was issued to another client_id")
 	case c.RedirectURI != tr.RedirectURI:
 		return invalidGrant("redirect_uri does not match the authorization request")
-	case tr.Me != "" && !sameProfile(tr.Me, c.Me):
+	case tr.Me != "" && !indieauth.SameProfile(tr.Me, c.Me):
 		return invalidGrant("me %q is not the site that authorized the code", tr.Me)
 	}
 	if c.Challenge == "" {

@@ -37,24 +37,6 @@ func TestParseClientID(t *testing.T) {
 	}
 }
 
-func TestSameProfile(t *testing.T) {
-	tests := []struct {
-		me   string
-		want bool
-	}{
-		{"https://example.com/", true},
-		{"http://example.com", true}, // Sunlit
-		{"https://EXAMPLE.com", true},
-		{"https://example.org/", false},
-		{"https://example.com/other", false},
-	}
-	for _, tt := range tests {
-		if got := sameProfile(tt.me, "https://example.com/"); got != tt.want {
-			t.Errorf("sameProfile(%q) = %v, want %v", tt.me, got, tt.want)
-		}
-	}
-}
-
 func TestNormalizeScope(t *testing.T) {
 	known, ignored := normalizeScope("post media read read profile create")
 	if !reflect.DeepEqual(known, []string{"create", "update", "media", "profile"}) || !reflect.DeepEqual(ignored, []string{"read"}) {
@@ -85,6 +67,9 @@ func TestParseClientPage(t *testing.T) {
 		{"plain page and Link header", "text/html", `<p>hello</p>`,
 			[]string{`<https://other.example/cb>; rel="redirect_uri", <https://x/>; rel="me"`},
 			ClientInfo{ID: id, Name: "app.example.com", URL: id, RedirectURIs: []string{"https://other.example/cb"}}},
+		{"native app's scheme and a relative target in Link headers", "text/html", `<p>hello</p>`,
+			[]string{`<myapp://cb>; rel="redirect_uri"`, `</cb>; rel=redirect_uri`},
+			ClientInfo{ID: id, Name: "app.example.com", URL: id, RedirectURIs: []string{"myapp://cb", "https://app.example.com/cb"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

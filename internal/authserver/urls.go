@@ -105,23 +105,6 @@ func isLoopbackHost(u *url.URL) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// sameProfile reports whether a "me" a client sent names the owner's site: clients differ
-// in a trailing slash, and Sunlit in the scheme (http:// when authorizing, https:// when
-// redeeming), so both are ignored.
-func sameProfile(me, site string) bool {
-	return normalizeProfile(me) == normalizeProfile(site)
-}
-
-func normalizeProfile(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.Index(s, "://"); i >= 0 {
-		s = s[i+3:]
-	}
-	s = strings.TrimSuffix(s, "/")
-	host, path, _ := strings.Cut(s, "/")
-	return strings.ToLower(host) + "/" + path
-}
-
 func hostOf(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
