@@ -77,6 +77,9 @@ type Config struct {
 	// BodyMinRate is the least average rate of a request body, in bytes per second,
 	// once BodyTimeout has passed; 0 means 500, negative no minimum.
 	BodyMinRate int64
+	// Logger receives what the server logs: the owner's setup link, failed requests,
+	// unavailable client information; nil means slog.Default().
+	Logger *slog.Logger
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -107,6 +110,9 @@ func (c *Config) Defaults() {
 	}
 	if c.BodyMinRate == 0 {
 		c.BodyMinRate = reqbody.DefaultMinRate
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 }
 
@@ -146,7 +152,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
 	// the owner's pages and the website ask about.
-	logger := slog.Default()
+	logger := cfg.Logger
 	own := owner.New(owner.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger, TrustedProxies: cfg.TrustedProxies}, db)
 	if err := own.Start(context.Background()); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
@@ -196,7 +202,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	}
 	website := site.New(siteCfg, db)
 	if err := website.Warm(context.Background()); err != nil {
-		slog.Warn("render the home page at start", "err", err)
+		logger.Warn("render the home page at start", "err", err)
 	}
 	mux.Handle("GET /", website)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,22 @@ func TestHealthz(t *testing.T) {
 	resp, body := srv.Get(t, "/healthz", "")
 	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
 		t.Fatalf("GET /healthz: %d %q, want 200 \"ok\\n\"", resp.StatusCode, body)
+	}
+}
+
+// TestLoggerInConfig: what the server logs at start goes to the configured logger, here
+// the setup link of a fresh install, and that link works.
+func TestLoggerInConfig(t *testing.T) {
+	var logs bytes.Buffer
+	srv := servertest.New(t, func(c *server.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	m := regexp.MustCompile(`url="?([^"\s]+/setup\?token=[^"\s]+)`).FindStringSubmatch(logs.String())
+	if m == nil || !strings.HasPrefix(m[1], srv.Cfg.URL) {
+		t.Fatalf("no setup link in the configured logger's output: %q", logs.String())
+	}
+	if resp, _ := srv.Get(t, m[1], ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET the logged setup link: %d, want 200", resp.StatusCode)
 	}
 }
 
