@@ -89,13 +89,9 @@ type tokenRow struct {
 // tokens is the owner's page of live tokens, grouped by app, and of the apps allowed
 // to sign in without PKCE.
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
-	sess, err := s.owner.Session(r)
-	if err != nil {
+	sess, err := s.owner.SignedIn(w, r)
+	if err != nil || sess == nil {
 		return err
-	}
-	if sess == nil {
-		owner.RedirectToLogin(w, r)
-		return nil
 	}
 	tokens, err := s.store.ListTokens(r.Context())
 	if err != nil {

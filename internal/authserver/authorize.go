@@ -47,13 +47,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if e := ar.Validate(); e != nil {
 		return e
 	}
-	sess, err := s.owner.Session(r)
-	if err != nil {
+	sess, err := s.owner.SignedIn(w, r)
+	if err != nil || sess == nil {
 		return err
-	}
-	if sess == nil {
-		owner.RedirectToLogin(w, r)
-		return nil
 	}
 	info, err := s.checkClient(r.Context(), ar)
 	if err != nil {

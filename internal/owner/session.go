@@ -98,6 +98,17 @@ func checkCSRF(r *http.Request, want string) error {
 	return nil
 }
 
+// SignedIn returns the owner's session for a page only the owner may see. A browser that
+// is not signed in is sent to the login page, to come back to this URL, and SignedIn
+// returns nil: the caller has answered and stops.
+func (s *Service) SignedIn(w http.ResponseWriter, r *http.Request) (*token.Session, error) {
+	sess, err := s.Session(r)
+	if err == nil && sess == nil {
+		redirectToLogin(w, r)
+	}
+	return sess, err
+}
+
 // CheckForm checks that a POST comes from the owner's session with its CSRF token, and
 // returns the session. It is ErrForbidden without a session and ErrCSRF without the token.
 func (s *Service) CheckForm(r *http.Request) (*token.Session, error) {
@@ -114,10 +125,10 @@ func (s *Service) CheckForm(r *http.Request) (*token.Session, error) {
 	return sess, nil
 }
 
-// RedirectToLogin sends a browser to the login page, to come back to this URL. A
+// redirectToLogin sends a browser to the login page, to come back to this URL. A
 // backslash a browser left unencoded in the query is encoded, since localPath refuses
 // backslashes anywhere.
-func RedirectToLogin(w http.ResponseWriter, r *http.Request) {
+func redirectToLogin(w http.ResponseWriter, r *http.Request) {
 	back := strings.ReplaceAll(r.URL.RequestURI(), "\\", "%5C")
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(back), http.StatusSeeOther)
 }
