@@ -167,12 +167,12 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	pages := admin.New(admin.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger}, db, own)
+	adminPages := admin.New(admin.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger}, db, own)
 
 	mux := http.NewServeMux()
 	own.Register(mux)
 	as.Register(mux)
-	pages.Register(mux)
+	adminPages.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := db.SQL().PingContext(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
