@@ -138,7 +138,9 @@ func TestBodyTrickleIs408(t *testing.T) {
 				}
 			})
 			want408(t, rt, resp, body)
-			if !strings.Contains(string(body), "bytes per second") {
+			// A loaded machine may pause the trickler past the idle limit itself; either
+			// way the client that never stops trickling is cut off in time (below).
+			if !strings.Contains(string(body), "bytes per second") && !strings.Contains(string(body), "nothing came for") {
 				t.Errorf("POST %s: 408 body %s, want it to name the least rate", rt.path, body)
 			}
 			if took > 3*time.Second {
