@@ -9,6 +9,7 @@ func (h *Handler) ResetCaches() {
 	h.fragments.entries, h.fragments.size = nil, 0
 	h.fragments.mu.Unlock()
 	h.rendered.mu.Lock()
-	h.rendered.entries, h.rendered.size = nil, 0
+	clear(h.rendered.entries)
+	h.rendered.size = 0
 	h.rendered.mu.Unlock()
 }
