@@ -98,6 +98,17 @@ func (c *Config) Defaults() {
 type Handler struct {
 	http.Handler
 	media *mediaendpoint.Handler
+	site  *site.Handler
+}
+
+// Warm renders the home page into the website's cache, so that the first visitor after a
+// start does not wait for it. It is meant to run in the background once the server is
+// listening, never before: New does not warm, so that nothing a post holds can delay the
+// start. Cancelling ctx (on shutdown) stops it at its next store query.
+func (h *Handler) Warm(ctx context.Context) {
+	if err := h.site.Warm(ctx); err != nil && ctx.Err() == nil {
+		slog.Warn("render the home page at start", "err", err)
+	}
 }
 
 // WaitUploads waits for the uploads that http.Server.Shutdown does not wait for (see
@@ -173,11 +184,8 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
 	}
 	website := site.New(siteCfg, db)
-	if err := website.Warm(context.Background()); err != nil {
-		slog.Warn("render the home page at start", "err", err)
-	}
 	mux.Handle("GET /", website)
-	return &Handler{Handler: logRequests(mux), media: mediaEndpoint}, nil
+	return &Handler{Handler: logRequests(mux), media: mediaEndpoint, site: website}, nil
 }
 
 func logRequests(next http.Handler) http.Handler {
