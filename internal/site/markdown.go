@@ -33,7 +33,7 @@ const (
 	maxDelimiterCost = 1 << 24
 	// maxTableCells bounds the cells of GFM tables: the columns of a table's delimiter
 	// row times the rows after it.
-	maxTableCells = 1 << 16
+	maxTableCells = 1 << 14
 )
 
 // RenderMarkdown renders Markdown (CommonMark with GitHub's tables, strikethrough, task
@@ -82,7 +82,12 @@ func markdownBounded(src string) bool {
 		case columns > 0:
 			cells += columns
 		case isDelimiterRow(body):
-			columns = strings.Count(body, "|") + 1
+			columns = 0
+			for cell := range strings.SplitSeq(body, "|") {
+				if strings.Contains(cell, "-") {
+					columns++
+				}
+			}
 			cells += columns
 		}
 		if linkCost+runLen*runBrackets > maxLinkCost || cells > maxTableCells ||
