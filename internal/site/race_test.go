@@ -2,5 +2,6 @@
 
 package site
 
-// raceFactor scales time limits in tests: the race detector slows rendering severalfold.
-const raceFactor = 10
+// raceFactor scales time limits in tests: the race detector slows rendering, and copying
+// the megabytes of a huge page, tenfold or more.
+const raceFactor = 20
