@@ -50,6 +50,18 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("indiepub listening", "addr", ln.Addr().String(), "url", url)
+	// Warming the page cache starts once the server listens, and ends (or is cancelled)
+	// before serve returns and the database is closed.
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	defer stopWarm()
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		if w, ok := h.(interface{ Warm(context.Context) }); ok {
+			w.Warm(warmCtx)
+		}
+	}()
+	defer func() { stopWarm(); <-warmed }()
 	select {
 	case err := <-errc:
 		return err

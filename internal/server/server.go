@@ -120,6 +120,17 @@ func (c *Config) Defaults() {
 type Handler struct {
 	http.Handler
 	media *mediaendpoint.Handler
+	site  *site.Handler
+}
+
+// Warm renders the home page into the website's cache, so that the first visitor after a
+// start does not wait for it. It is meant to run in the background once the server is
+// listening, never before: New does not warm, so that nothing a post holds can delay the
+// start. Cancelling ctx (on shutdown) stops it at its next store query.
+func (h *Handler) Warm(ctx context.Context) {
+	if err := h.site.Warm(ctx); err != nil && ctx.Err() == nil {
+		slog.Warn("render the home page at start", "err", err)
+	}
 }
 
 // WaitUploads waits for the uploads that http.Server.Shutdown does not wait for (see
@@ -201,12 +212,9 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
 	}
 	website := site.New(siteCfg, db)
-	if err := website.Warm(context.Background()); err != nil {
-		logger.Warn("render the home page at start", "err", err)
-	}
 	mux.Handle("GET /", website)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
-	return &Handler{Handler: logRequests(bodies.Handler(mux)), media: mediaEndpoint}, nil
+	return &Handler{Handler: logRequests(bodies.Handler(mux)), media: mediaEndpoint, site: website}, nil
 }
 
 // logRequests logs every request at debug level (--debug). Without it requests go

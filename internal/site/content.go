@@ -1,7 +1,7 @@
 package site
 
 import (
-	"bytes"
+	"hash/maphash"
 	"html"
 	"html/template"
 	"net/url"
@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -60,10 +58,22 @@ func rasterDataURI(u *url.URL) bool {
 	return u.RawQuery == "" && u.Fragment == "" && rasterData.MatchString(u.Opaque)
 }
 
+// maxHTMLBytes is the largest HTML content sanitized as HTML. Sanitizing and balancing
+// are linear but cost up to half a second a megabyte, more on a busy machine; larger
+// content is shown as its text (htmlText), read in one pass of the tokenizer.
+const maxHTMLBytes = 256 << 10
+
 // SanitizeHTML cleans untrusted HTML with the site's allow-list and balances its tags, so
 // that content can neither run script nor leave an element open that would swallow the
-// rest of the page.
+// rest of the page. HTML over maxHTMLBytes is rendered as its text instead.
 func SanitizeHTML(s string) template.HTML {
+	if len(s) > maxHTMLBytes {
+		return RenderText(htmlText(s))
+	}
+	return sanitize(s)
+}
+
+func sanitize(s string) template.HTML {
 	return template.HTML(balance(policy.Sanitize(s)))
 }
 
@@ -84,19 +94,6 @@ func balance(s string) string {
 		}
 	}
 	return b.String()
-}
-
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
-
-// RenderMarkdown renders Markdown (CommonMark with GitHub's tables, strikethrough, task
-// lists and autolinks) and sanitizes the result. Raw HTML in the source is dropped by the
-// renderer and whatever remains passes the same allow-list as HTML content.
-func RenderMarkdown(src string) template.HTML {
-	var buf bytes.Buffer
-	if err := markdown.Convert([]byte(src), &buf); err != nil {
-		return RenderText(src)
-	}
-	return SanitizeHTML(buf.String())
 }
 
 // urlPattern finds http and https URLs in plain text.
@@ -146,14 +143,17 @@ func linkify(b *strings.Builder, text string) {
 
 // trimURLEnd leaves off the punctuation that usually ends the sentence around a URL
 // rather than the URL itself, and a closing parenthesis that has no opening one in it.
+// The parentheses are counted once, so that a URL of a million ")" costs one pass.
 func trimURLEnd(s string) int {
+	open, closed := strings.Count(s, "("), strings.Count(s, ")")
 	for len(s) > 0 {
 		c := s[len(s)-1]
 		switch {
 		case strings.IndexByte(".,;:!?*", c) >= 0:
 			s = s[:len(s)-1]
-		case c == ')' && strings.Count(s, "(") < strings.Count(s, ")"):
+		case c == ')' && open < closed:
 			s = s[:len(s)-1]
+			closed--
 		default:
 			return len(s)
 		}
@@ -167,45 +167,70 @@ type contentKind byte
 const (
 	contentHTML contentKind = iota
 	contentMarkdown
+	contentText
 )
 
-// contentCache remembers rendered HTML and Markdown content. Rendering is a pure function
-// of the text, and sanitizing is the costliest part of a page, so a listing re-rendered
-// after one post changed renders only that post's content again.
+// renderedContent is a post's content ready for a page, and the start of its text for
+// the titles of posts without a name.
+type renderedContent struct {
+	HTML template.HTML
+	Lead string
+}
+
+// contentCache remembers rendered content, so that a post is rendered once per version
+// of its text rather than on every render of every page it is on: a listing re-rendered
+// after one post changed renders only that post's content again. Entries are found by a
+// seeded hash of the text (an attacker cannot aim at another post's entry without the
+// seed), and the cache holds only rendered output, bounded in total.
 type contentCache struct {
 	mu      sync.Mutex
-	entries map[contentKey]template.HTML
-	size    int // bytes of source and output held
+	seed    maphash.Seed
+	entries map[contentKey]renderedContent
+	size    int // bytes of output held
 }
 
 type contentKey struct {
 	kind contentKind
-	src  string
+	len  int
+	hash uint64
 }
 
-// contentCacheBytes bounds the cache; when it is full it starts over.
-const contentCacheBytes = 8 << 20
+// contentCacheBytes bounds the cache; when it is full it starts over. Content larger than
+// a quarter of it is rendered each time, which is linear in its length.
+const contentCacheBytes = 64 << 20
 
-func (cc *contentCache) get(kind contentKind, src string) template.HTML {
-	key := contentKey{kind, src}
+// leadRunes is how much text a title needs (see entry.Title).
+const leadRunes = 80
+
+func (cc *contentCache) get(kind contentKind, src string) renderedContent {
 	cc.mu.Lock()
+	if cc.entries == nil {
+		cc.seed = maphash.MakeSeed()
+		cc.entries = map[contentKey]renderedContent{}
+	}
+	key := contentKey{kind, len(src), maphash.String(cc.seed, src)}
 	out, ok := cc.entries[key]
 	cc.mu.Unlock()
 	if ok {
 		return out
 	}
-	if kind == contentMarkdown {
-		out = RenderMarkdown(src)
-	} else {
-		out = SanitizeHTML(src)
+	switch kind {
+	case contentMarkdown:
+		out.HTML = RenderMarkdown(src)
+	case contentText:
+		out.HTML = RenderText(src)
+	default:
+		out.HTML = SanitizeHTML(src)
 	}
-	n := len(src) + len(out)
-	if n > contentCacheBytes/16 {
+	out.Lead = leadText(string(out.HTML), leadRunes)
+	n := len(out.HTML) + len(out.Lead)
+	if n > contentCacheBytes/4 {
 		return out
 	}
 	cc.mu.Lock()
-	if cc.entries == nil || cc.size+n > contentCacheBytes {
-		cc.entries, cc.size = map[contentKey]template.HTML{}, 0
+	if cc.size+n > contentCacheBytes {
+		clear(cc.entries)
+		cc.size = 0
 	}
 	cc.entries[key] = out
 	cc.size += n

@@ -344,11 +344,16 @@ func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
 		}
 		doc.Items = append(doc.Items, it)
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	// Written once, without escaping <, > and & as \u003c…: the feed is never embedded in
+	// a page, and content_html holds a great many of them.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("encode feed: %w", err)
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // external is the page a response is about (JSON Feed's external_url).

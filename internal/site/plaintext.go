@@ -2,6 +2,7 @@ package site
 
 import (
 	"strings"
+	"unicode"
 
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -12,30 +13,88 @@ import (
 // shows apart (<p>a list:</p><ul><li>one</li><li>two</li></ul>), a space keeps the words
 // apart ("a list: one two"); inline elements join what they split (<em>styl</em>ed is
 // "styled"), as on the page. Scripts, styles and templates give no text.
-func PlainText(s string) string {
+func PlainText(s string) string { return textOf(s, -1) }
+
+// leadText is the start of an HTML fragment's text as PlainText gives it, at least n
+// runes of it when there are that many: enough for a title, read in one pass that stops
+// there.
+func leadText(s string, n int) string { return textOf(s, n) }
+
+// textOf is PlainText, stopped once more than n non-space runes are read when n >= 0.
+func textOf(s string, n int) string {
 	z := xhtml.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	hidden := 0 // depth inside elements whose text is not shown
-	for {
-		switch z.Next() {
+	runes := 0
+	for n < 0 || runes <= n {
+		tt := z.Next()
+		switch tt {
 		case xhtml.ErrorToken:
 			return strings.Join(strings.Fields(b.String()), " ")
+		case xhtml.TextToken:
+			if hidden == 0 {
+				text := z.Text()
+				b.Write(text)
+				if n >= 0 {
+					for _, r := range string(text) {
+						if !unicode.IsSpace(r) {
+							runes++
+						}
+					}
+				}
+			}
+		case xhtml.StartTagToken, xhtml.SelfClosingTagToken, xhtml.EndTagToken:
+			a := tagAtom(z)
+			if textBreaks[a] {
+				b.WriteByte(' ')
+			}
+			if noText[a] && tt == xhtml.StartTagToken {
+				hidden++
+			} else if noText[a] && tt == xhtml.EndTagToken && hidden > 0 {
+				hidden--
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// htmlText is the text of an HTML document, in one pass of the tokenizer, for content too
+// large to sanitize as HTML: the elements of textBreaks become blank lines and <br> a
+// newline, so that RenderText keeps paragraphs and line breaks; what noText holds is
+// dropped.
+func htmlText(s string) string {
+	z := xhtml.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	hidden := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case xhtml.ErrorToken:
+			return b.String()
 		case xhtml.TextToken:
 			if hidden == 0 {
 				b.Write(z.Text())
 			}
 		case xhtml.StartTagToken, xhtml.SelfClosingTagToken, xhtml.EndTagToken:
-			tt := z.Token()
-			if textBreaks[tt.DataAtom] {
-				b.WriteByte(' ')
-			}
-			if noText[tt.DataAtom] && tt.Type == xhtml.StartTagToken {
+			a := tagAtom(z)
+			switch {
+			case noText[a] && tt == xhtml.StartTagToken:
 				hidden++
-			} else if noText[tt.DataAtom] && tt.Type == xhtml.EndTagToken && hidden > 0 {
+			case noText[a] && tt == xhtml.EndTagToken && hidden > 0:
 				hidden--
+			case a == atom.Br:
+				b.WriteByte('\n')
+			case textBreaks[a]:
+				b.WriteString("\n\n")
 			}
 		}
 	}
+}
+
+// tagAtom is the current tag token's element, without building a Token.
+func tagAtom(z *xhtml.Tokenizer) atom.Atom {
+	name, _ := z.TagName()
+	return atom.Lookup(name)
 }
 
 // textBreaks are the elements that start a new line or box in HTML's rendering (the

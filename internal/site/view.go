@@ -21,6 +21,8 @@ type entry struct {
 	Summary    string
 	Content    template.HTML
 	HasContent bool
+	// lead is the start of the content's text, for Title.
+	lead       string
 	Published  timeValue
 	Updated    timeValue
 	Start, End timeValue
@@ -198,7 +200,8 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 	if name := strings.TrimSpace(it.First("name")); name != "" && (p.Type != "note" || e.Event) {
 		e.Name = name
 	}
-	e.Content, e.HasContent = h.content(p)
+	c, ok := h.content(p)
+	e.Content, e.lead, e.HasContent = c.HTML, c.Lead, ok
 	if vs := it.Properties["checkin"]; len(vs) > 0 {
 		if e.Checkin = newCard(vs[0]); e.Checkin != nil {
 			e.Checkin.Class = "u-checkin"
@@ -238,11 +241,11 @@ func (h *Handler) author() card {
 }
 
 // content renders the post's content: HTML sanitized, an article's plain text as Markdown,
-// other plain text escaped and linkified.
-func (h *Handler) content(p *post.Post) (template.HTML, bool) {
+// other plain text escaped and linkified; each is rendered once per version of the text.
+func (h *Handler) content(p *post.Post) (renderedContent, bool) {
 	vs := p.Item.Properties["content"]
 	if len(vs) == 0 {
-		return "", false
+		return renderedContent{}, false
 	}
 	if m, ok := vs[0].(map[string]any); ok {
 		if s, ok := m["html"].(string); ok && strings.TrimSpace(s) != "" {
@@ -251,12 +254,12 @@ func (h *Handler) content(p *post.Post) (template.HTML, bool) {
 	}
 	text := post.StringValue(vs[0])
 	if strings.TrimSpace(text) == "" {
-		return "", false
+		return renderedContent{}, false
 	}
 	if p.Type == "article" {
 		return h.rendered.get(contentMarkdown, text), true
 	}
-	return RenderText(text), true
+	return h.rendered.get(contentText, text), true
 }
 
 // itemTime reads a date the way the client wrote it, keeping its offset; fallback (the
@@ -506,8 +509,8 @@ func (e *entry) Title() string {
 	if e.Summary != "" {
 		return e.Summary
 	}
-	if text := PlainText(string(e.Content)); text != "" {
-		return truncate(text, 80)
+	if e.lead != "" {
+		return truncate(e.lead, leadRunes)
 	}
 	verbs := []struct {
 		verb  string
