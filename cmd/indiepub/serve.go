@@ -27,6 +27,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
+	o.cfg.Logger = logger
 	h, err := server.New(o.cfg, db)
 	if err != nil {
 		return err

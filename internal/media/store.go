@@ -45,6 +45,9 @@ type Config struct {
 	Types []string
 	// MaxSize is the largest file in bytes; DefaultMaxSize if 0.
 	MaxSize int64
+	// Logger logs what a caller's error does not say (a disk filling up and emptying, a
+	// directory that would not sync); slog.Default() if nil.
+	Logger *slog.Logger
 }
 
 // Store keeps files under their content address.
@@ -57,7 +60,8 @@ type Store struct {
 	// does not pay and disk space is not reserved.
 	inMemory bool
 	// space names and logs the writes refused for want of disk (space.go).
-	space *spaceLatch
+	space  *spaceLatch
+	logger *slog.Logger
 }
 
 // Blob is a stored file.
@@ -82,7 +86,11 @@ func (b Blob) Path() string {
 // that a server can start and report the problem.
 func New(cfg Config) (*Store, error) {
 	s := &Store{dir: cfg.Dir, tmp: filepath.Join(cfg.Dir, ".tmp"), types: cfg.Types, maxSize: cfg.MaxSize,
-		space: &spaceLatch{}}
+		logger: cfg.Logger}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	s.space = &spaceLatch{logger: s.logger}
 	if len(s.types) == 0 {
 		s.types = DefaultTypes
 	}
@@ -382,7 +390,7 @@ func (s *Store) place(f *os.File, b Blob) error {
 	// The new directory entry must survive a crash too.
 	if d, err := os.Open(dir); err == nil {
 		if err := d.Sync(); err != nil {
-			slog.Warn("media: sync directory", "dir", dir, "err", err)
+			s.logger.Warn("media: sync directory", "dir", dir, "err", err)
 		}
 		d.Close()
 	}

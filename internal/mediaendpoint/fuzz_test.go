@@ -40,7 +40,7 @@ func FuzzUpload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := New(Config{URL: "http://example.com/", MaxBody: 64 << 10}, store, db)
+	h := New(Config{URL: "http://example.com/", MaxBody: 64 << 10}, media.NewService(media.ServiceConfig{URL: "http://example.com/"}, store, db))
 	tok := &indieauth.Token{Me: "http://example.com/", Scope: []string{"media", "delete"}}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		req := httptest.NewRequest(http.MethodPost, "/media", bytes.NewReader(body))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/netip"
 	"path/filepath"
@@ -61,6 +62,12 @@ type Config struct {
 	IntrospectionAuth string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Logger logs the media service and endpoint; nil means slog.Default().
+	Logger *slog.Logger
+	// RawUploadMin is for tests: non-zero, it is the smallest upload body received raw
+	// (see mediaendpoint.Config.RawMin), whatever the file system under the media folder;
+	// math.MaxInt64 receives none raw.
+	RawUploadMin int64
 	// Name, Photo and Note describe the owner in the home page's h-card.
 	Name, Photo, Note string
 	// Email is the owner's address, given only to apps granted the email scope.
@@ -127,12 +134,15 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
 	blobs, err := media.New(media.Config{Dir: filepath.Join(cfg.DataDir, "media"),
-		Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload})
+		Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now,
-		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0)}, blobs, db)
+	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
+		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
+		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
+		Logger: cfg.Logger}, mediaService)
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: mediaEndpoint.EndpointURL(),
@@ -140,7 +150,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		MaxBody:       cfg.MaxBody,
 		MaxUpload:     cfg.MaxUpload,
 		Now:           cfg.Now,
-	}, db, mediaEndpoint)
+	}, db, mediaService)
 
 	// The IndieAuth server also owns the owner's session: as.IsOwner tells the website
 	// whether a request comes from the signed-in owner.
