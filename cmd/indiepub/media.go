@@ -16,6 +16,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
@@ -99,8 +100,7 @@ func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func()
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := media.New(media.Config{Dir: filepath.Join(o.dataDir, "media"),
-		Types: splitList(o.types), MaxSize: o.maxUpload, Logger: logger})
+	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(o.dataDir, "media"), Logger: logger})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -114,7 +114,8 @@ func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func()
 		TokenEndpoint: o.tokenEndpoint,
 		Client:        indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: o.allowPrivateFetch}),
 	}, indieauth.CacheOptions{TTL: ttl})
-	svc := media.NewService(media.ServiceConfig{URL: o.url, Logger: logger}, store, db)
+	svc := media.NewService(media.ServiceConfig{URL: o.url, Types: splitList(o.types), MaxSize: o.maxUpload,
+		Logger: logger}, blobs, db)
 	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url,
 		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: logger}, svc)
 	mux := http.NewServeMux()

@@ -1,3 +1,8 @@
+// Package media is the media service: it receives uploads into a blob store (Blobs),
+// checking their types by their bytes, not by what a client says; records them; and
+// deletes and discards them, ordered so that a record never names a missing file. The
+// bytes live in a Blobs (fsblob on the local disk); the records in a Records (the SQLite
+// store). It knows nothing of HTTP, posts or SQL.
 package media
 
 import (
@@ -6,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -41,11 +45,23 @@ func (m *mutex) Lock(context.Context) (func(), error) {
 	return m.mu.Unlock, nil
 }
 
+// DefaultTypes are the media types accepted when ServiceConfig.Types is empty.
+var DefaultTypes = []string{"image/*", "audio/*", "video/*", "application/pdf"}
+
+// DefaultMaxSize is the largest file accepted when ServiceConfig.MaxSize is 0: 100 MiB.
+const DefaultMaxSize = 100 << 20
+
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
 	// URL is the absolute base URL, with a trailing slash: files are published under
 	// URL+"media/".
 	URL string
+	// Types lists accepted media types, exact ("application/pdf") or by major type
+	// ("image/*"); DefaultTypes if empty. Only types this package can recognise by their
+	// bytes can be accepted at all (see Sniff).
+	Types []string
+	// MaxSize is the largest file in bytes; DefaultMaxSize if 0.
+	MaxSize int64
 	// Locker orders uploads against deletes; a mutex of this process if nil.
 	Locker Locker
 	Now    func() time.Time
@@ -58,12 +74,18 @@ type ServiceConfig struct {
 // sent to it directly) call it.
 type Service struct {
 	cfg     ServiceConfig
-	store   *Store
+	blobs   Blobs
 	records Records
 }
 
-// NewService returns the service over store and records.
-func NewService(cfg ServiceConfig, store *Store, records Records) *Service {
+// NewService returns the service over blobs and records.
+func NewService(cfg ServiceConfig, blobs Blobs, records Records) *Service {
+	if len(cfg.Types) == 0 {
+		cfg.Types = DefaultTypes
+	}
+	if cfg.MaxSize <= 0 {
+		cfg.MaxSize = DefaultMaxSize
+	}
 	if cfg.Locker == nil {
 		cfg.Locker = &mutex{}
 	}
@@ -73,7 +95,7 @@ func NewService(cfg ServiceConfig, store *Store, records Records) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Service{cfg: cfg, store: store, records: records}
+	return &Service{cfg: cfg, blobs: blobs, records: records}
 }
 
 // InUseError says that posts still reference an upload that was to be deleted.
@@ -87,29 +109,52 @@ func (e *InUseError) Error() string {
 }
 
 // MaxSize returns the largest file accepted.
-func (s *Service) MaxSize() int64 { return s.store.MaxSize() }
+func (s *Service) MaxSize() int64 { return s.cfg.MaxSize }
 
-// Check checks the type of a file that begins with head, as Upload would; declared is
-// the type the client gave ("" if none).
-func (s *Service) Check(head []byte, declared string) error { return s.store.Check(head, declared) }
+// ReceivesRaw reports whether the blob store can receive bodies raw (UploadRaw) and, but
+// with anywhere, whether that pays on its disk.
+func (s *Service) ReceivesRaw(anywhere bool) bool {
+	raw, ok := s.blobs.(RawReceiver)
+	return ok && (anywhere || raw.RawHelps())
+}
 
-// RawHelps reports whether receiving bodies raw (UploadRaw) pays on the store's disk.
-func (s *Service) RawHelps() bool { return s.store.RawHelps() }
-
-// Open opens the file stored at path (as Blob.Path makes it) for reading.
-func (s *Service) Open(path string) (*os.File, Blob, error) { return s.store.Open(path) }
+// Open opens the file stored at path (as Blob.Path makes it) for reading, with Seek for
+// ranges. A path that Blob.Path does not make is ErrNotFound.
+func (s *Service) Open(ctx context.Context, path string) (io.ReadSeekCloser, Blob, error) {
+	b, err := ParsePath(path)
+	if err != nil {
+		return nil, Blob{}, err
+	}
+	f, info, err := s.blobs.Open(ctx, path)
+	if err != nil {
+		return nil, Blob{}, err
+	}
+	b.Size = info.Size
+	return f, b, nil
+}
 
 // Upload streams r into the store, makes it visible and records it. declared is the type
 // the client gave ("" if none); the type kept is sniffed from the bytes.
 func (s *Service) Upload(ctx context.Context, r io.Reader, declared string) (*Upload, error) {
-	u, _, err := s.record(ctx, false, func() (*Pending, error) { return s.store.Receive(r, declared) })
+	u, _, err := s.record(ctx, false, s.receive(ctx, r, declared))
 	return u, err
 }
 
-// UploadRaw is Upload for a body received raw (see Store.ReceiveRaw), whose first bytes,
-// head, have been read already.
+// UploadRaw is Upload for a body received raw (see RawReceiver), whose first bytes,
+// head, have been read already; ReceivesRaw(true) must be true.
 func (s *Service) UploadRaw(ctx context.Context, head []byte, declared string, body *RawBody) (*Upload, error) {
-	u, _, err := s.record(ctx, false, func() (*Pending, error) { return s.store.ReceiveRaw(head, declared, body) })
+	u, _, err := s.record(ctx, false, func() (*Received, string, error) {
+		typ, err := s.check(head, declared)
+		if err != nil {
+			return nil, "", err
+		}
+		raw, ok := s.blobs.(RawReceiver)
+		if !ok {
+			return nil, "", errors.New("media: the blob store cannot receive raw")
+		}
+		p, err := raw.ReceiveRaw(ctx, head, body, s.cfg.MaxSize)
+		return checkContent(p, typ, err)
+	})
 	return u, err
 }
 
@@ -123,23 +168,25 @@ type Saved struct {
 // Save is Upload for a file that comes with a request that may still fail, such as a
 // photo part of a Micropub create: should it fail, Discard forgets the file.
 func (s *Service) Save(ctx context.Context, r io.Reader, declared string) (Saved, error) {
-	u, created, err := s.record(ctx, true, func() (*Pending, error) { return s.store.Receive(r, declared) })
+	u, created, err := s.record(ctx, true, s.receive(ctx, r, declared))
 	if err != nil {
 		return Saved{}, err
 	}
 	return Saved{Upload: u, created: created}, nil
 }
 
-// record has receive put a file in the store, then makes it visible and records it.
-// With checkNew, it also reports whether no record of the file existed before.
-func (s *Service) record(ctx context.Context, checkNew bool, receive func() (*Pending, error)) (*Upload, bool, error) {
-	p, err := receive()
+// record has receive put a file of a type it returns in the store, then makes it visible
+// and records it. With checkNew, it also reports whether no record of the file existed
+// before.
+func (s *Service) record(ctx context.Context, checkNew bool, receive func() (*Received, string, error)) (*Upload, bool, error) {
+	p, typ, err := receive()
 	if err != nil {
 		return nil, false, err
 	}
 	defer p.Discard()
-	u := &Upload{URL: s.cfg.URL + "media/" + p.Path(), Path: p.Path(), Hash: p.Hash,
-		Type: p.Type, Size: p.Size, Published: s.cfg.Now()}
+	b := Blob{Hash: p.Hash, Type: typ, Size: p.Size}
+	u := &Upload{URL: s.cfg.URL + "media/" + b.Path(), Path: b.Path(), Hash: b.Hash,
+		Type: b.Type, Size: b.Size, Published: s.cfg.Now()}
 	unlock, err := s.cfg.Locker.Lock(ctx)
 	if err != nil {
 		return nil, false, err
@@ -153,7 +200,7 @@ func (s *Service) record(ctx context.Context, checkNew bool, receive func() (*Pe
 		}
 		created = err != nil
 	}
-	if err := p.Commit(); err != nil {
+	if err := p.Commit(ctx, u.Path); err != nil {
 		return nil, false, err
 	}
 	if err := s.records.SaveUpload(ctx, u); err != nil {
@@ -254,7 +301,7 @@ func (s *Service) forget(ctx context.Context, u *Upload) error {
 	if err := s.records.DeleteUpload(ctx, u.URL); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	if err := s.store.Remove(u.Path); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.blobs.Remove(ctx, u.Path); err != nil && !errors.Is(err, ErrNotFound) {
 		// The record is gone, so nothing offers the file; left behind it is harmless and
 		// served as before.
 		s.cfg.Logger.WarnContext(ctx, "remove media file", "path", u.Path, "err", err)

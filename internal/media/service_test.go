@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
@@ -26,7 +27,7 @@ func newService(t *testing.T, locker media.Locker) (*media.Service, *sqlite.DB, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	store, err := media.New(media.Config{Dir: filepath.Join(dir, "media")})
+	store, err := fsblob.New(fsblob.Config{Dir: filepath.Join(dir, "media")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ var fileHeaders = map[string]string{
 // outside the media folder.
 func (h *Handler) files(prefix string) http.Handler {
 	return h.handle(func(w http.ResponseWriter, r *http.Request) error {
-		f, b, err := h.media.Open(strings.TrimPrefix(r.URL.Path, prefix))
+		f, b, err := h.media.Open(r.Context(), strings.TrimPrefix(r.URL.Path, prefix))
 		if errors.Is(err, media.ErrNotFound) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "no such file"})
 			return nil

@@ -58,7 +58,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // canReceiveRaw tells whether r's body may be received raw, and is worth it.
 func (h *Handler) canReceiveRaw(r *http.Request) bool {
 	return r.ProtoMajor == 1 && r.TLS == nil && r.ContentLength >= h.cfg.RawMin &&
-		len(r.TransferEncoding) == 0 && (h.media.RawHelps() || h.cfg.RawAnywhere)
+		len(r.TransferEncoding) == 0 && h.media.ReceivesRaw(h.cfg.RawAnywhere)
 }
 
 // uploadRaw receives the file part p raw, having read head, its first bytes; consumed

@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/reqbody"
@@ -133,12 +134,12 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		verifier = newVerifier(cfg, db)
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
-	blobs, err := media.New(media.Config{Dir: filepath.Join(cfg.DataDir, "media"),
-		Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload, Logger: cfg.Logger})
+	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload,
+		Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,

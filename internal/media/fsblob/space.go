@@ -1,18 +1,15 @@
-package media
+package fsblob
 
 import (
 	"errors"
 	"fmt"
+	"github.com/indiepub/indiepub/internal/media"
 	"log/slog"
 	"sync/atomic"
 	"syscall"
 )
 
-// ErrNoSpace says that a file could not be stored for want of disk space (ENOSPC, or
-// EDQUOT for a quota): the server's problem, not the uploader's, and one that passes.
-var ErrNoSpace = errors.New("no space left on the disk for the file")
-
-// spaceLatch names the writes that failed for want of disk space ErrNoSpace, and logs
+// spaceLatch names the writes that failed for want of disk space media.ErrNoSpace, and logs
 // the disk's filling up once, as a warning, rather than at every upload; a file stored
 // afterwards resets it.
 type spaceLatch struct {
@@ -29,13 +26,13 @@ func (l *spaceLatch) check(err error, dir string) error {
 			l.logger.Info("media: the disk has room again", "dir", dir)
 		}
 		return nil
-	case errors.Is(err, ErrNoSpace):
+	case errors.Is(err, media.ErrNoSpace):
 		return err
 	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		if l.full.CompareAndSwap(false, true) {
 			l.logger.Warn("media: the disk is full; uploads are refused with 507 until there is room", "dir", dir, "err", err)
 		}
-		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+		return fmt.Errorf("%w: %w", media.ErrNoSpace, err)
 	}
 	return err
 }
