@@ -2,9 +2,10 @@
 // blob is streamed to a temp file while it is hashed, synced, and then linked into place
 // under its key, so that different bytes never overwrite each other and a file appears
 // under its final name only once it is complete. Receiving a request body raw, straight
-// from its connection (media.RawReceiver), is its optional capability, in raw.go,
-// mover_*.go, readback_*.go and writeback_*.go. It is named fsblob rather than fs so
-// that it does not shadow io/fs, which it uses.
+// from its connection (media.RawReceiver), is its optional capability, in the raw*.go
+// files; writeback_*.go (dropping written pages from the cache, reserving disk space)
+// serves both ways. It is named fsblob rather than fs so that it does not shadow io/fs,
+// which it uses.
 package fsblob
 
 import (
