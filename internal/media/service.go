@@ -111,8 +111,8 @@ func (e *InUseError) Error() string {
 // MaxSize returns the largest file accepted.
 func (s *Service) MaxSize() int64 { return s.cfg.MaxSize }
 
-// ReceivesRaw reports whether the blob store can receive bodies raw (UploadRaw) and, but
-// with anywhere, whether that pays on its disk.
+// ReceivesRaw reports whether the blob store can receive bodies raw (UploadRaw) and
+// whether that pays on its disk; with anywhere, the second does not matter (tests).
 func (s *Service) ReceivesRaw(anywhere bool) bool {
 	raw, ok := s.blobs.(RawReceiver)
 	return ok && (anywhere || raw.RawHelps())
