@@ -16,6 +16,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
@@ -77,7 +78,7 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	slog.SetDefault(logger)
 	logDataDir(logger, o.dataDir)
-	h, closeDB, err := newMediaHandler(&o)
+	h, closeDB, err := newMediaHandler(&o, logger)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // newMediaHandler opens the data directory and returns the standalone media service's
 // handler tree: the endpoint, the files and /healthz.
-func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
+func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func() error, error) {
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return nil, nil, err
 	}
@@ -99,8 +100,7 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := media.New(media.Config{Dir: filepath.Join(o.dataDir, "media"),
-		Types: splitList(o.types), MaxSize: o.maxUpload})
+	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(o.dataDir, "media"), Logger: logger})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -114,8 +114,10 @@ func newMediaHandler(o *mediaOptions) (http.Handler, func() error, error) {
 		TokenEndpoint: o.tokenEndpoint,
 		Client:        indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: o.allowPrivateFetch}),
 	}, indieauth.CacheOptions{TTL: ttl})
+	svc := media.NewService(media.ServiceConfig{URL: o.url, Types: splitList(o.types), MaxSize: o.maxUpload,
+		Logger: logger}, blobs, db)
 	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url,
-		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate}, store, db)
+		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: logger}, svc)
 	mux := http.NewServeMux()
 	endpoint.Register(mux, &indieauth.Authenticator{Verifier: verifier, MaxBody: 1 << 20})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

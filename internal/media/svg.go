@@ -6,21 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
-// checkSVG refuses an SVG document that could run code or pull in active content when
+// CheckSVG refuses an SVG document that could run code or pull in active content when
 // opened on its own: script and foreign elements, event handler attributes, javascript:
 // and non-image data: URLs, style sheets that import, processing instructions (an
 // xml-stylesheet can apply XSLT) and entity declarations. It reads the document as XML,
 // as browsers do for image/svg+xml, so that nothing hides in what an HTML tokenizer
 // would take for text; a document that is not well-formed XML is refused as well.
-func checkSVG(f *os.File) error {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("media: %w", err)
-	}
-	if err := activeSVG(f); err != nil {
+func CheckSVG(r io.Reader) error {
+	if err := activeSVG(r); err != nil {
 		return fmt.Errorf("%w: SVG with active content: %v", ErrType, err)
 	}
 	return nil

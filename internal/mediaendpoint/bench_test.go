@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
@@ -56,8 +55,6 @@ func BenchmarkUpload(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "upload.mp4")
 	writeRandomFile(b, path, size)
 	_, haveOpenSSL := exec.LookPath("openssl")
-	srv := servertest.New(b, func(c *server.Config) { c.MaxUpload = size })
-	tok := srv.IssueToken(b, "media")
 	cores := 0.0
 	if haveOpenSSL == nil {
 		cores = freeCores(b, path)
@@ -67,7 +64,8 @@ func BenchmarkUpload(b *testing.B) {
 		rawMin int64
 	}{{"raw", 1}, {"buffered", math.MaxInt64}} {
 		b.Run(way.name, func(b *testing.B) {
-			defer mediaendpoint.SetRawMin(way.rawMin)()
+			srv := servertest.New(b, func(c *server.Config) { c.MaxUpload = size; c.RawUploadMin = way.rawMin })
+			tok := srv.IssueToken(b, "media")
 			benchUpload(b, srv, tok, path, size, cores)
 		})
 	}

@@ -3,9 +3,7 @@ package mediaendpoint
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
@@ -23,30 +21,20 @@ var (
 // noSpaceDescription is the answer to an upload refused for want of disk space.
 const noSpaceDescription = "the server's disk is full; the file was not stored: try again later"
 
-// InUseError says that posts still reference an upload that was to be deleted.
-type InUseError struct {
-	URL   string
-	Posts []string
-}
-
-func (e *InUseError) Error() string {
-	return "media " + e.URL + " is used by " + strings.Join(e.Posts, ", ")
-}
-
 // handle adapts a handler that returns an error; the error is written by writeError.
-func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+func (h *Handler) handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
-			writeError(w, r, err)
+			h.writeError(w, r, err)
 		}
 	}
 }
 
 // writeError maps an error to its status and writes the JSON error body. Only 4xx errors
 // show their text; anything else is logged and shown as "internal error".
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
-	var inUse *InUseError
+	var inUse *media.InUseError
 	status, code := http.StatusInternalServerError, "server_error"
 	body := map[string]any{}
 	switch {
@@ -77,7 +65,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	desc := err.Error()
 	if status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		h.cfg.Logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 		desc = "internal error"
 	}
 	body["error"], body["error_description"] = code, desc

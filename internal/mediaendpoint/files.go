@@ -9,22 +9,22 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 )
 
-// FileHeaders are the headers every stored file is served with (the README shows the
+// fileHeaders are the headers every stored file is served with (the README shows the
 // same for nginx and Caddy). A file's bytes never change under its name, so caches may
 // keep it for a year; browsers must not guess another type than the stored one; and,
 // opened on its own, a file may run nothing (an SVG or a PDF viewer's scripts included).
-var FileHeaders = map[string]string{
+var fileHeaders = map[string]string{
 	"Cache-Control":           "public, max-age=31536000, immutable",
 	"X-Content-Type-Options":  "nosniff",
 	"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
 }
 
-// Files serves the stored files under prefix ("/media/"), with the hash as ETag and
+// files serves the stored files under prefix ("/media/"), with the hash as ETag and
 // Range requests. Paths that the store did not make are not found, so no path reaches
 // outside the media folder.
-func Files(store *media.Store, prefix string) http.Handler {
-	return handle(func(w http.ResponseWriter, r *http.Request) error {
-		f, b, err := store.Open(strings.TrimPrefix(r.URL.Path, prefix))
+func (h *Handler) files(prefix string) http.Handler {
+	return h.handle(func(w http.ResponseWriter, r *http.Request) error {
+		f, b, err := h.media.Open(r.Context(), strings.TrimPrefix(r.URL.Path, prefix))
 		if errors.Is(err, media.ErrNotFound) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "no such file"})
 			return nil
@@ -33,7 +33,7 @@ func Files(store *media.Store, prefix string) http.Handler {
 			return err
 		}
 		defer f.Close()
-		for k, v := range FileHeaders {
+		for k, v := range fileHeaders {
 			w.Header().Set(k, v)
 		}
 		w.Header().Set("Content-Type", b.Type)

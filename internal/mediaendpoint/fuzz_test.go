@@ -14,6 +14,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
@@ -36,11 +37,11 @@ func FuzzUpload(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { db.Close() })
-	store, err := media.New(media.Config{Dir: filepath.Join(dir, "media"), MaxSize: 64 << 10})
+	store, err := fsblob.New(fsblob.Config{Dir: filepath.Join(dir, "media")})
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := New(Config{URL: "http://example.com/", MaxBody: 64 << 10}, store, db)
+	h := New(Config{URL: "http://example.com/", MaxBody: 64 << 10}, media.NewService(media.ServiceConfig{URL: "http://example.com/", MaxSize: 64 << 10}, store, db))
 	tok := &indieauth.Token{Me: "http://example.com/", Scope: []string{"media", "delete"}}
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		req := httptest.NewRequest(http.MethodPost, "/media", bytes.NewReader(body))

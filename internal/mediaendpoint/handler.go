@@ -1,14 +1,13 @@
 // Package mediaendpoint serves a Micropub media endpoint
 // (https://www.w3.org/TR/micropub/#media-endpoint): uploads streamed into the
 // content-addressed media store, the q=last and q=source queries, deletes, and the stored
-// files themselves. It also saves files that reach the Micropub endpoint directly, so
-// that they land in the same store under the same URLs.
+// files themselves: the HTTP side of the media service (package media), which the
+// Micropub endpoint calls too for the files sent to it directly.
 package mediaendpoint
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -18,16 +17,6 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
 )
-
-// Records is what the endpoint needs from storage.
-type Records interface {
-	SaveUpload(ctx context.Context, u *media.Upload) error
-	Upload(ctx context.Context, url string) (*media.Upload, error)
-	Uploads(ctx context.Context, limit, offset int) ([]*media.Upload, error)
-	DeleteUpload(ctx context.Context, url string) error
-	// PostsReferencing returns the URLs of live posts that mention url.
-	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
-}
 
 // Config is the endpoint's configuration.
 type Config struct {
@@ -41,19 +30,20 @@ type Config struct {
 	// 0 means a minute and no minimum rate.
 	BodyTimeout time.Duration
 	BodyMinRate int64
-	Now         func() time.Time
+	// RawMin is the smallest body received raw (see raw.go); 1 MiB if 0, never if
+	// math.MaxInt64. Tests set it to have both ways of receiving.
+	RawMin int64
+	// RawAnywhere receives bodies raw even where the store says it does not pay (tmpfs),
+	// for tests.
+	RawAnywhere bool
+	Logger      *slog.Logger
 }
 
 // Handler is the media endpoint. Requests reach it through indieauth's Require, so the
 // verified token is in the request context.
 type Handler struct {
-	cfg     Config
-	store   *media.Store
-	records Records
-	// mu orders making a file visible and recording it against checking an upload's
-	// references and removing it, so that a delete never removes a file that an upload of
-	// the same bytes has just recorded.
-	mu sync.Mutex
+	cfg   Config
+	media *media.Service
 	// raw counts the uploads being received raw, on connections net/http no longer
 	// tracks (see WaitUploads).
 	raw inflight
@@ -109,15 +99,18 @@ func (h *Handler) WaitUploads(ctx context.Context) error {
 	return nil
 }
 
-// New returns the media endpoint over store and records.
-func New(cfg Config, store *media.Store, records Records) *Handler {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+// New returns the media endpoint over the media service.
+func New(cfg Config, svc *media.Service) *Handler {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 1 << 20
 	}
-	return &Handler{cfg: cfg, store: store, records: records}
+	if cfg.RawMin == 0 {
+		cfg.RawMin = defaultRawMin
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Handler{cfg: cfg, media: svc}
 }
 
 // EndpointURL is the media endpoint's absolute URL, as advertised in q=config.
@@ -130,12 +123,12 @@ func (h *Handler) Register(mux *http.ServeMux, auth *indieauth.Authenticator) {
 	endpoint := auth.Require()(h)
 	mux.Handle("POST /media", endpoint)
 	mux.Handle("GET /media", endpoint)
-	mux.Handle("GET /media/", Files(h.store, "/media/"))
+	mux.Handle("GET /media/", h.files("/media/"))
 }
 
 // ServeHTTP answers POST uploads and actions and GET queries.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	handle(func(w http.ResponseWriter, r *http.Request) error {
+	h.handle(func(w http.ResponseWriter, r *http.Request) error {
 		switch r.Method {
 		case http.MethodPost:
 			return h.post(w, r)
@@ -171,34 +164,4 @@ func requireScope(r *http.Request, scopes ...string) error {
 		}
 	}
 	return &indieauth.ScopeError{Scope: scopes[0]}
-}
-
-// save receives r into the media store, makes it visible and records it.
-func (h *Handler) save(ctx context.Context, r io.Reader, declared string) (*media.Upload, error) {
-	return h.record(ctx, func() (*media.Pending, error) { return h.store.Receive(r, declared) })
-}
-
-// record has receive put a file in the store, then makes it visible and records it.
-func (h *Handler) record(ctx context.Context, receive func() (*media.Pending, error)) (*media.Upload, error) {
-	p, err := receive()
-	if err != nil {
-		return nil, err
-	}
-	defer p.Discard()
-	u := &media.Upload{URL: h.cfg.URL + "media/" + p.Path(), Path: p.Path(), Hash: p.Hash,
-		Type: p.Type, Size: p.Size, Published: h.cfg.Now()}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := p.Commit(); err != nil {
-		return nil, err
-	}
-	if err := h.records.SaveUpload(ctx, u); err != nil {
-		// The file stays: it may be an earlier upload of the same bytes, and a file
-		// without a record is served all the same.
-		return nil, err
-	}
-	// DEBUG, not INFO: a line per upload would drown a busy server's log; --debug shows
-	// them along with the requests.
-	slog.DebugContext(ctx, "media uploaded", "url", u.URL, "type", u.Type, "size", u.Size)
-	return u, nil
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/media"
@@ -15,27 +13,22 @@ import (
 
 // Large uploads are received raw: once the file part's headers and first bytes have
 // been read, the handler takes the connection over from net/http (Hijack) and hands the
-// rest of the body to media.Store.ReceiveRaw, which has the kernel move it from the socket
+// rest of the body to media.Service.UploadRaw, which has the kernel move it from the socket
 // into the temp file and finds the part's end as it hashes it. That saves the copy of
 // every byte into user space that reading the body through net/http costs, and lets the
 // hashing run beside the receiving: on a machine of two cores a large upload runs at
 // the speed of SHA-256 rather than at that of all the copies together.
 //
-// It applies to HTTP/1.x requests of a known length of at least rawMin bytes. Anything
+// It applies to HTTP/1.x requests of a known length of at least Config.RawMin bytes. Anything
 // else, HTTP/2 and TLS connections included (net/http does not hand those over, or they
 // cannot be spliced), is read through the multipart reader as before, and so is a file
 // part that ends within its first bytes. The answer to a request received raw is written
 // by the handler itself, and the connection is closed after it.
 
-// rawMin is the smallest body received raw: below it, taking over the connection and
-// closing it afterwards costs more than the copy it saves. Tests lower it, and set
-// rawAnywhere to receive raw even where the store says it does not help (tmpfs).
-var (
-	rawMin      atomic.Int64
-	rawAnywhere atomic.Bool
-)
-
-func init() { rawMin.Store(1 << 20) }
+// defaultRawMin is the smallest body received raw unless Config.RawMin says otherwise:
+// below it, taking over the connection and closing it afterwards costs more than the copy
+// it saves.
+const defaultRawMin = 1 << 20
 
 // rawIdleTimeout bounds the wait for each part of a raw upload's bytes, unless
 // Config.BodyTimeout says otherwise.
@@ -64,8 +57,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // canReceiveRaw tells whether r's body may be received raw, and is worth it.
 func (h *Handler) canReceiveRaw(r *http.Request) bool {
-	return r.ProtoMajor == 1 && r.TLS == nil && r.ContentLength >= rawMin.Load() &&
-		len(r.TransferEncoding) == 0 && (h.store.RawHelps() || rawAnywhere.Load())
+	return r.ProtoMajor == 1 && r.TLS == nil && r.ContentLength >= h.cfg.RawMin &&
+		len(r.TransferEncoding) == 0 && h.media.ReceivesRaw(h.cfg.RawAnywhere)
 }
 
 // uploadRaw receives the file part p raw, having read head, its first bytes; consumed
@@ -96,20 +89,18 @@ func (h *Handler) uploadRaw(w http.ResponseWriter, r *http.Request, mr *multipar
 	body := &media.RawBody{Buffered: rest, Conn: spliceable(conn), Remaining: remaining,
 		End: mr.rawEnd, IdleTimeout: idle, MinRate: max(h.cfg.BodyMinRate, 0)}
 	resp := &rawResponse{header: w.Header().Clone()}
-	u, err := h.record(r.Context(), func() (*media.Pending, error) {
-		return h.store.ReceiveRaw(head, p.Header.Get("Content-Type"), body)
-	})
+	u, err := h.media.UploadRaw(r.Context(), head, p.Header.Get("Content-Type"), body)
 	if err != nil {
-		writeError(resp, r, err)
+		h.writeError(resp, r, err)
 	} else {
 		resp.Header().Set("Location", u.URL)
 		writeJSON(resp, http.StatusCreated, map[string]string{"url": u.URL})
 	}
 	if err := resp.send(brw.Writer); err != nil {
-		slog.DebugContext(r.Context(), "answer a raw upload", "err", err)
+		h.cfg.Logger.DebugContext(r.Context(), "answer a raw upload", "err", err)
 	}
 	// The server's request log sees none of this answer.
-	slog.DebugContext(r.Context(), "raw upload answered", "status", resp.status)
+	h.cfg.Logger.DebugContext(r.Context(), "raw upload answered", "status", resp.status)
 	drain(conn)
 	return true
 }

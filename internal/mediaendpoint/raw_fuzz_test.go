@@ -2,12 +2,14 @@ package mediaendpoint
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"testing"
 
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 )
 
 // FuzzRawUpload reads a file part whose content goes on past its head with arbitrary
@@ -26,7 +28,7 @@ func FuzzRawUpload(f *testing.F) {
 	f.Add([]byte("\n--b--\n"), "b", uint16(1))
 	f.Add([]byte("\r\n--b-\r\n--b-"), "b", uint16(3000))
 	head := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, media.HeadSize-8)...)
-	store, err := media.New(media.Config{Dir: f.TempDir()})
+	store, err := fsblob.New(fsblob.Config{Dir: f.TempDir()})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func FuzzRawUpload(f *testing.F) {
 		}
 		raw := &media.RawBody{Buffered: mr2.unparsed(), Conn: bytes.NewReader(body[src.n:]),
 			Remaining: int64(len(body)) - src.n, End: mr2.rawEnd}
-		pending, err2 := store.ReceiveRaw(got, "", raw)
+		pending, err2 := store.ReceiveRaw(context.Background(), got, raw, media.DefaultMaxSize)
 		switch {
 		case err == nil && err2 != nil:
 			t.Fatalf("raw failed where the reader read %d bytes: %v", len(want), err2)

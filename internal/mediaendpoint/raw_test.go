@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
@@ -56,8 +55,13 @@ func stdFile(body []byte, boundary string) ([]byte, bool) {
 // stored file must hold what mime/multipart reads as the file part, and the raw answer
 // must close the connection (which shows it was received raw).
 func TestRawAndBufferedAgree(t *testing.T) {
-	srv := servertest.New(t, func(c *server.Config) { c.MaxUpload = 2_000_000 })
-	tok := srv.IssueToken(t, "media")
+	// One server receives every body through the multipart reader, the other raw.
+	newServer := func(rawMin int64) (*servertest.Server, string) {
+		srv := servertest.New(t, func(c *server.Config) { c.MaxUpload = 2_000_000; c.RawUploadMin = rawMin })
+		return srv, srv.IssueToken(t, "media")
+	}
+	buffered, bufferedTok := newServer(math.MaxInt64)
+	raw, rawTok := newServer(1)
 	const b = "xYz0123boundary"
 	part := func(name, ct string) string {
 		s := "--" + b + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"f\"\r\n"
@@ -102,10 +106,11 @@ func TestRawAndBufferedAgree(t *testing.T) {
 			for _, way := range []struct {
 				name   string
 				rawMin int64
-			}{{"buffered", math.MaxInt64}, {"raw", 1}} {
-				restore := mediaendpoint.SetRawMin(way.rawMin)
-				resp, body := srv.Do(t, http.MethodPost, "/media", tok, "multipart/form-data; boundary="+b, bytes.NewReader(tc.body))
-				restore()
+				srv    *servertest.Server
+				tok    string
+			}{{"buffered", math.MaxInt64, buffered, bufferedTok}, {"raw", 1, raw, rawTok}} {
+				srv := way.srv
+				resp, body := srv.Do(t, http.MethodPost, "/media", way.tok, "multipart/form-data; boundary="+b, bytes.NewReader(tc.body))
 				if resp.StatusCode != tc.status {
 					t.Fatalf("%s: %d %s, want %d", way.name, resp.StatusCode, body, tc.status)
 				}
@@ -133,13 +138,15 @@ func TestRawAndBufferedAgree(t *testing.T) {
 				if got, stored := srv.Get(t, url, ""); got.StatusCode != 200 || !bytes.Equal(stored, content) {
 					t.Errorf("%s: GET %s: %d, %d bytes, want the file part's %d", way.name, url, got.StatusCode, len(stored), len(content))
 				}
-				urls = append(urls, url)
+				urls = append(urls, strings.TrimPrefix(url, srv.URL))
 			}
 			if len(urls) == 2 && urls[0] != urls[1] {
 				t.Errorf("raw and buffered stored at %s and %s", urls[1], urls[0])
 			}
-			if tmp := tempFiles(t, srv); len(tmp) != 0 {
-				t.Errorf("temp files left: %v", tmp)
+			for _, srv := range []*servertest.Server{buffered, raw} {
+				if tmp := tempFiles(t, srv); len(tmp) != 0 {
+					t.Errorf("temp files left: %v", tmp)
+				}
 			}
 		})
 	}
@@ -148,8 +155,7 @@ func TestRawAndBufferedAgree(t *testing.T) {
 // TestRawExpectContinue sends a large upload the way curl does, waiting for
 // "100 Continue" before the body: received raw, it must be answered all the same.
 func TestRawExpectContinue(t *testing.T) {
-	defer mediaendpoint.SetRawMin(1 << 20)()
-	srv := servertest.New(t)
+	srv := servertest.New(t, func(c *server.Config) { c.RawUploadMin = 1 << 20 })
 	tok := srv.IssueToken(t, "media")
 	content := pngLike(20, 3<<20)
 	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
@@ -189,8 +195,7 @@ func TestRawExpectContinue(t *testing.T) {
 // TestRawKeepsServing checks that a client reusing its connection after a raw upload
 // simply opens a new one, and that the uploads keep working.
 func TestRawKeepsServing(t *testing.T) {
-	defer mediaendpoint.SetRawMin(1 << 20)()
-	srv := servertest.New(t)
+	srv := servertest.New(t, func(c *server.Config) { c.RawUploadMin = 1 << 20 })
 	tok := srv.IssueToken(t, "media")
 	for i := range 3 {
 		content := pngLike(uint64(30+i), 2<<20)
@@ -235,8 +240,7 @@ func rawConn(t *testing.T, srv *servertest.Server, tok, ct string, length int) n
 // file part is complete, so the answer must come at once, not when the server gives up
 // waiting for the missing bytes.
 func TestRawAnswersAtTheEnd(t *testing.T) {
-	defer mediaendpoint.SetRawMin(1 << 20)()
-	srv := servertest.New(t)
+	srv := servertest.New(t, func(c *server.Config) { c.RawUploadMin = 1 << 20 })
 	content := pngLike(40, 3<<20)
 	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
 	conn := rawConn(t, srv, srv.IssueToken(t, "media"), ct, len(body)+1000)
@@ -256,8 +260,7 @@ func TestRawAnswersAtTheEnd(t *testing.T) {
 // TestWaitUploads checks that shutting down waits for an upload received raw, which
 // http.Server.Shutdown does not see.
 func TestWaitUploads(t *testing.T) {
-	defer mediaendpoint.SetRawMin(1 << 20)()
-	srv := servertest.New(t)
+	srv := servertest.New(t, func(c *server.Config) { c.RawUploadMin = 1 << 20 })
 	content := pngLike(41, 3<<20)
 	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
 	conn := rawConn(t, srv, srv.IssueToken(t, "media"), ct, len(body))
@@ -293,18 +296,25 @@ func TestWaitUploads(t *testing.T) {
 // the multipart reader, is a 507 that says so, and leaves no temp file behind.
 func TestRawFullDisk(t *testing.T) {
 	disk := servertest.TinyDisk(t, "2m")
-	srv := servertest.New(t, func(c *server.Config) { c.DataDir = disk })
-	tok := srv.IssueToken(t, "media")
+	// Two servers on the one disk: one receives every body through the multipart reader,
+	// the other raw.
+	newServer := func(rawMin int64) (*servertest.Server, string) {
+		srv := servertest.New(t, func(c *server.Config) { c.DataDir = disk; c.RawUploadMin = rawMin })
+		return srv, srv.IssueToken(t, "media")
+	}
+	buffered, bufferedTok := newServer(math.MaxInt64)
+	raw, rawTok := newServer(1)
 	servertest.Fill(t, disk)
 	content := pngLike(50, 600_000)
 	body, ct := multipartBody(t, filePart{"file", "big.png", "image/png", content})
 	for _, way := range []struct {
 		name   string
 		rawMin int64
-	}{{"buffered", math.MaxInt64}, {"raw", 1}} {
-		restore := mediaendpoint.SetRawMin(way.rawMin)
-		resp, answer := srv.Do(t, http.MethodPost, "/media", tok, ct, bytes.NewReader(body))
-		restore()
+		srv    *servertest.Server
+		tok    string
+	}{{"buffered", math.MaxInt64, buffered, bufferedTok}, {"raw", 1, raw, rawTok}} {
+		srv := way.srv
+		resp, answer := srv.Do(t, http.MethodPost, "/media", way.tok, ct, bytes.NewReader(body))
 		if resp.StatusCode != http.StatusInsufficientStorage || !strings.Contains(string(answer), `"insufficient_storage"`) ||
 			!strings.Contains(string(answer), "disk is full") {
 			t.Errorf("%s: %d %s, want 507 insufficient_storage", way.name, resp.StatusCode, answer)
@@ -321,8 +331,8 @@ func TestRawFullDisk(t *testing.T) {
 // TestRawSlowBodies: an upload received raw is bound as any other body is: a trickle
 // is a 408, a slow upload that keeps coming passes.
 func TestRawSlowBodies(t *testing.T) {
-	defer mediaendpoint.SetRawMin(1)()
 	srv := servertest.New(t, func(c *server.Config) {
+		c.RawUploadMin = 1
 		c.BodyTimeout = 300 * time.Millisecond
 		c.BodyMinRate = 1000
 	})

@@ -2,18 +2,14 @@ package mediaendpoint
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/post"
 )
 
 // formOverhead is what an upload's body may hold besides the file: boundaries, part
@@ -31,9 +27,9 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 	if boundary == "" {
 		return fmt.Errorf("%w: multipart body without a boundary", errBadRequest)
 	}
-	limit := h.store.MaxSize() + formOverhead
+	limit := h.media.MaxSize() + formOverhead
 	if r.ContentLength > limit {
-		return &http.MaxBytesError{Limit: h.store.MaxSize()}
+		return &http.MaxBytesError{Limit: h.media.MaxSize()}
 	}
 	body := &countingReader{r: r.Body}
 	mr := newMultipartReader(http.MaxBytesReader(w, body, limit), boundary)
@@ -55,7 +51,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 		case err == nil && p.err == nil && h.canReceiveRaw(r):
 			// Refused now, the answer goes through net/http, which knows how to close a
 			// connection with most of the body unread.
-			if err := h.store.Check(head, p.Header.Get("Content-Type")); err != nil {
+			if err := h.media.Check(head, p.Header.Get("Content-Type")); err != nil {
 				return err
 			}
 			if h.uploadRaw(w, r, mr, p, head, body.n) {
@@ -67,7 +63,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		content := io.MultiReader(bytes.NewReader(head[:n]), p)
-		u, err := h.save(r.Context(), content, p.Header.Get("Content-Type"))
+		u, err := h.media.Upload(r.Context(), content, p.Header.Get("Content-Type"))
 		if err != nil {
 			return err
 		}
@@ -75,26 +71,6 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusCreated, map[string]string{"url": u.URL})
 		return nil
 	}
-}
-
-// Save stores a file sent to the Micropub endpoint itself (Sunlit and Micropublish do so
-// when they know no media endpoint; Quill and IndiePass send photo parts) and returns
-// the same URL an upload of the same bytes to the media endpoint gets. The file's name
-// plays no part: the type and extension come from the bytes. It implements
-// micropub.MediaSaver.
-func (h *Handler) Save(ctx context.Context, r io.Reader, filename, contentType string) (string, error) {
-	u, err := h.save(ctx, r, contentType)
-	switch {
-	case errors.Is(err, media.ErrTooLarge):
-		return "", fmt.Errorf("%s: %w", filename, &http.MaxBytesError{Limit: h.store.MaxSize()})
-	case errors.Is(err, media.ErrType), errors.Is(err, media.ErrEmpty), errors.Is(err, errMalformed):
-		return "", fmt.Errorf("%w: %s: %w", post.ErrInvalid, filename, err)
-	case errors.Is(err, media.ErrNoSpace):
-		return "", fmt.Errorf("%w: %s: %w", post.ErrNoSpace, filename, err)
-	case err != nil:
-		return "", err
-	}
-	return u.URL, nil
 }
 
 // action runs a form-encoded action; the one the media endpoint knows is delete.
@@ -112,7 +88,7 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request) error {
 		if url == "" {
 			return fmt.Errorf("%w: delete needs the url of the upload", errBadRequest)
 		}
-		if err := h.delete(r.Context(), url); err != nil {
+		if err := h.media.Delete(r.Context(), url); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -122,32 +98,6 @@ func (h *Handler) action(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fmt.Errorf("%w: unknown action %q", errBadRequest, action)
 	}
-}
-
-// delete removes an upload unless a live post still references it.
-func (h *Handler) delete(ctx context.Context, url string) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	u, err := h.records.Upload(ctx, url)
-	if err != nil {
-		return err
-	}
-	posts, err := h.records.PostsReferencing(ctx, url, 20)
-	if err != nil {
-		return err
-	}
-	if len(posts) > 0 {
-		return &InUseError{URL: url, Posts: posts}
-	}
-	if err := h.records.DeleteUpload(ctx, url); err != nil {
-		return err
-	}
-	if err := h.store.Remove(u.Path); err != nil && !errors.Is(err, media.ErrNotFound) {
-		// The record is gone; a file left behind is harmless and served as before.
-		slog.WarnContext(ctx, "remove media file", "path", u.Path, "err", err)
-	}
-	slog.InfoContext(ctx, "media deleted", "url", url)
-	return nil
 }
 
 // item is an upload as q=last and q=source show it.
@@ -177,7 +127,7 @@ func (h *Handler) query(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	switch q.Get("q") {
 	case "last":
-		list, err := h.records.Uploads(r.Context(), 1, 0)
+		list, err := h.media.Uploads(r.Context(), 1, 0)
 		if err != nil {
 			return err
 		}
@@ -198,7 +148,7 @@ func (h *Handler) query(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) source(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if url := q.Get("url"); url != "" {
-		u, err := h.records.Upload(r.Context(), url)
+		u, err := h.media.Lookup(r.Context(), url)
 		if err != nil {
 			return err
 		}
@@ -213,7 +163,7 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.records.Uploads(r.Context(), min(limit, maxLimit), offset)
+	list, err := h.media.Uploads(r.Context(), min(limit, maxLimit), offset)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -32,7 +33,7 @@ var inlineImageTypes = map[string]bool{
 // html of {"value","html"}) and rewrites their src to the saved files' URLs, so posts do
 // not carry megabytes of base64. Plain-text content is never touched: a note may well
 // mention a data: URI. The URLs saved are added to saved, even when an error follows.
-func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]string) error {
+func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]media.Saved) error {
 	count := 0
 	for _, v := range content {
 		c, ok := v.(map[string]any)
@@ -52,13 +53,9 @@ func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]string
 	return nil
 }
 
-func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *[]string) (string, error) {
+func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *[]media.Saved) (string, error) {
 	return rewriteDataImages(s, func(ct, enc string) (string, error) {
-		u, err := h.saveDataURI(r, ct, enc, count)
-		if u != "" {
-			*saved = append(*saved, u)
-		}
-		return u, err
+		return h.saveDataURI(r, ct, enc, count, saved)
 	})
 }
 
@@ -96,7 +93,7 @@ func rewriteDataImages(s string, save func(ct, enc string) (string, error)) (str
 // not an accepted image (another type, broken base64, bytes of another kind): that stays
 // in the content as written, the way a browser shows a broken image, and the post is not
 // refused for it. Only the limits are errors.
-func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int) (string, error) {
+func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int, saved *[]media.Saved) (string, error) {
 	if !inlineImageTypes[ct] {
 		return "", nil
 	}
@@ -107,7 +104,7 @@ func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int) (stri
 	if *count++; *count > maxDataURIs {
 		return "", fmt.Errorf("%w: more than %d embedded images", post.ErrInvalid, maxDataURIs)
 	}
-	u, err := h.media.Save(r.Context(), bytes.NewReader(b), "", ct)
+	u, err := h.saveMedia(r.Context(), bytes.NewReader(b), "", ct, saved)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):

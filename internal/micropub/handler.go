@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -33,14 +34,17 @@ type Store interface {
 	PostClient(ctx context.Context, url string) (string, error)
 }
 
-// MediaSaver stores the files that come with Micropub requests.
+// MediaSaver stores the files that come with Micropub requests; media.Service is one.
 type MediaSaver interface {
-	// Save stores an uploaded file and returns its absolute URL.
-	Save(ctx context.Context, r io.Reader, filename, contentType string) (url string, err error)
-	// Discard forgets a file Save stored for a request that began at since and then
-	// failed, so that it is not offered as an upload (q=last); bytes stored before since,
-	// or used by a post, are kept.
-	Discard(ctx context.Context, url string, since time.Time) error
+	// Save stores an uploaded file, whose type comes from its bytes; contentType is the
+	// one the client declared. The Saved's URL is the file's absolute URL.
+	Save(ctx context.Context, r io.Reader, contentType string) (media.Saved, error)
+	// Discard forgets the files Save stored for a request that then failed (saved, in
+	// order), so that they are not offered as uploads (q=last); bytes stored before that
+	// request, or used by a post, are kept.
+	Discard(ctx context.Context, saved []media.Saved) error
+	// MaxSize is the largest file Save accepts.
+	MaxSize() int64
 }
 
 // Target is a syndication target offered in q=config and q=syndicate-to.
@@ -140,11 +144,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // The files a failed request stored are discarded: a create refused after its photo part
 // was saved must not leave that photo offered as the latest upload.
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.Token) error {
-	since := time.Now()
-	var saved []string
+	var saved []media.Saved
 	err := h.runPost(w, r, tok, &saved)
-	if err != nil {
-		h.discard(r, saved, since)
+	if err != nil && len(saved) > 0 {
+		h.discard(r, saved)
 	}
 	return err
 }
@@ -152,23 +155,16 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.To
 // discard forgets the files a failed request stored. The client may be gone, so its
 // request's cancellation does not stop this; a failure is only logged, since the
 // request's own error is what the client needs.
-func (h *Handler) discard(r *http.Request, urls []string, since time.Time) {
+func (h *Handler) discard(r *http.Request, saved []media.Saved) {
 	ctx := context.WithoutCancel(r.Context())
-	seen := map[string]bool{}
-	for _, u := range urls {
-		if seen[u] {
-			continue // the same image embedded twice
-		}
-		seen[u] = true
-		if err := h.media.Discard(ctx, u, since); err != nil {
-			slog.WarnContext(ctx, "discard upload of a failed request", "url", u, "err", err)
-		}
+	if err := h.media.Discard(ctx, saved); err != nil {
+		slog.WarnContext(ctx, "discard uploads of a failed request", "err", err)
 	}
 }
 
 // runPost parses the body and runs the action, adding the URLs of the files it stores
 // to saved.
-func (h *Handler) runPost(w http.ResponseWriter, r *http.Request, tok *indieauth.Token, saved *[]string) error {
+func (h *Handler) runPost(w http.ResponseWriter, r *http.Request, tok *indieauth.Token, saved *[]media.Saved) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil && r.Header.Get("Content-Type") != "" {
 		return fmt.Errorf("%w: malformed content type %q", post.ErrInvalid, r.Header.Get("Content-Type"))

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -20,7 +21,7 @@ type saveFunc func(field, filename, contentType string, r io.Reader) (string, er
 // form, file parts go straight to the media store as they arrive, never buffered whole.
 // The URLs of the files stored are added to saved as they are, so that they can be
 // discarded should the request fail, in the body or later.
-func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundary string, tok *indieauth.Token, saved *[]string) (*request, error) {
+func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundary string, tok *indieauth.Token, saved *[]media.Saved) (*request, error) {
 	if boundary == "" {
 		return nil, fmt.Errorf("%w: multipart body without boundary", post.ErrInvalid)
 	}
@@ -40,11 +41,7 @@ func (h *Handler) parseMultipart(w http.ResponseWriter, r *http.Request, boundar
 		} else if !tok.HasScope("create") && !tok.HasScope("media") && !tok.HasScope("draft") {
 			return "", &indieauth.ScopeError{Scope: "media"}
 		}
-		u, err := h.media.Save(r.Context(), body, filename, contentType)
-		if err == nil {
-			*saved = append(*saved, u)
-		}
-		return u, err
+		return h.saveMedia(r.Context(), body, filename, contentType, saved)
 	}
 	return readMultipart(mr, h.cfg.MaxBody, h.cfg.MaxUpload, save)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -21,14 +22,14 @@ type request struct {
 	uploads []string
 	// saved collects the URLs of every file this request stores: file parts and
 	// embedded data: images.
-	saved *[]string
+	saved *[]media.Saved
 }
 
 func newRequest() *request {
 	return &request{
 		item:  post.Item{Properties: map[string][]any{}},
 		cmds:  map[string][]any{},
-		saved: new([]string),
+		saved: new([]media.Saved),
 	}
 }
 

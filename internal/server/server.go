@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/netip"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
@@ -63,6 +65,10 @@ type Config struct {
 	IntrospectionAuth string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// RawUploadMin is for tests: non-zero, it is the smallest upload body received raw
+	// (see mediaendpoint.Config.RawMin), whatever the file system under the media folder;
+	// math.MaxInt64 receives none raw.
+	RawUploadMin int64
 	// Name, Photo and Note describe the owner in the home page's h-card.
 	Name, Photo, Note string
 	// Email is the owner's address, given only to apps granted the email scope.
@@ -78,7 +84,8 @@ type Config struct {
 	// once BodyTimeout has passed; 0 means 500, negative no minimum.
 	BodyMinRate int64
 	// Logger receives what the server logs: the owner's setup link, failed requests,
-	// unavailable client information; nil means slog.Default().
+	// unavailable client information, the media service's warnings; nil means
+	// slog.Default().
 	Logger *slog.Logger
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
@@ -145,13 +152,16 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		verifier = newVerifier(cfg, db)
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
-	blobs, err := media.New(media.Config{Dir: filepath.Join(cfg.DataDir, "media"),
-		Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload})
+	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody, Now: cfg.Now,
-		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0)}, blobs, db)
+	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload,
+		Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
+		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
+		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
+		Logger: cfg.Logger}, mediaService)
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: mediaEndpoint.EndpointURL(),
@@ -159,7 +169,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 		MaxBody:       cfg.MaxBody,
 		MaxUpload:     cfg.MaxUpload,
 		Now:           cfg.Now,
-	}, db, mediaEndpoint)
+	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
 	// the owner's pages and the website ask about.

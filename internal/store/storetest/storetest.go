@@ -4,7 +4,7 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// mediaendpoint.Records, authserver.Store, owner.Store, admin.Store, token.Store), those
+// media.Records, authserver.Store, owner.Store, admin.Store, token.Store), those
 // cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
@@ -40,7 +40,7 @@ type Store interface {
 	SiteTag(ctx context.Context, tag string) (string, error)
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
 
-	// Media records (mediaendpoint.Records).
+	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
 	Upload(ctx context.Context, url string) (*media.Upload, error)
 	Uploads(ctx context.Context, limit, offset int) ([]*media.Upload, error)

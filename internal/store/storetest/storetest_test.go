@@ -15,7 +15,6 @@ import (
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
@@ -27,14 +26,14 @@ import (
 // Store holds every method the handlers declare: when a handler's interface grows, this
 // stops compiling until Store (and the suite) grow with it.
 var (
-	_ micropub.Store        = Store(nil)
-	_ website.Store         = Store(nil)
-	_ mediaendpoint.Records = Store(nil)
-	_ authserver.Store      = Store(nil)
-	_ owner.Store           = Store(nil)
-	_ admin.Store           = Store(nil)
-	_ token.Store           = Store(nil)
-	_ Store                 = (*sqlite.DB)(nil)
+	_ micropub.Store   = Store(nil)
+	_ website.Store    = Store(nil)
+	_ media.Records    = Store(nil)
+	_ authserver.Store = Store(nil)
+	_ owner.Store      = Store(nil)
+	_ admin.Store      = Store(nil)
+	_ token.Store      = Store(nil)
+	_ Store            = (*sqlite.DB)(nil)
 )
 
 // TestContractsCatchBrokenStores runs each contract against a SQLite store broken in that

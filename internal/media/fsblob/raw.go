@@ -1,64 +1,18 @@
-package media
+package fsblob
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/indiepub/indiepub/internal/media"
 	"io"
 	"os"
 	"runtime/debug"
 	"sync"
 	"time"
 )
-
-// ErrTimeout says that the client sent nothing for longer than RawBody.IdleTimeout, or
-// sent slower than RawBody.MinRate.
-var ErrTimeout = errors.New("upload timed out: nothing came for too long, or too slowly")
-
-// RawBody is what is left of a request body whose next bytes are a file's content, still
-// in their raw form: framed by whatever encloses the content (a multipart boundary) and
-// followed by whatever comes after it.
-type RawBody struct {
-	// Buffered are raw bytes already read from the connection; they come first.
-	Buffered []byte
-	// Conn is the connection the rest comes from. When it is a *net.TCPConn or a
-	// *net.UnixConn, the kernel moves its bytes into the file through a pipe (splice(2),
-	// on Linux) without a copy through user space; anything else is read.
-	Conn io.Reader
-	// Remaining is how many bytes of the body are still to come from Conn;
-	// ReceiveRaw counts down what it reads, so that the caller knows what is left.
-	Remaining int64
-	// End finds where the content ends. It is given raw bytes that follow total bytes of
-	// content and returns how many of them are content and whether the content ends right
-	// after those; it may keep back bytes it cannot tell yet by returning fewer than
-	// len(buf) with ended false. final says that buf is all the body holds. An error
-	// says the body is not well formed.
-	End func(buf []byte, total int64, final bool) (n int, ended bool, err error)
-	// IdleTimeout bounds each wait for Conn's next bytes, when Conn has a
-	// SetReadDeadline method; 0 means no bound.
-	IdleTimeout time.Duration
-	// MinRate, in bytes per second, is the least average rate of Conn's bytes once
-	// IdleTimeout has passed: having received n bytes, ReceiveRaw waits for more until
-	// IdleTimeout + n/MinRate after it began. 0 means no minimum.
-	MinRate int64
-}
-
-// next is when Conn's next bytes must have come, received bytes after start: IdleTimeout
-// from now, or sooner where MinRate says so.
-func (b *RawBody) next(start time.Time, received int64) time.Time {
-	var d time.Time
-	if b.IdleTimeout > 0 {
-		d = time.Now().Add(b.IdleTimeout)
-	}
-	if b.MinRate > 0 {
-		rate := start.Add(b.IdleTimeout + time.Duration(float64(received)/float64(b.MinRate)*float64(time.Second)))
-		if d.IsZero() || rate.Before(d) {
-			d = rate
-		}
-	}
-	return d
-}
 
 // ReceiveRaw is Receive for large files: head is the content's first bytes, already read
 // and at least HeadSize long unless the content is shorter; body is the rest of the
@@ -71,16 +25,8 @@ func (b *RawBody) next(start time.Time, received int64) time.Time {
 // Bytes after the content's end that had already arrived are written and cut off again:
 // usually only the closing boundary, but as much as the receiving runs ahead of the
 // hashing (rawLead and a step) when other parts follow.
-func (s *Store) ReceiveRaw(head []byte, declared string, body *RawBody) (*Pending, error) {
-	return s.receive(head, declared, func(f *os.File) (Blob, error) { return s.writeRaw(f, head, body) })
-}
-
-// Check tells whether content that begins with head (HeadSize bytes, or all of it if
-// shorter) would be accepted, declared as declared: ErrEmpty or ErrType if not. Receive
-// and ReceiveRaw check the same; a caller checks first when refusing later costs more.
-func (s *Store) Check(head []byte, declared string) error {
-	_, err := s.check(head, declared)
-	return err
+func (s *Store) ReceiveRaw(_ context.Context, head []byte, body *media.RawBody, max int64) (*media.Received, error) {
+	return s.receive(func(f *os.File) (string, int64, error) { return s.writeRaw(f, head, body, max) })
 }
 
 // RawHelps tells whether ReceiveRaw is worth its while here. It is not on a memory file
@@ -183,27 +129,26 @@ func (pr *rawProgress) waitRoom() (hashed int64, ok bool) {
 
 // writeRaw writes head and then the raw body to f while hashing the content, cuts f at
 // the content's end and syncs it.
-func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
+func (s *Store) writeRaw(f *os.File, head []byte, body *media.RawBody, max int64) (hash string, size int64, err error) {
 	for _, b := range [][]byte{head, body.Buffered} {
 		if _, err := f.Write(b); err != nil {
-			return Blob{}, fmt.Errorf("media: write %s: %w", f.Name(), err)
+			return "", 0, fmt.Errorf("media: write %s: %w", f.Name(), err)
 		}
 	}
 	pr := newRawProgress(int64(len(head)), int64(len(head)+len(body.Buffered)))
 	if !s.inMemory {
 		if err := preallocate(f, pr.written, body.Remaining); err != nil {
-			return Blob{}, fmt.Errorf("media: make room for %s: %w", f.Name(), err)
+			return "", 0, fmt.Errorf("media: make room for %s: %w", f.Name(), err)
 		}
 	}
 	var (
-		size    int64
 		sum     []byte
 		hashErr error
 		done    = make(chan struct{})
 	)
 	go func() {
 		defer close(done)
-		size, sum, hashErr = s.hashRaw(f, head, body.End, pr)
+		size, sum, hashErr = hashRaw(f, head, body.End, pr, max)
 		pr.stop()
 		// The receiving may be waiting for bytes that are no longer wanted.
 		if conn, ok := body.Conn.(readDeadliner); ok {
@@ -216,25 +161,25 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *RawBody) (Blob, error) {
 	switch {
 	case hashErr == nil:
 		// The content is whole, whatever happened to the bytes after it.
-	case recvErr != nil && !errors.Is(hashErr, ErrTooLarge):
-		return Blob{}, recvErr
+	case recvErr != nil && !errors.Is(hashErr, media.ErrTooLarge):
+		return "", 0, recvErr
 	default:
-		return Blob{}, hashErr
+		return "", 0, hashErr
 	}
 	if err := f.Truncate(size); err != nil {
-		return Blob{}, fmt.Errorf("media: cut %s: %w", f.Name(), err)
+		return "", 0, fmt.Errorf("media: cut %s: %w", f.Name(), err)
 	}
 	if err := f.Sync(); err != nil {
-		return Blob{}, fmt.Errorf("media: sync %s: %w", f.Name(), err)
+		return "", 0, fmt.Errorf("media: sync %s: %w", f.Name(), err)
 	}
-	return Blob{Hash: hex.EncodeToString(sum), Size: size}, nil
+	return hex.EncodeToString(sum), size, nil
 }
 
 // receiveConn moves body.Conn's bytes to the end of f until the body ends or the hashing
 // goroutine stops, telling the hashing goroutine of every move. A connection that ends
 // early or fails is not an error here: the hashing goroutine then finds the content
 // unfinished. Only a failure to write is.
-func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
+func receiveConn(f *os.File, body *media.RawBody, pr *rawProgress) error {
 	move, closeMover := newMover(f, body.Conn)
 	defer closeMover()
 	wb := newWriteback(f, pr.written)
@@ -247,7 +192,7 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 		}
 		wb.drop(hashed)
 		if deadline != nil && (body.IdleTimeout > 0 || body.MinRate > 0) {
-			deadline.SetReadDeadline(body.next(start, received))
+			deadline.SetReadDeadline(body.Deadline(start, received))
 			// The hashing stops, then cuts the wait short: set after that, the deadline
 			// above would not be cut, so look again.
 			if pr.isStopped() {
@@ -264,7 +209,7 @@ func receiveConn(f *os.File, body *RawBody, pr *rawProgress) error {
 		case errors.As(err, &werr):
 			return fmt.Errorf("media: receive into %s: %w", f.Name(), werr.err)
 		case errors.Is(err, os.ErrDeadlineExceeded) && !pr.isStopped():
-			return fmt.Errorf("%w (%v without a byte, or under %d bytes per second)", ErrTimeout, body.IdleTimeout, body.MinRate)
+			return fmt.Errorf("%w (%v without a byte, or under %d bytes per second)", media.ErrTimeout, body.IdleTimeout, body.MinRate)
 		case err != nil || n == 0:
 			return nil // the connection failed or ended
 		}
@@ -304,7 +249,7 @@ func readMover(f *os.File, conn io.Reader) mover {
 // hashRaw reads the file back behind the receiving goroutine, from the end of head on,
 // and hashes the content up to its end. It reads through a memory mapping of the part
 // just written, which costs no copy: the bytes are hashed where the kernel put them.
-func (s *Store) hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, error), pr *rawProgress) (size int64, sum []byte, err error) {
+func hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, error), pr *rawProgress, max int64) (size int64, sum []byte, err error) {
 	rb := newReadBack(f)
 	defer rb.release()
 	// A mapped page the file no longer backs would stop the process (SIGBUS); this file
@@ -334,8 +279,8 @@ func (s *Store) hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (
 		total += int64(c)
 		pr.hashedTo(seen, total)
 		switch {
-		case total > s.maxSize:
-			return 0, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize)
+		case total > max:
+			return 0, nil, fmt.Errorf("%w: more than %d bytes", media.ErrTooLarge, max)
 		case err != nil:
 			return 0, nil, err
 		case ended:

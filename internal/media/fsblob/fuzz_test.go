@@ -1,8 +1,9 @@
-package media
+package fsblob
 
 import (
 	"bytes"
 	"errors"
+	"github.com/indiepub/indiepub/internal/media"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,14 +40,11 @@ func FuzzPut(f *testing.F) {
 	f.Add([]byte("<!DOCTYPE html><script>alert(1)</script>"), "image/jpeg")
 	f.Add([]byte("%PDF-1.7\n"), "application/pdf")
 	dir := f.TempDir()
-	s, err := New(Config{Dir: dir, MaxSize: 1 << 20})
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := newStore(f, testConfig{Dir: dir, MaxSize: 1 << 20})
 	f.Fuzz(func(t *testing.T, data []byte, declared string) {
 		b, err := s.Put(bytes.NewReader(data), declared)
 		if err != nil {
-			if !errors.Is(err, ErrType) && !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrTooLarge) {
+			if !errors.Is(err, media.ErrType) && !errors.Is(err, media.ErrEmpty) && !errors.Is(err, media.ErrTooLarge) {
 				t.Fatalf("Put: %v, want only the uploader's errors", err)
 			}
 			return
@@ -54,7 +52,7 @@ func FuzzPut(f *testing.F) {
 		if b.Type == "text/html" || b.Ext() == "" || !s.Accepts(b.Type) {
 			t.Fatalf("stored a %q file (ext %q)", b.Type, b.Ext())
 		}
-		if b.Type == "image/svg+xml" && activeSVG(bytes.NewReader(data)) != nil {
+		if b.Type == "image/svg+xml" && media.CheckSVG(bytes.NewReader(data)) != nil {
 			t.Fatalf("stored an SVG with active content")
 		}
 		got, err := os.ReadFile(filepath.Join(dir, b.Path()))

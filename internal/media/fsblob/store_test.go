@@ -1,11 +1,13 @@
-package media
+package fsblob
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"github.com/indiepub/indiepub/internal/media"
 	"image"
 	"image/color"
 	"image/gif"
@@ -61,86 +63,6 @@ func mp3Frames() []byte {
 	return append(append([]byte{}, frame...), frame...)
 }
 
-func TestSniff(t *testing.T) {
-	tests := []struct {
-		name string
-		head []byte
-		want string
-	}{
-		{"png", testImage(t, "png", 1), "image/png"},
-		{"jpeg", testImage(t, "jpeg", 1), "image/jpeg"},
-		{"gif", testImage(t, "gif", 1), "image/gif"},
-		{"webp", []byte("RIFF\x24\x00\x00\x00WEBPVP8 "), "image/webp"},
-		{"heic", ftyp("heic", "mif1", "heic"), "image/heic"},
-		{"heif", ftyp("mif1", "mif1"), "image/heif"},
-		{"avif", ftyp("avif", "mif1", "avif"), "image/avif"},
-		{"mp4", ftyp("isom", "isom", "iso2", "avc1", "mp41"), "video/mp4"},
-		{"quicktime", ftyp("qt  ", "qt  "), "video/quicktime"},
-		{"m4a", ftyp("M4A ", "M4A ", "mp42", "isom"), "audio/mp4"},
-		{"3gp", ftyp("3gp4", "isom", "3gp4"), "video/3gpp"},
-		{"webm", []byte("\x1A\x45\xDF\xA3\x9f\x42\x86\x81\x01webm"), "video/webm"},
-		{"flac", []byte("fLaC\x00\x00\x00\x22"), "audio/flac"},
-		{"ogg vorbis", []byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1e\x01vorbis"), "audio/ogg"},
-		{"ogg theora", []byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x2a\x80theora"), "video/ogg"},
-		{"mp3 id3", []byte("ID3\x04\x00\x00\x00\x00\x00\x00"), "audio/mpeg"},
-		{"mp3 frames", mp3Frames(), "audio/mpeg"},
-		{"wav", []byte("RIFF\x24\x00\x00\x00WAVEfmt "), "audio/wave"},
-		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), "application/pdf"},
-		{"svg", []byte(`<?xml version="1.0"?><!-- drawn --><svg xmlns="http://www.w3.org/2000/svg"/>`), "image/svg+xml"},
-		{"html", []byte("<!DOCTYPE html><html><script>alert(1)</script>"), "text/html"},
-		{"svg after a comment", []byte(`<!-- Created with a drawing app --><svg xmlns="http://www.w3.org/2000/svg"/>`), "image/svg+xml"},
-		{"html after a comment", []byte(`<!-- page --><html><script>alert(1)</script></html>`), "text/html"},
-		{"html without doctype", []byte("  <script>alert(1)</script>"), "text/html"},
-		{"xhtml", []byte(`<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"/>`), "text/xml"},
-		{"text", []byte("hello"), "text/plain"},
-		{"random 0xFF", []byte{0xFF, 0xFB, 0x90, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "application/octet-stream"},
-		{"zip", []byte("PK\x03\x04\x14\x00"), "application/zip"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Sniff(tt.head); got != tt.want {
-				t.Errorf("Sniff(%q…) = %q, want %q", tt.head[:min(len(tt.head), 16)], got, tt.want)
-			}
-		})
-	}
-}
-
-func TestAgrees(t *testing.T) {
-	tests := []struct {
-		declared, sniffed string
-		want              bool
-	}{
-		{"", "image/png", true},
-		{"application/octet-stream", "image/png", true},
-		{"image/jpeg", "image/jpeg", true},
-		{"image/jpeg", "image/png", true}, // a mislabelled image is still an image
-		{"image/jpg", "image/jpeg", true},
-		{"video/mp4", "audio/mp4", true},
-		{"image/jpeg", "text/html", false},
-		{"image/jpeg", "application/pdf", false},
-		{"application/pdf", "image/png", false},
-		{"text/html", "image/png", false},
-		{"image/jpeg; charset=\"", "image/jpeg", false},
-	}
-	for _, tt := range tests {
-		if got := Agrees(tt.declared, tt.sniffed); got != tt.want {
-			t.Errorf("Agrees(%q, %q) = %v, want %v", tt.declared, tt.sniffed, got, tt.want)
-		}
-	}
-}
-
-func newStore(t *testing.T, cfg Config) *Store {
-	t.Helper()
-	if cfg.Dir == "" {
-		cfg.Dir = t.TempDir()
-	}
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // files lists every regular file under dir, relative, with forward slashes.
 func files(t *testing.T, dir string) []string {
 	t.Helper()
@@ -160,7 +82,7 @@ func files(t *testing.T, dir string) []string {
 }
 
 func TestPut(t *testing.T) {
-	s := newStore(t, Config{})
+	s := newStore(t, testConfig{})
 	a := testImage(t, "png", 1)
 	b1, err := s.Put(bytes.NewReader(a), "image/png")
 	if err != nil {
@@ -187,19 +109,19 @@ func TestPut(t *testing.T) {
 }
 
 func TestPutRefused(t *testing.T) {
-	s := newStore(t, Config{MaxSize: 1000})
+	s := newStore(t, testConfig{MaxSize: 1000})
 	tests := []struct {
 		name, declared string
 		body           []byte
 		want           error
 	}{
-		{"empty", "image/png", nil, ErrEmpty},
-		{"too large", "image/png", append(testImage(t, "png", 1), make([]byte, 2000)...), ErrTooLarge},
-		{"html", "text/html", []byte("<html><script>alert(1)</script>"), ErrType},
-		{"html declared as jpeg", "image/jpeg", []byte("<!DOCTYPE html><html><script>alert(1)</script>"), ErrType},
-		{"pdf declared as jpeg", "image/jpeg", []byte("%PDF-1.4\n"), ErrType},
-		{"zip", "application/zip", []byte("PK\x03\x04\x14\x00\x00\x00"), ErrType},
-		{"svg with script", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), ErrType},
+		{"empty", "image/png", nil, media.ErrEmpty},
+		{"too large", "image/png", append(testImage(t, "png", 1), make([]byte, 2000)...), media.ErrTooLarge},
+		{"html", "text/html", []byte("<html><script>alert(1)</script>"), media.ErrType},
+		{"html declared as jpeg", "image/jpeg", []byte("<!DOCTYPE html><html><script>alert(1)</script>"), media.ErrType},
+		{"pdf declared as jpeg", "image/jpeg", []byte("%PDF-1.4\n"), media.ErrType},
+		{"zip", "application/zip", []byte("PK\x03\x04\x14\x00\x00\x00"), media.ErrType},
+		{"svg with script", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), media.ErrType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,9 +137,9 @@ func TestPutRefused(t *testing.T) {
 }
 
 func TestTypesAllowList(t *testing.T) {
-	s := newStore(t, Config{Types: []string{"image/png"}})
-	if _, err := s.Put(bytes.NewReader(testImage(t, "jpeg", 1)), "image/jpeg"); !errors.Is(err, ErrType) {
-		t.Errorf("JPEG with only image/png allowed: %v, want ErrType", err)
+	s := newStore(t, testConfig{Types: []string{"image/png"}})
+	if _, err := s.Put(bytes.NewReader(testImage(t, "jpeg", 1)), "image/jpeg"); !errors.Is(err, media.ErrType) {
+		t.Errorf("JPEG with only image/png allowed: %v, want media.ErrType", err)
 	}
 	if _, err := s.Put(bytes.NewReader(testImage(t, "png", 1)), "image/png"); err != nil {
 		t.Errorf("PNG with image/png allowed: %v", err)
@@ -240,7 +162,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestPutReadError(t *testing.T) {
-	s := newStore(t, Config{})
+	s := newStore(t, testConfig{})
 	body := append(testImage(t, "png", 1), make([]byte, 1<<20)...)
 	for _, cut := range []int{100, 5000, 600 << 10} {
 		_, err := s.Put(&failingReader{data: body[:cut], err: errors.New("connection reset")}, "image/png")
@@ -254,10 +176,10 @@ func TestPutReadError(t *testing.T) {
 }
 
 func TestPutConcurrentSameBytes(t *testing.T) {
-	s := newStore(t, Config{})
+	s := newStore(t, testConfig{})
 	a := append(testImage(t, "png", 3), make([]byte, 3<<20)...)
 	const n = 8
-	blobs := make([]Blob, n)
+	blobs := make([]media.Blob, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -283,14 +205,14 @@ func TestNewSweepsTempFiles(t *testing.T) {
 	if err := os.WriteFile(stale, []byte("half an upload"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	newStore(t, Config{Dir: dir})
+	newStore(t, testConfig{Dir: dir})
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stale temp file after New: %v, want it gone", err)
 	}
 }
 
 func TestLookup(t *testing.T) {
-	s := newStore(t, Config{})
+	s := newStore(t, testConfig{})
 	b, err := s.Put(bytes.NewReader(testImage(t, "gif", 1)), "")
 	if err != nil {
 		t.Fatal(err)
@@ -305,15 +227,15 @@ func TestLookup(t *testing.T) {
 		"00/00/" + h + ".gif", ".tmp/upload-1", "/" + b.Path(), b.Path() + "/",
 		strings.ToUpper(b.Path()), h[0:2] + "\\" + h[2:4] + "\\" + h + ".gif",
 	} {
-		if _, err := s.Lookup(path); !errors.Is(err, ErrNotFound) {
-			t.Errorf("Lookup(%q): %v, want ErrNotFound", path, err)
+		if _, err := s.Lookup(path); !errors.Is(err, media.ErrNotFound) {
+			t.Errorf("Lookup(%q): %v, want media.ErrNotFound", path, err)
 		}
 	}
-	if err := s.Remove(b.Path()); err != nil {
+	if err := s.Remove(context.Background(), b.Path()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lookup(b.Path()); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Lookup after Remove: %v, want ErrNotFound", err)
+	if _, err := s.Lookup(b.Path()); !errors.Is(err, media.ErrNotFound) {
+		t.Errorf("Lookup after Remove: %v, want media.ErrNotFound", err)
 	}
 }
 
@@ -321,10 +243,7 @@ func TestLookup(t *testing.T) {
 // uneven pieces, and checks that the bytes on disk and the hash are those sent: every
 // chunk written and hashed once, in order.
 func TestPutManyChunks(t *testing.T) {
-	s, err := New(Config{Dir: t.TempDir(), MaxSize: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t, testConfig{Dir: t.TempDir(), MaxSize: 64 << 20})
 	data := ftyp("isom", "isom", "mp41")
 	rng := rand.New(rand.NewPCG(3, 4))
 	for len(data) < chunks*chunkSize*3+12345 {

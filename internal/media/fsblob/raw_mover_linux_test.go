@@ -1,4 +1,4 @@
-package media
+package fsblob
 
 import (
 	"bytes"
@@ -52,10 +52,7 @@ func TestRawHelpsNotOnTmpfs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s, err := New(Config{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t, testConfig{Dir: dir})
 	if s.RawHelps() {
 		t.Error("RawHelps on tmpfs, want false")
 	}

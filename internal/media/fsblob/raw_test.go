@@ -1,4 +1,4 @@
-package media
+package fsblob
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/indiepub/indiepub/internal/media"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -15,7 +16,7 @@ import (
 	"time"
 )
 
-// delimEnd is a RawBody.End for content that ends at the first "\r\n--END", the way a
+// delimEnd is a media.RawBody.End for content that ends at the first "\r\n--END", the way a
 // multipart part ends at its boundary, without the multipart package's other rules.
 func delimEnd(buf []byte, total int64, final bool) (int, bool, error) {
 	const delim = "\r\n--END"
@@ -90,14 +91,14 @@ func rawContent(seed uint64, n int) []byte {
 // content, named by its hash, with no temp file left.
 func TestReceiveRaw(t *testing.T) {
 	for _, sizes := range [][2]int64{{1 << 10, 128}, {4093, 4099}, {64 << 10, 1 << 10}} {
-		for _, n := range []int{HeadSize + 1, HeadSize + 100, 50_000, 300_001} {
+		for _, n := range []int{media.HeadSize + 1, media.HeadSize + 100, 50_000, 300_001} {
 			for _, split := range []int{0, 1, 7, 1000} {
 				for _, overSocket := range []bool{true, false} {
 					name := fmt.Sprintf("step%d-window%d-size%d-split%d-socket%v", sizes[0], sizes[1], n, split, overSocket)
 					t.Run(name, func(t *testing.T) {
 						smallRaw(t, sizes[0], sizes[1])
 						content := rawContent(uint64(n+split), n)
-						body := append(bytes.Clone(content[HeadSize:]), "\r\n--END--\r\nepilogue"...)
+						body := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\nepilogue"...)
 						testReceiveRaw(t, content, body, split, overSocket)
 					})
 				}
@@ -107,12 +108,9 @@ func TestReceiveRaw(t *testing.T) {
 }
 
 func testReceiveRaw(t *testing.T, content, body []byte, split int, overSocket bool) {
-	s, err := New(Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t, testConfig{Dir: t.TempDir()})
 	split = min(split, len(body))
-	raw := &RawBody{Buffered: body[:split], Remaining: int64(len(body) - split), End: delimEnd}
+	raw := &media.RawBody{Buffered: body[:split], Remaining: int64(len(body) - split), End: delimEnd}
 	if overSocket {
 		client, server := tcpPair(t)
 		go func() { client.Write(body[split:]) }()
@@ -120,7 +118,7 @@ func testReceiveRaw(t *testing.T, content, body []byte, split int, overSocket bo
 	} else {
 		raw.Conn = bytes.NewReader(body[split:])
 	}
-	p, err := s.ReceiveRaw(content[:HeadSize], "image/png", raw)
+	p, err := s.ReceiveRaw(content[:media.HeadSize], "image/png", raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +145,7 @@ func testReceiveRaw(t *testing.T, content, body []byte, split int, overSocket bo
 func TestReceiveRawRefused(t *testing.T) {
 	smallRaw(t, 4<<10, 1<<10)
 	content := rawContent(9, 100_000)
-	full := append(bytes.Clone(content[HeadSize:]), "\r\n--END--\r\n"...)
+	full := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\n"...)
 	for _, tc := range []struct {
 		name    string
 		max     int64
@@ -156,16 +154,13 @@ func TestReceiveRawRefused(t *testing.T) {
 		hangUp  bool // the client closes the connection after the body, short of its length
 		want    error
 	}{
-		{"too large", 50_000, full, "", false, ErrTooLarge},
-		{"no end", 0, content[HeadSize:], "", false, nil},
+		{"too large", 50_000, full, "", false, media.ErrTooLarge},
+		{"no end", 0, content[media.HeadSize:], "", false, nil},
 		{"hung up", 0, full[:30_000], "", true, nil},
-		{"spoofed type", 0, full, "application/pdf", false, ErrType},
+		{"spoofed type", 0, full, "application/pdf", false, media.ErrType},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := New(Config{Dir: t.TempDir(), MaxSize: tc.max})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := newStore(t, testConfig{Dir: t.TempDir(), MaxSize: tc.max})
 			client, server := tcpPair(t)
 			remaining := int64(len(tc.body))
 			if tc.hangUp {
@@ -177,8 +172,8 @@ func TestReceiveRawRefused(t *testing.T) {
 					client.Close()
 				}
 			}()
-			raw := &RawBody{Conn: server, Remaining: remaining, End: delimEnd}
-			p, err := s.ReceiveRaw(content[:HeadSize], tc.declare, raw)
+			raw := &media.RawBody{Conn: server, Remaining: remaining, End: delimEnd}
+			p, err := s.ReceiveRaw(content[:media.HeadSize], tc.declare, raw)
 			if err == nil {
 				p.Discard()
 				t.Fatalf("stored %s, want an error", p.Path())
@@ -199,14 +194,11 @@ func TestReceiveRawRefused(t *testing.T) {
 // leaving the rest of a long body unread for the caller.
 func TestReceiveRawStopsAtEnd(t *testing.T) {
 	smallRaw(t, 8<<10, 4<<10)
-	s, err := New(Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	content := rawContent(3, HeadSize+10_000)
-	body := append(bytes.Clone(content[HeadSize:]), "\r\n--END--\r\n"...)
+	s := newStore(t, testConfig{Dir: t.TempDir()})
+	content := rawContent(3, media.HeadSize+10_000)
+	body := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\n"...)
 	trailer := bytes.Repeat([]byte("x"), 1<<20)
-	r := &RawBody{Conn: io.MultiReader(bytes.NewReader(body), bytes.NewReader(trailer)),
+	r := &media.RawBody{Conn: io.MultiReader(bytes.NewReader(body), bytes.NewReader(trailer)),
 		Remaining: int64(len(body) + len(trailer)), End: delimEnd}
 	wantReceived(t, s, content, r)
 	if r.Remaining < int64(len(trailer))-rawLead-rawStep {
@@ -222,15 +214,12 @@ func FuzzReceiveRaw(f *testing.F) {
 	f.Add([]byte("\r\n--EN\r\n--END"), uint16(3), uint8(1), uint8(2))
 	f.Add([]byte("\r\r\n\r\n-\r\n--ENd\r\n--E"), uint16(9), uint8(7), uint8(3))
 	f.Add(bytes.Repeat([]byte("\r\n--EN"), 100), uint16(50), uint8(200), uint8(9))
-	head := rawContent(1, HeadSize)
+	head := rawContent(1, media.HeadSize)
 	f.Fuzz(func(t *testing.T, tail []byte, split uint16, window, step uint8) {
 		smallRaw(t, int64(step)+1, int64(window)+8)
-		s, err := New(Config{Dir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := newStore(t, testConfig{Dir: t.TempDir()})
 		cut := min(int(split), len(tail))
-		r := &RawBody{Buffered: tail[:cut], Conn: bytes.NewReader(tail[cut:]),
+		r := &media.RawBody{Buffered: tail[:cut], Conn: bytes.NewReader(tail[cut:]),
 			Remaining: int64(len(tail) - cut), End: delimEnd}
 		p, err := s.ReceiveRaw(head, "", r)
 		end := bytes.Index(tail, []byte("\r\n--END"))
@@ -246,8 +235,8 @@ func FuzzReceiveRaw(f *testing.F) {
 		}
 		defer p.Discard()
 		sum := sha256.Sum256(append(bytes.Clone(head), tail[:end]...))
-		if p.Hash != hex.EncodeToString(sum[:]) || p.Size != int64(HeadSize+end) {
-			t.Fatalf("got %s (%d bytes), want %x (%d bytes)", p.Hash, p.Size, sum, HeadSize+end)
+		if p.Hash != hex.EncodeToString(sum[:]) || p.Size != int64(media.HeadSize+end) {
+			t.Fatalf("got %s (%d bytes), want %x (%d bytes)", p.Hash, p.Size, sum, media.HeadSize+end)
 		}
 	})
 }
@@ -255,12 +244,9 @@ func FuzzReceiveRaw(f *testing.F) {
 // TestReceiveRawSlowClient sends a body in small pieces, each well within the idle
 // timeout though the whole takes several times it: slow is not idle.
 func TestReceiveRawSlowClient(t *testing.T) {
-	s, err := New(Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	content := rawContent(5, HeadSize+200_000)
-	body := append(bytes.Clone(content[HeadSize:]), "\r\n--END--\r\n"...)
+	s := newStore(t, testConfig{Dir: t.TempDir()})
+	content := rawContent(5, media.HeadSize+200_000)
+	body := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\n"...)
 	client, server := tcpPair(t)
 	go func() {
 		for b := body; len(b) > 0; b = b[min(len(b), 20_000):] {
@@ -268,14 +254,14 @@ func TestReceiveRawSlowClient(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
-	wantReceived(t, s, content, &RawBody{Conn: server, Remaining: int64(len(body)), End: delimEnd,
+	wantReceived(t, s, content, &media.RawBody{Conn: server, Remaining: int64(len(body)), End: delimEnd,
 		IdleTimeout: 150 * time.Millisecond})
 }
 
 // wantReceived receives r after content's head and checks that what it kept is content.
-func wantReceived(t *testing.T, s *Store, content []byte, r *RawBody) {
+func wantReceived(t *testing.T, s *testStore, content []byte, r *media.RawBody) {
 	t.Helper()
-	p, err := s.ReceiveRaw(content[:HeadSize], "", r)
+	p, err := s.ReceiveRaw(content[:media.HeadSize], "", r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,24 +273,21 @@ func wantReceived(t *testing.T, s *Store, content []byte, r *RawBody) {
 }
 
 // TestReceiveRawIdle stops sending halfway without closing: the upload must end with
-// ErrTimeout once the idle timeout passes, and leave nothing behind.
+// media.ErrTimeout once the idle timeout passes, and leave nothing behind.
 func TestReceiveRawIdle(t *testing.T) {
-	s, err := New(Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	content := rawContent(6, HeadSize+100_000)
+	s := newStore(t, testConfig{Dir: t.TempDir()})
+	content := rawContent(6, media.HeadSize+100_000)
 	client, server := tcpPair(t)
-	client.Write(content[HeadSize : HeadSize+50_000])
+	client.Write(content[media.HeadSize : media.HeadSize+50_000])
 	start := time.Now()
-	r := &RawBody{Conn: server, Remaining: 200_000, End: delimEnd, IdleTimeout: 200 * time.Millisecond}
-	p, err := s.ReceiveRaw(content[:HeadSize], "", r)
+	r := &media.RawBody{Conn: server, Remaining: 200_000, End: delimEnd, IdleTimeout: 200 * time.Millisecond}
+	p, err := s.ReceiveRaw(content[:media.HeadSize], "", r)
 	if err == nil {
 		p.Discard()
 		t.Fatal("stored a file whose client went silent")
 	}
-	if !errors.Is(err, ErrTimeout) || time.Since(start) > 5*time.Second {
-		t.Errorf("error %v after %v, want ErrTimeout after about 200ms", err, time.Since(start))
+	if !errors.Is(err, media.ErrTimeout) || time.Since(start) > 5*time.Second {
+		t.Errorf("error %v after %v, want media.ErrTimeout after about 200ms", err, time.Since(start))
 	}
 	if tmp, _ := os.ReadDir(filepath.Join(s.Dir(), ".tmp")); len(tmp) != 0 {
 		t.Errorf("%d temp files left", len(tmp))
