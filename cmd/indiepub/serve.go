@@ -28,7 +28,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
-	h, err := server.New(o.cfg, db)
+	h, err := server.New(ctx, o.cfg, db)
 	if err != nil {
 		return err
 	}

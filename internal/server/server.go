@@ -24,7 +24,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
-	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
 )
 
 // Config is the server's configuration; cmd/indiepub fills it from flags and environment.
@@ -144,8 +144,24 @@ func (h *Handler) Warm(ctx context.Context) {
 // mediaendpoint.Handler.WaitUploads).
 func (h *Handler) WaitUploads(ctx context.Context) error { return h.media.WaitUploads(ctx) }
 
-// New returns indiepub's whole handler tree on db.
-func New(cfg Config, db *sqlite.DB) (*Handler, error) {
+// Store is what the handler tree needs from storage: the union of what each handler
+// package declares for itself, and Ping for /healthz. cmd/indiepub chooses the store;
+// internal/store/storetest states its contract.
+type Store interface {
+	micropub.Store
+	site.Store
+	media.Records
+	authserver.Store
+	owner.Store
+	admin.Store
+	token.Store
+	// Ping reports whether the store can be reached.
+	Ping(ctx context.Context) error
+}
+
+// New returns indiepub's whole handler tree on db. ctx bounds the start-up work (the
+// owner's setup link); the handler outlives it.
+func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	cfg.Defaults()
 	verifier := cfg.Verifier
 	if verifier == nil {
@@ -175,7 +191,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	// the owner's pages and the website ask about.
 	logger := cfg.Logger
 	own := owner.New(owner.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger, TrustedProxies: cfg.TrustedProxies}, db)
-	if err := own.Start(context.Background()); err != nil {
+	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
 	as := authserver.New(authserver.Config{
@@ -195,7 +211,7 @@ func New(cfg Config, db *sqlite.DB) (*Handler, error) {
 	as.Register(mux)
 	adminPages.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := db.SQL().PingContext(r.Context()); err != nil {
+		if err := db.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}

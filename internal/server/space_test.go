@@ -60,7 +60,7 @@ func serveOn(t *testing.T, dir string) *servertest.Server {
 	s.Start()
 	t.Cleanup(s.Close)
 	s.Cfg = server.Config{URL: s.URL + "/", DataDir: dir}
-	if s.Handler, err = server.New(s.Cfg, db); err != nil {
+	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
 	return s

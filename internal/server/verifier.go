@@ -2,7 +2,6 @@ package server
 
 import (
 	"github.com/indiepub/indiepub/indieauth"
-	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -13,7 +12,7 @@ const (
 )
 
 // newVerifier builds the token verifier that cfg.Auth chooses.
-func newVerifier(cfg Config, db *sqlite.DB) indieauth.Verifier {
+func newVerifier(cfg Config, db token.Store) indieauth.Verifier {
 	if cfg.Auth != AuthExternal {
 		// Not cached: one indexed read by hash is cheap, and a revocation, even one made
 		// by the token command in another process, must take effect at once.
@@ -34,7 +33,7 @@ func newVerifier(cfg Config, db *sqlite.DB) indieauth.Verifier {
 // the tokens it issued. Under external auth that is still the local store: handed the
 // external verifier, a site that discovers its own token endpoint from --url would ask
 // itself, which would ask itself again, until the timeout.
-func issuedTokens(cfg Config, db *sqlite.DB, v indieauth.Verifier) indieauth.Verifier {
+func issuedTokens(cfg Config, db token.Store, v indieauth.Verifier) indieauth.Verifier {
 	if cfg.Verifier == nil && cfg.Auth == AuthExternal {
 		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL}
 	}

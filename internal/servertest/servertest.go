@@ -49,7 +49,7 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	for _, m := range modify {
 		m(&s.Cfg)
 	}
-	if s.Handler, err = server.New(s.Cfg, db); err != nil {
+	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
 	return s

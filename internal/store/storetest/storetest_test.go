@@ -18,6 +18,7 @@ import (
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/server"
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
@@ -34,6 +35,8 @@ var (
 	_ admin.Store      = Store(nil)
 	_ token.Store      = Store(nil)
 	_ Store            = (*sqlite.DB)(nil)
+	// What the handler tree takes is no more than what the suite states.
+	_ server.Store = Store(nil)
 )
 
 // TestContractsCatchBrokenStores runs each contract against a SQLite store broken in that
