@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"os"
@@ -148,9 +149,9 @@ func (o *options) finish() error {
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
 }
 
-// openDB opens the SQLite file in the data directory.
-func (o *options) openDB() (*sqlite.DB, error) {
-	return sqlite.Open(filepath.Join(o.cfg.DataDir, "indiepub.db"))
+// openDB opens the SQLite file in the data directory; the store logs through logger.
+func (o *options) openDB(logger *slog.Logger) (*sqlite.DB, error) {
+	return sqlite.OpenWith(filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
 }
 
 // settings are a subcommand's options: they declare their flags and, once parsed, check

@@ -76,7 +76,6 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
-	slog.SetDefault(logger)
 	logDataDir(logger, o.dataDir)
 	h, closeDB, err := newMediaHandler(&o, logger)
 	if err != nil {
@@ -96,7 +95,7 @@ func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func()
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	db, err := sqlite.Open(filepath.Join(o.dataDir, "media.db"))
+	db, err := sqlite.OpenWith(filepath.Join(o.dataDir, "media.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,7 +118,7 @@ func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func()
 	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url,
 		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: logger}, svc)
 	mux := http.NewServeMux()
-	endpoint.Register(mux, &indieauth.Authenticator{Verifier: verifier, MaxBody: 1 << 20})
+	endpoint.Register(mux, &indieauth.Authenticator{Verifier: verifier, MaxBody: 1 << 20, Logger: logger})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := db.SQL().PingContext(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)

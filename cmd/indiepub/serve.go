@@ -20,9 +20,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
-	slog.SetDefault(logger)
 	logDataDir(logger, o.cfg.DataDir)
-	db, err := o.openDB()
+	db, err := o.openDB(logger)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"sync/atomic"
 	"time"
 )
@@ -68,7 +67,7 @@ func (db *DB) checkpointLoop() {
 		select {
 		case <-tick.C:
 			if err := db.checkpoint(context.Background()); err != nil {
-				slog.Warn("wal checkpoint", "err", err)
+				db.logger.Warn("wal checkpoint", "err", err)
 			}
 		case <-db.closing:
 			return
@@ -119,7 +118,7 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	if busy != 0 {
 		db.deferredResets++
 		db.ckptStats.failedResets.Add(1)
-		slog.Debug("wal reset deferred: readers of older snapshots", "frames", frames, "copied", copied, "stall", stall)
+		db.logger.Debug("wal reset deferred: readers of older snapshots", "frames", frames, "copied", copied, "stall", stall)
 		return nil
 	}
 	db.deferredResets = 0

@@ -26,7 +26,10 @@ func isFull(err error) bool {
 // spaceLatch names the writes that failed for want of disk space post.ErrNoSpace, and
 // logs the disk's filling up once, as a warning, rather than at every request; a write
 // that succeeds afterwards resets it.
-type spaceLatch struct{ full atomic.Bool }
+type spaceLatch struct {
+	full   atomic.Bool
+	logger *slog.Logger
+}
 
 // check returns err, marked as post.ErrNoSpace when it says the disk is full. A nil
 // err is a write that succeeded.
@@ -34,12 +37,12 @@ func (l *spaceLatch) check(err error) error {
 	switch {
 	case err == nil:
 		if l.full.CompareAndSwap(true, false) {
-			slog.Info("database: the disk has room again")
+			l.logger.Info("database: the disk has room again")
 		}
 		return nil
 	case isFull(err):
 		if l.full.CompareAndSwap(false, true) {
-			slog.Warn("database: the disk is full; posts and uploads are refused with 507 until there is room", "err", err)
+			l.logger.Warn("database: the disk is full; posts and uploads are refused with 507 until there is room", "err", err)
 		}
 		return fmt.Errorf("%w: %w", post.ErrNoSpace, err)
 	}

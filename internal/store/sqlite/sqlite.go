@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -55,11 +56,23 @@ type DB struct {
 
 	// space names and logs the writes refused for want of disk (space.go).
 	space spaceLatch
+	// logger receives the background checkpoints' failures and the disk's filling up.
+	logger *slog.Logger
+}
+
+// Options are the store's settings beyond its file.
+type Options struct {
+	// Logger receives what no caller is told: the background checkpoints' failures and
+	// the disk's filling up and emptying; nil discards it.
+	Logger *slog.Logger
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
-// not yet applied, each in its own transaction.
-func Open(path string) (*DB, error) {
+// not yet applied, each in its own transaction. It logs nothing; see OpenWith.
+func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with opts.
+func OpenWith(path string, opts Options) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
 		// Checkpoints run in the background (checkpoint.go), not inside a commit; after a
@@ -72,7 +85,12 @@ func Open(path string) (*DB, error) {
 	// SQLite allows one writer at a time; a few connections serve concurrent readers.
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
-	db := &DB{db: sdb, Now: time.Now}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{db: sdb, Now: time.Now, logger: logger}
+	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
