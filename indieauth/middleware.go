@@ -14,6 +14,9 @@ type Authenticator struct {
 	// MaxBody bounds the form or JSON body read while looking for a token (see
 	// ExtractTokenLimit); 0 means DefaultMaxBody. Set it to the route's own body limit.
 	MaxBody int64
+	// Logger receives what the client is not told: why the token endpoint was
+	// unavailable, or why verification failed. nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Require returns middleware that lets a request through only with a valid token granting
@@ -24,11 +27,15 @@ func (a *Authenticator) Require(scopes ...string) func(http.Handler) http.Handle
 	if max <= 0 {
 		max = DefaultMaxBody
 	}
+	logger := a.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			raw, err := ExtractTokenLimit(r, max)
 			if err != nil {
-				WriteError(w, err)
+				WriteErrorLog(w, err, logger)
 				return
 			}
 			tok, err := a.Verifier.Verify(r.Context(), raw)
@@ -36,7 +43,7 @@ func (a *Authenticator) Require(scopes ...string) func(http.Handler) http.Handle
 				err = CheckScope(tok, scopes...)
 			}
 			if err != nil {
-				WriteError(w, err)
+				WriteErrorLog(w, err, logger)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), tok)))
@@ -63,8 +70,14 @@ func IsAuthError(err error) bool {
 // WriteError writes err as the JSON error body the Micropub spec uses (W3C Micropub §3.7.5),
 // with the status that goes with it: 401 without a token, 400 for two tokens, 403 for an
 // invalid token or a missing scope, 413 for a body over the limit, 408 for a body that
-// did not come in time, 503 when the token endpoint cannot answer. Any other error is logged and shown as "internal error".
+// did not come in time, 503 when the token endpoint cannot answer. Any other error is logged
+// through slog.Default() and shown as "internal error".
 func WriteError(w http.ResponseWriter, err error) {
+	WriteErrorLog(w, err, slog.Default())
+}
+
+// WriteErrorLog is WriteError logging through logger, for servers that keep their own.
+func WriteErrorLog(w http.ResponseWriter, err error, logger *slog.Logger) {
 	status, code := http.StatusInternalServerError, "server_error"
 	desc := err.Error()
 	body := map[string]string{}
@@ -90,12 +103,12 @@ func WriteError(w http.ResponseWriter, err error) {
 		status, code = http.StatusForbidden, "forbidden"
 	case errors.Is(err, ErrUnavailable):
 		// The cause (an address, a status) is the operator's business, not the client's.
-		slog.Warn("token endpoint unavailable", "err", err)
+		logger.Warn("token endpoint unavailable", "err", err)
 		status, code = http.StatusServiceUnavailable, "temporarily_unavailable"
 		desc = ErrUnavailable.Error()
 		w.Header().Set("Retry-After", "5")
 	default:
-		slog.Error("token verification failed", "err", err)
+		logger.Error("token verification failed", "err", err)
 		desc = "internal error"
 	}
 	body["error"] = code
