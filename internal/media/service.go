@@ -65,6 +65,7 @@ type ServiceConfig struct {
 	// Locker orders uploads against deletes; a mutex of this process if nil.
 	Locker Locker
 	Now    func() time.Time
+	// Logger receives what a caller's error does not say; nil discards it.
 	Logger *slog.Logger
 }
 
@@ -93,7 +94,7 @@ func NewService(cfg ServiceConfig, blobs Blobs, records Records) *Service {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{cfg: cfg, blobs: blobs, records: records}
 }

@@ -39,7 +39,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	body := map[string]any{}
 	switch {
 	case indieauth.IsAuthError(err):
-		indieauth.WriteError(w, err)
+		indieauth.WriteErrorLog(w, err, h.cfg.Logger)
 		return
 	case errors.As(err, &tooBig), errors.Is(err, media.ErrTooLarge):
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"

@@ -36,7 +36,8 @@ type Config struct {
 	// RawAnywhere receives bodies raw even where the store says it does not pay (tmpfs),
 	// for tests.
 	RawAnywhere bool
-	Logger      *slog.Logger
+	// Logger receives the failures a client is not told about; nil discards them.
+	Logger *slog.Logger
 }
 
 // Handler is the media endpoint. Requests reach it through indieauth's Require, so the
@@ -108,7 +109,7 @@ func New(cfg Config, svc *media.Service) *Handler {
 		cfg.RawMin = defaultRawMin
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Handler{cfg: cfg, media: svc}
 }

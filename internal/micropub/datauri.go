@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -111,7 +110,7 @@ func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int, saved
 		return "", err
 	case errors.Is(err, post.ErrInvalid):
 		// A type the media store is configured to refuse.
-		slog.DebugContext(r.Context(), "embedded image left as written", "err", err)
+		h.cfg.Logger.DebugContext(r.Context(), "embedded image left as written", "err", err)
 		return "", nil
 	case err != nil:
 		return "", fmt.Errorf("embedded image: %w", err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
 
@@ -35,11 +36,9 @@ func (b *syncBuffer) String() string {
 // it for the client's doing (a 4xx) and log nothing at ERROR level.
 func TestUploadDisconnect(t *testing.T) {
 	var logs syncBuffer
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() { slog.SetDefault(old) })
-
-	srv := servertest.New(t)
+	srv := servertest.New(t, func(c *server.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	tok := srv.IssueToken(t, allScopes)
 	head := strings.ReplaceAll("--XyZ\nContent-Disposition: form-data; name=\"h\"\n\nentry\n--XyZ\n"+
 		"Content-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\nContent-Type: image/jpeg\n\n", "\n", "\r\n")

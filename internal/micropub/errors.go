@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/indiepub/indiepub/indieauth"
@@ -20,22 +19,22 @@ var (
 )
 
 // handle adapts a handler that returns an error; the error is written by writeError.
-func handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+func (h *Handler) handle(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
-			writeError(w, r, err)
+			h.writeError(w, r, err)
 		}
 	}
 }
 
 // writeError maps an error to its status and writes the JSON error body. Only 4xx errors
 // show their text; anything else is logged and shown as "internal error".
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var tooBig *http.MaxBytesError
 	status, code := http.StatusInternalServerError, "server_error"
 	switch {
 	case indieauth.IsAuthError(err):
-		indieauth.WriteError(w, err)
+		indieauth.WriteErrorLog(w, err, h.cfg.Logger)
 		return
 	case errors.As(err, &tooBig):
 		status, code = http.StatusRequestEntityTooLarge, "invalid_request"
@@ -59,7 +58,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	desc := err.Error()
 	if status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		h.cfg.Logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 		desc = "internal error"
 	}
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})

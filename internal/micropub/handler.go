@@ -71,6 +71,8 @@ type Config struct {
 	// SyndicateTo lists the syndication targets offered to clients.
 	SyndicateTo []Target
 	Now         func() time.Time
+	// Logger receives the failures a client is not told about; nil discards them.
+	Logger *slog.Logger
 }
 
 // Handler is the Micropub endpoint. Requests reach it through indieauth's Require, so the
@@ -85,6 +87,9 @@ type Handler struct {
 func New(cfg Config, store Store, media MediaSaver) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 10 << 20
@@ -112,7 +117,7 @@ func (h *Handler) Endpoint(require func(http.Handler) http.Handler) http.Handler
 			return
 		}
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		writeError(w, r, errMethod)
+		h.writeError(w, r, errMethod)
 	})
 }
 
@@ -124,7 +129,7 @@ func (h *Handler) setLink(w http.ResponseWriter) {
 // before it. Every answer carries a Link header naming the endpoint.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.setLink(w)
-	handle(func(w http.ResponseWriter, r *http.Request) error {
+	h.handle(func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := indieauth.FromContext(r.Context())
 		if !ok {
 			return indieauth.ErrNoToken
@@ -158,7 +163,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, tok *indieauth.To
 func (h *Handler) discard(r *http.Request, saved []media.Saved) {
 	ctx := context.WithoutCancel(r.Context())
 	if err := h.media.Discard(ctx, saved); err != nil {
-		slog.WarnContext(ctx, "discard uploads of a failed request", "err", err)
+		h.cfg.Logger.WarnContext(ctx, "discard uploads of a failed request", "err", err)
 	}
 }
 

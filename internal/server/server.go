@@ -126,8 +126,9 @@ func (c *Config) Defaults() {
 // Handler is indiepub's whole handler tree.
 type Handler struct {
 	http.Handler
-	media *mediaendpoint.Handler
-	site  *site.Handler
+	media  *mediaendpoint.Handler
+	site   *site.Handler
+	logger *slog.Logger
 }
 
 // Warm renders the home page into the website's cache, so that the first visitor after a
@@ -136,7 +137,7 @@ type Handler struct {
 // start. Cancelling ctx (on shutdown) stops it at its next store query.
 func (h *Handler) Warm(ctx context.Context) {
 	if err := h.site.Warm(ctx); err != nil && ctx.Err() == nil {
-		slog.Warn("render the home page at start", "err", err)
+		h.logger.Warn("render the home page at start", "err", err)
 	}
 }
 
@@ -167,7 +168,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if verifier == nil {
 		verifier = newVerifier(cfg, db)
 	}
-	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody}
+	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody, Logger: cfg.Logger}
 	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
@@ -185,6 +186,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		MaxBody:       cfg.MaxBody,
 		MaxUpload:     cfg.MaxUpload,
 		Now:           cfg.Now,
+		Logger:        cfg.Logger,
 	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
@@ -230,6 +232,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
 		IsOwner:  own.IsOwner,
 		Now:      cfg.Now,
+		Logger:   cfg.Logger,
 	}
 	if cfg.Auth == AuthExternal {
 		// Clients must sign in where the tokens are verified, not at indiepub's own server.
@@ -240,21 +243,22 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	mux.Handle("GET /", website)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
-	return &Handler{Handler: logRequests(bodies.Handler(mux)), media: mediaEndpoint, site: website}, nil
+	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
+		logger: cfg.Logger}, nil
 }
 
-// logRequests logs every request at debug level (--debug). Without it requests go
-// straight through: no recorder, no clock reads, no log arguments to box.
-func logRequests(next http.Handler) http.Handler {
+// logRequests logs every request through logger at debug level (--debug). Without it
+// requests go straight through: no recorder, no clock reads, no log arguments to box.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slog.Default().Enabled(r.Context(), slog.LevelDebug) {
+		if !logger.Enabled(r.Context(), slog.LevelDebug) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		slog.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+		logger.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
 			"status", rec.status, "duration", time.Since(start))
 	})
 }

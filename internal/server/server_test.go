@@ -102,16 +102,18 @@ func TestTokenNamesTheSiteAsConfigured(t *testing.T) {
 // TestDebugLogsRequests: with debug logging (--debug) every request is logged with its
 // status; without it, nothing is.
 func TestDebugLogsRequests(t *testing.T) {
-	srv := servertest.New(t)
-	old := slog.Default()
-	t.Cleanup(func() { slog.SetDefault(old) })
-	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
-		var buf bytes.Buffer
-		slog.SetDefault(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level})))
+	var buf bytes.Buffer
+	var level slog.LevelVar
+	srv := servertest.New(t, func(c *server.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: &level}))
+	})
+	for _, l := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		buf.Reset()
+		level.Set(l)
 		srv.Get(t, "/no-such-page", "")
 		logged := strings.Contains(buf.String(), `msg=request method=GET path=/no-such-page status=404`)
-		if logged != (level == slog.LevelDebug) {
-			t.Errorf("level %v: request logged %v, want %v: %q", level, logged, level == slog.LevelDebug, buf.String())
+		if logged != (l == slog.LevelDebug) {
+			t.Errorf("level %v: request logged %v, want %v: %q", l, logged, l == slog.LevelDebug, buf.String())
 		}
 	}
 }

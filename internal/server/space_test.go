@@ -19,7 +19,7 @@ import (
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
-// logBuffer collects what the default logger writes, for the test's duration.
+// logBuffer collects what a test server's logger writes.
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -31,24 +31,23 @@ func (l *logBuffer) Write(b []byte) (int, error) {
 	return l.buf.Write(b)
 }
 
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 func (l *logBuffer) count(s string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Count(l.buf.String(), s)
 }
 
-func captureLog(t *testing.T) *logBuffer {
-	lb := &logBuffer{}
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(lb, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
-	return lb
-}
-
-// serveOn starts the real handler tree with its data directory (database and media) in dir.
-func serveOn(t *testing.T, dir string) *servertest.Server {
+// serveOn starts the real handler tree with its data directory (database and media) in
+// dir; the server and its store log through logger.
+func serveOn(t *testing.T, dir string, logger *slog.Logger) *servertest.Server {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.OpenWith(filepath.Join(dir, "indiepub.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +58,7 @@ func serveOn(t *testing.T, dir string) *servertest.Server {
 	}))
 	s.Start()
 	t.Cleanup(s.Close)
-	s.Cfg = server.Config{URL: s.URL + "/", DataDir: dir}
+	s.Cfg = server.Config{URL: s.URL + "/", DataDir: dir, Logger: logger}
 	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +98,8 @@ func want507(t *testing.T, what string, resp *http.Response, body []byte) {
 // logged once, reads go on, and writes work again once there is room.
 func TestFullDisk(t *testing.T) {
 	dir := servertest.TinyDisk(t, "3m")
-	logs := captureLog(t)
-	srv := serveOn(t, dir)
+	logs := &logBuffer{}
+	srv := serveOn(t, dir, slog.New(slog.NewTextHandler(logs, nil)))
 	tok := srv.IssueToken(t, "create update media")
 	ct, upload := multipartFile(t, "file", jpegOf(20<<10))
 	resp, body := srv.Do(t, http.MethodPost, "/media", tok, ct, bytes.NewReader(upload))

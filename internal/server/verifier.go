@@ -16,7 +16,7 @@ func newVerifier(cfg Config, db token.Store) indieauth.Verifier {
 	if cfg.Auth != AuthExternal {
 		// Not cached: one indexed read by hash is cheap, and a revocation, even one made
 		// by the token command in another process, must take effect at once.
-		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL}
+		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL, Logger: cfg.Logger}
 	}
 	x := &indieauth.External{
 		Me:                    cfg.URL,
@@ -35,7 +35,7 @@ func newVerifier(cfg Config, db token.Store) indieauth.Verifier {
 // itself, which would ask itself again, until the timeout.
 func issuedTokens(cfg Config, db token.Store, v indieauth.Verifier) indieauth.Verifier {
 	if cfg.Verifier == nil && cfg.Auth == AuthExternal {
-		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL}
+		return &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL, Logger: cfg.Logger}
 	}
 	return v
 }

@@ -2,7 +2,6 @@ package site
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/indiepub/indiepub/internal/post"
@@ -38,11 +37,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		page = errorPage{http.StatusBadRequest, "Bad request", err.Error()}
 	}
 	if page.Status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		h.cfg.Logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	}
 	body, rerr := h.theme.render("error.html", h.page(r, page.Title, page))
 	if rerr != nil {
-		slog.ErrorContext(r.Context(), "render error page", "err", rerr)
+		h.cfg.Logger.ErrorContext(r.Context(), "render error page", "err", rerr)
 		http.Error(w, page.Message, page.Status)
 		return
 	}

@@ -70,6 +70,8 @@ type Config struct {
 	IsOwner func(*http.Request) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Logger receives the failures a visitor is not shown; nil discards them.
+	Logger *slog.Logger
 }
 
 // defaults fills in unset fields.
@@ -110,6 +112,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
 }
 
 // Handler serves the website.
@@ -134,7 +139,7 @@ func New(cfg Config, store Store) *Handler {
 	h := &Handler{cfg: cfg, store: store, start: cfg.Now().UTC().Truncate(time.Second)}
 	var err error
 	if h.theme, err = loadTheme(cfg.ThemeDir, h.funcs()); err != nil {
-		slog.Error("theme failed to load; using the default theme", "dir", cfg.ThemeDir, "err", err)
+		cfg.Logger.Error("theme failed to load; using the default theme", "dir", cfg.ThemeDir, "err", err)
 		h.theme, err = loadTheme("", h.funcs())
 		if err != nil {
 			panic(err) // the embedded templates are part of the binary and tested

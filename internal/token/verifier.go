@@ -32,6 +32,9 @@ type Local struct {
 	// site, so a token issued from the command line under another --addr, or before the
 	// site moved to a new --url, still names the site as it is configured now.
 	Me string
+	// Logger receives the failures to record a token's use, which do not fail the
+	// request; nil discards them.
+	Logger *slog.Logger
 }
 
 // Verify implements indieauth.Verifier.
@@ -55,7 +58,9 @@ func (l *Local) Verify(ctx context.Context, raw string) (*indieauth.Token, error
 	}
 	if now.Sub(t.LastUsed) > TouchInterval {
 		if err := l.Store.TouchToken(ctx, t.ID); err != nil {
-			slog.WarnContext(ctx, "record token use", "err", err)
+			if l.Logger != nil {
+				l.Logger.WarnContext(ctx, "record token use", "err", err)
+			}
 		}
 	}
 	me := t.Me

@@ -32,7 +32,7 @@ type Config struct {
 	// temp files in Dir/.tmp.
 	Dir string
 	// Logger logs what a caller's error does not say (a disk filling up and emptying, a
-	// directory that would not sync); slog.Default() if nil.
+	// directory that would not sync); nil discards it.
 	Logger *slog.Logger
 }
 
@@ -61,7 +61,7 @@ var (
 func New(cfg Config) (*Store, error) {
 	s := &Store{dir: cfg.Dir, tmp: filepath.Join(cfg.Dir, ".tmp"), logger: cfg.Logger}
 	if s.logger == nil {
-		s.logger = slog.Default()
+		s.logger = slog.New(slog.DiscardHandler)
 	}
 	s.space = &spaceLatch{logger: s.logger}
 	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
