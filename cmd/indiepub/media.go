@@ -16,9 +16,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/media/fsblob"
-	"github.com/indiepub/indiepub/internal/mediaendpoint"
-	"github.com/indiepub/indiepub/internal/reqbody"
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
@@ -99,11 +97,6 @@ func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func()
 	if err != nil {
 		return nil, nil, err
 	}
-	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(o.dataDir, "media"), Logger: logger})
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
 	ttl := o.tokenCacheTTL
 	if ttl == 0 {
 		ttl = -1 // off
@@ -113,31 +106,14 @@ func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func()
 		TokenEndpoint: o.tokenEndpoint,
 		Client:        indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: o.allowPrivateFetch}),
 	}, indieauth.CacheOptions{TTL: ttl})
-	svc := media.NewService(media.ServiceConfig{URL: o.url, Types: splitList(o.types), MaxSize: o.maxUpload,
-		Logger: logger}, blobs, db)
-	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: o.url,
-		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: logger}, svc)
-	mux := http.NewServeMux()
-	endpoint.Register(mux, &indieauth.Authenticator{Verifier: verifier, MaxBody: 1 << 20, Logger: logger})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := db.SQL().PingContext(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
-	return withUploads{bodies.Handler(mux), endpoint}, db.Close, nil
+	h, err := server.NewMedia(server.MediaConfig{URL: o.url, DataDir: o.dataDir, Types: splitList(o.types),
+		MaxUpload: o.maxUpload, Verifier: verifier, Logger: logger}, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return h, db.Close, nil
 }
-
-// withUploads is the standalone media service's handler, which serve asks to wait for
-// the uploads in flight when it shuts down.
-type withUploads struct {
-	http.Handler
-	endpoint *mediaendpoint.Handler
-}
-
-func (h withUploads) WaitUploads(ctx context.Context) error { return h.endpoint.WaitUploads(ctx) }
 
 // splitList splits a comma-separated flag value, dropping empty items.
 func splitList(s string) []string {

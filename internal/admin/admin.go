@@ -58,14 +58,17 @@ func New(cfg Config, store Store, own *owner.Service) *Server {
 		pages: owner.NewPages(cfg.Logger, templateFS, "templates/*.html")}
 }
 
-// Register adds the owner's pages to mux.
-func (s *Server) Register(mux *http.ServeMux) {
-	handle := s.pages.Handle
-	mux.Handle("GET /admin/tokens", handle(s.tokens))
-	mux.Handle("POST /admin/tokens/revoke", handle(s.revoke))
-	mux.Handle("POST /admin/tokens/revoke-client", handle(s.revokeClient))
-	mux.Handle("POST /admin/pkce/withdraw", handle(s.withdrawPKCE))
-}
+// Tokens serves the page of apps holding tokens and apps allowed without PKCE.
+func (s *Server) Tokens() http.Handler { return s.pages.Handle(s.tokens) }
+
+// Revoke revokes one token.
+func (s *Server) Revoke() http.Handler { return s.pages.Handle(s.revoke) }
+
+// RevokeClient revokes every token of one app.
+func (s *Server) RevokeClient() http.Handler { return s.pages.Handle(s.revokeClient) }
+
+// WithdrawPKCE withdraws an app's permission to sign in without PKCE.
+func (s *Server) WithdrawPKCE() http.Handler { return s.pages.Handle(s.withdrawPKCE) }
 
 type tokensPage struct {
 	CSRF, Me   string

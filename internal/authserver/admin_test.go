@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -122,14 +123,16 @@ func TestSetupLink(t *testing.T) {
 	t.Cleanup(ts.Close)
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	own := owner.New(owner.Config{URL: ts.URL + "/", Logger: logger}, db)
-	own.Register(mux)
-	authserver.New(authserver.Config{
-		URL:      ts.URL + "/",
-		Logger:   logger,
-		Verifier: &token.Local{Store: db},
-		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
-	}, db, own).Register(mux)
-	admin.New(admin.Config{URL: ts.URL + "/", Logger: logger}, db, own).Register(mux)
+	server.Routes{
+		Owner: own,
+		AuthServer: authserver.New(authserver.Config{
+			URL:      ts.URL + "/",
+			Logger:   logger,
+			Verifier: &token.Local{Store: db},
+			Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
+		}, db, own),
+		Admin: admin.New(admin.Config{URL: ts.URL + "/", Logger: logger}, db, own),
+	}.Mount(mux)
 	if err := own.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

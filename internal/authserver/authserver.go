@@ -86,21 +86,32 @@ func New(cfg Config, store Store, own *owner.Service) *Server {
 		pages: owner.NewPages(cfg.Logger, templateFS, "templates/*.html")}
 }
 
-// Register adds the server's routes to mux.
-func (s *Server) Register(mux *http.ServeMux) {
-	handle := s.pages.Handle
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.metadata)
-	mux.Handle("GET /auth", handle(s.authorize))
-	mux.Handle("POST /auth", handle(s.authorizePost))
-	// Apps running in a browser redeem codes and refresh tokens from script; these
-	// endpoints use no cookies, so any origin may call them.
-	mux.Handle("GET /token", cors(handle(s.verifyToken)))
-	mux.Handle("POST /token", cors(handle(s.token)))
-	mux.Handle("OPTIONS /token", cors(http.HandlerFunc(preflight)))
-	mux.Handle("POST /introspect", handle(s.introspect))
-	mux.Handle("POST /revoke", cors(handle(s.revoke)))
-	mux.Handle("OPTIONS /revoke", cors(http.HandlerFunc(preflight)))
-}
+// Metadata serves the authorization server metadata (IndieAuth §4.1.1).
+func (s *Server) Metadata() http.Handler { return http.HandlerFunc(s.metadata) }
+
+// Authorize serves the consent page for an authorization request (IndieAuth §5.2).
+func (s *Server) Authorize() http.Handler { return s.pages.Handle(s.authorize) }
+
+// AuthorizePost answers the consent form and redeems codes for the owner's profile URL.
+func (s *Server) AuthorizePost() http.Handler { return s.pages.Handle(s.authorizePost) }
+
+// Apps running in a browser redeem codes and refresh tokens from script; the token and
+// revocation endpoints use no cookies, so any origin may call them.
+
+// VerifyToken answers the legacy token verification, GET with a bearer token.
+func (s *Server) VerifyToken() http.Handler { return cors(s.pages.Handle(s.verifyToken)) }
+
+// Token redeems authorization codes (IndieAuth §5.3) and refresh tokens.
+func (s *Server) Token() http.Handler { return cors(s.pages.Handle(s.token)) }
+
+// Introspect answers token introspection (IndieAuth §6.1).
+func (s *Server) Introspect() http.Handler { return s.pages.Handle(s.introspect) }
+
+// Revoke revokes a token (IndieAuth §7, RFC 7009).
+func (s *Server) Revoke() http.Handler { return cors(s.pages.Handle(s.revoke)) }
+
+// Preflight answers the CORS preflight of the token and revocation endpoints.
+func (s *Server) Preflight() http.Handler { return cors(http.HandlerFunc(preflight)) }
 
 func (s *Server) profile(ctx context.Context) Profile {
 	var p Profile

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/server"
 )
 
 // TestLoginNextStaysLocal signs in with hostile post-login destinations: each must land
@@ -144,7 +145,7 @@ func TestLoginBehindProxy(t *testing.T) {
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 	}, s.DB)
 	mux := http.NewServeMux()
-	own.Register(mux)
+	server.Routes{Owner: own}.Mount(mux)
 	proxied := httptest.NewServer(mux)
 	t.Cleanup(proxied.Close)
 

@@ -117,15 +117,12 @@ func New(cfg Config, svc *media.Service) *Handler {
 // EndpointURL is the media endpoint's absolute URL, as advertised in q=config.
 func (h *Handler) EndpointURL() string { return h.cfg.URL + "media" }
 
-// Register adds the endpoint's routes to mux: uploads, actions and queries at /media
-// behind auth, which verifies the token (the handler checks the scopes per action), and
-// the stored files under /media/, public.
-func (h *Handler) Register(mux *http.ServeMux, auth *indieauth.Authenticator) {
-	endpoint := auth.Require()(h)
-	mux.Handle("POST /media", endpoint)
-	mux.Handle("GET /media", endpoint)
-	mux.Handle("GET /media/", h.files("/media/"))
-}
+// Endpoint is the endpoint at /media: uploads, actions and queries behind auth, which
+// verifies the token (the handler checks the scopes per action).
+func (h *Handler) Endpoint(auth *indieauth.Authenticator) http.Handler { return auth.Require()(h) }
+
+// Files serves the stored files under /media/, public.
+func (h *Handler) Files() http.Handler { return h.files("/media/") }
 
 // ServeHTTP answers POST uploads and actions and GET queries.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -65,15 +65,20 @@ func New(cfg Config, store Store) *Service {
 	}
 }
 
-// Register adds the login, logout and setup routes to mux.
-func (s *Service) Register(mux *http.ServeMux) {
-	handle := s.pages.Handle
-	mux.Handle("GET /login", handle(s.loginPage))
-	mux.Handle("POST /login", handle(s.login))
-	mux.Handle("POST /logout", handle(s.logout))
-	mux.Handle("GET /setup", handle(s.setupPage))
-	mux.Handle("POST /setup", handle(s.setup))
-}
+// LoginPage serves the sign-in form.
+func (s *Service) LoginPage() http.Handler { return s.pages.Handle(s.loginPage) }
+
+// Login checks the owner's password and starts a session.
+func (s *Service) Login() http.Handler { return s.pages.Handle(s.login) }
+
+// Logout ends the owner's session.
+func (s *Service) Logout() http.Handler { return s.pages.Handle(s.logout) }
+
+// SetupPage serves the form behind a one-time setup link.
+func (s *Service) SetupPage() http.Handler { return s.pages.Handle(s.setupPage) }
+
+// Setup sets the owner's password through a one-time setup link.
+func (s *Service) Setup() http.Handler { return s.pages.Handle(s.setup) }
 
 // Start logs a one-time setup link when the owner has no password yet, so that a fresh
 // install can be claimed from the machine it runs on.

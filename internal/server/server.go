@@ -208,25 +208,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	}, db, own)
 	adminPages := admin.New(admin.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger}, db, own)
 
-	mux := http.NewServeMux()
-	own.Register(mux)
-	as.Register(mux)
-	adminPages.Register(mux)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := db.Ping(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	// Methods are named so that "/micropub" does not clash with the website's "GET /";
-	// mp.Endpoint answers those it does not serve with a JSON 405, not the mux's text.
-	micropubEndpoint := mp.Endpoint(auth.Require())
-	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
-		mux.Handle(method+" /micropub", micropubEndpoint)
-	}
-	mediaEndpoint.Register(mux, auth)
-	// The website answers every other GET: home, tags, feeds and the posts at their URLs.
+	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
@@ -241,10 +223,23 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
 	}
 	website := site.New(siteCfg, db)
-	mux.Handle("GET /", website)
+	mux := http.NewServeMux()
+	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
+		Site: website, Health: health(db)}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
 	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
 		logger: cfg.Logger}, nil
+}
+
+// health answers /healthz: 200 "ok" while the store can be reached, 503 otherwise.
+func health(db interface{ Ping(context.Context) error }) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := db.Ping(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
 }
 
 // logRequests logs every request through logger at debug level (--debug). Without it

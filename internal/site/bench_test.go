@@ -78,7 +78,7 @@ func serve(b *testing.B, ts *testSite, url string, header ...string) *httptest.R
 		req.Header.Set(header[0], header[1])
 	}
 	rec := httptest.NewRecorder()
-	ts.Handler.ServeHTTP(rec, req)
+	ts.Mux.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		b.Fatalf("GET %s: %d", url, rec.Code)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/internal/fixture"
 
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
@@ -30,6 +31,8 @@ type testSite struct {
 	DB      *sqlite.DB
 	Cfg     site.Config
 	Handler *site.Handler
+	// Mux is the website's routes as the server mounts them.
+	Mux *http.ServeMux
 }
 
 // newSite starts the website on a fresh database. Cfg.URL is the server's own URL unless
@@ -60,7 +63,9 @@ func newSite(t testing.TB, modify ...func(*site.Config)) *testSite {
 		m(&ts.Cfg)
 	}
 	ts.Handler = site.New(ts.Cfg, db)
-	h = ts.Handler
+	ts.Mux = http.NewServeMux()
+	server.Routes{Site: ts.Handler}.Mount(ts.Mux)
+	h = ts.Mux
 	return ts
 }
 

@@ -122,7 +122,6 @@ type Handler struct {
 	cfg   Config
 	store Store
 	theme *theme
-	mux   *http.ServeMux
 	// start is when the handler was built: the templates and the owner's details may have
 	// changed since any earlier response, so no page is older than this.
 	start     time.Time
@@ -146,28 +145,49 @@ func New(cfg Config, store Store) *Handler {
 		}
 	}
 	h.links = discoveryLinks(cfg)
-	h.mux = http.NewServeMux()
-	h.mux.Handle("GET /{$}", h.serve(h.home))
-	h.mux.Handle("GET /feed.atom", h.serve(h.feed(atomFeed)))
-	h.mux.Handle("GET /feed.rss", h.serve(h.feed(rssFeed)))
-	h.mux.Handle("GET /feed.json", h.serve(h.feed(jsonFeed)))
-	h.mux.Handle("GET /style.css", h.handle(h.style))
-	h.mux.Handle("GET /tags/{$}", h.serve(h.tagList))
-	h.mux.Handle("GET /tags", http.RedirectHandler(h.cfg.URL+"tags/", http.StatusMovedPermanently))
-	h.mux.Handle("GET /tags/{tag}", h.serve(h.tagPage))
-	h.mux.Handle("GET /tags/{tag}/feed.atom", h.serve(h.feed(atomFeed)))
-	h.mux.Handle("GET /tags/{tag}/feed.rss", h.serve(h.feed(rssFeed)))
-	h.mux.Handle("GET /tags/{tag}/feed.json", h.serve(h.feed(jsonFeed)))
-	h.mux.Handle("GET /", h.serve(h.entryPage))
 	return h
 }
 
-// ServeHTTP serves the website's pages; every answer carries the discovery Link headers.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for _, l := range h.links {
-		w.Header().Add("Link", l.header())
-	}
-	h.mux.ServeHTTP(w, r)
+// The website's handlers, which internal/server mounts; the {tag} path value names a tag.
+// Every answer carries the discovery Link headers.
+
+// Home serves the home page.
+func (h *Handler) Home() http.Handler { return h.linked(h.serve(h.home)) }
+
+// AtomFeed serves the Atom feed of the site, or of the tag {tag}.
+func (h *Handler) AtomFeed() http.Handler { return h.linked(h.serve(h.feed(atomFeed))) }
+
+// RSSFeed serves the RSS feed of the site, or of the tag {tag}.
+func (h *Handler) RSSFeed() http.Handler { return h.linked(h.serve(h.feed(rssFeed))) }
+
+// JSONFeed serves the JSON Feed of the site, or of the tag {tag}.
+func (h *Handler) JSONFeed() http.Handler { return h.linked(h.serve(h.feed(jsonFeed))) }
+
+// Style serves the theme's style sheet.
+func (h *Handler) Style() http.Handler { return h.linked(h.handle(h.style)) }
+
+// Tags serves the list of tags.
+func (h *Handler) Tags() http.Handler { return h.linked(h.serve(h.tagList)) }
+
+// TagsRedirect sends /tags to the list of tags.
+func (h *Handler) TagsRedirect() http.Handler {
+	return h.linked(http.RedirectHandler(h.cfg.URL+"tags/", http.StatusMovedPermanently))
+}
+
+// Tag serves the posts of the tag {tag}.
+func (h *Handler) Tag() http.Handler { return h.linked(h.serve(h.tagPage)) }
+
+// Entry serves the post at the request's path, or the site's 404 page.
+func (h *Handler) Entry() http.Handler { return h.linked(h.serve(h.entryPage)) }
+
+// linked adds the discovery Link headers to next's answers.
+func (h *Handler) linked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, l := range h.links {
+			w.Header().Add("Link", l.header())
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // funcs are the template functions.

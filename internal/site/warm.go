@@ -16,7 +16,7 @@ func (h *Handler) Warm(ctx context.Context) error {
 		return err
 	}
 	w := &discardWriter{header: http.Header{}, status: http.StatusOK}
-	h.ServeHTTP(w, r)
+	h.Home().ServeHTTP(w, r)
 	if w.status != http.StatusOK {
 		return fmt.Errorf("warm the home page: status %d", w.status)
 	}

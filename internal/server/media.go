@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/fsblob"
+	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/reqbody"
+)
+
+// MediaConfig configures the standalone media server (`indiepub media`), which serves a
+// site run by another Micropub server.
+type MediaConfig struct {
+	// URL is the media server's absolute URL; the endpoint is URL + "media".
+	URL string
+	// DataDir holds the media folder.
+	DataDir string
+	// Types lists the accepted media types; nil means media.DefaultTypes.
+	Types []string
+	// MaxUpload caps one uploaded file, in bytes.
+	MaxUpload int64
+	// Verifier checks access tokens, usually at the site's own token endpoint.
+	Verifier indieauth.Verifier
+	// Logger receives the media service's warnings and failed requests; required.
+	Logger *slog.Logger
+}
+
+// MediaStore is what the standalone media server needs from storage: the media records,
+// and Ping for /healthz.
+type MediaStore interface {
+	media.Records
+	// Ping reports whether the store can be reached.
+	Ping(ctx context.Context) error
+}
+
+// MediaHandler is the standalone media server's handler tree: the media endpoint, the
+// files and /healthz.
+type MediaHandler struct {
+	http.Handler
+	media *mediaendpoint.Handler
+}
+
+// WaitUploads waits for the uploads that http.Server.Shutdown does not wait for (see
+// mediaendpoint.Handler.WaitUploads).
+func (h *MediaHandler) WaitUploads(ctx context.Context) error { return h.media.WaitUploads(ctx) }
+
+// NewMedia returns the standalone media server's handler tree on db, mounted through the
+// same route table as the full server's. Request bodies get the default limits.
+func NewMedia(cfg MediaConfig, db MediaStore) (*MediaHandler, error) {
+	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	svc := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.Types, MaxSize: cfg.MaxUpload,
+		Logger: cfg.Logger}, blobs, db)
+	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL,
+		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: cfg.Logger}, svc)
+	mux := http.NewServeMux()
+	Routes{Media: endpoint, Auth: &indieauth.Authenticator{Verifier: cfg.Verifier, MaxBody: 1 << 20, Logger: cfg.Logger},
+		Health: health(db)}.Mount(mux)
+	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
+	return &MediaHandler{Handler: bodies.Handler(mux), media: endpoint}, nil
+}

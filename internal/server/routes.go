@@ -1,0 +1,93 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/admin"
+	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/site"
+)
+
+// Routes are the handlers behind indiepub's routes. A nil part has no routes: the full
+// server has every part, the standalone media server (NewMedia) only Media and Health,
+// and tests mount the parts they need.
+type Routes struct {
+	Owner      *owner.Service
+	AuthServer *authserver.Server
+	Admin      *admin.Server
+	Micropub   *micropub.Handler
+	Media      *mediaendpoint.Handler
+	// Auth verifies the tokens of the Micropub and media endpoints; the endpoints check
+	// the scopes per action.
+	Auth   *indieauth.Authenticator
+	Site   *site.Handler
+	Health http.Handler
+}
+
+// Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
+// so that "/micropub" and "/media" do not clash with the website's "GET /", which answers
+// every other GET: the posts at their URLs and the site's 404 page.
+func (rt Routes) Mount(mux *http.ServeMux) {
+	if own := rt.Owner; own != nil {
+		mux.Handle("GET /login", own.LoginPage())
+		mux.Handle("POST /login", own.Login())
+		mux.Handle("POST /logout", own.Logout())
+		mux.Handle("GET /setup", own.SetupPage())
+		mux.Handle("POST /setup", own.Setup())
+	}
+	if as := rt.AuthServer; as != nil {
+		mux.Handle("GET /.well-known/oauth-authorization-server", as.Metadata())
+		mux.Handle("GET /auth", as.Authorize())
+		mux.Handle("POST /auth", as.AuthorizePost())
+		mux.Handle("GET /token", as.VerifyToken())
+		mux.Handle("POST /token", as.Token())
+		mux.Handle("OPTIONS /token", as.Preflight())
+		mux.Handle("POST /introspect", as.Introspect())
+		mux.Handle("POST /revoke", as.Revoke())
+		mux.Handle("OPTIONS /revoke", as.Preflight())
+	}
+	if ad := rt.Admin; ad != nil {
+		mux.Handle("GET /admin/tokens", ad.Tokens())
+		mux.Handle("POST /admin/tokens/revoke", ad.Revoke())
+		mux.Handle("POST /admin/tokens/revoke-client", ad.RevokeClient())
+		mux.Handle("POST /admin/pkce/withdraw", ad.WithdrawPKCE())
+	}
+	if rt.Micropub != nil {
+		// The endpoint answers the methods it does not serve with a JSON 405, not the
+		// mux's text.
+		mp := rt.Micropub.Endpoint(rt.Auth.Require())
+		mux.Handle("GET /micropub", mp)
+		mux.Handle("POST /micropub", mp)
+		mux.Handle("PUT /micropub", mp)
+		mux.Handle("PATCH /micropub", mp)
+		mux.Handle("DELETE /micropub", mp)
+		mux.Handle("OPTIONS /micropub", mp)
+	}
+	if m := rt.Media; m != nil {
+		endpoint := m.Endpoint(rt.Auth)
+		mux.Handle("POST /media", endpoint)
+		mux.Handle("GET /media", endpoint)
+		mux.Handle("GET /media/", m.Files())
+	}
+	if rt.Health != nil {
+		mux.Handle("GET /healthz", rt.Health)
+	}
+	if s := rt.Site; s != nil {
+		mux.Handle("GET /{$}", s.Home())
+		mux.Handle("GET /feed.atom", s.AtomFeed())
+		mux.Handle("GET /feed.rss", s.RSSFeed())
+		mux.Handle("GET /feed.json", s.JSONFeed())
+		mux.Handle("GET /style.css", s.Style())
+		mux.Handle("GET /tags/{$}", s.Tags())
+		mux.Handle("GET /tags", s.TagsRedirect())
+		mux.Handle("GET /tags/{tag}", s.Tag())
+		mux.Handle("GET /tags/{tag}/feed.atom", s.AtomFeed())
+		mux.Handle("GET /tags/{tag}/feed.rss", s.RSSFeed())
+		mux.Handle("GET /tags/{tag}/feed.json", s.JSONFeed())
+		mux.Handle("GET /", s.Entry())
+	}
+}

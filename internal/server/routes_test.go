@@ -1,0 +1,103 @@
+package server_test
+
+import (
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/indiepub/indiepub/internal/servertest"
+)
+
+// TestRouteTable requests one path per route of the route table, signed out and without
+// a token, and checks that the route's own handler answers it, not the mux's plain-text
+// 404 or 405 nor a neighbouring pattern: each case names the status and Content-Type
+// that handler gives (JSON errors, since the requests do not ask for HTML). Every
+// pattern in routes.go must have a case, so that a route added there is tried here.
+func TestRouteTable(t *testing.T) {
+	tests := []struct {
+		pattern, method, path string
+		status                int
+		contentType           string
+	}{
+		{"GET /login", "GET", "/login", 200, "text/html"},
+		{"POST /login", "POST", "/login", 403, "application/json"},
+		{"POST /logout", "POST", "/logout", 403, "application/json"},
+		{"GET /setup", "GET", "/setup", 404, "application/json"},
+		{"POST /setup", "POST", "/setup", 403, "application/json"},
+		{"GET /.well-known/oauth-authorization-server", "GET", "/.well-known/oauth-authorization-server", 200, "application/json"},
+		{"GET /auth", "GET", "/auth", 400, "application/json"},
+		{"POST /auth", "POST", "/auth", 403, "application/json"},
+		{"GET /token", "GET", "/token", 401, "application/json"},
+		{"POST /token", "POST", "/token", 400, "application/json"},
+		{"OPTIONS /token", "OPTIONS", "/token", 204, ""},
+		{"POST /introspect", "POST", "/introspect", 401, "application/json"},
+		{"POST /revoke", "POST", "/revoke", 400, "application/json"},
+		{"OPTIONS /revoke", "OPTIONS", "/revoke", 204, ""},
+		{"GET /admin/tokens", "GET", "/admin/tokens", 303, ""},
+		{"POST /admin/tokens/revoke", "POST", "/admin/tokens/revoke", 403, "application/json"},
+		{"POST /admin/tokens/revoke-client", "POST", "/admin/tokens/revoke-client", 403, "application/json"},
+		{"POST /admin/pkce/withdraw", "POST", "/admin/pkce/withdraw", 403, "application/json"},
+		{"GET /micropub", "GET", "/micropub", 401, "application/json"},
+		{"POST /micropub", "POST", "/micropub", 401, "application/json"},
+		{"PUT /micropub", "PUT", "/micropub", 405, "application/json"},
+		{"PATCH /micropub", "PATCH", "/micropub", 405, "application/json"},
+		{"DELETE /micropub", "DELETE", "/micropub", 405, "application/json"},
+		{"OPTIONS /micropub", "OPTIONS", "/micropub", 405, "application/json"},
+		{"POST /media", "POST", "/media", 401, "application/json"},
+		{"GET /media", "GET", "/media", 401, "application/json"},
+		{"GET /media/", "GET", "/media/ab/cd/nothing.jpg", 404, "application/json"},
+		{"GET /healthz", "GET", "/healthz", 200, "text/plain"},
+		{"GET /{$}", "GET", "/", 200, "text/html"},
+		{"GET /feed.atom", "GET", "/feed.atom", 200, "application/atom+xml"},
+		{"GET /feed.rss", "GET", "/feed.rss", 200, "application/rss+xml"},
+		{"GET /feed.json", "GET", "/feed.json", 200, "application/feed+json"},
+		{"GET /style.css", "GET", "/style.css", 200, "text/css"},
+		{"GET /tags/{$}", "GET", "/tags/", 200, "text/html"},
+		{"GET /tags", "GET", "/tags", 301, ""},
+		{"GET /tags/{tag}", "GET", "/tags/coffee", 404, "text/html"},
+		{"GET /tags/{tag}/feed.atom", "GET", "/tags/coffee/feed.atom", 404, "text/html"},
+		{"GET /tags/{tag}/feed.rss", "GET", "/tags/coffee/feed.rss", 404, "text/html"},
+		{"GET /tags/{tag}/feed.json", "GET", "/tags/coffee/feed.json", 404, "text/html"},
+		{"GET /", "GET", "/notes/2026/11/nothing", 404, "text/html"},
+	}
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable := map[string]bool{}
+	for _, m := range regexp.MustCompile(`mux\.Handle\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+		inTable[m[1]] = true
+	}
+	tried := map[string]bool{}
+	for _, tt := range tests {
+		tried[tt.pattern] = true
+		if !inTable[tt.pattern] {
+			t.Errorf("case %q: no such pattern in routes.go", tt.pattern)
+		}
+	}
+	for p := range inTable {
+		if !tried[p] {
+			t.Errorf("route %q of routes.go has no case here", p)
+		}
+	}
+
+	srv := servertest.New(t)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		ct := resp.Header.Get("Content-Type")
+		if resp.StatusCode != tt.status || !strings.HasPrefix(ct, tt.contentType) {
+			t.Errorf("%s %s (%s): %d %q, want %d %q", tt.method, tt.path, tt.pattern, resp.StatusCode, ct, tt.status, tt.contentType)
+		}
+	}
+}
