@@ -1,39 +1,15 @@
 package admin
 
 import (
-	"flag"
+	"github.com/indiepub/indiepub/internal/golden"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/token"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from %s; run with -update if the change is intended\ngot:\n%s", name, path, got)
-	}
-}
 
 func render(t *testing.T, name string, data any) []byte {
 	t.Helper()
@@ -58,5 +34,5 @@ func TestTokensPageGolden(t *testing.T) {
 		}}},
 		Exemptions: []*token.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
 	}
-	golden(t, "tokens", render(t, "tokens", page))
+	golden.Check(t, "tokens", render(t, "tokens", page))
 }

@@ -1,37 +1,13 @@
 package authserver
 
 import (
-	"flag"
+	"github.com/indiepub/indiepub/internal/golden"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from %s; run with -update if the change is intended\ngot:\n%s", name, path, got)
-	}
-}
 
 func render(t *testing.T, name string, data any) []byte {
 	t.Helper()
@@ -55,6 +31,6 @@ func TestConsentPageGolden(t *testing.T) {
 	}
 	info := &ClientInfo{ID: "https://quill.example/", Name: `Quill <b>&</b>`, Logo: "https://quill.example/logo.png", URL: "https://quill.example/"}
 	s := New(Config{URL: "https://jane.example/", Logger: slog.Default()}, nil, nil)
-	golden(t, "consent-no-pkce", render(t, "consent", s.consentPage(ar, info, "csrf-token", false)))
-	golden(t, "consent-exempt", render(t, "consent", s.consentPage(ar, info, "csrf-token", true)))
+	golden.Check(t, "consent-no-pkce", render(t, "consent", s.consentPage(ar, info, "csrf-token", false)))
+	golden.Check(t, "consent-exempt", render(t, "consent", s.consentPage(ar, info, "csrf-token", true)))
 }
