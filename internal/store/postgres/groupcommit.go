@@ -1,0 +1,375 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// Every commit waits for the write-ahead log to reach the disk, which costs the same
+// whether it carries one post or many. So creates go through one writer goroutine per
+// instance that takes every create waiting at that moment and stores them together: one
+// transaction, one multi-row insert of the posts, one round trip for their tags and
+// apps. While a group commits the next one gathers, so the group size follows the load
+// with no timer.
+//
+// Each create still gets its own answer. A URL already taken (by a stored post, by a
+// create of another instance, or by an earlier create in the same group) is skipped by
+// the unique index (ON CONFLICT DO NOTHING) and reported as post.ErrExists to that
+// caller alone. Any other failure rolls the group back and its creates are retried one
+// transaction each, so the failure reaches only the create that causes it.
+
+// maxGroup bounds a group so that one commit stays short.
+const maxGroup = 256
+
+// errClosed is what a create gets once the store is closing.
+var errClosed = errors.New("store closed")
+
+type createReq struct {
+	ctx        context.Context
+	p          *post.Post
+	item, synd string
+	id         int64
+	err        error
+	done       chan error
+
+	// A numbered create (CreateNumbered) has urlOf, the URL of a slug; base and key are
+	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
+	urlOf     func(slug string) string
+	base, key string
+}
+
+// numbered reports whether a taken URL sends the create to a numbered slug.
+func (req *createReq) numbered() bool { return req.urlOf != nil }
+
+// setNumber moves a numbered create to its slug's n-th URL.
+func (req *createReq) setNumber(n int) {
+	req.p.Slug = post.NthSlug(req.base, n)
+	req.p.URL = req.urlOf(req.p.Slug)
+}
+
+// reset forgets what an attempt to store the create set, for another.
+func (req *createReq) reset() {
+	req.err, req.id, req.p.ID = nil, 0, 0
+	if req.numbered() {
+		req.p.Slug, req.p.URL = req.base, req.key
+	}
+}
+
+func (db *DB) startWriter() {
+	db.creates = make(chan *createReq)
+	db.closing = make(chan struct{})
+	db.writerDone = make(chan struct{})
+	go db.writeLoop()
+}
+
+func (db *DB) stopWriter() {
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		<-db.writerDone
+	})
+}
+
+// submit hands a create to the writer and waits for its result. Once handed over the
+// caller waits even if ctx ends, so it never reports failure for a post that was stored.
+func (db *DB) submit(ctx context.Context, req *createReq) error {
+	select {
+	case db.creates <- req:
+	case <-ctx.Done():
+		return fmt.Errorf("create post: %w", ctx.Err())
+	case <-db.closing:
+		return fmt.Errorf("create post: %w", errClosed)
+	}
+	return <-req.done
+}
+
+func (db *DB) writeLoop() {
+	defer close(db.writerDone)
+	for {
+		var group []*createReq
+		select {
+		case req := <-db.creates:
+			group = append(group, req)
+		case <-db.closing:
+			return
+		}
+		group = db.gather(group)
+		// Yielding once lets the requests already being handled reach submit first; it
+		// waits on no timer, so an idle server still commits a lone create at once.
+		if len(group) < maxGroup {
+			runtime.Gosched()
+			group = db.gather(group)
+		}
+		db.commitGroup(group)
+		for _, req := range group {
+			if req.err == nil {
+				req.p.ID = req.id
+			}
+			req.done <- req.err
+		}
+	}
+}
+
+// gather adds the creates waiting now to group, up to maxGroup.
+func (db *DB) gather(group []*createReq) []*createReq {
+	for len(group) < maxGroup {
+		select {
+		case req := <-db.creates:
+			group = append(group, req)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// commitGroup stores the group, setting each create's id or err.
+func (db *DB) commitGroup(group []*createReq) {
+	live := group[:0:0]
+	for _, req := range group {
+		if err := req.ctx.Err(); err != nil {
+			req.err = fmt.Errorf("create post: %w", err)
+			continue
+		}
+		live = append(live, req)
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := db.insertGroup(live)
+	if err == nil {
+		return
+	}
+	if len(live) == 1 {
+		live[0].err = err
+		return
+	}
+	for _, req := range live {
+		if err := db.insertGroup([]*createReq{req}); err != nil {
+			req.err = err
+		}
+	}
+}
+
+// insertGroup inserts the group's posts, tags and apps in one transaction. Creates whose
+// URL is taken get post.ErrExists in their err, unless they are numbered (slugs.go); the
+// error returned fails the whole group.
+func (db *DB) insertGroup(group []*createReq) error {
+	// The group's transaction must not end with any one caller's context.
+	ctx := context.Background()
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		for _, req := range group {
+			req.reset()
+		}
+		if err := insertPosts(ctx, tx, firsts(group)); err != nil {
+			return err
+		}
+		// The numbered creates whose URL was taken, in the group's order, so that
+		// numbers follow the order of arrival.
+		for _, req := range group {
+			if req.numbered() && errors.Is(req.err, post.ErrExists) {
+				req.err = nil
+				if err := db.number(ctx, tx, req); err != nil {
+					return err
+				}
+			}
+		}
+		return insertExtras(ctx, tx, group)
+	})
+	if err != nil {
+		return fmt.Errorf("create post: %w", err)
+	}
+	return nil
+}
+
+// firsts returns the group's creates to insert as they are: all but the numbered ones
+// whose URL an earlier create of the group has, which are marked taken to be numbered.
+func firsts(group []*createReq) []*createReq {
+	seen := make(map[string]bool, len(group))
+	first := make([]*createReq, 0, len(group))
+	for _, req := range group {
+		if req.numbered() && seen[req.p.URL] {
+			req.err = post.ErrExists
+			continue
+		}
+		seen[req.p.URL] = true
+		first = append(first, req)
+	}
+	return first
+}
+
+// insertPostsSQL inserts posts given as one array per column, in the arrays' order,
+// skipping those whose URL is taken, and names those it inserted.
+const insertPostsSQL = `INSERT INTO posts
+	(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
+	SELECT url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[],
+		$8::text[], $9::text[], $10::text[]) WITH ORDINALITY
+		AS v(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, ord)
+	ORDER BY ord
+	ON CONFLICT (url) DO NOTHING RETURNING id, url`
+
+// insertPosts inserts reqs' posts with one statement, in the order of their URLs: two
+// instances inserting overlapping groups take the unique index's entries in the same
+// order, so neither waits for the other in a cycle. A create whose URL is missing from
+// RETURNING had its URL taken and gets post.ErrExists.
+func insertPosts(ctx context.Context, tx pgx.Tx, reqs []*createReq) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(reqs)
+	slices.SortStableFunc(sorted, func(a, b *createReq) int { return strings.Compare(a.p.URL, b.p.URL) })
+	n := len(sorted)
+	cols := struct {
+		url, slug, typ, item, published, updated, status, visibility, synd []string
+		deleted                                                            []bool
+	}{}
+	for _, req := range sorted {
+		p := req.p
+		cols.url = append(cols.url, p.URL)
+		cols.slug = append(cols.slug, p.Slug)
+		cols.typ = append(cols.typ, p.Type)
+		cols.item = append(cols.item, req.item)
+		cols.published = append(cols.published, formatTime(p.Published))
+		cols.updated = append(cols.updated, formatTime(p.Updated))
+		cols.deleted = append(cols.deleted, p.Deleted)
+		cols.status = append(cols.status, p.Status)
+		cols.visibility = append(cols.visibility, p.Visibility)
+		cols.synd = append(cols.synd, req.synd)
+	}
+	rows, err := tx.Query(ctx, insertPostsSQL, cols.url, cols.slug, cols.typ, cols.item, cols.published,
+		cols.updated, cols.deleted, cols.status, cols.visibility, cols.synd)
+	if err != nil {
+		return err
+	}
+	ids := make(map[string]int64, n)
+	for rows.Next() {
+		var id int64
+		var url string
+		if err := rows.Scan(&id, &url); err != nil {
+			rows.Close()
+			return err
+		}
+		ids[url] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, req := range sorted {
+		// Two creates of one URL: the first was inserted, the second skipped.
+		id, ok := ids[req.p.URL]
+		if !ok {
+			req.err = fmt.Errorf("post %s: %w", req.p.URL, post.ErrExists)
+			continue
+		}
+		req.id = id
+		delete(ids, req.p.URL)
+	}
+	return nil
+}
+
+// tagRow is one post's link to one tag.
+type tagRow struct {
+	p             *post.Post
+	norm, display string
+}
+
+// tagRows are the links of posts to their tags.
+func tagRows(posts []*post.Post) []tagRow {
+	var rows []tagRow
+	for _, p := range posts {
+		for _, t := range p.Categories {
+			if norm := post.NormalizeTag(t); norm != "" {
+				rows = append(rows, tagRow{p, norm, strings.TrimSpace(t)})
+			}
+		}
+	}
+	return rows
+}
+
+const (
+	// insertTagsSQL creates the tags never seen; a tag keeps the display form first
+	// written, so the first row of a new tag wins. Rows go in the order of their norm,
+	// so that concurrent transactions take the index entries in one order.
+	insertTagsSQL = `INSERT INTO tags (norm, display)
+		SELECT norm, display FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS v(norm, display, ord)
+		ORDER BY norm, ord ON CONFLICT (norm) DO NOTHING`
+	// insertPostTagsSQL links posts to tags by the tags' norms, with the posts' listing
+	// fields copied in.
+	insertPostTagsSQL = `INSERT INTO post_tags (post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT v.post_id, t.id, v.published, v.post_type, v.deleted, v.status, v.visibility
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::text[], $7::text[])
+			AS v(post_id, published, post_type, deleted, status, visibility, norm)
+		JOIN tags t ON t.norm = v.norm ORDER BY v.post_id, t.id ON CONFLICT DO NOTHING`
+	insertPostClientsSQL = `INSERT INTO post_clients (post_id, client_id)
+		SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1`
+)
+
+// insertTags creates rows' new tags and links the posts to theirs, in one round trip.
+// The posts' IDs must be set.
+func insertTags(ctx context.Context, tx pgx.Tx, rows []tagRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	queueTags(b, rows)
+	return tx.SendBatch(ctx, b).Close()
+}
+
+func queueTags(b *pgx.Batch, rows []tagRow) {
+	var norms, displays, published, types, statuses, visibilities []string
+	var ids []int64
+	var deleted []bool
+	for _, r := range rows {
+		norms = append(norms, r.norm)
+		displays = append(displays, r.display)
+		ids = append(ids, r.p.ID)
+		published = append(published, formatTime(r.p.Published))
+		types = append(types, r.p.Type)
+		deleted = append(deleted, r.p.Deleted)
+		statuses = append(statuses, r.p.Status)
+		visibilities = append(visibilities, r.p.Visibility)
+	}
+	b.Queue(insertTagsSQL, norms, displays)
+	b.Queue(insertPostTagsSQL, ids, published, types, deleted, statuses, visibilities, norms)
+}
+
+// insertExtras stores the tags of the group's inserted posts and the app that created
+// each (post.Post.ClientID), in one round trip.
+func insertExtras(ctx context.Context, tx pgx.Tx, group []*createReq) error {
+	var stored []*post.Post
+	var clientPosts []int64
+	var clients []string
+	for _, req := range group {
+		if req.err != nil {
+			continue
+		}
+		req.p.ID = req.id
+		stored = append(stored, req.p)
+		if req.p.ClientID != "" {
+			clientPosts = append(clientPosts, req.id)
+			clients = append(clients, req.p.ClientID)
+		}
+	}
+	b := &pgx.Batch{}
+	if rows := tagRows(stored); len(rows) > 0 {
+		slices.SortStableFunc(rows, func(a, b tagRow) int { return cmp.Compare(a.norm, b.norm) })
+		queueTags(b, rows)
+	}
+	if len(clients) > 0 {
+		b.Queue(insertPostClientsSQL, clientPosts, clients)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}

@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/indiepub/indiepub/internal/media"
+)
+
+// SaveUpload records an upload. Uploading the same bytes again keeps one record (the
+// unique path decides) and moves its published time to u.Published; the record takes
+// u.URL, which differs from the stored one only when the site has moved since.
+func (db *DB) SaveUpload(ctx context.Context, u *media.Upload) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO media (url, path, hash, type, size, published)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (path) DO UPDATE SET url = excluded.url, published = excluded.published`,
+		u.URL, u.Path, u.Hash, u.Type, u.Size, formatTime(u.Published))
+	if err != nil {
+		return fmt.Errorf("save upload %s: %w", u.URL, noSpace(err))
+	}
+	return nil
+}
+
+const uploadColumns = `url, path, hash, type, size, published`
+
+func scanUpload(row pgx.Row) (*media.Upload, error) {
+	var u media.Upload
+	var published string
+	if err := row.Scan(&u.URL, &u.Path, &u.Hash, &u.Type, &u.Size, &published); err != nil {
+		return nil, err
+	}
+	u.Published = parseTime(published)
+	return &u, nil
+}
+
+// Upload returns the upload published at url, or media.ErrNotFound.
+func (db *DB) Upload(ctx context.Context, url string) (*media.Upload, error) {
+	u, err := scanUpload(db.pool.QueryRow(ctx, `SELECT `+uploadColumns+` FROM media WHERE url = $1`, url))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("upload %s: %w", url, media.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("upload %s: %w", url, err)
+	}
+	return u, nil
+}
+
+// Uploads lists uploads newest first.
+func (db *DB) Uploads(ctx context.Context, limit, offset int) ([]*media.Upload, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+uploadColumns+` FROM media
+		ORDER BY published DESC, id DESC LIMIT $1 OFFSET $2`, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	defer rows.Close()
+	var list []*media.Upload
+	for rows.Next() {
+		u, err := scanUpload(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list uploads: %w", err)
+		}
+		list = append(list, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list uploads: %w", err)
+	}
+	return list, nil
+}
+
+// DeleteUpload removes the record of the upload at url; media.ErrNotFound if there is none.
+func (db *DB) DeleteUpload(ctx context.Context, url string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM media WHERE url = $1`, url)
+	if err != nil {
+		return fmt.Errorf("delete upload %s: %w", url, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("upload %s: %w", url, media.ErrNotFound)
+	}
+	return nil
+}
+
+// PostsReferencing returns the URLs of the live (not deleted) posts whose properties
+// mention url anywhere (photo, video, audio, or inside content), newest first, at most
+// limit of them.
+func (db *DB) PostsReferencing(ctx context.Context, url string, limit int) ([]string, error) {
+	// The item column is JSON as encoding/json wrote it, where a URL may appear with
+	// characters escaped (&, < and >), so both spellings are searched.
+	enc, err := json.Marshal(url)
+	if err != nil {
+		return nil, fmt.Errorf("posts referencing %s: %w", url, err)
+	}
+	escaped := string(enc[1 : len(enc)-1])
+	rows, err := db.pool.Query(ctx, `SELECT url FROM posts
+		WHERE NOT deleted AND (strpos(item, $1) > 0 OR strpos(item, $2) > 0)
+		ORDER BY published DESC, id DESC LIMIT $3`, url, escaped, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts referencing %s: %w", url, err)
+	}
+	defer rows.Close()
+	var urls []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("posts referencing %s: %w", url, err)
+		}
+		urls = append(urls, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("posts referencing %s: %w", url, err)
+	}
+	return urls, nil
+}
