@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/netip"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,16 +17,18 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/server"
-	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/store/postgres"
 )
 
 // options are the settings shared by the subcommands; each can be set by flag or by an
 // INDIEPUB_* environment variable (the flag wins).
 type options struct {
-	addr    string
-	cfg     server.Config
-	logJSON bool
-	debug   bool
+	addr string
+	// database is --database: a postgres:// URL, or empty for SQLite in the data directory.
+	database string
+	cfg      server.Config
+	logJSON  bool
+	debug    bool
 	// tokenCacheTTL is --token-cache-ttl, where 0 means off (server.Config says so with -1).
 	tokenCacheTTL time.Duration
 	// bodyTimeout and bodyMinRate are --body-timeout and --body-min-rate, where 0 means
@@ -80,6 +80,7 @@ func (o *options) setURLPatterns(list string) error {
 func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", env("INDIEPUB_ADDR", "127.0.0.1:8080"), "listen address (INDIEPUB_ADDR)")
 	fs.StringVar(&o.cfg.DataDir, "data", env("INDIEPUB_DATA", "data"), "data directory: SQLite file and media folder (INDIEPUB_DATA)")
+	fs.StringVar(&o.database, "database", env("INDIEPUB_DATABASE", ""), "PostgreSQL database URL, postgres://user:pass@host/db, shared by several instances; default: SQLite in the data directory (INDIEPUB_DATABASE)")
 	fs.StringVar(&o.cfg.URL, "url", env("INDIEPUB_URL", ""), `the site's public URL and the owner's "me" (INDIEPUB_URL; default http://<addr>/)`)
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", envInt("INDIEPUB_MAX_BODY", 10<<20), "largest request body in bytes, uploads aside (INDIEPUB_MAX_BODY)")
 	fs.Int64Var(&o.cfg.MaxUpload, "max-upload", envInt("INDIEPUB_MAX_UPLOAD", 100<<20), "largest uploaded file in bytes (INDIEPUB_MAX_UPLOAD)")
@@ -145,13 +146,11 @@ func (o *options) finish() error {
 	if err := o.finishBodyLimits(); err != nil {
 		return err
 	}
+	if o.database != "" && !postgres.IsURL(o.database) {
+		return errors.New("--database: want a postgres:// URL")
+	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
-}
-
-// openDB opens the SQLite file in the data directory; the store logs through logger.
-func (o *options) openDB(logger *slog.Logger) (*sqlite.DB, error) {
-	return sqlite.OpenWith(filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
 }
 
 // settings are a subcommand's options: they declare their flags and, once parsed, check

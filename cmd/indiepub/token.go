@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/authserver"
-	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -29,7 +28,7 @@ type tokenCommand struct {
 	synopsis string
 	flags    func(fs *flag.FlagSet, a *tokenArgs)
 	check    func(a *tokenArgs) error
-	run      func(ctx context.Context, db *sqlite.DB, a *tokenArgs, stdout io.Writer) error
+	run      func(ctx context.Context, db store, a *tokenArgs, stdout io.Writer) error
 }
 
 var tokenCommands = map[string]tokenCommand{
@@ -41,13 +40,13 @@ var tokenCommands = map[string]tokenCommand{
 			fs.StringVar(&a.expires, "expires", "", `lifetime, e.g. "90d" or "12h" (default: never)`)
 		},
 		check: func(a *tokenArgs) error { return checkScopes(a.scope) },
-		run: func(ctx context.Context, db *sqlite.DB, a *tokenArgs, stdout io.Writer) error {
+		run: func(ctx context.Context, db store, a *tokenArgs, stdout io.Writer) error {
 			return issueToken(ctx, db, a.o.cfg.URL, a.scope, a.clientID, a.expires, stdout)
 		},
 	},
 	"list": {
 		synopsis: "token list [flags]",
-		run: func(ctx context.Context, db *sqlite.DB, _ *tokenArgs, stdout io.Writer) error {
+		run: func(ctx context.Context, db store, _ *tokenArgs, stdout io.Writer) error {
 			return listTokens(ctx, db, stdout)
 		},
 	},
@@ -60,7 +59,7 @@ var tokenCommands = map[string]tokenCommand{
 	},
 	"no-pkce": {
 		synopsis: "token no-pkce [flags]",
-		run: func(ctx context.Context, db *sqlite.DB, _ *tokenArgs, stdout io.Writer) error {
+		run: func(ctx context.Context, db store, _ *tokenArgs, stdout io.Writer) error {
 			return listExemptions(ctx, db, stdout)
 		},
 	},
@@ -112,7 +111,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err // before the database is touched: a mistyped command changes nothing
 		}
 	}
-	db, err := a.o.openDB(newLogger(a.o.logJSON, a.o.debug, stderr))
+	db, err := a.o.openDB(ctx, newLogger(a.o.logJSON, a.o.debug, stderr))
 	if err != nil {
 		return err
 	}
@@ -121,7 +120,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // revokeTokens revokes one token by its ID, or every token of --client-id.
-func revokeTokens(ctx context.Context, db *sqlite.DB, a *tokenArgs, stdout io.Writer) error {
+func revokeTokens(ctx context.Context, db store, a *tokenArgs, stdout io.Writer) error {
 	if a.clientID != "" && len(a.positional) == 0 {
 		n, err := db.RevokeClientTokens(ctx, a.clientID)
 		if err != nil {
@@ -145,7 +144,7 @@ func revokeTokens(ctx context.Context, db *sqlite.DB, a *tokenArgs, stdout io.Wr
 }
 
 // withdrawExemption makes one app use PKCE again.
-func withdrawExemption(ctx context.Context, db *sqlite.DB, a *tokenArgs, stdout io.Writer) error {
+func withdrawExemption(ctx context.Context, db store, a *tokenArgs, stdout io.Writer) error {
 	if len(a.positional) != 1 {
 		return fmt.Errorf("token no-pkce-withdraw: want one client_id")
 	}
@@ -171,7 +170,7 @@ func checkScopes(scope string) error {
 	return nil
 }
 
-func issueToken(ctx context.Context, db *sqlite.DB, me, scope, clientID, expires string, stdout io.Writer) error {
+func issueToken(ctx context.Context, db store, me, scope, clientID, expires string, stdout io.Writer) error {
 	scopes := token.ParseScope(scope)
 	raw, hash := token.Generate()
 	t := &token.Token{Hash: hash, Me: me, ClientID: clientID, ClientName: "indiepub token issue",
@@ -190,7 +189,7 @@ func issueToken(ctx context.Context, db *sqlite.DB, me, scope, clientID, expires
 	return nil
 }
 
-func listTokens(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
+func listTokens(ctx context.Context, db store, stdout io.Writer) error {
 	tokens, err := db.ListTokens(ctx)
 	if err != nil {
 		return err
@@ -205,7 +204,7 @@ func listTokens(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
 }
 
 // listExemptions lists the apps the owner allowed to sign in without PKCE.
-func listExemptions(ctx context.Context, db *sqlite.DB, stdout io.Writer) error {
+func listExemptions(ctx context.Context, db store, stdout io.Writer) error {
 	list, err := db.ListPKCEExemptions(ctx)
 	if err != nil {
 		return err

@@ -87,6 +87,10 @@ type Config struct {
 	// unavailable client information, the media service's warnings; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// MediaLocker orders the media service's uploads against its deletes (media.Locker);
+	// nil means a mutex of this process, which is enough while one process owns the
+	// database. Instances sharing a database pass a lock of the database.
+	MediaLocker media.Locker
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -174,7 +178,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		return nil, err
 	}
 	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload,
-		Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+		Locker: cfg.MediaLocker, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/store/postgres"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/token"
+)
+
+// store is what the commands need from storage: all the server does, and Close.
+type store interface {
+	server.Store
+	// The commands' own: token issue and passwd.
+	CreateToken(ctx context.Context, t *token.Token) error
+	SetOwnerPassword(ctx context.Context, hash string, now time.Time) error
+	Close() error
+}
+
+// openDB opens the store the options choose: the PostgreSQL database of --database, or
+// the SQLite file in the data directory; the store logs through logger. With PostgreSQL
+// the media service's upload/delete ordering becomes an advisory lock of the database,
+// which every instance sharing it takes.
+func (o *options) openDB(ctx context.Context, logger *slog.Logger) (store, error) {
+	if o.database != "" {
+		db, err := postgres.OpenWith(ctx, o.database, postgres.Options{Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		o.cfg.MediaLocker = postgres.MediaLocker{DB: db}
+		return db, nil
+	}
+	return sqlite.OpenWith(filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
+}
