@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/indiepub/indiepub/internal/post"
 )
@@ -161,33 +162,94 @@ func (db *DB) commitGroup(group []*createReq) {
 
 // insertGroup inserts the group's posts, tags and apps in one transaction. Creates whose
 // URL is taken get post.ErrExists in their err, unless they are numbered (slugs.go); the
-// error returned fails the whole group.
+// error returned fails the whole group. A transaction PostgreSQL aborted as a deadlock
+// victim is tried again.
 func (db *DB) insertGroup(group []*createReq) error {
 	// The group's transaction must not end with any one caller's context.
 	ctx := context.Background()
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		for _, req := range group {
-			req.reset()
+	for attempt := 1; ; attempt++ {
+		err := db.tryGroup(ctx, group)
+		if err == nil {
+			return nil
 		}
-		if err := insertPosts(ctx, tx, firsts(group)); err != nil {
-			return err
+		if attempt == maxAttempts || !retryable(err) {
+			return fmt.Errorf("create post: %w", noSpace(err))
 		}
-		// The numbered creates whose URL was taken, in the group's order, so that
-		// numbers follow the order of arrival.
-		for _, req := range group {
-			if req.numbered() && errors.Is(req.err, post.ErrExists) {
-				req.err = nil
-				if err := db.number(ctx, tx, req); err != nil {
-					return err
-				}
+	}
+}
+
+// tryGroup is one attempt at a group's transaction, in two round trips when no slug
+// clashes: BEGIN with the posts' insert, then the tags, the apps and COMMIT. A commit
+// waits for the log to reach the disk, so the fewer round trips besides, the more
+// creates per second one writer stores.
+func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
+	for _, req := range group {
+		req.reset()
+	}
+	pc, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer pc.Release()
+	conn := pc.Conn()
+	committed := false
+	defer func() {
+		if !committed {
+			if _, rerr := conn.Exec(ctx, `ROLLBACK`); rerr != nil {
+				conn.Close(ctx) // a connection in an unknown state is not given back
 			}
 		}
-		return insertExtras(ctx, tx, group)
-	})
-	if err != nil {
-		return fmt.Errorf("create post: %w", err)
+	}()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	sorted, args := postsArgs(firsts(group))
+	if len(sorted) > 0 {
+		b.Queue(insertPostsSQL, args...)
 	}
+	br := conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return err
+	}
+	if len(sorted) > 0 {
+		rows, err := br.Query()
+		if err == nil {
+			err = readIDs(rows, sorted)
+		}
+		if err != nil {
+			br.Close()
+			return err
+		}
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	// The numbered creates whose URL was taken, in the group's order, so that numbers
+	// follow the order of arrival.
+	for _, req := range group {
+		if req.numbered() && errors.Is(req.err, post.ErrExists) {
+			req.err = nil
+			if err := db.number(ctx, conn, req); err != nil {
+				return err
+			}
+		}
+	}
+	b = extras(group)
+	b.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	committed = true
 	return nil
+}
+
+// querier is what a transaction's statements run on: a pgx.Tx, or a connection inside
+// a transaction begun by hand.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // firsts returns the group's creates to insert as they are: all but the numbered ones
@@ -217,17 +279,26 @@ const insertPostsSQL = `INSERT INTO posts
 	ORDER BY ord
 	ON CONFLICT (url) DO NOTHING RETURNING id, url`
 
-// insertPosts inserts reqs' posts with one statement, in the order of their URLs: two
-// instances inserting overlapping groups take the unique index's entries in the same
-// order, so neither waits for the other in a cycle. A create whose URL is missing from
-// RETURNING had its URL taken and gets post.ErrExists.
-func insertPosts(ctx context.Context, tx pgx.Tx, reqs []*createReq) error {
-	if len(reqs) == 0 {
+// insertPosts inserts reqs' posts with one statement (postsArgs); a create whose URL is
+// taken gets post.ErrExists.
+func insertPosts(ctx context.Context, q querier, reqs []*createReq) error {
+	sorted, args := postsArgs(reqs)
+	if len(sorted) == 0 {
 		return nil
 	}
+	rows, err := q.Query(ctx, insertPostsSQL, args...)
+	if err != nil {
+		return err
+	}
+	return readIDs(rows, sorted)
+}
+
+// postsArgs are insertPostsSQL's arguments for reqs, in the order of their URLs, which it
+// returns: two instances inserting overlapping groups take the unique index's entries
+// in the same order, so neither waits for the other in a cycle.
+func postsArgs(reqs []*createReq) ([]*createReq, []any) {
 	sorted := slices.Clone(reqs)
 	slices.SortStableFunc(sorted, func(a, b *createReq) int { return strings.Compare(a.p.URL, b.p.URL) })
-	n := len(sorted)
 	cols := struct {
 		url, slug, typ, item, published, updated, status, visibility, synd []string
 		deleted                                                            []bool
@@ -245,22 +316,23 @@ func insertPosts(ctx context.Context, tx pgx.Tx, reqs []*createReq) error {
 		cols.visibility = append(cols.visibility, p.Visibility)
 		cols.synd = append(cols.synd, req.synd)
 	}
-	rows, err := tx.Query(ctx, insertPostsSQL, cols.url, cols.slug, cols.typ, cols.item, cols.published,
-		cols.updated, cols.deleted, cols.status, cols.visibility, cols.synd)
-	if err != nil {
-		return err
-	}
-	ids := make(map[string]int64, n)
+	return sorted, []any{cols.url, cols.slug, cols.typ, cols.item, cols.published, cols.updated,
+		cols.deleted, cols.status, cols.visibility, cols.synd}
+}
+
+// readIDs reads insertPostsSQL's RETURNING and gives each create its id, or
+// post.ErrExists when its URL is missing: it was taken.
+func readIDs(rows pgx.Rows, sorted []*createReq) error {
+	defer rows.Close()
+	ids := make(map[string]int64, len(sorted))
 	for rows.Next() {
 		var id int64
 		var url string
 		if err := rows.Scan(&id, &url); err != nil {
-			rows.Close()
 			return err
 		}
 		ids[url] = id
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
@@ -316,13 +388,13 @@ const (
 
 // insertTags creates rows' new tags and links the posts to theirs, in one round trip.
 // The posts' IDs must be set.
-func insertTags(ctx context.Context, tx pgx.Tx, rows []tagRow) error {
+func insertTags(ctx context.Context, q querier, rows []tagRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	b := &pgx.Batch{}
 	queueTags(b, rows)
-	return tx.SendBatch(ctx, b).Close()
+	return q.SendBatch(ctx, b).Close()
 }
 
 func queueTags(b *pgx.Batch, rows []tagRow) {
@@ -343,9 +415,9 @@ func queueTags(b *pgx.Batch, rows []tagRow) {
 	b.Queue(insertPostTagsSQL, ids, published, types, deleted, statuses, visibilities, norms)
 }
 
-// insertExtras stores the tags of the group's inserted posts and the app that created
-// each (post.Post.ClientID), in one round trip.
-func insertExtras(ctx context.Context, tx pgx.Tx, group []*createReq) error {
+// extras is a batch that stores the tags of the group's inserted posts and the app that
+// created each (post.Post.ClientID).
+func extras(group []*createReq) *pgx.Batch {
 	var stored []*post.Post
 	var clientPosts []int64
 	var clients []string
@@ -368,8 +440,5 @@ func insertExtras(ctx context.Context, tx pgx.Tx, group []*createReq) error {
 	if len(clients) > 0 {
 		b.Queue(insertPostClientsSQL, clientPosts, clients)
 	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b).Close()
+	return b
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -29,7 +27,7 @@ const nextNumberSQL = `INSERT INTO slug_counters AS c (url, next) VALUES ($1, 3)
 	ON CONFLICT (url) DO UPDATE SET next = c.next + 1 RETURNING next - 1`
 
 // number stores req, whose URL was taken, under the next free numbered slug.
-func (db *DB) number(ctx context.Context, tx pgx.Tx, req *createReq) error {
+func (db *DB) number(ctx context.Context, tx querier, req *createReq) error {
 	if req.urlOf(post.NthSlug(req.base, 2)) == req.key {
 		// A URL pattern without the slug: no number makes a new URL.
 		req.err = fmt.Errorf("post %s: %w", req.key, post.ErrExists)
@@ -63,7 +61,7 @@ func (db *DB) number(ctx context.Context, tx pgx.Tx, req *createReq) error {
 
 // firstFree is a number n >= from whose URL is free: the lowest when the taken ones from
 // from on are a run, as they nearly always are.
-func firstFree(ctx context.Context, tx pgx.Tx, req *createReq, from int) (int, error) {
+func firstFree(ctx context.Context, tx querier, req *createReq, from int) (int, error) {
 	taken := func(n int) (bool, error) {
 		var t bool
 		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM posts WHERE url = $1)`,

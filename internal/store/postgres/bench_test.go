@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/store/postgres/pgtest"
+)
+
+// benchPosts is how many posts the read benchmarks run among.
+const benchPosts = 100_000
+
+// seeded opens a store on a fresh schema holding benchPosts notes at
+// https://example.com/notes/p<i>, written by one INSERT … SELECT (the triggers count
+// them as a create does).
+func seeded(b *testing.B) *DB {
+	b.Helper()
+	db, err := Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.pool.Exec(b.Context(), `INSERT INTO posts (url, slug, post_type, item, published, status, visibility)
+		SELECT 'https://example.com/notes/p' || i, 'p' || i, 'note',
+			'{"type":["h-entry"],"properties":{"content":["post ' || i || '"],"url":["https://example.com/notes/p' || i || '"]}}',
+			to_char(timestamp '2020-01-01' + i * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS.US"000Z"'),
+			'published', 'public'
+		FROM generate_series(1, $1) i`, benchPosts); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.pool.Exec(b.Context(), `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// BenchmarkPostByURL is q=source by URL's read at 100,000 posts.
+func BenchmarkPostByURL(b *testing.B) {
+	db := seeded(b)
+	i := 0
+	for b.Loop() {
+		i = (i*7919 + 1) % benchPosts
+		if _, err := db.PostByURL(b.Context(), fmt.Sprintf("https://example.com/notes/p%d", i+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSiteChanges is what every page request costs an instance to know whether its
+// page cache still holds: one read of the change counter.
+func BenchmarkSiteChanges(b *testing.B) {
+	db, err := Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		if _, _, err := db.SiteChanges(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCreate16 is persisted creates from 16 concurrent callers, with their p99.
+func BenchmarkCreate16(b *testing.B) {
+	db, err := Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const clients = 16
+	lat := make([][]time.Duration, clients)
+	var next sync.Mutex
+	n := 0
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for {
+				next.Lock()
+				if n >= b.N {
+					next.Unlock()
+					return
+				}
+				n++
+				i := n
+				next.Unlock()
+				it, _ := post.Normalize(map[string]any{"type": []any{"h-entry"},
+					"properties": map[string]any{"content": []any{fmt.Sprint("post ", i)}, "category": []any{fmt.Sprint("tag", i%10)}}})
+				p, _ := post.New(it, time.Now())
+				p.URL, p.Slug = fmt.Sprintf("https://example.com/notes/c%d", i), fmt.Sprint("c", i)
+				start := time.Now()
+				if err := db.CreatePost(b.Context(), p); err != nil {
+					b.Error(err)
+					return
+				}
+				lat[c] = append(lat[c], time.Since(start))
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	if len(all) > 0 {
+		slices.Sort(all)
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(len(all))/b.Elapsed().Seconds(), "creates/s")
+	}
+}
