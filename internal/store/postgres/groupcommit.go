@@ -226,13 +226,15 @@ func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
 	}
 	// The numbered creates whose URL was taken, in the group's order, so that numbers
 	// follow the order of arrival.
+	var clashed []*createReq
 	for _, req := range group {
 		if req.numbered() && errors.Is(req.err, post.ErrExists) {
 			req.err = nil
-			if err := db.number(ctx, conn, req); err != nil {
-				return err
-			}
+			clashed = append(clashed, req)
 		}
+	}
+	if err := db.numberAll(ctx, conn, clashed); err != nil {
+		return err
 	}
 	b = extras(group)
 	b.Queue(`COMMIT`)

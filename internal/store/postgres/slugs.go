@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/indiepub/indiepub/internal/post"
@@ -25,6 +26,52 @@ const maxNumber = 1 << 30
 // nextNumberSQL hands out the next number of a URL's counter, creating it at 2.
 const nextNumberSQL = `INSERT INTO slug_counters AS c (url, next) VALUES ($1, 3)
 	ON CONFLICT (url) DO UPDATE SET next = c.next + 1 RETURNING next - 1`
+
+// takeNumbersSQL hands out the next k numbers of a URL's counter, creating it at 2.
+const takeNumbersSQL = `INSERT INTO slug_counters AS c (url, next) VALUES ($1, 2 + $2::bigint)
+	ON CONFLICT (url) DO UPDATE SET next = c.next + $2::bigint RETURNING next - $2::bigint`
+
+// numberAll stores reqs, whose URLs were taken, under numbered slugs: the creates of one
+// URL take as many numbers from its counter at once and are inserted together, so a
+// group of posts with one slug costs two statements, not two per post. A create whose
+// number was taken anyway goes on alone (number).
+func (db *DB) numberAll(ctx context.Context, q querier, reqs []*createReq) error {
+	var keys []string
+	byKey := map[string][]*createReq{}
+	for _, req := range reqs {
+		if req.urlOf(post.NthSlug(req.base, 2)) == req.key {
+			// A URL pattern without the slug: no number makes a new URL.
+			req.err = fmt.Errorf("post %s: %w", req.key, post.ErrExists)
+			continue
+		}
+		if byKey[req.key] == nil {
+			keys = append(keys, req.key)
+		}
+		byKey[req.key] = append(byKey[req.key], req)
+	}
+	for _, key := range keys {
+		same := byKey[key]
+		var n int
+		if err := q.QueryRow(ctx, takeNumbersSQL, key, len(same)).Scan(&n); err != nil {
+			return fmt.Errorf("slug counter: %w", err)
+		}
+		for i, req := range same {
+			req.setNumber(n + i)
+		}
+		if err := insertPosts(ctx, q, same); err != nil {
+			return err
+		}
+		for _, req := range same {
+			if errors.Is(req.err, post.ErrExists) {
+				req.err = nil
+				if err := db.number(ctx, q, req); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
 
 // number stores req, whose URL was taken, under the next free numbered slug.
 func (db *DB) number(ctx context.Context, tx querier, req *createReq) error {
