@@ -95,10 +95,20 @@ func TestTwoInstances(t *testing.T) {
 		}
 	}
 
+	// A file uploaded to one is served by the other (one media directory).
+	resp, body := postFile(t, a.base+"media", tok, pngBytes(t, 5))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload to a: %d %s", resp.StatusCode, body)
+	}
+	file := resp.Header.Get("Location")
+	if got := get(t, b.base+pathOf(file), ""); got != string(pngBytes(t, 5)) {
+		t.Errorf("GET on b of a file uploaded to a: %d bytes, not the file", len(got))
+	}
+
 	// A token revoked on one is refused by the other at its next request.
 	other := issue(t, flags...)
 	source(t, b.base, other, u)
-	resp, body := do(t, http.MethodPost, a.base+"revoke", "", "application/x-www-form-urlencoded",
+	resp, body = do(t, http.MethodPost, a.base+"revoke", "", "application/x-www-form-urlencoded",
 		strings.NewReader(url.Values{"token": {other}}.Encode()))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("revoke on a: %d %s", resp.StatusCode, body)
