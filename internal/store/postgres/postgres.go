@@ -5,6 +5,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -50,10 +51,16 @@ type DB struct {
 type Options struct {
 	// Logger receives what no caller is told; nil discards it.
 	Logger *slog.Logger
-	// MaxConns bounds the pool; 0 means pgxpool's default (at least 4, or the number of
-	// CPUs), which a pool_max_conns in the URL overrides.
+	// MaxConns bounds the pool; 0 means DefaultMaxConns. A pool_max_conns in the URL
+	// wins over both.
 	MaxConns int32
 }
+
+// DefaultMaxConns is the pool's size unless Options or the URL say otherwise. A request
+// mostly waits for the database rather than computing, so the pool is larger than
+// pgxpool's default (the number of CPUs, at least 4), which made 16 concurrent requests
+// queue for connections.
+const DefaultMaxConns = 16
 
 // IsURL reports whether s names a PostgreSQL database (postgres:// or postgresql://).
 func IsURL(s string) bool {
@@ -71,8 +78,8 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 		// pgx's message may quote the URL, password and all.
 		return nil, errors.New("postgres: malformed database URL")
 	}
-	if opts.MaxConns > 0 && !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = opts.MaxConns
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = cmp.Or(opts.MaxConns, DefaultMaxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
