@@ -23,7 +23,7 @@ func TestPasswdFromStdin(t *testing.T) {
 	if !strings.Contains(out.String(), "password set") {
 		t.Errorf("output %q", out.String())
 	}
-	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestTokenRevokeClient(t *testing.T) {
 
 func TestTokenPKCEExemptions(t *testing.T) {
 	data := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func TestAdminTokens(t *testing.T) {
 // TestSetupLink: a fresh install prints a one-time link to its log; it sets the password
 // once and signs the owner in.
 func TestSetupLink(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

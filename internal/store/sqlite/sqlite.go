@@ -68,11 +68,12 @@ type Options struct {
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
-// not yet applied, each in its own transaction. It logs nothing; see OpenWith.
-func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+// not yet applied, each in its own transaction; ctx bounds that start-up work (migrations
+// and preparing statements), not the store's life. It logs nothing; see OpenWith.
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
 
 // OpenWith is Open with opts.
-func OpenWith(path string, opts Options) (*DB, error) {
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
 		// Checkpoints run in the background (checkpoint.go), not inside a commit; after a
@@ -97,11 +98,11 @@ func OpenWith(path string, opts Options) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	if err := db.migrate(context.Background(), sub); err != nil {
+	if err := db.migrate(ctx, sub); err != nil {
 		sdb.Close()
 		return nil, err
 	}
-	if err := db.prepare(context.Background()); err != nil {
+	if err := db.prepare(ctx); err != nil {
 		sdb.Close()
 		return nil, err
 	}
