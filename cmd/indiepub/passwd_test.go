@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
-	"github.com/indiepub/indiepub/internal/token"
 )
 
 func TestPasswdFromStdin(t *testing.T) {
@@ -73,7 +73,7 @@ func TestTokenPKCEExemptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.AddPKCEExemption(context.Background(), &token.Exemption{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: time.Now()})
+	err = db.AddPKCEExemption(context.Background(), &pkce.Exemption{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: time.Now()})
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -24,7 +25,7 @@ type Store interface {
 	ListTokens(ctx context.Context) ([]*token.Token, error)
 	RevokeToken(ctx context.Context, id int64) error
 	RevokeClientTokens(ctx context.Context, clientID string) (int64, error)
-	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 }
 
@@ -73,7 +74,7 @@ func (s *Server) WithdrawPKCE() http.Handler { return s.pages.Handle(s.withdrawP
 type tokensPage struct {
 	CSRF, Me   string
 	Apps       []*appTokens
-	Exemptions []*token.Exemption
+	Exemptions []*pkce.Exemption
 }
 
 // appTokens are the live tokens of one client, for the owner's token page.

@@ -1,14 +1,14 @@
 package admin
 
 import (
-	"github.com/indiepub/indiepub/internal/golden"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/golden"
+	"github.com/indiepub/indiepub/internal/pkce"
 )
 
 func render(t *testing.T, name string, data any) []byte {
@@ -32,7 +32,7 @@ func TestTokensPageGolden(t *testing.T) {
 		Apps: []*appTokens{{ClientID: "https://quill.example/", Name: "Quill", Tokens: []tokenRow{
 			{ID: 7, Scope: "create update", Issued: when(issued, "-"), LastUsed: when(time.Time{}, "never"), Expires: when(issued.Add(90*24*time.Hour), "never")},
 		}}},
-		Exemptions: []*token.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
+		Exemptions: []*pkce.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
 	}
 	golden.Check(t, "tokens", render(t, "tokens", page))
 }

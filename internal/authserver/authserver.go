@@ -18,6 +18,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -31,7 +32,7 @@ type Store interface {
 	RotateRefresh(ctx context.Context, refreshHash string, now time.Time, check func(*token.Token) (*token.Grant, error)) error
 	RevokeAfterRefreshReuse(ctx context.Context, refreshHash string) (bool, error)
 
-	AddPKCEExemption(ctx context.Context, e *token.Exemption) error
+	AddPKCEExemption(ctx context.Context, e *pkce.Exemption) error
 	PKCEExempt(ctx context.Context, clientID string) (bool, error)
 }
 

@@ -17,7 +17,7 @@ func (s *Service) loginPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	_, err := s.store.OwnerPassword(r.Context())
-	noPassword := errors.Is(err, token.ErrNoPassword)
+	noPassword := errors.Is(err, ErrNoPassword)
 	if err != nil && !noPassword {
 		return err
 	}
@@ -34,7 +34,7 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	next := localPath(r.PostFormValue("next"))
 	hash, err := s.store.OwnerPassword(r.Context())
-	if errors.Is(err, token.ErrNoPassword) {
+	if errors.Is(err, ErrNoPassword) {
 		return InvalidRequest("no password is set yet: use the setup link from the log, or run `indiepub passwd`")
 	}
 	if err != nil {

@@ -22,8 +22,8 @@ type Store interface {
 	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
 	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
 
-	CreateSession(ctx context.Context, s *token.Session) error
-	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	CreateSession(ctx context.Context, s *Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*Session, error)
 	DeleteSession(ctx context.Context, hash string) error
 
 	// SignInAttempt counts an attempt to sign in from addr at now, in one step with the
@@ -101,7 +101,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, token.ErrNoPassword) {
+	if !errors.Is(err, ErrNoPassword) {
 		return err
 	}
 	link, err := s.NewSetupLink(ctx)

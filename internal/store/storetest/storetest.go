@@ -18,6 +18,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -68,12 +69,12 @@ type Store interface {
 	ReplaceSetupToken(ctx context.Context, hash string, expires time.Time) error
 	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
 	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
-	CreateSession(ctx context.Context, s *token.Session) error
-	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	CreateSession(ctx context.Context, s *owner.Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*owner.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
-	AddPKCEExemption(ctx context.Context, e *token.Exemption) error
+	AddPKCEExemption(ctx context.Context, e *pkce.Exemption) error
 	PKCEExempt(ctx context.Context, clientID string) (bool, error)
-	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 
 	// Sign-in limits (owner.Store), shared by every instance on one store.

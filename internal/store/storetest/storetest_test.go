@@ -414,7 +414,7 @@ type emptyPassword struct{ Store }
 
 func (s emptyPassword) OwnerPassword(ctx context.Context) (string, error) {
 	h, err := s.Store.OwnerPassword(ctx)
-	if errors.Is(err, token.ErrNoPassword) {
+	if errors.Is(err, owner.ErrNoPassword) {
 		return "", nil
 	}
 	return h, err
@@ -432,7 +432,7 @@ func (s anySetupLink) UseSetupToken(ctx context.Context, hash, passwordHash stri
 
 type ignoresSessionExpiry struct{ Store }
 
-func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*token.Session, error) {
+func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*owner.Session, error) {
 	return s.Store.SessionByHash(ctx, hash, time.Time{})
 }
 
@@ -440,10 +440,10 @@ func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ 
 type keepsSessions struct {
 	Store
 	mu       sync.Mutex
-	sessions []*token.Session
+	sessions []*owner.Session
 }
 
-func (s *keepsSessions) CreateSession(ctx context.Context, sess *token.Session) error {
+func (s *keepsSessions) CreateSession(ctx context.Context, sess *owner.Session) error {
 	s.mu.Lock()
 	s.sessions = append(s.sessions, sess)
 	s.mu.Unlock()
