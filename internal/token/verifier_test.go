@@ -19,12 +19,11 @@ func (c *clock) Now() time.Time { return c.now }
 
 func openDB(t *testing.T, c *clock) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.OpenWith(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"), sqlite.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	db.Now = c.Now
 	return db
 }
 

@@ -20,7 +20,7 @@ func rawDB(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sdb.Close() })
-	return &DB{db: sdb, Now: time.Now}
+	return &DB{db: sdb, now: time.Now}
 }
 
 func schema(t *testing.T, db *DB) (tables []string, versions []string) {

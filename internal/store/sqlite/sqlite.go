@@ -27,8 +27,8 @@ type DB struct {
 	db *sql.DB
 	// stmts are the hot paths' statements, prepared once (stmts.go).
 	stmts stmts
-	// Now returns the current time; tests replace it for stable output.
-	Now func() time.Time
+	// now is the clock (Options.Now).
+	now func() time.Time
 
 	// Creates go through one writer goroutine that commits them in groups (see
 	// groupcommit.go); closing stops it.
@@ -65,6 +65,9 @@ type Options struct {
 	// Logger receives what no caller is told: the background checkpoints' failures and
 	// the disk's filling up and emptying; nil discards it.
 	Logger *slog.Logger
+	// Now is the clock by which the store lists live tokens and dates what it dates
+	// itself (a token's last use, a migration); nil means time.Now.
+	Now func() time.Time
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
@@ -90,7 +93,11 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{db: sdb, Now: time.Now, logger: logger}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	db := &DB{db: sdb, now: now, logger: logger}
 	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
 	sub, err := fs.Sub(migrations, "migrations")
@@ -168,7 +175,7 @@ func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, version, name stri
 		return fmt.Errorf("migration %s: %w", version, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
-		version, formatTime(db.Now())); err != nil {
+		version, formatTime(db.now())); err != nil {
 		return fmt.Errorf("migration %s: record: %w", version, err)
 	}
 	return tx.Commit()
