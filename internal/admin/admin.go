@@ -7,9 +7,7 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,12 +29,7 @@ type Store interface {
 
 // Config configures the owner's pages.
 type Config struct {
-	// URL is the site's URL, ending in "/".
-	URL string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Logger receives the errors of requests; required.
-	Logger *slog.Logger
+	owner.PageConfig
 }
 
 // Server serves the owner's pages.
@@ -52,11 +45,8 @@ var templateFS embed.FS
 
 // New returns the owner's pages, open to the owner signed in through own.
 func New(cfg Config, store Store, own *owner.Service) *Server {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Server{cfg: cfg, store: store, owner: own,
-		pages: owner.NewPages(cfg.Logger, templateFS, "templates/*.html")}
+	pages := cfg.Pages(templateFS, "templates/*.html")
+	return &Server{cfg: cfg, store: store, owner: own, pages: pages}
 }
 
 // Tokens serves the page of apps holding tokens and apps allowed without PKCE.
@@ -116,7 +106,7 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 		if a == nil {
 			a = &appTokens{ClientID: t.ClientID, Name: t.ClientName}
 			if a.Name == "" {
-				a.Name = orDash(hostOf(t.ClientID))
+				a.Name = orDash(owner.Host(t.ClientID))
 			}
 			byClient[t.ClientID] = a
 			apps = append(apps, a)
@@ -181,12 +171,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return s
-	}
-	return u.Hostname()
 }

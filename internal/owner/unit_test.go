@@ -100,3 +100,16 @@ func TestCheckBound(t *testing.T) {
 		t.Errorf("a check did not run once the others finished")
 	}
 }
+
+func TestHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Quill.example:8443/path": "Quill.example",
+		"https://[2001:db8::1]/":          "2001:db8::1",
+		"not a url":                       "not a url",
+		"%zz":                             "%zz",
+	} {
+		if got := Host(in); got != want {
+			t.Errorf("Host(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
