@@ -37,7 +37,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("migrate: no SQLite database in --data %s: %w", a.o.cfg.DataDir, err)
 	}
 	logger := newLogger(a.o.logJSON, a.o.debug, stderr)
-	src, err := sqlite.OpenWith(path, sqlite.Options{Logger: logger})
+	src, err := sqlite.OpenWith(ctx, path, sqlite.Options{Logger: logger})
 	if err != nil {
 		return err
 	}

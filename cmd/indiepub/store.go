@@ -22,7 +22,8 @@ type store interface {
 }
 
 // openDB opens the store the options choose: the PostgreSQL database of --database, or
-// the SQLite file in the data directory; the store logs through logger. With PostgreSQL
+// the SQLite file in the data directory, migrating it within ctx (the command's signal
+// context); the store logs through logger. With PostgreSQL
 // the media service's upload/delete ordering becomes an advisory lock of the database,
 // which every instance sharing it takes.
 func (o *options) openDB(ctx context.Context, logger *slog.Logger) (store, error) {
@@ -34,5 +35,5 @@ func (o *options) openDB(ctx context.Context, logger *slog.Logger) (store, error
 		o.cfg.MediaLocker = postgres.MediaLocker{DB: db}
 		return db, nil
 	}
-	return sqlite.OpenWith(filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
+	return sqlite.OpenWith(ctx, filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
 }
