@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
@@ -156,6 +157,7 @@ type Store interface {
 	owner.Store
 	admin.Store
 	token.Store
+	jobs.Store
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -210,8 +211,22 @@ func (db *DB) insertGroup(group []*createReq) error {
 	if err := db.insertPostClients(ctx, tx, group); err != nil {
 		return err
 	}
+	// Each post stored gets its PostChanged job in the same transaction: a crash keeps
+	// both or neither.
+	var changes []jobs.PostChange
+	for _, req := range group {
+		if req.err == nil {
+			changes = append(changes, jobs.PostChange{URL: req.p.URL, Action: jobs.ActionCreate})
+		}
+	}
+	if err := db.enqueuePostChanges(ctx, tx, changes); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create post: commit: %w", err)
+	}
+	if len(changes) > 0 {
+		db.wakeJobs()
 	}
 	return nil
 }

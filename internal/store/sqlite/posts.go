@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -84,6 +85,7 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if err != nil {
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
+	wasDeleted := p.Deleted
 	if err := fn(p); err != nil {
 		return nil, err
 	}
@@ -104,10 +106,27 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if err := db.setTags(ctx, tx, p); err != nil {
 		return nil, err
 	}
+	// The change's PostChanged job commits with it (jobs.go).
+	change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}
+	if err := db.enqueuePostChanges(ctx, tx, []jobs.PostChange{change}); err != nil {
+		return nil, fmt.Errorf("update post %s: %w", url, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("update post %s: commit: %w", url, err)
 	}
+	db.wakeJobs()
 	return p, nil
+}
+
+// changeAction names an update by what it did to the post's deleted flag.
+func changeAction(was, is bool) string {
+	switch {
+	case !was && is:
+		return jobs.ActionDelete
+	case was && !is:
+		return jobs.ActionUndelete
+	}
+	return jobs.ActionUpdate
 }
 
 // ListPosts lists posts newest first (by published, then ID) as q selects them: q.Limit

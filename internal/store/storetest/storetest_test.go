@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
@@ -34,6 +36,7 @@ var (
 	_ owner.Store      = Store(nil)
 	_ admin.Store      = Store(nil)
 	_ token.Store      = Store(nil)
+	_ jobs.Store       = Store(nil)
 	_ Store            = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
@@ -122,35 +125,41 @@ var breakers = map[string]struct {
 	what string
 	wrap func(Store) Store
 }{
-	"Ping/OpenStoreAnswers":                    {"cannot be reached", func(s Store) Store { return unreachable{s} }},
-	"Posts/CreateAndRead":                      {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
-	"Posts/NotFound":                           {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
-	"Posts/URLTakenIsErrExists":                {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
-	"Posts/URLTakenInOneGroup":                 {"checks a URL is free, then creates", func(s Store) Store { return checksThenCreates{s} }},
-	"Posts/NumberedSlugs":                      {"gives up on a taken slug", func(s Store) Store { return givesUpOnTakenSlug{s} }},
-	"Posts/CreatingApp":                        {"forgets which app created a post", func(s Store) Store { return forgetsApp{s} }},
-	"Posts/UpdateIsAllOrNothing":               {"writes an update whose fn failed", func(s Store) Store { return writesFailedUpdates{s} }},
-	"Changes/CounterRisesOnEveryVisibleChange": {"counts only creates", func(s Store) Store { return &countsCreates{Store: s} }},
-	"List/OrderAndCursor":                      {"ignores the cursor", func(s Store) Store { return ignoresCursor{s} }},
-	"List/Filters":                             {"lists deleted posts", func(s Store) Store { return listsDeleted{s} }},
-	"List/TagListingFollowsUpdates":            {"keeps a post's tags through updates", func(s Store) Store { return keepsTags{s} }},
-	"Tags/NormalizationAndCounts":              {"counts deleted posts' tags", func(s Store) Store { return countsDeleted{s} }},
-	"Tags/Categories":                          {"ignores the prefix", func(s Store) Store { return ignoresPrefix{s} }},
-	"Tokens/ByHash":                            {"loses the scope", func(s Store) Store { return losesScope{s} }},
-	"Tokens/List":                              {"lists tokens oldest first", func(s Store) Store { return oldestFirst{s} }},
-	"Tokens/Revocation":                        {"ignores RevokeToken", func(s Store) Store { return ignoresRevoke{s} }},
-	"Tokens/RefreshRotation":                   {"ignores refresh expiry", func(s Store) Store { return ignoresRefreshExpiry{s} }},
-	"Tokens/RefreshReplay":                     {"never sees a replay", func(s Store) Store { return missesReplay{s} }},
-	"Codes/SingleUse":                          {"accepts a code twice", func(s Store) Store { return acceptsCodeTwice{s} }},
-	"Codes/FailedCheckSpendsCode":              {"lets a refused code be retried", func(s Store) Store { return &retriesRefusedCode{Store: s} }},
-	"Media/Records":                            {"ignores DeleteUpload", func(s Store) Store { return ignoresDeleteUpload{s} }},
-	"Media/SameFileOneRecord":                  {"keeps the first upload's record as it was", func(s Store) Store { return keepsFirstUpload{s} }},
-	"Media/PostsUsingAFile":                    {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
-	"Owner/Password":                           {"gives an empty password when none is set", func(s Store) Store { return emptyPassword{s} }},
-	"Owner/SetupLinkSingleUse":                 {"sets the password with any link", func(s Store) Store { return anySetupLink{s} }},
-	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
-	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
-	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Ping/OpenStoreAnswers":                      {"cannot be reached", func(s Store) Store { return unreachable{s} }},
+	"Posts/CreateAndRead":                        {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
+	"Posts/NotFound":                             {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
+	"Posts/URLTakenIsErrExists":                  {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
+	"Posts/URLTakenInOneGroup":                   {"checks a URL is free, then creates", func(s Store) Store { return checksThenCreates{s} }},
+	"Posts/NumberedSlugs":                        {"gives up on a taken slug", func(s Store) Store { return givesUpOnTakenSlug{s} }},
+	"Posts/CreatingApp":                          {"forgets which app created a post", func(s Store) Store { return forgetsApp{s} }},
+	"Posts/UpdateIsAllOrNothing":                 {"writes an update whose fn failed", func(s Store) Store { return writesFailedUpdates{s} }},
+	"Changes/CounterRisesOnEveryVisibleChange":   {"counts only creates", func(s Store) Store { return &countsCreates{Store: s} }},
+	"List/OrderAndCursor":                        {"ignores the cursor", func(s Store) Store { return ignoresCursor{s} }},
+	"List/Filters":                               {"lists deleted posts", func(s Store) Store { return listsDeleted{s} }},
+	"List/TagListingFollowsUpdates":              {"keeps a post's tags through updates", func(s Store) Store { return keepsTags{s} }},
+	"Tags/NormalizationAndCounts":                {"counts deleted posts' tags", func(s Store) Store { return countsDeleted{s} }},
+	"Tags/Categories":                            {"ignores the prefix", func(s Store) Store { return ignoresPrefix{s} }},
+	"Tokens/ByHash":                              {"loses the scope", func(s Store) Store { return losesScope{s} }},
+	"Tokens/List":                                {"lists tokens oldest first", func(s Store) Store { return oldestFirst{s} }},
+	"Tokens/Revocation":                          {"ignores RevokeToken", func(s Store) Store { return ignoresRevoke{s} }},
+	"Tokens/RefreshRotation":                     {"ignores refresh expiry", func(s Store) Store { return ignoresRefreshExpiry{s} }},
+	"Tokens/RefreshReplay":                       {"never sees a replay", func(s Store) Store { return missesReplay{s} }},
+	"Codes/SingleUse":                            {"accepts a code twice", func(s Store) Store { return acceptsCodeTwice{s} }},
+	"Codes/FailedCheckSpendsCode":                {"lets a refused code be retried", func(s Store) Store { return &retriesRefusedCode{Store: s} }},
+	"Media/Records":                              {"ignores DeleteUpload", func(s Store) Store { return ignoresDeleteUpload{s} }},
+	"Media/SameFileOneRecord":                    {"keeps the first upload's record as it was", func(s Store) Store { return keepsFirstUpload{s} }},
+	"Media/PostsUsingAFile":                      {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
+	"Owner/Password":                             {"gives an empty password when none is set", func(s Store) Store { return emptyPassword{s} }},
+	"Owner/SetupLinkSingleUse":                   {"sets the password with any link", func(s Store) Store { return anySetupLink{s} }},
+	"Sessions/Lifetime":                          {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
+	"Sessions/NewPasswordEndsSessions":           {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
+	"PKCE/Exemptions":                            {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Jobs/EnqueueOncePerKindAndKey":              {"enqueues a kind and key twice", func(s Store) Store { return enqueuesTwice{s} }},
+	"Jobs/ClaimHoldsALease":                      {"claims without a lease", func(s Store) Store { return claimsWithoutLease{s} }},
+	"Jobs/FailAndRetry":                          {"forgets the last error", func(s Store) Store { return forgetsLastError{s} }},
+	"Jobs/ConcurrentClaimsTakeEachJobOnce":       {"reads a due job, then marks it", func(s Store) Store { return readsThenClaims{s} }},
+	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
+	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
 }
 
 type unreachable struct{ Store }
@@ -475,3 +484,59 @@ func TestRecorder(t *testing.T) {
 		t.Errorf("recorded %q, want %q", got, "first 1; second")
 	}
 }
+
+type enqueuesTwice struct{ Store }
+
+func (s enqueuesTwice) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
+	for _, j := range js {
+		c := *j
+		c.Key = fmt.Sprintf("%s#%d", j.Key, time.Now().UnixNano())
+		if _, err := s.Store.EnqueueJobs(ctx, &c); err != nil {
+			return 0, err
+		}
+	}
+	return len(js), nil
+}
+
+type claimsWithoutLease struct{ Store }
+
+func (s claimsWithoutLease) ClaimJob(ctx context.Context, now time.Time, _ time.Duration, kinds []string) (*jobs.Job, error) {
+	return s.Store.ClaimJob(ctx, now, 0, kinds)
+}
+
+type forgetsLastError struct{ Store }
+
+func (s forgetsLastError) FailJob(ctx context.Context, j *jobs.Job, _ string, next time.Time) error {
+	return s.Store.FailJob(ctx, j, "", next)
+}
+
+// readsThenClaims finds the first due job by listing and returns it without taking it:
+// what a store that selects, then updates, in two transactions does under concurrency.
+type readsThenClaims struct{ Store }
+
+func (s readsThenClaims) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error) {
+	js, err := s.Store.Jobs(ctx, []jobs.State{jobs.Pending}, 1)
+	if err != nil || len(js) == 0 {
+		return nil, err
+	}
+	time.Sleep(time.Millisecond)
+	j := js[0]
+	j.State, j.Attempts = jobs.Running, j.Attempts+1
+	return j, nil
+}
+
+// enqueuesOutside enqueues a create's post.changed job on its own, before the post is
+// stored: a create that fails (a taken URL) leaves its job behind.
+type enqueuesOutside struct{ Store }
+
+func (s enqueuesOutside) CreatePost(ctx context.Context, p *post.Post) error {
+	change, _ := json.Marshal(jobs.PostChange{URL: p.URL, Action: jobs.ActionCreate, Change: p.URL + " outside"})
+	if _, err := s.Store.EnqueueJobs(ctx, &jobs.Job{Kind: jobs.PostChanged, Key: p.URL + " outside", Payload: change}); err != nil {
+		return err
+	}
+	return s.Store.CreatePost(ctx, p)
+}
+
+type neverWakes struct{ Store }
+
+func (neverWakes) JobsEnqueued() <-chan struct{} { return nil }
