@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The job runner stops before the store closes, whichever way serve returns.
+	defer h.StopJobs(context.Background())
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
@@ -77,6 +79,13 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	if w, ok := h.(interface{ WaitUploads(context.Context) error }); ok {
 		if err := w.WaitUploads(shutdownCtx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	// Running jobs finish within the same grace; those cut short are pending for the
+	// next start.
+	if j, ok := h.(interface{ StopJobs(context.Context) error }); ok {
+		if err := j.StopJobs(shutdownCtx); err != nil {
+			logger.Warn("jobs cut short at shutdown", "err", err)
 		}
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

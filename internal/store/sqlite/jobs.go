@@ -18,6 +18,12 @@ import (
 // or one transaction; a claim is one UPDATE … RETURNING in a write transaction (the
 // store's connections begin IMMEDIATE), so two workers never claim one job. PostgreSQL
 // would select the job FOR UPDATE SKIP LOCKED in the same statement.
+//
+// The queue's writes take db.writing, as the group commit's writer does: a claim that
+// found SQLite's write lock held would wait in busy_timeout's sleeps of milliseconds,
+// and the writer, finding it held by a claim, likewise. Waiting on the mutex instead
+// hands the lock over at once, so that workers draining a burst of post.changed jobs do
+// not slow the creates that make them.
 
 const jobColumns = `id, kind, key, payload, state, attempts, run_at, last_error, result, created, updated`
 
@@ -70,7 +76,9 @@ func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("enqueue job: %w", err)
 	}
+	db.writing.Lock()
 	res, err := db.db.ExecContext(ctx, insertJobsSQL, formatTime(now), string(arg))
+	db.writing.Unlock()
 	if err != nil {
 		return 0, db.space.check(fmt.Errorf("enqueue job: %w", err))
 	}
@@ -145,7 +153,9 @@ func (db *DB) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, 
 	if err != nil {
 		return nil, fmt.Errorf("claim job: %w", err)
 	}
+	db.writing.Lock()
 	j, err := scanJob(db.db.QueryRowContext(ctx, claimJobSQL, formatTime(now), formatTime(now.Add(lease)), string(arg)))
+	db.writing.Unlock()
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -173,8 +183,10 @@ func (db *DB) FailJob(ctx context.Context, j *jobs.Job, msg string, next time.Ti
 // endClaim applies set to j if the claim still holds it: the job is running and no other
 // claim has counted an attempt since.
 func (db *DB) endClaim(ctx context.Context, j *jobs.Job, set string, args ...any) error {
+	db.writing.Lock()
 	res, err := db.db.ExecContext(ctx, `UPDATE jobs SET `+set+` WHERE id = ? AND attempts = ? AND state = 'running'`,
 		append(args, j.ID, j.Attempts)...)
+	db.writing.Unlock()
 	if err != nil {
 		return db.space.check(fmt.Errorf("job %d: %w", j.ID, err))
 	}
@@ -225,8 +237,10 @@ func (db *DB) JobByID(ctx context.Context, id int64) (*jobs.Job, error) {
 // RetryJob makes a failed or pending job pending from now with its attempts reset.
 func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
 	var state string
+	db.writing.Lock()
 	err := db.db.QueryRowContext(ctx, `UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?1, updated = ?1
 		WHERE id = ?2 AND state IN ('pending', 'failed') RETURNING state`, formatTime(now), id).Scan(&state)
+	db.writing.Unlock()
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := db.JobByID(ctx, id); err != nil {
 			return err

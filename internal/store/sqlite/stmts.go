@@ -112,7 +112,7 @@ func (db *DB) closeStmts() error {
 	return errors.Join(errs...)
 }
 
-// maxChunk is the most rows one multi-row insert takes (1<<maxChunkLog): at 10 variables
+// maxChunk is the most rows one multi-row insert takes (1<<maxChunkLog): at 11 variables
 // a row, well under SQLite's limit of 32,766.
 const (
 	maxChunkLog = 8
@@ -158,8 +158,8 @@ func rowValues(n, cols int) string {
 // inserted.
 func insertPostsSQL(n int) string {
 	return `INSERT OR IGNORE INTO posts
-		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
-		VALUES ` + rowValues(n, 10) + ` RETURNING id, url`
+		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies)
+		VALUES ` + rowValues(n, 11) + ` RETURNING id, url`
 }
 
 // insertTagsSQL creates n tags (norm, display); a tag keeps the display form first
