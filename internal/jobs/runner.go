@@ -13,7 +13,7 @@ import (
 
 // Config sets a Runner's workers and retries; zero fields take the defaults.
 type Config struct {
-	// Workers is how many jobs run at once; default 4.
+	// Workers is how many jobs run at once; default 2.
 	Workers int
 	// Timeout is the deadline of one run; default 2 minutes. A claim's lease is
 	// Timeout plus a minute, so a live worker never loses its job to another.
@@ -35,7 +35,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Workers <= 0 {
-		c.Workers = 4
+		c.Workers = 2
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 2 * time.Minute

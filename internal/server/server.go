@@ -95,6 +95,9 @@ type Config struct {
 	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
 	// clients in q=config and q=syndicate-to.
 	Syndication []syndicate.Target
+	// SyndicateSecret checks POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of
+	// the body); empty accepts only bearer tokens there.
+	SyndicateSecret string
 	// Jobs sets the background job runner (workers, deadline, retries); its Logger and
 	// Now are the server's.
 	Jobs jobs.Config
@@ -171,6 +174,7 @@ type Store interface {
 	admin.Store
 	token.Store
 	jobs.Store
+	syndicate.PendingStore
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 }
@@ -243,7 +247,10 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Health: health(db)}.Mount(mux)
+		Site: website, Health: health(db),
+		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
+			Logger: logger}, db, auth),
+	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
 	runner := newRunner(cfg, db, synd)
 	// Nothing outbound happens on a request's path: changes enqueue jobs in their own

@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,6 +95,7 @@ func syndicationServer(t *testing.T) (*servertest.Server, map[string]*fakePublis
 			{UID: uidSky, Name: "Sky", Publisher: fakes[uidSky]},
 			{UID: uidAlways, Name: "Always", Always: true, Publisher: fakes[uidAlways]},
 		}
+		c.SyndicateSecret = webhookSecret
 		c.Jobs = jobs.Config{Workers: 4, Poll: 20 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxAttempts: 3}
 	})
 	return srv, fakes
@@ -266,5 +271,91 @@ func TestSyndicationFailuresVisible(t *testing.T) {
 	failed, err := srv.DB.Jobs(context.Background(), []jobs.State{jobs.Failed}, 10)
 	if err != nil || len(failed) != 1 || failed[0].Kind != syndicate.Kind || !strings.Contains(failed[0].LastError, "401") {
 		t.Errorf("failed jobs %+v (%v), want the sky job with its error", failed, err)
+	}
+}
+
+const webhookSecret = "deploy-hook-secret"
+
+func sign(body string) string {
+	mac := hmac.New(sha256.New, []byte(webhookSecret))
+	mac.Write([]byte(body))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// TestSyndicateWebhook: POST /syndicate enqueues the posts still waiting for a target,
+// signed with the deploy hook's secret or with a create token; a missing or wrong
+// signature is 401 or 403 and enqueues nothing.
+func TestSyndicateWebhook(t *testing.T) {
+	srv, fakes := syndicationServer(t)
+	tok := srv.IssueToken(t, "create")
+	// A post stored waiting for a target that was down for good: its job failed.
+	fakes[uidSky].fail = func(n int) error {
+		if n == 1 {
+			return jobs.Permanent(errors.New("503 down for maintenance"))
+		}
+		return nil
+	}
+	resp, _ := srv.PostForm(t, "/micropub", tok, "h=entry&content=deployed&mp-syndicate-to="+url.QueryEscape(uidSky))
+	postURL := resp.Header.Get("Location")
+	waitFor(t, "the sky copy failed", func() bool {
+		return statusOf(sourceOf(t, srv, tok, postURL))[uidSky].Status == post.CopyFailed
+	})
+	countJobs := func() int {
+		all, _ := srv.DB.Jobs(context.Background(), []jobs.State{jobs.Pending, jobs.Running, jobs.Done, jobs.Failed}, 10000)
+		return len(slices.DeleteFunc(all, func(j *jobs.Job) bool { return j.Kind != syndicate.Kind }))
+	}
+	before := countJobs()
+	body := `{"deploy":"done"}`
+	call := func(sig, token string) (*http.Response, []byte) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/syndicate", bytes.NewBufferString(body))
+		req.Header.Set("Content-Type", "application/json")
+		if sig != "" {
+			req.Header.Set("X-Webhook-Signature", sig)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp, b.Bytes()
+	}
+	refusals := []struct {
+		name, sig, token string
+		want             int
+	}{
+		{"no signature, no token", "", "", http.StatusUnauthorized},
+		{"wrong signature", sign(body + " "), "", http.StatusForbidden},
+		{"signature not hex", "not-hex", "", http.StatusForbidden},
+		{"token without create", "", srv.IssueToken(t, "media"), http.StatusForbidden},
+	}
+	for _, tt := range refusals {
+		resp, b := call(tt.sig, tt.token)
+		if resp.StatusCode != tt.want || !strings.Contains(string(b), `"error"`) {
+			t.Errorf("%s: %d %s, want %d with a JSON error", tt.name, resp.StatusCode, b, tt.want)
+		}
+	}
+	if n := countJobs(); n != before {
+		t.Fatalf("%d jobs after refused calls, was %d: a refused call enqueued", n, before)
+	}
+	resp, b := call(sign(body), "")
+	var got struct{ Enqueued []syndicate.Enqueued }
+	if err := json.Unmarshal(b, &got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed call: %d %s", resp.StatusCode, b)
+	}
+	if len(got.Enqueued) != 1 || got.Enqueued[0].URL != postURL || got.Enqueued[0].Target != uidSky {
+		t.Errorf("enqueued %+v, want the waiting post's sky target", got.Enqueued)
+	}
+	waitFor(t, "the sky copy published once the target is back", func() bool {
+		return statusOf(sourceOf(t, srv, tok, postURL))[uidSky].Status == post.CopyPublished
+	})
+	// Nothing waits any more: a call with a token enqueues nothing.
+	resp, b = call("", tok)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"enqueued":[]`) {
+		t.Errorf("call with a token and nothing waiting: %d %s, want 200 and an empty list", resp.StatusCode, b)
 	}
 }

@@ -102,16 +102,12 @@ func (s *Syndicator) Jobs(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, 
 	if err != nil {
 		return nil, err
 	}
-	version := p.Updated
-	if version.IsZero() {
-		version = p.Published
-	}
 	var out []*jobs.Job
 	add := func(uid string, del bool) {
 		if _, ok := s.targets[uid]; !ok {
 			return
 		}
-		key := fmt.Sprintf("%s %s %s", p.URL, uid, version.UTC().Format(time.RFC3339Nano))
+		key := jobKey(p, uid)
 		if del {
 			key += " delete"
 		}
@@ -144,6 +140,16 @@ func (s *Syndicator) Jobs(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, 
 		}
 	}
 	return out, nil
+}
+
+// jobKey is the key of the job that publishes p's current version to uid: its URL, the
+// target and the post's updated time, else its published time.
+func jobKey(p *post.Post, uid string) string {
+	version := p.Updated
+	if version.IsZero() {
+		version = p.Published
+	}
+	return fmt.Sprintf("%s %s %s", p.URL, uid, version.UTC().Format(time.RFC3339Nano))
 }
 
 // syndicable reports whether p may be copied elsewhere: published, and not private.

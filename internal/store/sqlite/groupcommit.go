@@ -266,7 +266,7 @@ func (db *DB) insertPosts(ctx context.Context, tx *sql.Tx, group []*createReq) e
 		for _, req := range chunk {
 			p := req.p
 			args = append(args, p.URL, p.Slug, p.Type, req.item, formatTime(p.Published),
-				formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, req.synd, jsonList(req.copies))
+				formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, string(jsonList(req.synd)), string(jsonList(req.copies)))
 		}
 		if err := returnedIDs(ctx, tx.StmtContext(ctx, st), chunk, args); err != nil {
 			return err
@@ -276,7 +276,8 @@ func (db *DB) insertPosts(ctx context.Context, tx *sql.Tx, group []*createReq) e
 }
 
 // jsonList is b, or an empty JSON list for nil: a NULL would fail the column's NOT NULL,
-// which INSERT OR IGNORE would take for a taken URL.
+// which INSERT OR IGNORE would take for a taken URL. Lists are stored as text (string,
+// not []byte, which SQLite would keep as a blob), so that they compare with '[]'.
 func jsonList(b []byte) []byte {
 	if b == nil {
 		return []byte("[]")

@@ -102,7 +102,7 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET slug = ?, post_type = ?, item = ?, published = ?,
 		updated = ?, deleted = ?, status = ?, visibility = ?, syndicate_to = ?, copies = ? WHERE id = ?`,
 		p.Slug, p.Type, item, formatTime(p.Published), formatTime(p.Updated), p.Deleted, p.Status,
-		p.Visibility, synd, copies, p.ID); err != nil {
+		p.Visibility, string(synd), string(copies), p.ID); err != nil {
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = ?`, p.ID); err != nil {
@@ -405,4 +405,25 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// PostsAwaitingSyndication lists the posts, not deleted, whose pending list of
+// syndication targets is not empty, oldest first, at most limit (the partial index
+// posts_awaiting_syndication holds exactly them).
+func (db *DB) PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+postColumns+` FROM posts p
+		WHERE p.syndicate_to != '[]' AND p.deleted = 0 ORDER BY p.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+	}
+	defer rows.Close()
+	out := []*post.Post{}
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

@@ -299,3 +299,25 @@ func testJobsEnqueueWakes(t TB, s Store) {
 	update(t, s, site+"w/one", func(p *post.Post) { p.Item.Properties["content"] = []any{"edited"} })
 	wait("UpdatePost")
 }
+
+// testAwaitingSyndication: the posts awaiting syndication are those, not deleted, whose
+// pending list is not empty, oldest first; a post leaves the list when its last target
+// does, and when it is deleted.
+func testAwaitingSyndication(t TB, s Store) {
+	for i, name := range []string{"s/one", "s/none", "s/two", "s/gone"} {
+		p := note(t, name, i)
+		if name != "s/none" {
+			p.SyndicateTo = []string{"https://social.example/@jane"}
+		}
+		create(t, s, p)
+	}
+	deletePost(t, s, site+"s/gone", true)
+	update(t, s, site+"s/two", func(p *post.Post) { p.SyndicateTo = nil })
+	posts, err := s.PostsAwaitingSyndication(t.Context(), 10)
+	if err != nil {
+		t.Fatalf("PostsAwaitingSyndication: %v", err)
+	}
+	if got := urls(posts); !sameList(got, []string{"s/one"}) {
+		t.Errorf("posts awaiting syndication %q, want [s/one]", got)
+	}
+}

@@ -40,6 +40,9 @@ type Store interface {
 	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
 	SiteTag(ctx context.Context, tag string) (string, error)
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
+	// whose SyndicateTo is not empty, oldest first.
+	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
 
 	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
@@ -120,6 +123,7 @@ var contracts = []contract{
 	{"Posts/NumberedSlugs", testNumberedSlugs},
 	{"Posts/CreatingApp", testCreatingApp},
 	{"Posts/UpdateIsAllOrNothing", testUpdateAllOrNothing},
+	{"Posts/AwaitingSyndication", testAwaitingSyndication},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
 

@@ -23,21 +23,24 @@ import (
 	"github.com/indiepub/indiepub/internal/server"
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
 // Store holds every method the handlers declare: when a handler's interface grows, this
 // stops compiling until Store (and the suite) grow with it.
 var (
-	_ micropub.Store   = Store(nil)
-	_ website.Store    = Store(nil)
-	_ media.Records    = Store(nil)
-	_ authserver.Store = Store(nil)
-	_ owner.Store      = Store(nil)
-	_ admin.Store      = Store(nil)
-	_ token.Store      = Store(nil)
-	_ jobs.Store       = Store(nil)
-	_ Store            = (*sqlite.DB)(nil)
+	_ micropub.Store         = Store(nil)
+	_ website.Store          = Store(nil)
+	_ media.Records          = Store(nil)
+	_ authserver.Store       = Store(nil)
+	_ owner.Store            = Store(nil)
+	_ admin.Store            = Store(nil)
+	_ token.Store            = Store(nil)
+	_ jobs.Store             = Store(nil)
+	_ syndicate.PendingStore = Store(nil)
+	_ syndicate.Store        = Store(nil)
+	_ Store                  = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
 )
@@ -154,6 +157,7 @@ var breakers = map[string]struct {
 	"Sessions/Lifetime":                          {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
 	"Sessions/NewPasswordEndsSessions":           {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                            {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Posts/AwaitingSyndication":                  {"lists deleted posts awaiting syndication", func(s Store) Store { return awaitsDeleted{s} }},
 	"Jobs/EnqueueOncePerKindAndKey":              {"enqueues a kind and key twice", func(s Store) Store { return enqueuesTwice{s} }},
 	"Jobs/ClaimHoldsALease":                      {"claims without a lease", func(s Store) Store { return claimsWithoutLease{s} }},
 	"Jobs/FailAndRetry":                          {"forgets the last error", func(s Store) Store { return forgetsLastError{s} }},
@@ -540,3 +544,17 @@ func (s enqueuesOutside) CreatePost(ctx context.Context, p *post.Post) error {
 type neverWakes struct{ Store }
 
 func (neverWakes) JobsEnqueued() <-chan struct{} { return nil }
+
+// awaitsDeleted lists every post with a pending list, deleted or not.
+type awaitsDeleted struct{ Store }
+
+func (s awaitsDeleted) PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error) {
+	all, err := s.Store.ListPosts(ctx, post.Query{Deleted: true, Limit: limit})
+	var out []*post.Post
+	for _, p := range all {
+		if len(p.SyndicateTo) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, err
+}
