@@ -135,16 +135,14 @@ func (db *DB) wakeJobs() {
 func (db *DB) JobsEnqueued() <-chan struct{} { return db.jobsWake }
 
 // claimJobSQL moves the next due job to running: the pending job due soonest, or else
-// the running job whose lease ended first. ?1 now, ?2 lease end, ?3 kinds (JSON array).
+// the running job whose lease ended first. Each is one step along an index (jobs_due,
+// jobs_leases), whatever the number of jobs. ?1 now, ?2 lease end, ?3 kinds (JSON array).
 const claimJobSQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?2, updated = ?1
-	WHERE id = (
-		SELECT id FROM (
-			SELECT id, 0 AS o, run_at AS t FROM jobs
-				WHERE state = 'pending' AND run_at <= ?1 AND kind IN (SELECT value FROM json_each(?3))
-			UNION ALL
-			SELECT id, 1 AS o, lease_until AS t FROM jobs
-				WHERE state = 'running' AND lease_until <= ?1 AND kind IN (SELECT value FROM json_each(?3))
-		) ORDER BY o, t, id LIMIT 1)
+	WHERE id = coalesce(
+		(SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?1
+			AND kind IN (SELECT value FROM json_each(?3)) ORDER BY run_at LIMIT 1),
+		(SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?1
+			AND kind IN (SELECT value FROM json_each(?3)) ORDER BY lease_until LIMIT 1))
 	RETURNING ` + jobColumns
 
 // ClaimJob takes the next due job of one of kinds, or nil when none is due.
@@ -154,7 +152,7 @@ func (db *DB) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, 
 		return nil, fmt.Errorf("claim job: %w", err)
 	}
 	db.writing.Lock()
-	j, err := scanJob(db.db.QueryRowContext(ctx, claimJobSQL, formatTime(now), formatTime(now.Add(lease)), string(arg)))
+	j, err := scanJob(db.stmts.claimJob.QueryRowContext(ctx, formatTime(now), formatTime(now.Add(lease)), string(arg)))
 	db.writing.Unlock()
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -165,9 +163,16 @@ func (db *DB) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, 
 	return j, nil
 }
 
+// completeJobSQL marks a job done if the claim (its attempt) still holds it.
+const completeJobSQL = `UPDATE jobs SET state = 'done', result = ?, lease_until = '', updated = ?
+	WHERE id = ? AND attempts = ? AND state = 'running'`
+
 // CompleteJob marks the claimed j done with result.
 func (db *DB) CompleteJob(ctx context.Context, j *jobs.Job, result string) error {
-	return db.endClaim(ctx, j, `state = 'done', result = ?, lease_until = '', updated = ?`, result, formatTime(db.Now()))
+	db.writing.Lock()
+	res, err := db.stmts.completeJob.ExecContext(ctx, result, formatTime(db.Now()), j.ID, j.Attempts)
+	db.writing.Unlock()
+	return db.claimEnded(j, res, err)
 }
 
 // FailJob keeps msg and makes j pending from next, or failed when next is zero.
@@ -187,6 +192,12 @@ func (db *DB) endClaim(ctx context.Context, j *jobs.Job, set string, args ...any
 	res, err := db.db.ExecContext(ctx, `UPDATE jobs SET `+set+` WHERE id = ? AND attempts = ? AND state = 'running'`,
 		append(args, j.ID, j.Attempts)...)
 	db.writing.Unlock()
+	return db.claimEnded(j, res, err)
+}
+
+// claimEnded is the outcome of an update that ends j's claim: ErrLeaseLost when it
+// matched no row.
+func (db *DB) claimEnded(j *jobs.Job, res sql.Result, err error) error {
 	if err != nil {
 		return db.space.check(fmt.Errorf("job %d: %w", j.ID, err))
 	}
