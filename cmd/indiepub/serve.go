@@ -15,6 +15,12 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serveWith(ctx, args, stdout, stderr, nil)
+}
+
+// serveWith is runServe with a last change to the server's configuration, for tests that
+// run indiepub as a process of its own with parts no flag sets (a fake publisher).
+func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, modify func(*server.Config)) error {
 	var o options
 	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr); err != nil {
 		return err
@@ -27,6 +33,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if modify != nil {
+		modify(&o.cfg)
+	}
 	h, err := server.New(ctx, o.cfg, db)
 	if err != nil {
 		return err

@@ -15,9 +15,12 @@ import (
 type Config struct {
 	// Workers is how many jobs run at once; default 2.
 	Workers int
-	// Timeout is the deadline of one run; default 2 minutes. A claim's lease is
-	// Timeout plus a minute, so a live worker never loses its job to another.
+	// Timeout is the deadline of one run; default 2 minutes.
 	Timeout time.Duration
+	// Lease is how long a claim holds its job; default Timeout plus a minute, so that a
+	// live worker never loses its job to another. A job whose worker died runs again
+	// once its lease has passed.
+	Lease time.Duration
 	// MaxAttempts is how many runs a job gets before it fails for good; default 10.
 	MaxAttempts int
 	// Backoff is the wait after a job's first failure, doubled after each further one
@@ -39,6 +42,9 @@ func (c *Config) defaults() {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 2 * time.Minute
+	}
+	if c.Lease <= 0 {
+		c.Lease = c.Timeout + time.Minute
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 10
@@ -94,7 +100,7 @@ func (r *Runner) Handle(kind string, h Handler) { r.handlers[kind] = h }
 func (r *Runner) Listen(l Listener) { r.listeners = append(r.listeners, l) }
 
 // Lease is how long a claim holds a job.
-func (r *Runner) Lease() time.Duration { return r.cfg.Timeout + time.Minute }
+func (r *Runner) Lease() time.Duration { return r.cfg.Lease }
 
 // Start starts the workers. They run until Stop; ctx carries only values to the handlers.
 func (r *Runner) Start(ctx context.Context) {
