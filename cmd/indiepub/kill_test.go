@@ -77,8 +77,8 @@ func (l *logPublisher) Publish(ctx context.Context, p *post.Post, prev, key stri
 }
 
 func (l *logPublisher) Delete(context.Context, string) error { return nil }
-func (l *logPublisher) Service() syndicate.Service        { return syndicate.Service{Name: "social"} }
-func (l *logPublisher) User() syndicate.Service           { return syndicate.Service{Name: "owner"} }
+func (l *logPublisher) Service() syndicate.Service           { return syndicate.Service{Name: "social"} }
+func (l *logPublisher) User() syndicate.Service              { return syndicate.Service{Name: "owner"} }
 
 // startServeProcess runs the test binary as `indiepub serve` on dir and waits for /healthz.
 func startServeProcess(t *testing.T, dir, addr, publog string, delay time.Duration) *exec.Cmd {
