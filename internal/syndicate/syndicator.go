@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/jobs"
@@ -49,6 +50,9 @@ type Syndicator struct {
 	cfg     Config
 	store   Store
 	targets map[string]Target
+	// copies serializes the jobs of one post on one target (by post URL and uid), so that
+	// an edit's job waits for the create's and finds the copy's URL to edit.
+	copies keyedMutex
 }
 
 // New returns a Syndicator of cfg's targets on store.
@@ -167,6 +171,8 @@ func (s *Syndicator) Run(ctx context.Context, j *jobs.Job) (string, error) {
 	if !ok {
 		return "", jobs.Permanent(fmt.Errorf("no syndication target %q", pl.Target))
 	}
+	unlock := s.copies.lock(pl.URL + " " + pl.Target)
+	defer unlock()
 	p, err := s.store.PostByURL(ctx, pl.URL)
 	if errors.Is(err, post.ErrNotFound) {
 		return "", jobs.Permanent(err)
@@ -274,4 +280,39 @@ func removeSyndication(p *post.Post, url string) {
 		return
 	}
 	p.Item.Properties["syndication"] = vs
+}
+
+// keyedMutex is one mutex per key, dropped when no one holds or waits for it.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	sync.Mutex
+	users int
+}
+
+// lock locks key and returns its unlock.
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*keyedLock{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
 }

@@ -132,13 +132,18 @@ func validSignature(secret, body []byte, sig string) bool {
 	if len(secret) == 0 {
 		return false
 	}
-	got, err := hex.DecodeString(strings.TrimPrefix(strings.TrimSpace(sig), "sha256="))
+	got, err := hex.DecodeString(trimSig(sig))
 	if err != nil {
 		return false
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// trimSig is the hex digits of a signature header.
+func trimSig(sig string) string {
+	return strings.TrimPrefix(strings.TrimSpace(sig), "sha256=")
 }
 
 func writeError(w http.ResponseWriter, status int, code, desc string) {
