@@ -166,10 +166,11 @@ func URLs(s string) [][2]int {
 	return out
 }
 
-// boundaries is the set of byte offsets in s between grapheme clusters, 0 and len(s)
+// boundaries marks the byte offsets in s between grapheme clusters, 0 and len(s)
 // included.
-func boundaries(s string) map[int]bool {
-	b := map[int]bool{0: true, len(s): true}
+func boundaries(s string) []bool {
+	b := make([]bool, len(s)+1)
+	b[0] = true
 	state, pos := -1, 0
 	for pos < len(s) {
 		var cluster string
@@ -180,8 +181,12 @@ func boundaries(s string) map[int]bool {
 	return b
 }
 
+// Boundaries reports for each byte offset of s (0 to len(s)) whether it falls between
+// grapheme clusters.
+func Boundaries(s string) []bool { return boundaries(s) }
+
 // IsBoundary reports whether offset i of s falls between grapheme clusters.
-func IsBoundary(s string, i int) bool { return boundaries(s)[i] }
+func IsBoundary(s string, i int) bool { return i >= 0 && i <= len(s) && boundaries(s)[i] }
 
 // Graphemes counts s's grapheme clusters.
 func Graphemes(s string) int { return uniseg.GraphemeClusterCount(s) }
@@ -206,11 +211,17 @@ func Cost(s string, urlCost int) int {
 // Ellipsis included, and reports whether it cut. It cuts only between grapheme clusters,
 // never inside a URL, and at the last space when there is one in the last quarter.
 func Cut(s string, max, maxBytes, urlCost int) (string, bool) {
-	if Cost(s, urlCost) <= max && len(s) <= maxBytes {
+	if len(s) <= maxBytes && Cost(s, urlCost) <= max {
 		return s, false
 	}
 	max -= Graphemes(Ellipsis)
 	maxBytes -= len(Ellipsis)
+	// Nothing past maxBytes can be kept: look no further (a URL running past the end of
+	// this prefix ends past maxBytes either way), so that cutting a long text costs what
+	// cutting a short one does.
+	if len(s) > maxBytes+len(Ellipsis)+64 {
+		s = strings.ToValidUTF8(s[:maxBytes+len(Ellipsis)+64], "")
+	}
 	urls := URLs(s)
 	cost, pos, lastSpace, state := 0, 0, -1, -1
 	for pos < len(s) && max > 0 {
