@@ -194,6 +194,17 @@ func Graphemes(s string) int { return uniseg.GraphemeClusterCount(s) }
 // Cost is what s counts toward a limit: a grapheme cluster costs 1, a URL urlCost (as
 // Mastodon counts every URL as 23 characters), or its own clusters when urlCost is 0.
 func Cost(s string, urlCost int) int {
+	if urlCost > 0 {
+		// A server finds URLs its own way: count also as if every run from a scheme to
+		// the next space were one, and take the greater, so as never to count less.
+		return max(cost(s, urlCost), Graphemes(anyURL.ReplaceAllString(s, strings.Repeat("x", urlCost))))
+	}
+	return cost(s, urlCost)
+}
+
+var anyURL = regexp.MustCompile(`https?://\S+`)
+
+func cost(s string, urlCost int) int {
 	n, last := 0, 0
 	for _, u := range URLs(s) {
 		n += Graphemes(s[last:u[0]])

@@ -129,6 +129,24 @@ func TestLongNoteIsCutWithLinkBack(t *testing.T) {
 	}
 }
 
+func TestGraphemeHeavyTextIsCut(t *testing.T) {
+	srv, pub := start(t)
+	// Family emoji (ZWJ sequences), flags, CJK and combining marks: each unit is 6
+	// clusters, however many code points and bytes.
+	unit := "👩‍👩‍👧‍👦🇫🇷漢字e\u0301 "
+	p := newPost(t, "emoji", map[string][]any{"content": {strings.Repeat(unit, 100)}})
+	if _, err := pub.Publish(context.Background(), p, "", "k", nil); err != nil {
+		t.Fatal(err)
+	}
+	st := only(t, srv)
+	if n := mastodontest.CountCharacters(st.Text); n > 500 || n < 450 {
+		t.Errorf("%d characters, want close to 500 and not over: %q", n, st.Text)
+	}
+	if !strings.HasPrefix(st.Text, strings.Repeat(unit, 70)) || !strings.HasSuffix(st.Text, "…\n\n"+p.URL) {
+		t.Errorf("text %q: want the post's units whole, an ellipsis and the link back", st.Text)
+	}
+}
+
 func TestURLsCountAs23(t *testing.T) {
 	srv, pub := start(t)
 	srv.SetLimits(60, 4, 16<<20)
