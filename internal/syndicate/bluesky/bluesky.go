@@ -110,6 +110,10 @@ type strongRef struct {
 // for a like or a repost, the liked post's URL with the record's at:// URI as fragment,
 // which Delete reads back. XRPC has no idempotency key; key is unused.
 func (c *Publisher) Publish(ctx context.Context, p *post.Post, prev, key string, media syndicate.MediaOpener) (string, error) {
+	if p.Visibility != "" && p.Visibility != post.VisibilityPublic {
+		// Bluesky has no unlisted or followers-only posts: a copy would be public.
+		return "", jobs.Permanent(fmt.Errorf("bluesky: %w: the post is %s and Bluesky posts are public", syndicate.ErrUnsupported, p.Visibility))
+	}
 	switch p.Type {
 	case "like", "repost":
 		if prev != "" {
@@ -152,18 +156,9 @@ func (c *Publisher) Publish(ctx context.Context, p *post.Post, prev, key string,
 // postRecord builds the app.bsky.feed.post record of p
 // (lexicons/app/bsky/feed/post.json).
 func (c *Publisher) postRecord(ctx context.Context, p *post.Post, media syndicate.MediaOpener) (map[string]any, error) {
-	parts := compose.Parts{Link: p.URL, Tags: compose.Hashtags(p)}
 	text := compose.Text(p)
 	article := p.Type == "article"
-	switch {
-	case article:
-		parts.Body, parts.AlwaysLink = compose.Name(p), true
-	case text != "":
-		parts.Body = text
-	case len(compose.Photos(p)) == 0:
-		parts.Body, parts.AlwaysLink = compose.Name(p), true
-	}
-	body, facets := richText(parts)
+	body, facets := richText(compose.PostParts(p))
 	created := p.Published
 	if created.IsZero() {
 		created = c.cfg.Now()

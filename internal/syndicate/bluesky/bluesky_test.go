@@ -142,6 +142,26 @@ func TestGraphemeHeavyTextIsCut(t *testing.T) {
 	}
 }
 
+func TestBookmarkAndVisibility(t *testing.T) {
+	srv, pub := start(t)
+	p := newPost(t, "bm", map[string][]any{"bookmark-of": {"https://blog.example/post"}, "content": {"Worth reading"}})
+	if _, err := pub.Publish(context.Background(), p, "", "k", nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec := onlyPost(t, srv); rec.Value["text"] != "Worth reading\n\nhttps://blog.example/post" {
+		t.Errorf("bookmark text %q", rec.Value["text"])
+	}
+	for _, v := range []string{"unlisted", "private"} {
+		q := newPost(t, v, map[string][]any{"content": {"not for everyone"}, "visibility": {v}})
+		if _, err := pub.Publish(context.Background(), q, "", "k-"+v, nil); !jobs.IsPermanent(err) || !errors.Is(err, syndicate.ErrUnsupported) {
+			t.Errorf("%s post: %v, want a permanent ErrUnsupported", v, err)
+		}
+	}
+	if n := len(srv.Records("app.bsky.feed.post")); n != 1 {
+		t.Errorf("%d posts, want only the bookmark", n)
+	}
+}
+
 func TestArticle(t *testing.T) {
 	srv, pub := start(t)
 	p := newPost(t, "essay", map[string][]any{"name": {"On owning your words"}, "content": {"Long text about the IndieWeb."}})

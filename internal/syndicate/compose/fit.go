@@ -2,6 +2,8 @@ package compose
 
 import (
 	"strings"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // Parts are what a copy's text is made of, in this order, separated by blank lines: the
@@ -129,4 +131,24 @@ func hasWord(s, word string) bool {
 		}
 		i = end
 	}
+}
+
+// PostParts is what a copy of p says: an article's title and link; a bookmark's text and
+// the bookmarked URL; any other post's text, or its title and link when it has neither
+// text nor photos. The link back is added when the text is cut; the tags follow as
+// hashtags.
+func PostParts(p *post.Post) Parts {
+	parts := Parts{Link: p.URL, Tags: Hashtags(p)}
+	text := Text(p)
+	switch {
+	case p.Type == "article":
+		parts.Body, parts.AlwaysLink = Name(p), true
+	case p.Type == "bookmark":
+		parts.Body = strings.TrimSpace(text + "\n\n" + First(p, "bookmark-of"))
+	case text != "":
+		parts.Body = text
+	case len(Photos(p)) == 0:
+		parts.Body, parts.AlwaysLink = Name(p), true
+	}
+	return parts
 }

@@ -161,6 +161,17 @@ func TestURLsCountAs23(t *testing.T) {
 	}
 }
 
+func TestBookmarkAndVisibility(t *testing.T) {
+	srv, pub := start(t)
+	p := newPost(t, "bm", map[string][]any{"bookmark-of": {"https://blog.example/post"}, "content": {"Worth reading"}, "visibility": {"unlisted"}})
+	if _, err := pub.Publish(context.Background(), p, "", "k", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := only(t, srv); st.Text != "Worth reading\n\nhttps://blog.example/post" || st.Visibility != "unlisted" {
+		t.Errorf("bookmark: text %q visibility %q", st.Text, st.Visibility)
+	}
+}
+
 func TestArticle(t *testing.T) {
 	srv, pub := start(t)
 	p := newPost(t, "essay", map[string][]any{"name": {"On owning your words"}, "content": {map[string]any{"html": "<p>Long <b>text</b>…</p>"}}})
