@@ -108,7 +108,8 @@ type strongRef struct {
 // Publish makes p a post, a like or a repost record, or replaces the post at prev
 // (putRecord). The copy's URL is the post's https://bsky.app/profile/HANDLE/post/RKEY;
 // for a like or a repost, the liked post's URL with the record's at:// URI as fragment,
-// which Delete reads back. XRPC has no idempotency key; key is unused.
+// which Delete reads back. XRPC has no idempotency key: the record's key is derived
+// from key instead (recordKey), so that a repeated job writes the same record.
 func (c *Publisher) Publish(ctx context.Context, p *post.Post, prev, key string, media syndicate.MediaOpener) (string, error) {
 	if p.Visibility != "" && p.Visibility != post.VisibilityPublic {
 		// Bluesky has no unlisted or followers-only posts: a copy would be public.
@@ -119,7 +120,7 @@ func (c *Publisher) Publish(ctx context.Context, p *post.Post, prev, key string,
 		if prev != "" {
 			return prev, nil // nothing of a like or a repost can be edited
 		}
-		return c.interact(ctx, p)
+		return c.interact(ctx, p, key)
 	}
 	rec, err := c.postRecord(ctx, p, media)
 	if err != nil {
@@ -129,23 +130,17 @@ func (c *Publisher) Publish(ctx context.Context, p *post.Post, prev, key string,
 	if err != nil {
 		return "", err
 	}
-	var out strongRef
+	rkey := ""
 	if prev != "" {
-		rkey, err := ownPostKey(prev)
-		if err != nil {
-			return "", err
-		}
-		in := map[string]any{"repo": s.DID, "collection": postCollection, "rkey": rkey, "record": rec}
-		if err := c.authed(ctx, "com.atproto.repo.putRecord", nil, in, "", &out); err != nil {
-			return "", err
-		}
-	} else {
-		in := map[string]any{"repo": s.DID, "collection": postCollection, "record": rec}
-		if err := c.authed(ctx, "com.atproto.repo.createRecord", nil, in, "", &out); err != nil {
+		if rkey, err = ownPostKey(prev); err != nil {
 			return "", err
 		}
 	}
-	_, _, rkey, err := parseATURI(out.URI)
+	out, err := c.write(ctx, s, postCollection, rkey, p.Published, key, rec)
+	if err != nil {
+		return "", err
+	}
+	_, _, rkey, err = parseATURI(out.URI)
 	if err != nil {
 		return "", err
 	}
@@ -213,7 +208,7 @@ func (c *Publisher) replyRef(ctx context.Context, parentURL string) (map[string]
 }
 
 // interact likes or reposts the Bluesky post the post is about.
-func (c *Publisher) interact(ctx context.Context, p *post.Post) (string, error) {
+func (c *Publisher) interact(ctx context.Context, p *post.Post, key string) (string, error) {
 	prop, collection := "like-of", likeCollection
 	if p.Type == "repost" {
 		prop, collection = "repost-of", repostCollection
@@ -232,12 +227,29 @@ func (c *Publisher) interact(ctx context.Context, p *post.Post) (string, error) 
 		created = c.cfg.Now()
 	}
 	rec := map[string]any{"$type": collection, "subject": subject.ref, "createdAt": created.UTC().Format("2006-01-02T15:04:05.000Z")}
-	var out strongRef
-	in := map[string]any{"repo": s.DID, "collection": collection, "record": rec}
-	if err := c.authed(ctx, "com.atproto.repo.createRecord", nil, in, "", &out); err != nil {
+	out, err := c.write(ctx, s, collection, "", p.Published, key, rec)
+	if err != nil {
 		return "", err
 	}
 	return subject.web + "#" + out.URI, nil
+}
+
+// write stores rec in the account's collection: at rkey (an update), or at the key
+// recordKey derives from the job's key, with putRecord, which creates or replaces; with
+// createRecord only when there is no job key.
+func (c *Publisher) write(ctx context.Context, s session, collection, rkey string, published time.Time, key string, rec map[string]any) (strongRef, error) {
+	var out strongRef
+	if rkey == "" && key == "" {
+		in := map[string]any{"repo": s.DID, "collection": collection, "record": rec}
+		err := c.authed(ctx, "com.atproto.repo.createRecord", nil, in, "", &out)
+		return out, err
+	}
+	if rkey == "" {
+		rkey = recordKey(published, key)
+	}
+	in := map[string]any{"repo": s.DID, "collection": collection, "rkey": rkey, "record": rec}
+	err := c.authed(ctx, "com.atproto.repo.putRecord", nil, in, "", &out)
+	return out, err
 }
 
 // Delete removes the copy at copyURL: the post, or the like or repost record named in

@@ -332,8 +332,8 @@ func TestUpdateAndDelete(t *testing.T) {
 			put++
 		}
 	}
-	if put != 1 {
-		t.Errorf("%d putRecord, want 1", put)
+	if put != 2 {
+		t.Errorf("%d putRecord, want 2 (the create and the update)", put)
 	}
 	if err := pub.Delete(ctx, u); err != nil {
 		t.Fatal(err)
@@ -343,6 +343,30 @@ func TestUpdateAndDelete(t *testing.T) {
 	}
 	if err := pub.Delete(ctx, u); err != nil {
 		t.Errorf("deleting again: %v, want nil", err)
+	}
+}
+
+func TestSameKeyWritesOnePost(t *testing.T) {
+	srv, pub := start(t)
+	p := newPost(t, "n", map[string][]any{"content": {"once"}})
+	a, err := pub.Publish(context.Background(), p, "", "same-key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pub.Publish(context.Background(), p, "", "same-key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := rkey(onlyPost(t, srv).URI)
+	if a != b || len(k) != 13 || !strings.ContainsRune("234567abcdefghij", rune(k[0])) {
+		t.Errorf("same key twice: %q and %q, record key %q; want one post keyed by a TID", a, b, k)
+	}
+	c, err := pub.Publish(context.Background(), p, "", "other-key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c == a || len(srv.Records("app.bsky.feed.post")) != 2 {
+		t.Errorf("another key: %q, want a second post", c)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -428,6 +429,11 @@ func (s *Server) writeInput(w http.ResponseWriter, body []byte, needRkey bool) (
 		xrpcError(w, http.StatusBadRequest, "InvalidRequest", `Input must have the property "rkey"`)
 		return in, false
 	}
+	// The three collections are keyed by TIDs ("key": "tid" in their lexicons).
+	if in.Rkey != "" && !tidPattern.MatchString(in.Rkey) {
+		xrpcError(w, http.StatusBadRequest, "InvalidRequest", "Invalid record key: must be a valid TID")
+		return in, false
+	}
 	if in.Record == nil {
 		xrpcError(w, http.StatusBadRequest, "InvalidRequest", `Input must have the property "record"`)
 		return in, false
@@ -486,6 +492,9 @@ func (s *Server) put(did, collection, rkey string, v map[string]any) *Record {
 	s.records[uri] = rec
 	return rec
 }
+
+// tidPattern is a TID's syntax (https://atproto.com/specs/tid).
+var tidPattern = regexp.MustCompile(`^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$`)
 
 func atURI(did, collection, rkey string) string {
 	return "at://" + did + "/" + collection + "/" + rkey
