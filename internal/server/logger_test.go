@@ -85,7 +85,7 @@ func TestLogsOnlyThroughConfig(t *testing.T) {
 		`level=ERROR msg="request failed" path=/`,
 		`level=ERROR msg="token verification failed"`,
 		`level=WARN msg="render the home page at start"`,
-		`level=DEBUG msg=request method=GET path=/ status=500`,
+		`msg=request request_id=`, `method=GET route="GET /{$}" status=500`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Config.Logger's output lacks %s:\n%s", want, out)

@@ -75,8 +75,11 @@ type Store interface {
 	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 
-	// Ping reports whether the store can be reached (the server's /healthz).
+	// Ping reports whether the store can be reached (the server's /readyz).
 	Ping(ctx context.Context) error
+	// Migrated reports whether the store's schema is the one this binary needs (the
+	// server's /readyz): nil once every migration has been applied.
+	Migrated(ctx context.Context) error
 }
 
 // TB is the part of testing.TB that the contracts use. It is an interface so that the
@@ -101,6 +104,7 @@ type contract struct {
 // contracts is the suite, in the order Run runs it.
 var contracts = []contract{
 	{"Ping/OpenStoreAnswers", testPing},
+	{"Ping/OpenStoreIsMigrated", testMigrated},
 
 	{"Posts/CreateAndRead", testCreateAndRead},
 	{"Posts/NotFound", testPostNotFound},
@@ -161,6 +165,12 @@ func fresh(t *testing.T, open func(t *testing.T) Store) Store {
 		})
 	}
 	return s
+}
+
+func testMigrated(t TB, s Store) {
+	if err := s.Migrated(t.Context()); err != nil {
+		t.Errorf("Migrated on a store just opened: %v", err)
+	}
 }
 
 func testPing(t TB, s Store) {

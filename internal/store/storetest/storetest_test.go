@@ -123,6 +123,7 @@ var breakers = map[string]struct {
 	wrap func(Store) Store
 }{
 	"Ping/OpenStoreAnswers":                    {"cannot be reached", func(s Store) Store { return unreachable{s} }},
+	"Ping/OpenStoreIsMigrated":                 {"reports a migration missing", func(s Store) Store { return unmigrated{s} }},
 	"Posts/CreateAndRead":                      {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
 	"Posts/NotFound":                           {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
 	"Posts/URLTakenIsErrExists":                {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
@@ -156,6 +157,12 @@ var breakers = map[string]struct {
 type unreachable struct{ Store }
 
 func (unreachable) Ping(context.Context) error { return errors.New("connection refused") }
+
+type unmigrated struct{ Store }
+
+func (unmigrated) Migrated(context.Context) error {
+	return errors.New("migrations not applied: 0008_post_clients")
+}
 
 type losesSyndication struct{ Store }
 
