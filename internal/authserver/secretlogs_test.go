@@ -132,7 +132,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	postToken(t, s.URL+"/token", "action=revoke&token="+url.QueryEscape(refresh), "", "")
 	postToken(t, s.URL+"/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh},
 		"client_id": {a.clientID()}}.Encode(), "", "")
-	s.Get(t, "/micropub?q=config", access) // revoked
+	s.Get(t, "/micropub?q=config", access)              // revoked
 	postToken(t, s.URL+"/token", form.Encode(), "", "") // the code again
 	b.post(s.URL+"/logout", formFields(t, page, "/admin/tokens/revoke-client"))
 
