@@ -135,4 +135,3 @@ func certError(err error) string {
 	}
 	return ""
 }
-
