@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -46,8 +47,41 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// requestIDKey is the context key of the request's ID.
+type requestIDKey struct{}
+
+// requestIDs adds the ID of the request being served, request_id, to every record logged
+// with its context (the handlers' ErrorContext, WarnContext...), so that a failure can be
+// matched with its access log line and with the proxy's log.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		rec.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// withRequestIDs returns logger, logging the request ID of the context it is given.
+func withRequestIDs(logger *slog.Logger) *slog.Logger {
+	if _, ok := logger.Handler().(requestIDHandler); ok {
+		return logger
+	}
+	return slog.New(requestIDHandler{logger.Handler()})
+}
+
 // observe wraps the handler tree: every answer carries an X-Request-Id (the one the
-// request came with, when a proxy set a sane one, or a new one); each request is counted
+// request came with, when a proxy set a sane one, or a new one), which the request's
+// context carries to every line logged with it (logger must come from withRequestIDs);
+// each request is counted
 // in m (by route pattern and status, with its duration) and, with accessLog or a logger
 // at debug level, logged: request id, method, route pattern, status, bytes and duration.
 // The raw path and query are never logged, since a query may carry an access_token or a
@@ -64,6 +98,7 @@ func observe(logger *slog.Logger, accessLog bool, m *metrics.Metrics, next http.
 			id = ids.next()
 		}
 		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		logging := logger.Enabled(r.Context(), level)
 		if m == nil && !logging {
 			next.ServeHTTP(w, r)
@@ -73,15 +108,16 @@ func observe(logger *slog.Logger, accessLog bool, m *metrics.Metrics, next http.
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)
-		// The mux sets r.Pattern on the request it was handed, this one: the route
-		// table's pattern, or "" when nothing matched.
+		// The mux sets r.Pattern on the request it was handed, this one (the body
+		// limits pass it on as it is): the route table's pattern, or "" when nothing
+		// matched.
 		m.Request(r.Pattern, r.Method, rec.status, d)
 		if logging {
 			route := r.Pattern
 			if route == "" {
 				route = "none"
 			}
-			logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "route", route,
+			logger.Log(r.Context(), level, "request", "method", r.Method, "route", route,
 				"status", rec.status, "bytes", rec.bytes, "duration", d)
 		}
 	})

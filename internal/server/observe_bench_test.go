@@ -16,7 +16,7 @@ func BenchmarkObserve(b *testing.B) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /notes/{slug}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	quiet := slog.New(slog.DiscardHandler)
-	logged := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logged := withRequestIDs(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, bc := range []struct {
 		name string
 		h    http.Handler

@@ -173,6 +173,7 @@ type Store interface {
 // owner's setup link); the handler outlives it.
 func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	cfg.Defaults()
+	cfg.Logger = withRequestIDs(cfg.Logger)
 	if cfg.Metrics != nil {
 		db = countedStore{Store: db, m: cfg.Metrics}
 	}
