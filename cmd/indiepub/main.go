@@ -6,6 +6,7 @@
 //	indiepub passwd                set the owner's sign-in password
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
 //	indiepub jobs [retry ID]       list background jobs, retry one
+//	indiepub doctor URL            check a running site from outside
 //	indiepub version               print the version, commit and build date
 package main
 
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMedia(ctx, args[1:], stdout, stderr)
 	case "jobs":
 		return runJobs(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
@@ -91,6 +94,7 @@ commands:
   media --me URL                run only the media endpoint, for a site on another Micropub server
   jobs                          list the pending, running and failed background jobs
   jobs retry ID                 run a failed job again now
+  doctor URL                    check a running site from outside, as apps see it
   version                       print the version, commit and build date
   help [command]                print this, or a command's flags
 

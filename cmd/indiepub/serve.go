@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/server"
 )
 
@@ -22,7 +25,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // run indiepub as a process of its own with parts no flag sets (a fake publisher).
 func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, modify func(*server.Config)) error {
 	var o options
-	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr); err != nil {
+	var metricsAddr string
+	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&metricsAddr, "metrics-addr", env("INDIEPUB_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090; off when empty (INDIEPUB_METRICS_ADDR)")
+		fs.BoolVar(&o.cfg.AccessLog, "access-log", envBool("INDIEPUB_ACCESS_LOG"), "log every request at INFO: request id, route, status, bytes, duration (INDIEPUB_ACCESS_LOG)")
+	}); err != nil {
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
@@ -33,6 +40,16 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if metricsAddr != "" {
+		info, _ := debug.ReadBuildInfo()
+		o.cfg.Metrics = metrics.New(build(info))
+		mln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		stopMetrics := serveMetrics(mln, o.cfg.Metrics, logger)
+		defer stopMetrics()
+	}
 	if modify != nil {
 		modify(&o.cfg)
 	}
@@ -47,6 +64,19 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 		return err
 	}
 	return serve(ctx, ln, h, logger, o.cfg.URL)
+}
+
+// serveMetrics answers GET /metrics on ln, a listener of its own, so that the metrics are
+// never public by accident: only what --metrics-addr names reaches them. The returned
+// function stops it.
+func serveMetrics(ln net.Listener, m *metrics.Metrics, logger *slog.Logger) func() {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { srv.Close() }
 }
 
 // serve runs srv on ln until ctx is cancelled, then lets in-flight requests finish.

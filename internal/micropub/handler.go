@@ -86,6 +86,9 @@ type Config struct {
 	Now               func() time.Time
 	// Logger receives the failures a client is not told about; nil discards them.
 	Logger *slog.Logger
+	// Changed, when set, is told of every post created, updated, deleted or undeleted,
+	// by action ("create", "update", "delete", "undelete"): the server's metrics.
+	Changed func(action string)
 }
 
 // Handler is the Micropub endpoint. Requests reach it through indieauth's Require, so the
@@ -214,13 +217,21 @@ func (h *Handler) runPost(w http.ResponseWriter, r *http.Request, tok *indieauth
 		if len(req.uploads) > 0 && req.bareUpload() {
 			return h.answerUpload(w, req, tok)
 		}
-		return h.create(w, r, tok, req)
+		return h.changed("create", h.create(w, r, tok, req))
 	case "update":
-		return h.update(w, r, tok, req)
+		return h.changed("update", h.update(w, r, tok, req))
 	case "delete", "undelete":
-		return h.setDeleted(w, r, tok, req)
+		return h.changed(req.action, h.setDeleted(w, r, tok, req))
 	}
 	return fmt.Errorf("%w: unknown action %q", post.ErrInvalid, req.action)
+}
+
+// changed tells Config.Changed of an action that succeeded, and returns its error.
+func (h *Handler) changed(action string, err error) error {
+	if err == nil && h.cfg.Changed != nil {
+		h.cfg.Changed(action)
+	}
+	return err
 }
 
 // checkBodyToken refuses a body access_token that differs from the bearer token in the

@@ -31,11 +31,13 @@ type MediaConfig struct {
 }
 
 // MediaStore is what the standalone media server needs from storage: the media records,
-// and Ping for /healthz.
+// and Ping and Migrated for /readyz.
 type MediaStore interface {
 	media.Records
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
+	// Migrated reports whether the store's schema is current.
+	Migrated(ctx context.Context) error
 }
 
 // MediaHandler is the standalone media server's handler tree: the media endpoint, the
@@ -62,7 +64,7 @@ func NewMedia(cfg MediaConfig, db MediaStore) (*MediaHandler, error) {
 		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: cfg.Logger}, svc)
 	mux := http.NewServeMux()
 	Routes{Media: endpoint, Auth: &indieauth.Authenticator{Verifier: cfg.Verifier, MaxBody: 1 << 20, Logger: cfg.Logger},
-		Health: health(db)}.Mount(mux)
+		Health: alive(), Ready: ready(db, blobs, cfg.Logger)}.Mount(mux)
 	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
 	return &MediaHandler{Handler: bodies.Handler(mux), media: endpoint}, nil
 }

@@ -5,7 +5,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
@@ -101,6 +101,13 @@ type Config struct {
 	// Jobs sets the background job runner (workers, deadline, retries); its Logger and
 	// Now are the server's.
 	Jobs jobs.Config
+	// Metrics, when set, counts requests, post changes, uploads, token verifications and
+	// storage errors; cmd/indiepub serves it on its own listener (--metrics-addr). nil
+	// counts nothing.
+	Metrics *metrics.Metrics
+	// AccessLog logs every request at INFO through Logger (request id, route pattern,
+	// status, bytes, duration); without it they are logged only at DEBUG.
+	AccessLog bool
 }
 
 // Defaults fills in unset fields.
@@ -175,22 +182,38 @@ type Store interface {
 	token.Store
 	jobs.Store
 	syndicate.PendingStore
-	// Ping reports whether the store can be reached.
+	// Ping reports whether the store can be reached, and Migrated whether its schema is
+	// current: /readyz.
 	Ping(ctx context.Context) error
+	Migrated(ctx context.Context) error
 }
 
 // New returns indiepub's whole handler tree on db. ctx bounds the start-up work (the
 // owner's setup link); the handler outlives it.
 func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	cfg.Defaults()
+	cfg.Logger = withRequestIDs(cfg.Logger)
+	if cfg.Metrics != nil {
+		db = countedStore{Store: db, m: cfg.Metrics}
+	}
 	verifier := cfg.Verifier
 	if verifier == nil {
 		verifier = newVerifier(cfg, db)
 	}
+	if hits, ok := verifier.(interface{ Hits() uint64 }); ok {
+		cfg.Metrics.CacheHits(hits.Hits)
+	}
+	if cfg.Metrics != nil {
+		verifier = countedVerifier{Verifier: verifier, m: cfg.Metrics}
+	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody, Logger: cfg.Logger}
+	var blobs media.Blobs
 	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Metrics != nil {
+		blobs = countBlobs(blobs, cfg.Metrics)
 	}
 	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload,
 		Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
@@ -209,6 +232,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		AlwaysSyndicateTo: synd.Always(),
 		Now:               cfg.Now,
 		Logger:            cfg.Logger,
+		Changed:           cfg.Metrics.PostChanged,
 	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
@@ -246,7 +270,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Health: health(db),
+		Site: website, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
 		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
 			Logger: logger}, db, auth),
 	}.Mount(mux)
@@ -255,46 +279,6 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// Nothing outbound happens on a request's path: changes enqueue jobs in their own
 	// transaction, and the runner's workers take them from the store.
 	runner.Start(context.WithoutCancel(ctx))
-	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
-		jobs: runner, logger: cfg.Logger}, nil
+	return &Handler{Handler: observe(cfg.Logger, cfg.AccessLog, cfg.Metrics, bodies.Handler(mux)),
+		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger}, nil
 }
-
-// health answers /healthz: 200 "ok" while the store can be reached, 503 otherwise.
-func health(db interface{ Ping(context.Context) error }) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := db.Ping(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-}
-
-// logRequests logs every request through logger at debug level (--debug). Without it
-// requests go straight through: no recorder, no clock reads, no log arguments to box.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !logger.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration", time.Since(start))
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -96,8 +96,11 @@ type Store interface {
 	RetryJob(ctx context.Context, id int64, now time.Time) error
 	JobsEnqueued() <-chan struct{}
 
-	// Ping reports whether the store can be reached (the server's /healthz).
+	// Ping reports whether the store can be reached (the server's /readyz).
 	Ping(ctx context.Context) error
+	// Migrated reports whether the store's schema is the one this binary needs (the
+	// server's /readyz): nil once every migration has been applied.
+	Migrated(ctx context.Context) error
 }
 
 // TB is the part of testing.TB that the contracts use. It is an interface so that the
@@ -122,6 +125,7 @@ type contract struct {
 // contracts is the suite, in the order Run runs it.
 var contracts = []contract{
 	{"Ping/OpenStoreAnswers", testPing},
+	{"Ping/OpenStoreIsMigrated", testMigrated},
 
 	{"Posts/CreateAndRead", testCreateAndRead},
 	{"Posts/NotFound", testPostNotFound},
@@ -197,6 +201,12 @@ func fresh(t *testing.T, open func(t *testing.T) Store) Store {
 		})
 	}
 	return s
+}
+
+func testMigrated(t TB, s Store) {
+	if err := s.Migrated(t.Context()); err != nil {
+		t.Errorf("Migrated on a store just opened: %v", err)
+	}
 }
 
 func testPing(t TB, s Store) {

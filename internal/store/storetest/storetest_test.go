@@ -130,6 +130,7 @@ var breakers = map[string]struct {
 	wrap func(Store) Store
 }{
 	"Ping/OpenStoreAnswers":                    {"cannot be reached", func(s Store) Store { return unreachable{s} }},
+	"Ping/OpenStoreIsMigrated":                 {"reports a migration missing", func(s Store) Store { return unmigrated{s} }},
 	"Posts/CreateAndRead":                      {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
 	"Posts/NotFound":                           {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
 	"Posts/URLTakenIsErrExists":                {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
@@ -161,11 +162,11 @@ var breakers = map[string]struct {
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
-	"SignIn/AttemptsExpire":       {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
-	"SignIn/OverallLimit":         {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
-	"SignIn/ForgetTakesBack":      {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
-	"SignIn/SuccessClearsAddress": {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
-	"SignIn/OneAtATime":           {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
+	"SignIn/AttemptsExpire":                      {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
+	"SignIn/OverallLimit":                        {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
+	"SignIn/ForgetTakesBack":                     {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
+	"SignIn/SuccessClearsAddress":                {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
+	"SignIn/OneAtATime":                          {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
 	"Posts/AwaitingSyndication":                  {"lists deleted posts awaiting syndication", func(s Store) Store { return awaitsDeleted{s} }},
 	"Jobs/EnqueueOncePerKindAndKey":              {"enqueues a kind and key twice", func(s Store) Store { return enqueuesTwice{s} }},
 	"Jobs/ClaimHoldsALease":                      {"claims without a lease", func(s Store) Store { return claimsWithoutLease{s} }},
@@ -178,6 +179,12 @@ var breakers = map[string]struct {
 type unreachable struct{ Store }
 
 func (unreachable) Ping(context.Context) error { return errors.New("connection refused") }
+
+type unmigrated struct{ Store }
+
+func (unmigrated) Migrated(context.Context) error {
+	return errors.New("migrations not applied: 0008_post_clients")
+}
 
 type losesSyndication struct{ Store }
 
