@@ -4,8 +4,10 @@ package syndicate
 
 import (
 	"context"
+	"errors"
 	"io"
 
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -41,6 +43,12 @@ type Publisher interface {
 // MediaOpener opens a file of the owner's site by its URL (a photo of the post), from the
 // media store; publishers never fetch the owner's files over the network. For a URL the
 // store does not hold (a photo on another site) it returns an error wrapping
-// post.ErrNotFound, and the publishers leave that photo out; any other error fails the
-// attempt, to be retried.
+// post.ErrNotFound or media.ErrNotFound (NoFile), and the publishers leave that photo
+// out; any other error fails the attempt, to be retried.
 type MediaOpener func(ctx context.Context, url string) (rc io.ReadCloser, contentType string, err error)
+
+// NoFile reports whether a MediaOpener's error says that the media store holds no file
+// at that URL (post.ErrNotFound, or media.ErrNotFound as the media service answers).
+func NoFile(err error) bool {
+	return errors.Is(err, post.ErrNotFound) || errors.Is(err, media.ErrNotFound)
+}

@@ -3,7 +3,6 @@ package bluesky
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -51,7 +50,7 @@ func (c *Publisher) uploadImages(ctx context.Context, p *post.Post, media syndic
 			break
 		}
 		data, err := readPhoto(ctx, media, ph.URL)
-		if errors.Is(err, post.ErrNotFound) {
+		if syndicate.NoFile(err) {
 			continue // a photo on another site
 		}
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/jobs"
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/media/mediatest"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/syndicate"
@@ -56,7 +57,8 @@ func files(t *testing.T, n int) (syndicate.MediaOpener, []string) {
 	return func(ctx context.Context, u string) (io.ReadCloser, string, error) {
 		data, ok := m[u]
 		if !ok {
-			return nil, "", post.ErrNotFound
+			// As the server's opener answers for a URL that is not a file of the site.
+			return nil, "", fmt.Errorf("%s: not a file of this site: %w", u, media.ErrNotFound)
 		}
 		return io.NopCloser(bytes.NewReader(data)), "image/png", nil
 	}, urls
@@ -189,7 +191,8 @@ func TestArticle(t *testing.T) {
 func TestPhotos(t *testing.T) {
 	srv, pub := start(t)
 	open, urls := files(t, 5)
-	var photos []any
+	// A photo on another site is left out; the media store has the others.
+	photos := []any{"https://elsewhere.example/photo.jpg"}
 	for i, u := range urls {
 		photos = append(photos, map[string]any{"value": u, "alt": fmt.Sprintf("photo %d", i)})
 	}

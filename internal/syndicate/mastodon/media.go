@@ -2,7 +2,6 @@ package mastodon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +32,7 @@ func (c *Publisher) uploadPhotos(ctx context.Context, p *post.Post, lim limits, 
 			break
 		}
 		data, ct, err := readPhoto(ctx, media, ph.URL)
-		if errors.Is(err, post.ErrNotFound) {
+		if syndicate.NoFile(err) {
 			continue
 		}
 		if err != nil {
