@@ -154,25 +154,22 @@ func (s *Store) Stat(ctx context.Context, key string) (media.Info, error) {
 	return media.Info{Size: st.Size, ModTime: st.LastModified}, nil
 }
 
-// Open opens the blob at key for reading; Seek makes the next read a ranged GET.
+// Open opens the blob at key for reading, starting a GET of the whole object; Seek makes
+// the next read a GET of a range (see reader).
 func (s *Store) Open(ctx context.Context, key string) (io.ReadSeekCloser, media.Info, error) {
 	name, err := s.object(key)
 	if err != nil {
 		return nil, media.Info{}, err
 	}
-	obj, err := s.core.Client.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{})
+	body, st, _, err := s.core.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{})
+	if notFound(err) {
+		return nil, media.Info{}, fmt.Errorf("%w: %s", media.ErrNotFound, key)
+	}
 	if err != nil {
 		return nil, media.Info{}, fmt.Errorf("media: open %s: %w", key, err)
 	}
-	st, err := obj.Stat()
-	if err != nil {
-		obj.Close()
-		if notFound(err) {
-			return nil, media.Info{}, fmt.Errorf("%w: %s", media.ErrNotFound, key)
-		}
-		return nil, media.Info{}, fmt.Errorf("media: open %s: %w", key, err)
-	}
-	return obj, media.Info{Size: st.Size, ModTime: st.LastModified}, nil
+	r := &reader{ctx: ctx, s: s, name: name, size: st.Size, body: body}
+	return r, media.Info{Size: st.Size, ModTime: st.LastModified}, nil
 }
 
 // Remove deletes the blob at key. S3 deletes a missing object without a word, so the
