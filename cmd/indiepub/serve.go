@@ -27,6 +27,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if o.cfg.Blobs, err = openBlobs(ctx, o.mediaStore, logger); err != nil {
+		return err
+	}
 	h, err := server.New(ctx, o.cfg, db)
 	if err != nil {
 		return err
