@@ -209,6 +209,23 @@ func TestS3MediaURL(t *testing.T) {
 	if held := bucketHolds(t, cfg); len(held) != 0 {
 		t.Errorf("after the delete the bucket holds %q", held)
 	}
+
+	// A post's photo on the CDN is a file of the store: the feed knows its type and size.
+	photo := mediatest.Image(t, "png", 9)
+	ct, body = multipartFile(t, "file", photo)
+	resp, _ = s.Do(t, "POST", "/media", tok, ct, bytes.NewReader(body))
+	photoURL := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(photoURL, cdn) {
+		t.Fatalf("upload of a photo: %d %q", resp.StatusCode, photoURL)
+	}
+	if resp, b := s.PostForm(t, "/micropub", tok, "h=entry&content=on+the+CDN&photo="+url.QueryEscape(photoURL)); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create with the photo: %d %s", resp.StatusCode, b)
+	}
+	_, feed := s.Get(t, "/feed.rss", "")
+	want := `<enclosure url="` + photoURL + `" length="` + strconv.Itoa(len(photo)) + `" type="image/png"`
+	if !strings.Contains(string(feed), want) {
+		t.Errorf("RSS feed: want %s in\n%s", want, feed)
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
