@@ -21,16 +21,6 @@ import (
 // client while the others are sent, so that reading the body and sending it overlap.
 const buffersPerUpload = 3
 
-// bufferPool keeps part buffers between uploads.
-type bufferPool struct{ p sync.Pool }
-
-func newBufferPool(size int) *bufferPool {
-	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, size); return &b }}}
-}
-
-func (p *bufferPool) get() *[]byte  { return p.p.Get().(*[]byte) }
-func (p *bufferPool) put(b *[]byte) { p.p.Put(b) }
-
 // Receive streams head and then r into S3 while hashing them. A body of one part stays in
 // memory until Commit; a larger one becomes a temporary object, through a multipart upload
 // that is aborted if anything fails, r's error, max passed or ctx done included.
@@ -190,9 +180,10 @@ func (u *upload) send(n int, buf *[]byte, part []byte) {
 		if u.failed() != nil {
 			return
 		}
-		sum := sha256.Sum256(part)
+		// No checksum of the part here: minio-go signs it as it streams it (plain HTTP) or
+		// sends it over TLS, and the whole body's hash is taken as it is read.
 		p, err := u.s.core.PutObjectPart(u.ctx, u.s.bucket, u.name, u.id, n, bytes.NewReader(part),
-			int64(len(part)), minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:])})
+			int64(len(part)), minio.PutObjectPartOptions{})
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		if err != nil {
