@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -31,14 +32,23 @@ type Lister interface {
 // store that is a media.Blobs and a Lister.
 func Run(t *testing.T, open func(t *testing.T) media.Blobs) {
 	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
+		t.Run(c.name, func(t *testing.T) { c.run(t, open(t)) })
 	}
 }
 
-// contract is one test of the suite.
+// T is what a contract needs of its test. *testing.T has it; the suite's own test
+// records the failures instead, to check that each contract catches a broken store.
+type T interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
+// contract is one test of the suite, on a new, empty store.
 type contract struct {
 	name string
-	run  func(t *testing.T, open func(t *testing.T) media.Blobs)
+	run  func(t T, b media.Blobs)
 }
 
 var contracts = []contract{
@@ -57,7 +67,7 @@ var contracts = []contract{
 }
 
 // lister returns b's Lister, or fails the test.
-func lister(t *testing.T, b media.Blobs) Lister {
+func lister(t T, b media.Blobs) Lister {
 	t.Helper()
 	l, ok := b.(Lister)
 	if !ok {
@@ -67,7 +77,7 @@ func lister(t *testing.T, b media.Blobs) Lister {
 }
 
 // list returns what b holds, sorted.
-func list(t *testing.T, b media.Blobs) []string {
+func list(t T, b media.Blobs) []string {
 	t.Helper()
 	names, err := lister(t, b).List(context.Background())
 	if err != nil {
@@ -78,7 +88,7 @@ func list(t *testing.T, b media.Blobs) []string {
 }
 
 // wantHolds checks that b holds exactly n objects.
-func wantHolds(t *testing.T, b media.Blobs, n int, when string) {
+func wantHolds(t T, b media.Blobs, n int, when string) {
 	t.Helper()
 	if got := list(t, b); len(got) != n {
 		t.Errorf("%s: the store holds %q, want %d object(s)", when, got, n)
@@ -97,19 +107,13 @@ func hashOf(b []byte) string {
 // content makes n bytes that differ with seed.
 func content(n, seed int) []byte {
 	b := make([]byte, n)
-	x := uint32(seed)*2654435761 + 1
-	for i := range b {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		b[i] = byte(x)
-	}
+	rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}).Read(b)
 	return b
 }
 
 // receive receives data as the media service does, head first, and fails the test if the
 // store refuses it.
-func receive(t *testing.T, b media.Blobs, data []byte) *media.Received {
+func receive(t T, b media.Blobs, data []byte) *media.Received {
 	t.Helper()
 	head := data[:min(len(data), media.HeadSize)]
 	r, err := b.Receive(context.Background(), head, bytes.NewReader(data[len(head):]), 1<<40)
@@ -123,7 +127,7 @@ func receive(t *testing.T, b media.Blobs, data []byte) *media.Received {
 }
 
 // store receives data and commits it at its key, which it returns.
-func store(t *testing.T, b media.Blobs, data []byte) string {
+func store(t T, b media.Blobs, data []byte) string {
 	t.Helper()
 	r := receive(t, b, data)
 	defer r.Discard()
@@ -135,7 +139,7 @@ func store(t *testing.T, b media.Blobs, data []byte) string {
 }
 
 // read returns the whole blob at key.
-func read(t *testing.T, b media.Blobs, key string) []byte {
+func read(t T, b media.Blobs, key string) []byte {
 	t.Helper()
 	f, info, err := b.Open(context.Background(), key)
 	if err != nil {
@@ -152,8 +156,7 @@ func read(t *testing.T, b media.Blobs, key string) []byte {
 	return got
 }
 
-func testRoundTrip(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testRoundTrip(t T, b media.Blobs) {
 	data := content(100_000, 1)
 	r := receive(t, b, data)
 	got, err := io.ReadAll(r.Content())
@@ -182,8 +185,7 @@ func testRoundTrip(t *testing.T, open func(t *testing.T) media.Blobs) {
 	}
 }
 
-func testSameBytesOneBlob(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testSameBytesOneBlob(t T, b media.Blobs) {
 	data := content(300_000, 3)
 	k1 := store(t, b, data)
 	k2 := store(t, b, data)
@@ -195,8 +197,7 @@ func testSameBytesOneBlob(t *testing.T, open func(t *testing.T) media.Blobs) {
 	wantHolds(t, b, 2, "and other bytes")
 }
 
-func testSameBytesConcurrently(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testSameBytesConcurrently(t T, b media.Blobs) {
 	data := content(3<<20, 5)
 	const n = 4
 	var wg sync.WaitGroup
@@ -224,8 +225,7 @@ func testSameBytesConcurrently(t *testing.T, open func(t *testing.T) media.Blobs
 	}
 }
 
-func testNoOverwrite(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testNoOverwrite(t T, b media.Blobs) {
 	first := content(10_000, 6)
 	key := store(t, b, first)
 	r := receive(t, b, content(10_000, 7))
@@ -261,8 +261,7 @@ func (r *failingReader) Read(p []byte) (int, error) {
 // part, and after several parts have gone (a store that uploads in parts of 5 to 8 MiB).
 var cuts = []int{100, 600 << 10, 17 << 20}
 
-func testReadErrorLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testReadErrorLeavesNothing(t T, b media.Blobs) {
 	data := content(18<<20, 8)
 	cause := errors.New("connection reset by peer")
 	for _, cut := range cuts {
@@ -297,8 +296,7 @@ func (r *cancellingReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func testCancelLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testCancelLeavesNothing(t T, b media.Blobs) {
 	data := content(24<<20, 9)
 	for _, cut := range cuts {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -315,8 +313,7 @@ func testCancelLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs) 
 	}
 }
 
-func testTooLargeLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testTooLargeLeavesNothing(t T, b media.Blobs) {
 	data := content(20<<20, 10)
 	for _, max := range []int64{1000, 10 << 20} {
 		_, err := b.Receive(context.Background(), data[:512], bytes.NewReader(data[512:]), max)
@@ -333,8 +330,7 @@ func testTooLargeLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs
 	r.Discard()
 }
 
-func testDiscardLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testDiscardLeavesNothing(t T, b media.Blobs) {
 	for _, n := range []int{5000, 12 << 20} {
 		r := receive(t, b, content(n, 11))
 		r.Discard()
@@ -345,13 +341,12 @@ func testDiscardLeavesNothing(t *testing.T, open func(t *testing.T) media.Blobs)
 	}
 }
 
-func testRanges(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testRanges(t T, b media.Blobs) {
 	data := content(3<<20+17, 12)
 	key := store(t, b, data)
 	f, info, err := b.Open(context.Background(), key)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Open %s: %v", key, err)
 	}
 	defer f.Close()
 	if info.Size != int64(len(data)) {
@@ -387,15 +382,14 @@ func testRanges(t *testing.T, open func(t *testing.T) media.Blobs) {
 		}
 	}
 	if _, err := f.Seek(size-3, io.SeekStart); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	if rest, err := io.ReadAll(f); err != nil || !bytes.Equal(rest, data[size-3:]) {
 		t.Errorf("read to the end from size-3: %q %v, want the last 3 bytes", rest, err)
 	}
 }
 
-func testRemove(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testRemove(t T, b media.Blobs) {
 	key := store(t, b, content(50_000, 13))
 	other := store(t, b, content(50_000, 14))
 	if err := b.Remove(context.Background(), key); err != nil {
@@ -420,8 +414,7 @@ func testRemove(t *testing.T, open func(t *testing.T) media.Blobs) {
 	}
 }
 
-func testMissing(t *testing.T, open func(t *testing.T) media.Blobs) {
-	b := open(t)
+func testMissing(t T, b media.Blobs) {
 	stored := store(t, b, content(1000, 15))
 	h := hashOf(content(1000, 16))
 	keys := []string{keyOf(h), "", "../../etc/passwd", "/" + stored, ".tmp/upload-1",
