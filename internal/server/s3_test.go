@@ -23,7 +23,7 @@ import (
 
 // newS3Server starts the real handler tree with its files in a bucket of its own on the
 // test S3 server, under a prefix; modify adjusts the config further.
-func newS3Server(t *testing.T, modify ...func(*server.Config)) (*servertest.Server, s3blob.Config) {
+func newS3Server(t testing.TB, modify ...func(*server.Config)) (*servertest.Server, s3blob.Config) {
 	t.Helper()
 	cfg := s3test.Bucket(t)
 	cfg.Prefix = "indiepub/"
