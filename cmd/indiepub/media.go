@@ -100,7 +100,7 @@ func newMediaHandler(ctx context.Context, o *mediaOptions, logger *slog.Logger) 
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sqlite.OpenWith(filepath.Join(o.dataDir, "media.db"), sqlite.Options{Logger: logger})
+	db, err := sqlite.OpenWith(ctx, filepath.Join(o.dataDir, "media.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,14 +7,15 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/media/mediatest"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/mediatest"
 )
 
 func testImage(t testing.TB, format string, seed int) []byte {
