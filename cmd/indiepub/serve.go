@@ -40,6 +40,9 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if o.cfg.Blobs, err = openBlobs(ctx, o.mediaStore, logger); err != nil {
+		return err
+	}
 	if metricsAddr != "" {
 		info, _ := debug.ReadBuildInfo()
 		o.cfg.Metrics = metrics.New(build(info))

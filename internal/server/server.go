@@ -18,7 +18,6 @@ import (
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
 	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/micropub"
@@ -39,6 +38,13 @@ type Config struct {
 	MaxBody int64
 	// MaxUpload caps one uploaded file, in bytes.
 	MaxUpload int64
+	// Blobs is where uploaded files are kept; nil means the disk store (fsblob) in
+	// DataDir/media. cmd/indiepub chooses it (--media-store).
+	Blobs media.Blobs
+	// MediaURL is the absolute URL the files are published under, with a trailing slash:
+	// a public bucket or CDN that serves the blob store (--media-url). Empty means
+	// URL + "media/", served by indiepub from the store.
+	MediaURL string
 	// MediaTypes lists the media types accepted as uploads ("image/*", "application/pdf");
 	// nil means media.DefaultTypes.
 	MediaTypes []string
@@ -130,6 +136,9 @@ func (c *Config) Defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.MediaURL != "" && !strings.HasSuffix(c.MediaURL, "/") {
+		c.MediaURL += "/"
+	}
 	if c.BodyTimeout == 0 {
 		c.BodyTimeout = reqbody.DefaultIdle
 	}
@@ -207,16 +216,15 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		verifier = countedVerifier{Verifier: verifier, m: cfg.Metrics}
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody, Logger: cfg.Logger}
-	var blobs media.Blobs
-	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
+	blobs, err := diskBlobs(cfg.Blobs, cfg.DataDir, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Metrics != nil {
 		blobs = countBlobs(blobs, cfg.Metrics)
 	}
-	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload,
-		Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, FilesURL: cfg.MediaURL, Types: cfg.MediaTypes,
+		MaxSize: cfg.MaxUpload, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
@@ -257,6 +265,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
+		MediaURL: cfg.MediaURL,
 		IsOwner:  own.IsOwner,
 		Now:      cfg.Now,
 		Logger:   cfg.Logger,
