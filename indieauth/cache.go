@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +42,8 @@ type CacheOptions struct {
 type Cache struct {
 	verifier Verifier
 	o        CacheOptions
+
+	hits atomic.Uint64
 
 	mu       sync.RWMutex
 	entries  map[[sha256.Size]byte]cacheEntry
@@ -91,10 +94,15 @@ func (c *Cache) Verify(ctx context.Context, raw string) (*Token, error) {
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
 	if ok && c.o.Now().Before(e.until) {
+		c.hits.Add(1)
 		return e.tok, e.err
 	}
 	return c.verify(ctx, key, raw)
 }
+
+// Hits counts the verifications answered from memory since the Cache was made, for
+// metrics.
+func (c *Cache) Hits() uint64 { return c.hits.Load() }
 
 // hashToken is the SHA-256 of raw. A token of ordinary length is copied to the stack
 // first, which keeps a cache hit free of allocations.

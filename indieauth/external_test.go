@@ -472,6 +472,11 @@ func TestCache(t *testing.T) {
 	// Failures to reach the endpoint are not remembered.
 	expect("boom", 503, 7)
 	expect("boom", 503, 8)
+
+	// Every answer the endpoint was not asked for came from memory.
+	if got := cache.Hits(); got != 22 {
+		t.Errorf("Hits() = %d, want 22 (30 verifications, 8 of them asked)", got)
+	}
 }
 
 func TestCacheOff(t *testing.T) {

@@ -40,6 +40,17 @@ func TestHelp(t *testing.T) {
 		{[]string{"passwd", "--help"}, "usage: indiepub passwd"},
 		{[]string{"media", "--help"}, "usage: indiepub media --me URL"}, // --me is not needed to ask
 		{[]string{"version", "--help"}, "usage: indiepub version"},
+		{[]string{"jobs", "--help"}, "jobs retry ID"},
+		{[]string{"version", "-h"}, "usage: indiepub version"},
+		{[]string{"doctor", "--help"}, "usage: indiepub doctor [flags] URL"}, // no URL needed to ask
+		{[]string{"doctor", "-h"}, "-token"},
+		{[]string{"help", "doctor"}, "-json"},
+		{[]string{"serve", "--help"}, "-metrics-addr"},
+		{[]string{"serve", "--help"}, "-access-log"},
+		{[]string{"passwd", "-h"}, "-data"},
+		{[]string{"media", "-h"}, "-token-endpoint"},
+		{[]string{"token", "revoke", "--help"}, "usage: indiepub token revoke"},
+		{[]string{"token", "list", "-h"}, "-data"},
 		{[]string{"help", "serve"}, "usage: indiepub serve"},
 		{[]string{"help", "token", "issue"}, "-expires"},
 	}

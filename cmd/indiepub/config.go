@@ -29,6 +29,8 @@ type options struct {
 	cfg      server.Config
 	logJSON  bool
 	debug    bool
+	// mediaStore is --media-store: empty for the disk store, or s3://bucket/prefix?….
+	mediaStore string
 	// tokenCacheTTL is --token-cache-ttl, where 0 means off (server.Config says so with -1).
 	tokenCacheTTL time.Duration
 	// bodyTimeout and bodyMinRate are --body-timeout and --body-min-rate, where 0 means
@@ -84,6 +86,8 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.cfg.URL, "url", env("INDIEPUB_URL", ""), `the site's public URL and the owner's "me" (INDIEPUB_URL; default http://<addr>/)`)
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", envInt("INDIEPUB_MAX_BODY", 10<<20), "largest request body in bytes, uploads aside (INDIEPUB_MAX_BODY)")
 	fs.Int64Var(&o.cfg.MaxUpload, "max-upload", envInt("INDIEPUB_MAX_UPLOAD", 100<<20), "largest uploaded file in bytes (INDIEPUB_MAX_UPLOAD)")
+	fs.StringVar(&o.mediaStore, "media-store", env("INDIEPUB_MEDIA_STORE", ""), "where uploaded files are kept: empty for the media folder in the data directory, or s3://bucket/prefix?endpoint=host:port&region=name&insecure=1 with credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (INDIEPUB_MEDIA_STORE)")
+	fs.StringVar(&o.cfg.MediaURL, "media-url", env("INDIEPUB_MEDIA_URL", ""), "URL the uploaded files are published under, a public bucket or CDN that serves the media store; default <url>media/, served by indiepub (INDIEPUB_MEDIA_URL)")
 	o.cfg.MediaTypes = splitList(env("INDIEPUB_MEDIA_TYPES", ""))
 	fs.Func("media-types", "accepted upload types, comma-separated, e.g. image/*,application/pdf; default images, audio, video and PDF (INDIEPUB_MEDIA_TYPES)",
 		func(s string) error { o.cfg.MediaTypes = splitList(s); return nil })
@@ -110,6 +114,8 @@ func (o *options) bind(fs *flag.FlagSet) {
 		o.setTrustedProxies)
 	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
 	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
+	fs.StringVar(&o.cfg.SyndicateSecret, "syndicate-secret", env("INDIEPUB_SYNDICATE_SECRET", ""), "secret of POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of the body); prefer the environment, which ps does not show (INDIEPUB_SYNDICATE_SECRET)")
+	fs.IntVar(&o.cfg.Jobs.Workers, "jobs-workers", int(envInt("INDIEPUB_JOBS_WORKERS", 2)), "how many background jobs (syndication and the like) run at once (INDIEPUB_JOBS_WORKERS)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
@@ -148,6 +154,9 @@ func (o *options) finish() error {
 	}
 	if o.database != "" && !postgres.IsURL(o.database) {
 		return errors.New("--database: want a postgres:// URL")
+	}
+	if err := checkMediaURL(&o.cfg.MediaURL); err != nil {
+		return err
 	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)

@@ -18,15 +18,7 @@ import (
 // asMain makes the test binary run indiepub's main instead of the tests when this
 // variable is set, so that a test can start indiepub as real processes (and kill -9
 // them) without building a binary.
-const asMain = "INDIEPUB_TEST_AS_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(asMain) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+const asMain = "INDIEPUB_TEST_AS_MAIN" // see TestMain in kill_test.go
 
 // instance is an indiepub serve process.
 type instance struct {
@@ -78,19 +70,19 @@ func TestTwoInstances(t *testing.T) {
 	if got := source(t, b.base, tok, u); !strings.Contains(got, "written on a") {
 		t.Errorf("q=source on b of a post created on a: %s", got)
 	}
-	if got := get(t, b.base+pathOf(u), ""); !strings.Contains(got, "written on a") {
+	if got := getWith(t, b.base+pathOf(u), ""); !strings.Contains(got, "written on a") {
 		t.Errorf("page on b of a post created on a lacks its content")
 	}
-	if got := get(t, b.base+"feed.json", ""); !strings.Contains(got, "written on a") {
+	if got := getWith(t, b.base+"feed.json", ""); !strings.Contains(got, "written on a") {
 		t.Errorf("feed on b lacks a post created on a: %s", got)
 	}
-	get(t, b.base, "") // b's home page is now cached
+	getWith(t, b.base, "") // b's home page is now cached
 
 	// An update on one is on the other's pages at once, though b had them cached.
 	micropubJSON(t, a.base, tok, `{"action":"update","url":"`+u+`","replace":{"content":["edited on a"]}}`,
 		http.StatusNoContent)
 	for _, p := range []string{pathOf(u), "", "feed.json"} {
-		if got := get(t, b.base+p, ""); !strings.Contains(got, "edited on a") || strings.Contains(got, "written on a") {
+		if got := getWith(t, b.base+p, ""); !strings.Contains(got, "edited on a") || strings.Contains(got, "written on a") {
 			t.Errorf("GET /%s on b right after an update on a: the old content, or not the new", p)
 		}
 	}
@@ -101,7 +93,7 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatalf("upload to a: %d %s", resp.StatusCode, body)
 	}
 	file := resp.Header.Get("Location")
-	if got := get(t, b.base+pathOf(file), ""); got != string(pngBytes(t, 5)) {
+	if got := getWith(t, b.base+pathOf(file), ""); got != string(pngBytes(t, 5)) {
 		t.Errorf("GET on b of a file uploaded to a: %d bytes, not the file", len(got))
 	}
 

@@ -6,6 +6,8 @@
 //	indiepub passwd                set the owner's sign-in password
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
 //	indiepub migrate --to URL      copy the SQLite database into an empty PostgreSQL one
+//	indiepub jobs [retry ID]       list background jobs, retry one
+//	indiepub doctor URL            check a running site from outside
 //	indiepub version               print the version, commit and build date
 package main
 
@@ -55,6 +57,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMedia(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "jobs":
+		return runJobs(ctx, args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
@@ -90,6 +96,9 @@ commands:
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
   migrate --to postgres://...   copy the data directory's SQLite database into an empty PostgreSQL one
+  jobs                          list the pending, running and failed background jobs
+  jobs retry ID                 run a failed job again now
+  doctor URL                    check a running site from outside, as apps see it
   version                       print the version, commit and build date
   help [command]                print this, or a command's flags
 

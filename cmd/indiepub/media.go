@@ -24,6 +24,7 @@ import (
 // INDIEPUB_MEDIA_* environment variable.
 type mediaOptions struct {
 	addr, url, me, tokenEndpoint, dataDir, types string
+	mediaStore, mediaURL                         string
 	maxUpload                                    int64
 	tokenCacheTTL                                time.Duration
 	allowPrivateFetch, logJSON, debug            bool
@@ -35,6 +36,8 @@ func (o *mediaOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.me, "me", env("INDIEPUB_MEDIA_ME", ""), "the site whose tokens are accepted: its token endpoint is discovered there unless --token-endpoint is given (INDIEPUB_MEDIA_ME; required)")
 	fs.StringVar(&o.tokenEndpoint, "token-endpoint", env("INDIEPUB_MEDIA_TOKEN_ENDPOINT", ""), "token endpoint to verify tokens with (INDIEPUB_MEDIA_TOKEN_ENDPOINT)")
 	fs.StringVar(&o.dataDir, "data", env("INDIEPUB_MEDIA_DATA", "media-data"), "data directory: its own SQLite file and the media folder (INDIEPUB_MEDIA_DATA)")
+	fs.StringVar(&o.mediaStore, "media-store", env("INDIEPUB_MEDIA_STORE", ""), "where uploaded files are kept: empty for the media folder in the data directory, or s3://bucket/prefix?endpoint=host:port&region=name&insecure=1 with credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (INDIEPUB_MEDIA_STORE)")
+	fs.StringVar(&o.mediaURL, "media-url", env("INDIEPUB_MEDIA_FILES_URL", ""), "URL the uploaded files are published under, a public bucket or CDN that serves the media store; default <url>media/ (INDIEPUB_MEDIA_FILES_URL)")
 	fs.Int64Var(&o.maxUpload, "max-upload", envInt("INDIEPUB_MEDIA_MAX_UPLOAD", media.DefaultMaxSize), "largest uploaded file in bytes (INDIEPUB_MEDIA_MAX_UPLOAD)")
 	fs.StringVar(&o.types, "media-types", env("INDIEPUB_MEDIA_TYPES", strings.Join(media.DefaultTypes, ",")), "accepted media types, comma-separated, e.g. image/*,application/pdf (INDIEPUB_MEDIA_TYPES)")
 	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_MEDIA_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "how long a verified token is remembered; 0 turns the cache off (INDIEPUB_MEDIA_TOKEN_CACHE_TTL)")
@@ -63,7 +66,7 @@ func (o *mediaOptions) finish() error {
 	if o.maxUpload <= 0 {
 		return fmt.Errorf("--max-upload %d: must be positive", o.maxUpload)
 	}
-	return nil
+	return checkMediaURL(&o.mediaURL)
 }
 
 // runMedia runs only the media endpoint and the files, for a site served by another
@@ -93,6 +96,10 @@ func newMediaHandler(ctx context.Context, o *mediaOptions, logger *slog.Logger) 
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return nil, nil, err
 	}
+	blobs, err := openBlobs(ctx, o.mediaStore, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := sqlite.OpenWith(ctx, filepath.Join(o.dataDir, "media.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, nil, err
@@ -106,7 +113,8 @@ func newMediaHandler(ctx context.Context, o *mediaOptions, logger *slog.Logger) 
 		TokenEndpoint: o.tokenEndpoint,
 		Client:        indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: o.allowPrivateFetch}),
 	}, indieauth.CacheOptions{TTL: ttl})
-	h, err := server.NewMedia(server.MediaConfig{URL: o.url, DataDir: o.dataDir, Types: splitList(o.types),
+	h, err := server.NewMedia(server.MediaConfig{URL: o.url, DataDir: o.dataDir, Blobs: blobs, MediaURL: o.mediaURL,
+		Types:     splitList(o.types),
 		MaxUpload: o.maxUpload, Verifier: verifier, Logger: logger}, db)
 	if err != nil {
 		db.Close()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/indiepub/indiepub/internal/jobs"
+	"github.com/indiepub/indiepub/internal/store/postgres"
 	"github.com/indiepub/indiepub/internal/store/postgres/pgtest"
 )
 
@@ -52,7 +55,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 	before := map[string]string{}
 	for _, p := range pages {
-		before[p] = get(t, base+p, tok)
+		before[p] = getWith(t, base+p, tok)
 	}
 	for _, p := range posts[:2] {
 		before["source "+p] = source(t, base, tok, p)
@@ -63,10 +66,32 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 
 	out := runCmd(t, "migrate", "--data", data, "--to", pgURL)
-	for _, want := range []string{"posts            4", "tags             2", "tokens           1", "media            1"} {
+	for _, want := range []string{"posts            4", "tags             2", "tokens           1", "media            1", "jobs             5"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("migrate said %q, want a line %q", out, want)
 		}
+	}
+	// The job queue comes along: each change's post.changed job, in the order of the
+	// changes, with its state (the SQLite server ran them).
+	pg, err := postgres.Open(t.Context(), pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := pg.Jobs(t.Context(), []jobs.State{jobs.Pending, jobs.Running, jobs.Done, jobs.Failed}, 100)
+	pg.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, j := range moved {
+		var c jobs.PostChange
+		if j.Kind != jobs.PostChanged || json.Unmarshal(j.Payload, &c) != nil || c.Change != j.Key {
+			t.Errorf("job %+v copied, want a post.changed job with its payload", j)
+		}
+		actions = append(actions, c.Action)
+	}
+	if got, want := strings.Join(actions, " "), "create create create create delete"; got != want {
+		t.Errorf("jobs copied for the changes %q, want %q", got, want)
 	}
 	if err := Main(context.Background(), []string{"migrate", "--data", data, "--to", pgURL}, nil, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "not empty") {
@@ -85,7 +110,7 @@ func TestMigrateToPostgres(t *testing.T) {
 	}()
 	waitHealthy(t, base+"healthz", done)
 	for _, p := range pages {
-		if got := get(t, base+p, tok); got != before[p] {
+		if got := getWith(t, base+p, tok); got != before[p] {
 			t.Errorf("GET /%s from PostgreSQL:\n%s\nwant, as from SQLite:\n%s", p, got, before[p])
 		}
 	}
@@ -105,7 +130,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Errorf("notes with slug hello: %s before migrating, %s after; want hello-2, then %s", posts[3], next, want)
 	}
 	micropubJSON(t, base, tok, `{"action":"update","url":"`+posts[0]+`","add":{"category":["moved"]}}`, http.StatusNoContent)
-	if got := get(t, base+"tags/moved", ""); !strings.Contains(got, "first") {
+	if got := getWith(t, base+"tags/moved", ""); !strings.Contains(got, "first") {
 		t.Errorf("tag page after an update on PostgreSQL lacks the post: %s", got)
 	}
 }

@@ -54,8 +54,8 @@ func do(t *testing.T, method, u, tok, contentType string, body io.Reader) (*http
 	return resp, string(b)
 }
 
-// get fetches u with the token (if any) and fails unless it answers 200.
-func get(t *testing.T, u, tok string) string {
+// getWith fetches u with the token (if any) and fails unless it answers 200.
+func getWith(t *testing.T, u, tok string) string {
 	t.Helper()
 	resp, body := do(t, http.MethodGet, u, tok, "", nil)
 	if resp.StatusCode != http.StatusOK {
@@ -67,7 +67,7 @@ func get(t *testing.T, u, tok string) string {
 // source is the q=source answer for the post at postURL from the server at base.
 func source(t *testing.T, base, tok, postURL string) string {
 	t.Helper()
-	return get(t, base+"micropub?q=source&url="+url.QueryEscape(postURL), tok)
+	return getWith(t, base+"micropub?q=source&url="+url.QueryEscape(postURL), tok)
 }
 
 // createPost posts a form to the Micropub endpoint at base and returns the new post's URL.

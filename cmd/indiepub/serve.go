@@ -3,20 +3,33 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/server"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serveWith(ctx, args, stdout, stderr, nil)
+}
+
+// serveWith is runServe with a last change to the server's configuration, for tests that
+// run indiepub as a process of its own with parts no flag sets (a fake publisher).
+func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, modify func(*server.Config)) error {
 	var o options
-	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr); err != nil {
+	var metricsAddr string
+	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&metricsAddr, "metrics-addr", env("INDIEPUB_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090; off when empty (INDIEPUB_METRICS_ADDR)")
+		fs.BoolVar(&o.cfg.AccessLog, "access-log", envBool("INDIEPUB_ACCESS_LOG"), "log every request at INFO: request id, route, status, bytes, duration (INDIEPUB_ACCESS_LOG)")
+	}); err != nil {
 		return err
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
@@ -27,15 +40,46 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if o.cfg.Blobs, err = openBlobs(ctx, o.mediaStore, logger); err != nil {
+		return err
+	}
+	if metricsAddr != "" {
+		info, _ := debug.ReadBuildInfo()
+		o.cfg.Metrics = metrics.New(build(info))
+		mln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		stopMetrics := serveMetrics(mln, o.cfg.Metrics, logger)
+		defer stopMetrics()
+	}
+	if modify != nil {
+		modify(&o.cfg)
+	}
 	h, err := server.New(ctx, o.cfg, db)
 	if err != nil {
 		return err
 	}
+	// The job runner stops before the store closes, whichever way serve returns.
+	defer h.StopJobs(context.Background())
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
 	return serve(ctx, ln, h, logger, o.cfg.URL)
+}
+
+// serveMetrics answers GET /metrics on ln, a listener of its own, so that the metrics are
+// never public by accident: only what --metrics-addr names reaches them. The returned
+// function stops it.
+func serveMetrics(ln net.Listener, m *metrics.Metrics, logger *slog.Logger) func() {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	logger.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { srv.Close() }
 }
 
 // serve runs srv on ln until ctx is cancelled, then lets in-flight requests finish.
@@ -77,6 +121,13 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	if w, ok := h.(interface{ WaitUploads(context.Context) error }); ok {
 		if err := w.WaitUploads(shutdownCtx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	// Running jobs finish within the same grace; those cut short are pending for the
+	// next start.
+	if j, ok := h.(interface{ StopJobs(context.Context) error }); ok {
+		if err := j.StopJobs(shutdownCtx); err != nil {
+			logger.Warn("jobs cut short at shutdown", "err", err)
 		}
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/indiepub/indiepub/internal/metrics"
 )
 
 const versionUsage = `usage: indiepub version
@@ -29,6 +31,13 @@ func runVersion(args []string, stdout io.Writer) error {
 // versionLine describes the build from its build information: the main module's version,
 // and the vcs.revision and vcs.time settings that go build stamps from the git checkout.
 func versionLine(info *debug.BuildInfo) string {
+	b := build(info)
+	return fmt.Sprintf("indiepub %s, commit %s, built %s", b.Version, b.Commit, b.Date)
+}
+
+// build reads the version, commit and date from the build information, "devel" for
+// each one missing.
+func build(info *debug.BuildInfo) metrics.Build {
 	version, commit, date := "devel", "devel", "devel"
 	if info != nil {
 		if v := info.Main.Version; v != "" && v != "(devel)" {
@@ -49,5 +58,5 @@ func versionLine(info *debug.BuildInfo) string {
 			commit += " (modified)"
 		}
 	}
-	return fmt.Sprintf("indiepub %s, commit %s, built %s", version, commit, date)
+	return metrics.Build{Version: version, Commit: commit, Date: date}
 }

@@ -54,8 +54,12 @@ const DefaultMaxSize = 100 << 20
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
 	// URL is the absolute base URL, with a trailing slash: files are published under
-	// URL+"media/".
+	// URL+"media/" unless FilesURL says otherwise.
 	URL string
+	// FilesURL is the absolute URL files are published under, with a trailing slash: a
+	// public bucket or a CDN in front of the blob store (--media-url), which then serves
+	// them. URL+"media/" if empty, where indiepub serves them itself.
+	FilesURL string
 	// Types lists accepted media types, exact ("application/pdf") or by major type
 	// ("image/*"); DefaultTypes if empty. Only types this package can recognise by their
 	// bytes can be accepted at all (see Sniff).
@@ -92,6 +96,9 @@ func NewService(cfg ServiceConfig, blobs Blobs, records Records) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.FilesURL == "" {
+		cfg.FilesURL = cfg.URL + "media/"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -186,7 +193,7 @@ func (s *Service) record(ctx context.Context, checkNew bool, receive func() (*Re
 	}
 	defer p.Discard()
 	b := Blob{Hash: p.Hash, Type: typ, Size: p.Size}
-	u := &Upload{URL: s.cfg.URL + "media/" + b.Path(), Path: b.Path(), Hash: b.Hash,
+	u := &Upload{URL: s.cfg.FilesURL + b.Path(), Path: b.Path(), Hash: b.Hash,
 		Type: b.Type, Size: b.Size, Published: s.cfg.Now()}
 	unlock, err := s.cfg.Locker.Lock(ctx)
 	if err != nil {

@@ -58,7 +58,7 @@ func TestUploadDisconnect(t *testing.T) {
 	conn.Close()
 
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "path=/micropub status=") {
+	for !strings.Contains(logs.String(), `route="POST /micropub" status=`) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no request logged for the cut-off upload; log:\n%s", logs.String())
 		}
@@ -68,7 +68,7 @@ func TestUploadDisconnect(t *testing.T) {
 	if strings.Contains(out, "level=ERROR") {
 		t.Errorf("a client hanging up was logged as an error:\n%s", out)
 	}
-	if !strings.Contains(out, "path=/micropub status=4") {
+	if !strings.Contains(out, `route="POST /micropub" status=4`) {
 		t.Errorf("cut-off upload answered with no 4xx:\n%s", out)
 	}
 	if n := countPosts(t, srv, tok); n != 0 {

@@ -47,10 +47,20 @@ type MediaSaver interface {
 	MaxSize() int64
 }
 
-// Target is a syndication target offered in q=config and q=syndicate-to.
+// Target is a syndication target offered in q=config and q=syndicate-to, in the shape of
+// the Micropub syndicate-to extension: uid, name, and the service and account it posts to.
 type Target struct {
-	UID  string `json:"uid"`
-	Name string `json:"name"`
+	UID     string         `json:"uid"`
+	Name    string         `json:"name"`
+	Service *TargetService `json:"service,omitempty"`
+	User    *TargetService `json:"user,omitempty"`
+}
+
+// TargetService describes a target's service or account: name, url, photo.
+type TargetService struct {
+	Name  string `json:"name"`
+	URL   string `json:"url,omitempty"`
+	Photo string `json:"photo,omitempty"`
 }
 
 // Config is the endpoint's configuration.
@@ -70,9 +80,15 @@ type Config struct {
 	MaxUpload int64
 	// SyndicateTo lists the syndication targets offered to clients.
 	SyndicateTo []Target
-	Now         func() time.Time
+	// AlwaysSyndicateTo are the uids of the targets every new post goes to, whether or
+	// not its client named them.
+	AlwaysSyndicateTo []string
+	Now               func() time.Time
 	// Logger receives the failures a client is not told about; nil discards them.
 	Logger *slog.Logger
+	// Changed, when set, is told of every post created, updated, deleted or undeleted,
+	// by action ("create", "update", "delete", "undelete"): the server's metrics.
+	Changed func(action string)
 }
 
 // Handler is the Micropub endpoint. Requests reach it through indieauth's Require, so the
@@ -201,13 +217,21 @@ func (h *Handler) runPost(w http.ResponseWriter, r *http.Request, tok *indieauth
 		if len(req.uploads) > 0 && req.bareUpload() {
 			return h.answerUpload(w, req, tok)
 		}
-		return h.create(w, r, tok, req)
+		return h.changed("create", h.create(w, r, tok, req))
 	case "update":
-		return h.update(w, r, tok, req)
+		return h.changed("update", h.update(w, r, tok, req))
 	case "delete", "undelete":
-		return h.setDeleted(w, r, tok, req)
+		return h.changed(req.action, h.setDeleted(w, r, tok, req))
 	}
 	return fmt.Errorf("%w: unknown action %q", post.ErrInvalid, req.action)
+}
+
+// changed tells Config.Changed of an action that succeeded, and returns its error.
+func (h *Handler) changed(action string, err error) error {
+	if err == nil && h.cfg.Changed != nil {
+		h.cfg.Changed(action)
+	}
+	return err
 }
 
 // checkBodyToken refuses a body access_token that differs from the bearer token in the

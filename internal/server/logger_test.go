@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -85,10 +86,15 @@ func TestLogsOnlyThroughConfig(t *testing.T) {
 		`level=ERROR msg="request failed" path=/`,
 		`level=ERROR msg="token verification failed"`,
 		`level=WARN msg="render the home page at start"`,
-		`level=DEBUG msg=request method=GET path=/ status=500`,
+		`msg=request method=GET route="GET /{$}" status=500`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Config.Logger's output lacks %s:\n%s", want, out)
 		}
+	}
+	// A handler's own failure carries the request's ID, as its access log line does
+	// (the start-up render has no request, and no ID).
+	if !regexp.MustCompile(`msg="request failed" path=/ err=.* request_id=[0-9a-f]+-[0-9a-z]+\n`).MatchString(out) {
+		t.Errorf("no failed request's line has a request_id:\n%s", out)
 	}
 }

@@ -20,6 +20,11 @@ type MediaConfig struct {
 	URL string
 	// DataDir holds the media folder.
 	DataDir string
+	// Blobs is where uploaded files are kept; nil means the disk store in DataDir/media.
+	Blobs media.Blobs
+	// MediaURL is the absolute URL the files are published under, with a trailing slash
+	// (a public bucket or CDN); empty means URL + "media/", served from the store.
+	MediaURL string
 	// Types lists the accepted media types; nil means media.DefaultTypes.
 	Types []string
 	// MaxUpload caps one uploaded file, in bytes.
@@ -31,11 +36,13 @@ type MediaConfig struct {
 }
 
 // MediaStore is what the standalone media server needs from storage: the media records,
-// and Ping for /healthz.
+// and Ping and Migrated for /readyz.
 type MediaStore interface {
 	media.Records
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
+	// Migrated reports whether the store's schema is current.
+	Migrated(ctx context.Context) error
 }
 
 // MediaHandler is the standalone media server's handler tree: the media endpoint, the
@@ -52,17 +59,25 @@ func (h *MediaHandler) WaitUploads(ctx context.Context) error { return h.media.W
 // NewMedia returns the standalone media server's handler tree on db, mounted through the
 // same route table as the full server's. Request bodies get the default limits.
 func NewMedia(cfg MediaConfig, db MediaStore) (*MediaHandler, error) {
-	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
+	blobs, err := diskBlobs(cfg.Blobs, cfg.DataDir, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
-	svc := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.Types, MaxSize: cfg.MaxUpload,
-		Logger: cfg.Logger}, blobs, db)
+	svc := media.NewService(media.ServiceConfig{URL: cfg.URL, FilesURL: cfg.MediaURL, Types: cfg.Types,
+		MaxSize: cfg.MaxUpload, Logger: cfg.Logger}, blobs, db)
 	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL,
 		BodyTimeout: reqbody.DefaultIdle, BodyMinRate: reqbody.DefaultMinRate, Logger: cfg.Logger}, svc)
 	mux := http.NewServeMux()
 	Routes{Media: endpoint, Auth: &indieauth.Authenticator{Verifier: cfg.Verifier, MaxBody: 1 << 20, Logger: cfg.Logger},
-		Health: health(db)}.Mount(mux)
+		Health: alive(), Ready: ready(db, blobs, cfg.Logger)}.Mount(mux)
 	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
 	return &MediaHandler{Handler: bodies.Handler(mux), media: endpoint}, nil
+}
+
+// diskBlobs returns blobs, or when it is nil the disk store in dataDir/media, the default.
+func diskBlobs(blobs media.Blobs, dataDir string, logger *slog.Logger) (media.Blobs, error) {
+	if blobs != nil {
+		return blobs, nil
+	}
+	return fsblob.New(fsblob.Config{Dir: filepath.Join(dataDir, "media"), Logger: logger})
 }

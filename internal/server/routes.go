@@ -23,9 +23,13 @@ type Routes struct {
 	Media      *mediaendpoint.Handler
 	// Auth verifies the tokens of the Micropub and media endpoints; the endpoints check
 	// the scopes per action.
-	Auth   *indieauth.Authenticator
-	Site   *site.Handler
-	Health http.Handler
+	Auth *indieauth.Authenticator
+	Site *site.Handler
+	// Health answers /healthz (alive) and Ready /readyz (able to serve).
+	Health, Ready http.Handler
+	// Syndicate is POST /syndicate, the webhook that enqueues the posts waiting for
+	// syndication.
+	Syndicate http.Handler
 }
 
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
@@ -75,6 +79,12 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 	}
 	if rt.Health != nil {
 		mux.Handle("GET /healthz", rt.Health)
+	}
+	if rt.Ready != nil {
+		mux.Handle("GET /readyz", rt.Ready)
+	}
+	if rt.Syndicate != nil {
+		mux.Handle("POST /syndicate", rt.Syndicate)
 	}
 	if s := rt.Site; s != nil {
 		mux.Handle("GET /{$}", s.Home())

@@ -5,7 +5,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -17,13 +16,15 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -37,6 +38,13 @@ type Config struct {
 	MaxBody int64
 	// MaxUpload caps one uploaded file, in bytes.
 	MaxUpload int64
+	// Blobs is where uploaded files are kept; nil means the disk store (fsblob) in
+	// DataDir/media. cmd/indiepub chooses it (--media-store).
+	Blobs media.Blobs
+	// MediaURL is the absolute URL the files are published under, with a trailing slash:
+	// a public bucket or CDN that serves the blob store (--media-url). Empty means
+	// URL + "media/", served by indiepub from the store.
+	MediaURL string
 	// MediaTypes lists the media types accepted as uploads ("image/*", "application/pdf");
 	// nil means media.DefaultTypes.
 	MediaTypes []string
@@ -94,6 +102,22 @@ type Config struct {
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
+	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
+	// clients in q=config and q=syndicate-to.
+	Syndication []syndicate.Target
+	// SyndicateSecret checks POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of
+	// the body); empty accepts only bearer tokens there.
+	SyndicateSecret string
+	// Jobs sets the background job runner (workers, deadline, retries); its Logger and
+	// Now are the server's.
+	Jobs jobs.Config
+	// Metrics, when set, counts requests, post changes, uploads, token verifications and
+	// storage errors; cmd/indiepub serves it on its own listener (--metrics-addr). nil
+	// counts nothing.
+	Metrics *metrics.Metrics
+	// AccessLog logs every request at INFO through Logger (request id, route pattern,
+	// status, bytes, duration); without it they are logged only at DEBUG.
+	AccessLog bool
 }
 
 // Defaults fills in unset fields.
@@ -116,6 +140,9 @@ func (c *Config) Defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.MediaURL != "" && !strings.HasSuffix(c.MediaURL, "/") {
+		c.MediaURL += "/"
+	}
 	if c.BodyTimeout == 0 {
 		c.BodyTimeout = reqbody.DefaultIdle
 	}
@@ -127,13 +154,19 @@ func (c *Config) Defaults() {
 	}
 }
 
-// Handler is indiepub's whole handler tree.
+// Handler is indiepub's whole handler tree, and the job runner behind it.
 type Handler struct {
 	http.Handler
 	media  *mediaendpoint.Handler
 	site   *site.Handler
+	jobs   *jobs.Runner
 	logger *slog.Logger
 }
+
+// StopJobs stops the job runner that New started, letting running jobs finish until ctx
+// ends (see jobs.Runner.Stop). Call it after the HTTP server has shut down and before the
+// store is closed.
+func (h *Handler) StopJobs(ctx context.Context) error { return h.jobs.Stop(ctx) }
 
 // Warm renders the home page into the website's cache, so that the first visitor after a
 // start does not wait for it. It is meant to run in the background once the server is
@@ -160,37 +193,58 @@ type Store interface {
 	owner.Store
 	admin.Store
 	token.Store
-	// Ping reports whether the store can be reached.
+	jobs.Store
+	syndicate.PendingStore
+	// Ping reports whether the store can be reached, and Migrated whether its schema is
+	// current: /readyz.
 	Ping(ctx context.Context) error
+	Migrated(ctx context.Context) error
 }
 
 // New returns indiepub's whole handler tree on db. ctx bounds the start-up work (the
 // owner's setup link); the handler outlives it.
 func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	cfg.Defaults()
+	cfg.Logger = withRequestIDs(cfg.Logger)
+	if cfg.Metrics != nil {
+		db = countedStore{Store: db, m: cfg.Metrics}
+	}
 	verifier := cfg.Verifier
 	if verifier == nil {
 		verifier = newVerifier(cfg, db)
 	}
+	if hits, ok := verifier.(interface{ Hits() uint64 }); ok {
+		cfg.Metrics.CacheHits(hits.Hits)
+	}
+	if cfg.Metrics != nil {
+		verifier = countedVerifier{Verifier: verifier, m: cfg.Metrics}
+	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody, Logger: cfg.Logger}
-	blobs, err := fsblob.New(fsblob.Config{Dir: filepath.Join(cfg.DataDir, "media"), Logger: cfg.Logger})
+	blobs, err := diskBlobs(cfg.Blobs, cfg.DataDir, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
-	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, Types: cfg.MediaTypes, MaxSize: cfg.MaxUpload,
-		Locker: cfg.MediaLocker, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+	if cfg.Metrics != nil {
+		blobs = countBlobs(blobs, cfg.Metrics)
+	}
+	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, FilesURL: cfg.MediaURL, Types: cfg.MediaTypes,
+		MaxSize: cfg.MaxUpload, Locker: cfg.MediaLocker, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
 		Logger: cfg.Logger}, mediaService)
+	synd := newSyndicator(cfg, db, mediaService)
 	mp := micropub.New(micropub.Config{
-		URL:           cfg.URL,
-		MediaEndpoint: mediaEndpoint.EndpointURL(),
-		URLPatterns:   cfg.URLPatterns,
-		MaxBody:       cfg.MaxBody,
-		MaxUpload:     cfg.MaxUpload,
-		Now:           cfg.Now,
-		Logger:        cfg.Logger,
+		URL:               cfg.URL,
+		MediaEndpoint:     mediaEndpoint.EndpointURL(),
+		URLPatterns:       cfg.URLPatterns,
+		MaxBody:           cfg.MaxBody,
+		MaxUpload:         cfg.MaxUpload,
+		SyndicateTo:       micropubTargets(cfg.Syndication),
+		AlwaysSyndicateTo: synd.Always(),
+		Now:               cfg.Now,
+		Logger:            cfg.Logger,
+		Changed:           cfg.Metrics.PostChanged,
 	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
@@ -215,6 +269,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
+		MediaURL: cfg.MediaURL,
 		IsOwner:  own.IsOwner,
 		Now:      cfg.Now,
 		Logger:   cfg.Logger,
@@ -228,48 +283,15 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Health: health(db)}.Mount(mux)
+		Site: website, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
+		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
+			Logger: logger}, db, auth),
+	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
-	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
-		logger: cfg.Logger}, nil
+	runner := newRunner(cfg, db, synd)
+	// Nothing outbound happens on a request's path: changes enqueue jobs in their own
+	// transaction, and the runner's workers take them from the store.
+	runner.Start(context.WithoutCancel(ctx))
+	return &Handler{Handler: observe(cfg.Logger, cfg.AccessLog, cfg.Metrics, bodies.Handler(mux)),
+		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger}, nil
 }
-
-// health answers /healthz: 200 "ok" while the store can be reached, 503 otherwise.
-func health(db interface{ Ping(context.Context) error }) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := db.Ping(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-}
-
-// logRequests logs every request through logger at debug level (--debug). Without it
-// requests go straight through: no recorder, no clock reads, no log arguments to box.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !logger.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "duration", time.Since(start))
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -111,7 +111,7 @@ func TestDebugLogsRequests(t *testing.T) {
 		buf.Reset()
 		level.Set(l)
 		srv.Get(t, "/no-such-page", "")
-		logged := strings.Contains(buf.String(), `msg=request method=GET path=/no-such-page status=404`)
+		logged := strings.Contains(buf.String(), `method=GET route="GET /" status=404`)
 		if logged != (l == slog.LevelDebug) {
 			t.Errorf("level %v: request logged %v, want %v: %q", l, logged, l == slog.LevelDebug, buf.String())
 		}

@@ -37,7 +37,7 @@ func (h *Handler) enclosures(ctx context.Context, e *entry) ([]enclosure, error)
 }
 
 func (h *Handler) enclosure(ctx context.Context, u string) (enclosure, error) {
-	if strings.HasPrefix(u, h.cfg.URL+"media/") {
+	if strings.HasPrefix(u, h.cfg.MediaURL) {
 		up, err := h.store.Upload(ctx, u)
 		if err == nil {
 			return enclosure{URL: u, Type: up.Type, Size: up.Size}, nil

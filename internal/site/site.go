@@ -64,6 +64,10 @@ type Config struct {
 	// authorization and token endpoints given are advertised, and indiepub's own are not
 	// filled in for the empty ones.
 	ExternalAuth bool
+	// MediaURL is where the media store's files are published (--media-url), with a
+	// trailing slash; URL + "media/" if empty. Feeds give the recorded type and size of
+	// the files under it.
+	MediaURL string
 
 	// IsOwner reports whether the request comes from the signed-in owner, who alone sees
 	// private posts and drafts; nil means nobody is.
@@ -99,6 +103,7 @@ func (c *Config) defaults() {
 			*s = c.URL + path
 		}
 	}
+	def(&c.MediaURL, "media/")
 	def(&c.MicropubEndpoint, "micropub")
 	def(&c.MediaEndpoint, "media")
 	if !c.ExternalAuth {

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/indiepub/indiepub/internal/media"
 )
@@ -107,8 +108,8 @@ type pending struct {
 
 // Receive streams head and then r to a temp file while hashing them. When it fails
 // nothing is left behind; when it succeeds, the caller must Commit or Discard.
-func (s *Store) Receive(_ context.Context, head []byte, r io.Reader, max int64) (*media.Received, error) {
-	return s.receive(func(f *os.File) (string, int64, error) { return s.write(f, head, r, max) })
+func (s *Store) Receive(ctx context.Context, head []byte, r io.Reader, max int64) (*media.Received, error) {
+	return s.receive(func(f *os.File) (string, int64, error) { return s.write(ctx, f, head, r, max) })
 }
 
 // receive creates the temp file and has write fill it.
@@ -173,8 +174,9 @@ type chunk struct {
 func (c *chunk) data() []byte { return (*c.buf)[:c.n] }
 
 // write copies head and then r to f while hashing them, and syncs f. It stops as soon as
-// max bytes are passed or a write fails.
-func (s *Store) write(f *os.File, head []byte, r io.Reader, max int64) (hash string, size int64, err error) {
+// max bytes are passed, a write fails or ctx is done (a server shutting down, an upload
+// abandoned while its reader still gives bytes).
+func (s *Store) write(ctx context.Context, f *os.File, head []byte, r io.Reader, max int64) (hash string, size int64, err error) {
 	free := make(chan *chunk, chunks)
 	for range chunks {
 		free <- &chunk{buf: bufPool.Get().(*[]byte)}
@@ -222,6 +224,9 @@ func (s *Store) write(f *os.File, head []byte, r io.Reader, max int64) (hash str
 		defer close(toWrite)
 		first := true
 		for !writeFailed.Load() {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("media: receive: %w", err)
+			}
 			c := <-free
 			b := (*c.buf)[:cap(*c.buf)]
 			n := 0
@@ -297,11 +302,12 @@ func (s *Store) place(f *os.File, key string) error {
 	return nil
 }
 
-// path is the file that holds key. Keys are relative paths with forward slashes that
-// stay inside the folder and out of its temp files.
+// path is the file that holds key. Keys are clean relative paths with forward slashes
+// (no "..", no other name for the same file) that stay inside the folder and out of its
+// temp files.
 func (s *Store) path(key string) (string, error) {
 	p := filepath.FromSlash(key)
-	if !filepath.IsLocal(p) || strings.HasPrefix(key, ".") {
+	if !fs.ValidPath(key) || !filepath.IsLocal(p) || strings.HasPrefix(key, ".") {
 		return "", fmt.Errorf("%w: %s", media.ErrNotFound, key)
 	}
 	return filepath.Join(s.dir, p), nil
@@ -317,9 +323,10 @@ func (s *Store) Stat(_ context.Context, key string) (media.Info, error) {
 	return info(key, fi, err)
 }
 
-// info makes the Info of a regular file; anything else is not found.
+// info makes the Info of a regular file; anything else is not found, as is a path
+// through a file (ENOTDIR).
 func info(key string, fi fs.FileInfo, err error) (media.Info, error) {
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.Mode().IsRegular()) {
+	if notExist(err) || (err == nil && !fi.Mode().IsRegular()) {
 		return media.Info{}, fmt.Errorf("%w: %s", media.ErrNotFound, key)
 	}
 	if err != nil {
@@ -335,7 +342,7 @@ func (s *Store) Open(_ context.Context, key string) (io.ReadSeekCloser, media.In
 		return nil, media.Info{}, err
 	}
 	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return nil, media.Info{}, fmt.Errorf("%w: %s", media.ErrNotFound, key)
 	}
 	if err != nil {
@@ -357,11 +364,17 @@ func (s *Store) Remove(_ context.Context, key string) error {
 		return err
 	}
 	err = os.Remove(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return fmt.Errorf("%w: %s", media.ErrNotFound, key)
 	}
 	if err != nil {
 		return fmt.Errorf("media: remove %s: %w", key, err)
 	}
 	return nil
+}
+
+// notExist tells whether err says that a path names no file: none there, or a file where
+// the path wants a directory ("ab/cd/<hash>.jpg/x").
+func notExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/indiepub/indiepub/internal/media"
@@ -41,33 +40,6 @@ func files(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return list
-}
-
-func TestPut(t *testing.T) {
-	s := newStore(t, testConfig{})
-	a := testImage(t, "png", 1)
-	b1, err := s.Put(bytes.NewReader(a), "image/png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b1.Type != "image/png" || b1.Size != int64(len(a)) || !strings.HasSuffix(b1.Path(), ".png") {
-		t.Errorf("Put: %+v (path %s), want a %d-byte image/png at a .png path", b1, b1.Path(), len(a))
-	}
-	got, err := os.ReadFile(filepath.Join(s.Dir(), b1.Path()))
-	if err != nil || !bytes.Equal(got, a) {
-		t.Fatalf("stored file: %v, same bytes %v", err, bytes.Equal(got, a))
-	}
-	b2, err := s.Put(bytes.NewReader(a), "")
-	if err != nil || b2 != b1 {
-		t.Errorf("Put same bytes again: %+v %v, want %+v", b2, err, b1)
-	}
-	b3, err := s.Put(bytes.NewReader(testImage(t, "png", 2)), "image/png")
-	if err != nil || b3.Path() == b1.Path() {
-		t.Errorf("Put other bytes: %+v %v, want another path than %s", b3, err, b1.Path())
-	}
-	if list := files(t, s.Dir()); len(list) != 2 {
-		t.Errorf("files in the store: %q, want the two blobs and no temp file", list)
-	}
 }
 
 func TestPutRefused(t *testing.T) {
@@ -105,56 +77,6 @@ func TestTypesAllowList(t *testing.T) {
 	}
 	if _, err := s.Put(bytes.NewReader(testImage(t, "png", 1)), "image/png"); err != nil {
 		t.Errorf("PNG with image/png allowed: %v", err)
-	}
-}
-
-// failingReader returns some bytes and then an error, like a client that disconnects.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
-func TestPutReadError(t *testing.T) {
-	s := newStore(t, testConfig{})
-	body := append(testImage(t, "png", 1), make([]byte, 1<<20)...)
-	for _, cut := range []int{100, 5000, 600 << 10} {
-		_, err := s.Put(&failingReader{data: body[:cut], err: errors.New("connection reset")}, "image/png")
-		if err == nil {
-			t.Errorf("Put of a body cut at %d: no error", cut)
-		}
-		if list := files(t, s.Dir()); len(list) != 0 {
-			t.Errorf("body cut at %d: files left behind: %q", cut, list)
-		}
-	}
-}
-
-func TestPutConcurrentSameBytes(t *testing.T) {
-	s := newStore(t, testConfig{})
-	a := append(testImage(t, "png", 3), make([]byte, 3<<20)...)
-	const n = 8
-	blobs := make([]media.Blob, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { blobs[i], errs[i] = s.Put(bytes.NewReader(a), "image/png") })
-	}
-	wg.Wait()
-	for i := range n {
-		if errs[i] != nil || blobs[i] != blobs[0] {
-			t.Errorf("upload %d: %+v %v, want %+v", i, blobs[i], errs[i], blobs[0])
-		}
-	}
-	if list := files(t, s.Dir()); len(list) != 1 {
-		t.Errorf("files: %q, want one", list)
 	}
 }
 

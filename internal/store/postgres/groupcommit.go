@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -35,12 +36,12 @@ const maxGroup = 256
 var errClosed = errors.New("store closed")
 
 type createReq struct {
-	ctx        context.Context
-	p          *post.Post
-	item, synd string
-	id         int64
-	err        error
-	done       chan error
+	ctx                context.Context
+	p                  *post.Post
+	item, synd, copies string
+	id                 int64
+	err                error
+	done               chan error
 
 	// A numbered create (CreateNumbered) has urlOf, the URL of a slug; base and key are
 	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
@@ -236,12 +237,16 @@ func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
 	if err := db.numberAll(ctx, conn, clashed); err != nil {
 		return err
 	}
-	b = extras(group)
+	b, err = db.extras(group)
+	if err != nil {
+		return err
+	}
 	b.Queue(`COMMIT`)
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	committed = true
+	db.wakeJobs()
 	return nil
 }
 
@@ -273,11 +278,11 @@ func firsts(group []*createReq) []*createReq {
 // insertPostsSQL inserts posts given as one array per column, in the arrays' order,
 // skipping those whose URL is taken, and names those it inserted.
 const insertPostsSQL = `INSERT INTO posts
-	(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
-	SELECT url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to
+	(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies)
+	SELECT url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[],
-		$8::text[], $9::text[], $10::text[]) WITH ORDINALITY
-		AS v(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, ord)
+		$8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
+		AS v(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies, ord)
 	ORDER BY ord
 	ON CONFLICT (url) DO NOTHING RETURNING id, url`
 
@@ -302,8 +307,8 @@ func postsArgs(reqs []*createReq) ([]*createReq, []any) {
 	sorted := slices.Clone(reqs)
 	slices.SortStableFunc(sorted, func(a, b *createReq) int { return strings.Compare(a.p.URL, b.p.URL) })
 	cols := struct {
-		url, slug, typ, item, published, updated, status, visibility, synd []string
-		deleted                                                            []bool
+		url, slug, typ, item, published, updated, status, visibility, synd, copies []string
+		deleted                                                                    []bool
 	}{}
 	for _, req := range sorted {
 		p := req.p
@@ -317,9 +322,10 @@ func postsArgs(reqs []*createReq) ([]*createReq, []any) {
 		cols.status = append(cols.status, p.Status)
 		cols.visibility = append(cols.visibility, p.Visibility)
 		cols.synd = append(cols.synd, req.synd)
+		cols.copies = append(cols.copies, req.copies)
 	}
 	return sorted, []any{cols.url, cols.slug, cols.typ, cols.item, cols.published, cols.updated,
-		cols.deleted, cols.status, cols.visibility, cols.synd}
+		cols.deleted, cols.status, cols.visibility, cols.synd, cols.copies}
 }
 
 // readIDs reads insertPostsSQL's RETURNING and gives each create its id, or
@@ -417,18 +423,21 @@ func queueTags(b *pgx.Batch, rows []tagRow) {
 	b.Queue(insertPostTagsSQL, ids, published, types, deleted, statuses, visibilities, norms)
 }
 
-// extras is a batch that stores the tags of the group's inserted posts and the app that
-// created each (post.Post.ClientID).
-func extras(group []*createReq) *pgx.Batch {
+// extras is a batch that stores the tags of the group's inserted posts, the app that
+// created each (post.Post.ClientID) and each one's PostChanged job, which so commits
+// with it: a crash keeps both or neither.
+func (db *DB) extras(group []*createReq) (*pgx.Batch, error) {
 	var stored []*post.Post
 	var clientPosts []int64
 	var clients []string
+	var changes []jobs.PostChange
 	for _, req := range group {
 		if req.err != nil {
 			continue
 		}
 		req.p.ID = req.id
 		stored = append(stored, req.p)
+		changes = append(changes, jobs.PostChange{URL: req.p.URL, Action: jobs.ActionCreate})
 		if req.p.ClientID != "" {
 			clientPosts = append(clientPosts, req.id)
 			clients = append(clients, req.p.ClientID)
@@ -442,5 +451,8 @@ func extras(group []*createReq) *pgx.Batch {
 	if len(clients) > 0 {
 		b.Queue(insertPostClientsSQL, clientPosts, clients)
 	}
-	return b
+	if err := db.queuePostChanges(b, changes); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -31,7 +31,7 @@ type importTable struct {
 // triggers of posts and post_tags count the copied rows as they arrive.
 var importTables = []importTable{
 	{name: "posts", cols: []string{"id", "url", "slug", "post_type", "item", "published", "updated",
-		"deleted", "status", "visibility", "syndicate_to"}, bools: map[string]bool{"deleted": true}, identity: "id"},
+		"deleted", "status", "visibility", "syndicate_to", "copies"}, bools: map[string]bool{"deleted": true}, identity: "id"},
 	{name: "tags", cols: []string{"id", "norm", "display"}, identity: "id"},
 	{name: "post_tags", cols: []string{"post_id", "tag_id", "published", "post_type", "deleted", "status",
 		"visibility"}, bools: map[string]bool{"deleted": true}},
@@ -47,6 +47,8 @@ var importTables = []importTable{
 	{name: "setup_tokens", cols: []string{"hash", "expires"}},
 	{name: "sessions", cols: []string{"hash", "csrf", "created", "expires"}},
 	{name: "pkce_exemptions", cols: []string{"client_id", "client_name", "created"}},
+	{name: "jobs", cols: []string{"id", "kind", "key", "payload", "state", "attempts", "run_at", "lease_until",
+		"last_error", "result", "created", "updated"}, identity: "id"},
 }
 
 // Copied counts the rows Import copied, by table, in the order of ImportTables.
@@ -67,7 +69,7 @@ func ImportTables() []string {
 // Import copies the whole of an indiepub SQLite database, src, into this one, which must
 // be empty (ErrNotEmpty otherwise): posts and their tags and apps, slug counters, media
 // records, tokens, authorization codes, the owner's password, setup links, sessions and
-// PKCE exemptions. It is one transaction: on any failure nothing is copied. IDs are kept,
+// PKCE exemptions, and the job queue. It is one transaction: on any failure nothing is copied. IDs are kept,
 // so tokens, codes and media records still point where they did.
 func (db *DB) Import(ctx context.Context, src *sql.DB) ([]Copied, error) {
 	var out []Copied

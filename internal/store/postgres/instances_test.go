@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/store/postgres/pgtest"
 )
@@ -220,5 +221,86 @@ func TestMediaLocker(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Lock still waiting 30s after the release")
+	}
+}
+
+// TestInstancesWakeEachOther: a job enqueued on one instance, by EnqueueJobs or with a
+// post change, signals JobsEnqueued on the other (LISTEN/NOTIFY), so that its idle runner
+// starts at once rather than at its next poll.
+func TestInstancesWakeEachOther(t *testing.T) {
+	dbs := openN(t, 2)
+	a, b := dbs[0], dbs[1]
+	// The listener signals once when it starts listening; wait for that and drain it.
+	settle := func() {
+		for {
+			select {
+			case <-b.JobsEnqueued():
+			case <-time.After(500 * time.Millisecond):
+				return
+			}
+		}
+	}
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-b.JobsEnqueued():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no signal on the other instance's JobsEnqueued after %s", what)
+		}
+	}
+	settle()
+	if _, err := a.EnqueueJobs(t.Context(), &jobs.Job{Kind: "a", Key: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	wait("EnqueueJobs")
+	settle()
+	if err := a.CreatePost(t.Context(), testPost(t, "https://example.com/wake", 1)); err != nil {
+		t.Fatal(err)
+	}
+	wait("CreatePost")
+}
+
+// TestInstancesClaimEachJobOnce: workers of two instances claiming at once take each job
+// exactly once (FOR UPDATE SKIP LOCKED).
+func TestInstancesClaimEachJobOnce(t *testing.T) {
+	dbs := openN(t, 2)
+	const n = 100
+	js := make([]*jobs.Job, n)
+	for i := range js {
+		js[i] = &jobs.Job{Kind: "a", Key: fmt.Sprint(i)}
+	}
+	if _, err := dbs[0].EnqueueJobs(t.Context(), js...); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		db := dbs[w%2]
+		wg.Go(func() {
+			for {
+				j, err := db.ClaimJob(t.Context(), now, time.Hour, []string{"a"})
+				if err != nil {
+					t.Errorf("ClaimJob: %v", err)
+					return
+				}
+				if j == nil {
+					return
+				}
+				mu.Lock()
+				seen[j.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d jobs claimed, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c > 1 {
+			t.Errorf("job %d claimed %d times", id, c)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,6 +44,12 @@ type DB struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
+
+	// jobsWake is JobsEnqueued's channel (jobs.go), fed by this instance's enqueues and
+	// by the listener's notifications (listen.go), which stopListen ends.
+	jobsWake   chan struct{}
+	stopListen context.CancelFunc
+	listenDone chan struct{}
 
 	logger *slog.Logger
 }
@@ -89,7 +96,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{pool: pool, Now: time.Now, logger: logger}
+	db := &DB{pool: pool, Now: time.Now, logger: logger, jobsWake: make(chan struct{}, 1)}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		pool.Close()
@@ -100,12 +107,14 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.startWriter()
+	db.startListener()
 	return db, nil
 }
 
 // Close stops the writer, waiting for the group being committed, and closes the pool.
 func (db *DB) Close() error {
 	db.stopWriter()
+	db.stopListener()
 	db.pool.Close()
 	return nil
 }
@@ -117,6 +126,34 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Migrated reports whether every migration this binary embeds is recorded as applied, for
+// the readiness check: a database put back from an older backup while the server runs,
+// say, is not.
+func (db *DB) Migrated(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("postgres: read schema_migrations: %w", err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: read schema_migrations: %w", err)
+	}
+	var missing []string
+	for _, name := range names {
+		if v := strings.TrimSuffix(strings.TrimPrefix(name, "migrations/"), ".sql"); !slices.Contains(applied, v) {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("postgres: migrations not applied: %s", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -49,11 +50,16 @@ func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create post: encode: %w", err)
 	}
-	return &createReq{ctx: ctx, p: p, item: string(item), synd: string(synd), done: make(chan error, 1)}, nil
+	copies, err := json.Marshal(copiesOf(p))
+	if err != nil {
+		return nil, fmt.Errorf("create post: encode: %w", err)
+	}
+	return &createReq{ctx: ctx, p: p, item: string(item), synd: string(synd), copies: string(copies),
+		done: make(chan error, 1)}, nil
 }
 
 const postColumns = `p.id, p.url, p.slug, p.post_type, p.item, p.published, p.updated, p.deleted,
-	p.status, p.visibility, p.syndicate_to`
+	p.status, p.visibility, p.syndicate_to, p.copies`
 
 const postByURLSQL = `SELECT ` + postColumns + ` FROM posts p WHERE p.url = $1`
 
@@ -73,6 +79,7 @@ func (db *DB) PostByURL(ctx context.Context, url string) (*post.Post, error) {
 // transaction that holds the post's row lock (FOR UPDATE), so that updates of one post
 // from several instances apply one after the other: if fn fails nothing is written. fn
 // should Reindex the post after changing its item; the tags stored follow p.Categories.
+// The change's PostChanged job (jobs.go) commits with it.
 func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error) {
 	var out *post.Post
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
@@ -83,35 +90,58 @@ func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) er
 		if err != nil {
 			return fmt.Errorf("update post %s: %w", url, err)
 		}
+		wasDeleted := p.Deleted
 		if err := fn(p); err != nil {
 			return err
 		}
-		if err := writePost(ctx, tx, p); err != nil {
+		change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}
+		if err := db.writePost(ctx, tx, p, change); err != nil {
 			return fmt.Errorf("update post %s: %w", url, err)
 		}
 		out = p
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	db.wakeJobs()
+	return out, nil
 }
 
-// writePost rewrites a stored post's row and its tags.
-func writePost(ctx context.Context, tx pgx.Tx, p *post.Post) error {
+// changeAction names an update by what it did to the post's deleted flag.
+func changeAction(was, is bool) string {
+	switch {
+	case !was && is:
+		return jobs.ActionDelete
+	case was && !is:
+		return jobs.ActionUndelete
+	}
+	return jobs.ActionUpdate
+}
+
+// writePost rewrites a stored post's row and its tags, and enqueues change's job.
+func (db *DB) writePost(ctx context.Context, tx pgx.Tx, p *post.Post, change jobs.PostChange) error {
 	item, err := json.Marshal(p.Item)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
 	synd, _ := json.Marshal(nonNil(p.SyndicateTo))
+	copies, _ := json.Marshal(copiesOf(p))
 	if _, err := tx.Exec(ctx, `UPDATE posts SET slug = $1, post_type = $2, item = $3, published = $4,
-		updated = $5, deleted = $6, status = $7, visibility = $8, syndicate_to = $9 WHERE id = $10`,
+		updated = $5, deleted = $6, status = $7, visibility = $8, syndicate_to = $9, copies = $10 WHERE id = $11`,
 		p.Slug, p.Type, string(item), formatTime(p.Published), formatTime(p.Updated), p.Deleted, p.Status,
-		p.Visibility, string(synd), p.ID); err != nil {
+		p.Visibility, string(synd), string(copies), p.ID); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM post_tags WHERE post_id = $1`, p.ID); err != nil {
-		return fmt.Errorf("tags: %w", err)
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM post_tags WHERE post_id = $1`, p.ID)
+	if rows := tagRows([]*post.Post{p}); len(rows) > 0 {
+		queueTags(b, rows)
 	}
-	return insertTags(ctx, tx, tagRows([]*post.Post{p}))
+	if err := db.queuePostChanges(b, []jobs.PostChange{change}); err != nil {
+		return err
+	}
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // ListPosts lists posts newest first (by published, then ID) as q selects them: q.Limit
@@ -362,10 +392,13 @@ func (db *DB) PostClient(ctx context.Context, url string) (string, error) {
 
 func scanPost(s pgx.Row) (*post.Post, error) {
 	var p post.Post
-	var item, synd, published, updated string
+	var item, synd, copies, published, updated string
 	if err := s.Scan(&p.ID, &p.URL, &p.Slug, &p.Type, &item, &published, &updated, &p.Deleted,
-		&p.Status, &p.Visibility, &synd); err != nil {
+		&p.Status, &p.Visibility, &synd, &copies); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(copies), &p.Copies); err != nil {
+		return nil, fmt.Errorf("decode post %d: copies: %w", p.ID, err)
 	}
 	if err := json.Unmarshal([]byte(item), &p.Item); err != nil {
 		return nil, fmt.Errorf("decode post %d: %w", p.ID, err)
@@ -379,6 +412,38 @@ func scanPost(s pgx.Row) (*post.Post, error) {
 	p.Published, p.Updated = parseTime(published), parseTime(updated)
 	p.Categories = p.Item.Tags()
 	return &p, nil
+}
+
+// copiesOf is p.Copies, never null in JSON.
+func copiesOf(p *post.Post) []post.Copy {
+	if p.Copies == nil {
+		return []post.Copy{}
+	}
+	return p.Copies
+}
+
+// PostsAwaitingSyndication lists the posts, not deleted, whose pending list of
+// syndication targets is not empty, oldest first, at most limit (the partial index
+// posts_awaiting_syndication holds exactly them).
+func (db *DB) PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+postColumns+` FROM posts p
+		WHERE p.syndicate_to <> '[]' AND NOT p.deleted ORDER BY p.id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+	}
+	defer rows.Close()
+	out := []*post.Post{}
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+	}
+	return out, nil
 }
 
 func nonNil(s []string) []string {

@@ -136,3 +136,23 @@ func TestOpenStopsWithContext(t *testing.T) {
 		t.Errorf("Open with a cancelled context: %v, want context.Canceled", err)
 	}
 }
+
+// TestMigratedSeesAMissingMigration checks the readiness check's view of the schema: a
+// database whose record lacks a migration (one put back from an older binary's backup)
+// is not ready, and says which migration is missing.
+func TestMigratedSeesAMissingMigration(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrated(t.Context()); err != nil {
+		t.Fatalf("Migrated on a fresh database: %v", err)
+	}
+	if _, err := db.db.Exec(`DELETE FROM schema_migrations WHERE version = '0003_media'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrated(t.Context()); err == nil || !strings.Contains(err.Error(), "0003_media") {
+		t.Errorf("Migrated without 0003_media recorded: %v, want an error naming it", err)
+	}
+}

@@ -1,0 +1,355 @@
+package s3blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/indiepub/indiepub/internal/media"
+)
+
+// buffersPerUpload is how many part buffers one upload holds: one being filled from the
+// client while the others are sent, so that reading the body and sending it overlap.
+const buffersPerUpload = 3
+
+// Receive streams head and then r into S3 while hashing them. A body of one part stays in
+// memory until Commit; a larger one becomes a temporary object, through a multipart upload
+// that is aborted if anything fails, r's error, max passed or ctx done included.
+func (s *Store) Receive(ctx context.Context, head []byte, r io.Reader, max int64) (*media.Received, error) {
+	rc := &receiver{s: s, ctx: ctx, h: sha256.New(), free: make(chan *[]byte, buffersPerUpload)}
+	for range buffersPerUpload {
+		rc.free <- s.buffers.get()
+	}
+	p, err := rc.run(io.MultiReader(bytes.NewReader(head), r), max)
+	if err != nil {
+		rc.fail()
+		return nil, err
+	}
+	return p, nil
+}
+
+// receiver is one upload being received.
+type receiver struct {
+	s    *Store
+	ctx  context.Context
+	h    hash.Hash
+	free chan *[]byte // buffers not in use
+	// first is the first part, held until a second one shows that the body needs a
+	// multipart upload.
+	first *[]byte
+	up    *upload
+}
+
+// run reads parts from r and sends them, and returns the received blob.
+func (rc *receiver) run(r io.Reader, max int64) (*media.Received, error) {
+	var total int64
+	for n := 1; ; n++ {
+		if err := rc.ctx.Err(); err != nil {
+			return nil, fmt.Errorf("media: receive: %w", err)
+		}
+		if rc.up != nil {
+			if err := rc.up.failed(); err != nil {
+				return nil, err
+			}
+		}
+		buf := <-rc.free
+		m, eof, err := media.Fill(r, *buf, len(*buf))
+		total += int64(m)
+		if err == nil && total > max {
+			err = fmt.Errorf("%w: more than %d bytes", media.ErrTooLarge, max)
+		}
+		if err == nil && n > maxParts {
+			err = fmt.Errorf("%w: more than %d parts of %d bytes", media.ErrTooLarge, maxParts, len(*buf))
+		}
+		if err != nil {
+			rc.free <- buf
+			return nil, err
+		}
+		rc.h.Write((*buf)[:m])
+		part := (*buf)[:m]
+		switch {
+		case m == 0 && n > 1:
+			rc.free <- buf
+			return rc.finish(total)
+		case n == 1:
+			rc.first = buf
+			*rc.first = part
+			if eof {
+				return rc.finish(total)
+			}
+			continue
+		case n == 2:
+			if err := rc.start(); err != nil {
+				rc.free <- buf
+				return nil, err
+			}
+		}
+		rc.up.send(n, buf, part)
+		if eof {
+			return rc.finish(total)
+		}
+	}
+}
+
+// start begins the multipart upload to a temporary object and sends the first part.
+func (rc *receiver) start() error {
+	var rnd [16]byte
+	rand.Read(rnd[:])
+	name := rc.s.prefix + tmpDir + "upload-" + hex.EncodeToString(rnd[:])
+	id, err := rc.s.core.NewMultipartUpload(rc.ctx, rc.s.bucket, name, minio.PutObjectOptions{})
+	if err != nil {
+		return fmt.Errorf("media: start upload: %w", err)
+	}
+	rc.up = &upload{s: rc.s, ctx: rc.ctx, name: name, id: id, free: rc.free}
+	first := rc.first
+	rc.first = nil
+	rc.up.send(1, first, *first)
+	return nil
+}
+
+// finish completes what was received: the one part kept in memory, or the multipart
+// upload.
+func (rc *receiver) finish(size int64) (*media.Received, error) {
+	sum := hex.EncodeToString(rc.h.Sum(nil))
+	if rc.up == nil {
+		data := rc.first
+		rc.first = nil
+		rc.releaseFree()
+		return &media.Received{Hash: sum, Size: size, Pending: &memPending{s: rc.s, buf: data}}, nil
+	}
+	if err := rc.up.complete(); err != nil {
+		return nil, err
+	}
+	rc.releaseFree()
+	return &media.Received{Hash: sum, Size: size, Pending: &objPending{s: rc.s, name: rc.up.name, size: size}}, nil
+}
+
+// fail aborts the multipart upload, if any, once its parts in flight are done.
+func (rc *receiver) fail() {
+	if rc.up != nil {
+		rc.up.abort()
+	}
+	if rc.first != nil {
+		*rc.first = (*rc.first)[:cap(*rc.first)]
+		rc.free <- rc.first
+		rc.first = nil
+	}
+	rc.releaseFree()
+}
+
+// releaseFree gives the buffers back to the pool, all of them being free.
+func (rc *receiver) releaseFree() {
+	for {
+		select {
+		case b := <-rc.free:
+			*b = (*b)[:cap(*b)]
+			rc.s.buffers.put(b)
+		default:
+			return
+		}
+	}
+}
+
+// upload is a multipart upload in progress: its parts are sent each from its own
+// goroutine, as many at once as there are buffers to spare.
+type upload struct {
+	s    *Store
+	ctx  context.Context
+	name string
+	id   string
+	free chan *[]byte
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	done []minio.CompletePart
+	err  error
+}
+
+// send sends part number n, held in buf, and gives buf back when it is done.
+func (u *upload) send(n int, buf *[]byte, part []byte) {
+	u.wg.Go(func() {
+		defer func() { *buf = (*buf)[:cap(*buf)]; u.free <- buf }()
+		if u.failed() != nil {
+			return
+		}
+		// No checksum of the part here: minio-go signs it as it streams it (plain HTTP) or
+		// sends it over TLS, and the whole body's hash is taken as it is read.
+		p, err := u.s.core.PutObjectPart(u.ctx, u.s.bucket, u.name, u.id, n, bytes.NewReader(part),
+			int64(len(part)), minio.PutObjectPartOptions{})
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if err != nil {
+			if u.err == nil {
+				u.err = fmt.Errorf("media: send part %d: %w", n, err)
+			}
+			return
+		}
+		u.done = append(u.done, minio.CompletePart{PartNumber: n, ETag: p.ETag})
+	})
+}
+
+// failed returns the first error of a part sent.
+func (u *upload) failed() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.err
+}
+
+// complete waits for the parts and makes the temporary object of them.
+func (u *upload) complete() error {
+	u.wg.Wait()
+	if err := u.failed(); err != nil {
+		return err
+	}
+	if err := u.ctx.Err(); err != nil {
+		return fmt.Errorf("media: receive: %w", err)
+	}
+	slices.SortFunc(u.done, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
+	if _, err := u.s.core.CompleteMultipartUpload(u.ctx, u.s.bucket, u.name, u.id, u.done, minio.PutObjectOptions{}); err != nil {
+		return fmt.Errorf("media: complete upload: %w", err)
+	}
+	u.id = "" // complete: nothing left to abort
+	return nil
+}
+
+// abort waits for the parts in flight and aborts the upload, so that S3 keeps none of
+// them; if it was completed already, it removes the temporary object.
+func (u *upload) abort() {
+	u.wg.Wait()
+	if u.id == "" {
+		u.s.removeTemp(u.ctx, u.name)
+		return
+	}
+	u.s.cleanup(u.ctx, "abort multipart upload", func(ctx context.Context) error {
+		return u.s.core.AbortMultipartUpload(ctx, u.s.bucket, u.name, u.id)
+	})
+}
+
+// removeTemp deletes a temporary object.
+func (s *Store) removeTemp(ctx context.Context, name string) {
+	s.cleanup(ctx, "remove temporary object", func(ctx context.Context) error {
+		return s.core.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{})
+	})
+}
+
+// memPending is a body of one part, kept in memory until Commit.
+type memPending struct {
+	s   *Store
+	buf *[]byte
+	mu  sync.Mutex
+}
+
+func (p *memPending) Content() io.Reader { return bytes.NewReader(*p.buf) }
+
+// Commit puts the bytes at key unless an object is there already, which holds them.
+func (p *memPending) Commit(ctx context.Context, key string) error {
+	name, err := p.s.object(key)
+	if err != nil {
+		return err
+	}
+	if exists, err := p.s.exists(ctx, name); err != nil || exists {
+		return err
+	}
+	typ, cache, disp := headers(key)
+	sum := sha256.Sum256(*p.buf)
+	_, err = p.s.core.PutObject(ctx, p.s.bucket, name, bytes.NewReader(*p.buf), int64(len(*p.buf)), "",
+		hex.EncodeToString(sum[:]), minio.PutObjectOptions{ContentType: typ, CacheControl: cache, ContentDisposition: disp})
+	if err != nil {
+		return fmt.Errorf("media: put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Discard gives the buffer back; a committed object stays.
+func (p *memPending) Discard() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.buf != nil {
+		*p.buf = (*p.buf)[:cap(*p.buf)]
+		p.s.buffers.put(p.buf)
+		p.buf = nil
+	}
+}
+
+// objPending is a body received as a temporary object.
+type objPending struct {
+	s    *Store
+	name string
+	size int64
+	mu   sync.Mutex
+	open []io.Closer // readers Content opened
+	gone bool
+}
+
+// Content reads the temporary object.
+func (p *objPending) Content() io.Reader {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	obj, err := p.s.core.Client.GetObject(context.Background(), p.s.bucket, p.name, minio.GetObjectOptions{})
+	if err != nil {
+		return errReader{err}
+	}
+	p.open = append(p.open, obj)
+	return io.LimitReader(obj, p.size)
+}
+
+// Commit copies the temporary object to key, server-side, unless an object is there
+// already, which holds the same bytes.
+func (p *objPending) Commit(ctx context.Context, key string) error {
+	name, err := p.s.object(key)
+	if err != nil {
+		return err
+	}
+	if exists, err := p.s.exists(ctx, name); err != nil || exists {
+		return err
+	}
+	typ, cache, disp := headers(key)
+	// ComposeObject copies in one request up to 5 GiB, in a multipart copy beyond.
+	_, err = p.s.core.ComposeObject(ctx,
+		minio.CopyDestOptions{Bucket: p.s.bucket, Object: name, ReplaceMetadata: true,
+			ContentType: typ, CacheControl: cache, ContentDisposition: disp},
+		minio.CopySrcOptions{Bucket: p.s.bucket, Object: p.name})
+	if err != nil {
+		return fmt.Errorf("media: copy to %s: %w", key, err)
+	}
+	return nil
+}
+
+// Discard deletes the temporary object; a committed copy stays.
+func (p *objPending) Discard() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.open {
+		c.Close()
+	}
+	p.open = nil
+	if !p.gone {
+		p.gone = true
+		p.s.removeTemp(context.Background(), p.name)
+	}
+}
+
+// exists tells whether an object is at name.
+func (s *Store) exists(ctx context.Context, name string) (bool, error) {
+	_, err := s.core.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("media: stat %s: %w", name, err)
+	}
+	return true, nil
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }

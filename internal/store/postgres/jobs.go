@@ -1,0 +1,281 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/indiepub/indiepub/internal/jobs"
+)
+
+// The job queue (jobs.Store; migrations/0003_jobs.sql). Every method is one statement,
+// so it needs no transaction of its own; a claim selects its job FOR UPDATE SKIP LOCKED,
+// so that workers of every instance sharing the database take each job once, none
+// waiting on a row another claim holds.
+//
+// Every transaction that adds jobs also sends NOTIFY on jobsChannel, which PostgreSQL
+// delivers once it commits: each instance LISTENs on a connection of its own (listen.go)
+// and passes the notification to JobsEnqueued, so that a job enqueued by one instance
+// wakes the idle runners of all. The instance that enqueued signals its own runner at
+// once, without waiting for the round trip.
+
+// jobsChannel is the channel of the NOTIFY sent with every enqueue.
+const jobsChannel = "indiepub_jobs"
+
+// notifyJobsSQL is the NOTIFY, as a statement that can be batched with arguments.
+const notifyJobsSQL = `SELECT pg_notify('` + jobsChannel + `', '')`
+
+const jobColumns = `id, kind, key, payload, state, attempts, run_at, last_error, result, created, updated`
+
+func scanJob(s pgx.Row) (*jobs.Job, error) {
+	var j jobs.Job
+	var state, runAt, created, updated, payload string
+	if err := s.Scan(&j.ID, &j.Kind, &j.Key, &payload, &state, &j.Attempts, &runAt, &j.LastError,
+		&j.Result, &created, &updated); err != nil {
+		return nil, err
+	}
+	j.Payload = []byte(payload)
+	j.State = jobs.State(state)
+	j.RunAt, j.Created, j.Updated = parseTime(runAt), parseTime(created), parseTime(updated)
+	return &j, nil
+}
+
+// insertJobsSQL adds jobs given as one array per column (kind, key, payload, run_at),
+// skipping the kinds and keys that exist, whatever their number; $5 is the time now. Rows
+// go in the order of (kind, key), so that concurrent enqueues take the unique index's
+// entries in one order.
+const insertJobsSQL = `INSERT INTO jobs (kind, key, payload, run_at, created, updated)
+	SELECT kind, key, payload, run_at, $5, $5
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS v(kind, key, payload, run_at, ord)
+	ORDER BY kind, key, ord
+	ON CONFLICT (kind, key) DO NOTHING`
+
+// jobCols are insertJobsSQL's arguments.
+type jobCols struct{ kinds, keys, payloads, runAts []string }
+
+func (c *jobCols) add(kind, key, payload, runAt string) {
+	c.kinds = append(c.kinds, kind)
+	c.keys = append(c.keys, key)
+	c.payloads = append(c.payloads, payload)
+	c.runAts = append(c.runAts, runAt)
+}
+
+func (c *jobCols) args(now string) []any {
+	return []any{c.kinds, c.keys, c.payloads, c.runAts, now}
+}
+
+// EnqueueJobs adds jobs, skipping those whose kind and key exist, and returns how many
+// it added.
+func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
+	if len(js) == 0 {
+		return 0, nil
+	}
+	now := db.Now()
+	var cols jobCols
+	for _, j := range js {
+		if j.Kind == "" || j.Key == "" {
+			return 0, fmt.Errorf("enqueue job: kind and key are required")
+		}
+		runAt := j.RunAt
+		if runAt.IsZero() {
+			runAt = now
+		}
+		cols.add(j.Kind, j.Key, string(j.Payload), formatTime(runAt))
+	}
+	var added int64
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(insertJobsSQL, cols.args(formatTime(now))...).Exec(func(tag pgconn.CommandTag) error {
+			added = tag.RowsAffected()
+			return nil
+		})
+		b.Queue(notifyJobsSQL)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("enqueue job: %w", err)
+	}
+	if added > 0 {
+		db.wakeJobs()
+	}
+	return int(added), nil
+}
+
+// queuePostChanges queues on b, to run in a post change's transaction, the PostChanged
+// job of each change and the NOTIFY that wakes the runners once it commits.
+func (db *DB) queuePostChanges(b *pgx.Batch, changes []jobs.PostChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	now := formatTime(db.Now())
+	var cols jobCols
+	for i := range changes {
+		c := &changes[i]
+		c.Change = newChangeKey(c.URL, c.Action)
+		payload, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("post change: %w", err)
+		}
+		cols.add(jobs.PostChanged, c.Change, string(payload), now)
+	}
+	b.Queue(insertJobsSQL, cols.args(now)...)
+	b.Queue(notifyJobsSQL)
+	return nil
+}
+
+// newChangeKey is the key of one change's PostChanged job: readable, and unique by its
+// random part.
+func newChangeKey(url, action string) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return url + " " + action + " " + hex.EncodeToString(b[:])
+}
+
+// wakeJobs signals JobsEnqueued, merging with a signal not yet received.
+func (db *DB) wakeJobs() {
+	select {
+	case db.jobsWake <- struct{}{}:
+	default:
+	}
+}
+
+// JobsEnqueued receives after a commit that added jobs, on this instance or on any other
+// sharing the database.
+func (db *DB) JobsEnqueued() <-chan struct{} { return db.jobsWake }
+
+// claimPendingSQL and claimLapsedSQL move one due job to running: the pending job due
+// soonest, or the running job whose lease ended first. Each is one step along an index
+// (jobs_due, jobs_leases); SKIP LOCKED passes over a row another claim is taking. $1 now,
+// $2 lease end, $3 kinds.
+const (
+	claimPendingSQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $2, updated = $1
+		WHERE id = (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $1 AND kind = ANY($3)
+			ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING ` + jobColumns
+	claimLapsedSQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $2, updated = $1
+		WHERE id = (SELECT id FROM jobs WHERE state = 'running' AND lease_until <= $1 AND kind = ANY($3)
+			ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING ` + jobColumns
+)
+
+// ClaimJob takes the next due job of one of kinds, or nil when none is due.
+func (db *DB) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error) {
+	for _, query := range []string{claimPendingSQL, claimLapsedSQL} {
+		j, err := scanJob(db.pool.QueryRow(ctx, query, formatTime(now), formatTime(now.Add(lease)), kinds))
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, noSpace(fmt.Errorf("claim job: %w", err))
+		}
+		return j, nil
+	}
+	return nil, nil
+}
+
+// CompleteJob marks the claimed j done with result.
+func (db *DB) CompleteJob(ctx context.Context, j *jobs.Job, result string) error {
+	return db.endClaim(ctx, j, `state = 'done', result = $3, lease_until = '', updated = $4`,
+		result, formatTime(db.Now()))
+}
+
+// FailJob keeps msg and makes j pending from next, or failed when next is zero.
+func (db *DB) FailJob(ctx context.Context, j *jobs.Job, msg string, next time.Time) error {
+	now := formatTime(db.Now())
+	if next.IsZero() {
+		return db.endClaim(ctx, j, `state = 'failed', last_error = $3, lease_until = '', updated = $4`, msg, now)
+	}
+	return db.endClaim(ctx, j, `state = 'pending', last_error = $3, updated = $4, run_at = $5, lease_until = ''`,
+		msg, now, formatTime(next))
+}
+
+// endClaim applies set ($3 on) to j if the claim still holds it: the job is running and
+// no other claim has counted an attempt since.
+func (db *DB) endClaim(ctx context.Context, j *jobs.Job, set string, args ...any) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE jobs SET `+set+` WHERE id = $1 AND attempts = $2 AND state = 'running'`,
+		append([]any{j.ID, j.Attempts}, args...)...)
+	if err != nil {
+		return noSpace(fmt.Errorf("job %d: %w", j.ID, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("job %d: %w", j.ID, jobs.ErrLeaseLost)
+	}
+	return nil
+}
+
+// Jobs lists the jobs in any of states, oldest first, at most limit.
+func (db *DB) Jobs(ctx context.Context, states []jobs.State, limit int) ([]*jobs.Job, error) {
+	if len(states) == 0 || limit <= 0 {
+		return []*jobs.Job{}, nil
+	}
+	names := make([]string, len(states))
+	for i, s := range states {
+		names[i] = string(s)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state = ANY($1) ORDER BY id LIMIT $2`,
+		names, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	out := []*jobs.Job{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return out, nil
+}
+
+// JobByID returns one job; jobs.ErrNotFound when there is none.
+func (db *DB) JobByID(ctx context.Context, id int64) (*jobs.Job, error) {
+	j, err := scanJob(db.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("job %d: %w", id, jobs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job %d: %w", id, err)
+	}
+	return j, nil
+}
+
+// RetryJob makes a failed or pending job pending from now with its attempts reset, and
+// wakes the runners of every instance.
+func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
+	var found bool
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'pending', attempts = 0, run_at = $1, updated = $1
+			WHERE id = $2 AND state IN ('pending', 'failed')`, formatTime(now), id)
+		if err != nil {
+			return err
+		}
+		if found = tag.RowsAffected() > 0; !found {
+			return nil
+		}
+		_, err = tx.Exec(ctx, notifyJobsSQL)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("retry job %d: %w", id, err)
+	}
+	if !found {
+		if _, err := db.JobByID(ctx, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("job %d: %w", id, jobs.ErrNotRetryable)
+	}
+	db.wakeJobs()
+	return nil
+}
