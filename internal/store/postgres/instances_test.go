@@ -258,6 +258,19 @@ func TestInstancesWakeEachOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("CreatePost")
+
+	// A listening connection that dies is opened again: the server ends every LISTEN
+	// backend, and a later enqueue still wakes the other instance.
+	if _, err := a.pool.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE query = 'LISTEN `+jobsChannel+`' AND pid <> pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * listenRetry)
+	settle()
+	if _, err := a.EnqueueJobs(t.Context(), &jobs.Job{Kind: "a", Key: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	wait("EnqueueJobs after the listening connection was ended")
 }
 
 // TestInstancesClaimEachJobOnce: workers of two instances claiming at once take each job

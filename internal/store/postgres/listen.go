@@ -23,13 +23,17 @@ func (db *DB) startListener() {
 	cfg := db.pool.Config().ConnConfig.Copy()
 	go func() {
 		defer close(db.listenDone)
+		failing := false // logged once per outage, not at every retry
 		for ctx.Err() == nil {
-			err := db.listen(ctx, cfg)
+			listened, err := db.listen(ctx, cfg)
 			if ctx.Err() != nil {
 				return
 			}
-			db.logger.Warn("postgres: listening for jobs: connection lost; jobs of other instances wait for the next poll",
-				"err", err)
+			if listened || !failing {
+				db.logger.Warn("postgres: listening for jobs: connection lost; jobs of other instances wait for the next poll",
+					"err", err)
+			}
+			failing = true
 			select {
 			case <-time.After(listenRetry):
 			case <-ctx.Done():
@@ -39,21 +43,22 @@ func (db *DB) startListener() {
 	}()
 }
 
-// listen holds one listening connection until it fails or ctx ends.
-func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig) error {
+// listen holds one listening connection until it fails or ctx ends; listened reports
+// whether LISTEN took effect before that.
+func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig) (listened bool, err error) {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, `LISTEN `+jobsChannel); err != nil {
-		return err
+		return false, err
 	}
 	// Whatever was enqueued before LISTEN took effect.
 	db.wakeJobs()
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
+			return true, err
 		}
 		db.wakeJobs()
 	}
