@@ -26,4 +26,5 @@ require (
 	modernc.org/libc v1.79.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
+	willnorris.com/go/microformats v1.2.0 // indirect
 )

@@ -4,8 +4,8 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// media.Records, authserver.Store, owner.Store, admin.Store, token.Store), those
-// cmd/indiepub calls, and Ping.
+// media.Records, authserver.Store, owner.Store, admin.Store, token.Store,
+// webmention.SendStore), those cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
 package storetest
@@ -19,6 +19,7 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what indiepub needs from storage: the union of the interfaces its consumers
@@ -74,6 +75,10 @@ type Store interface {
 	PKCEExempt(ctx context.Context, clientID string) (bool, error)
 	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
+
+	// Webmentions sent from the owner's posts (webmention.SendStore, micropub.Store).
+	WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error)
+	RecordSent(ctx context.Context, s webmention.Sent) error
 
 	// Ping reports whether the store can be reached (the server's /healthz).
 	Ping(ctx context.Context) error
@@ -136,6 +141,8 @@ var contracts = []contract{
 	{"Sessions/Lifetime", testSessionLifetime},
 	{"Sessions/NewPasswordEndsSessions", testPasswordEndsSessions},
 	{"PKCE/Exemptions", testPKCEExemptions},
+
+	{"Webmentions/SentLatestPerTarget", testWebmentionsSent},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -22,19 +22,21 @@ import (
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store holds every method the handlers declare: when a handler's interface grows, this
 // stops compiling until Store (and the suite) grow with it.
 var (
-	_ micropub.Store   = Store(nil)
-	_ website.Store    = Store(nil)
-	_ media.Records    = Store(nil)
-	_ authserver.Store = Store(nil)
-	_ owner.Store      = Store(nil)
-	_ admin.Store      = Store(nil)
-	_ token.Store      = Store(nil)
-	_ Store            = (*sqlite.DB)(nil)
+	_ micropub.Store       = Store(nil)
+	_ website.Store        = Store(nil)
+	_ media.Records        = Store(nil)
+	_ authserver.Store     = Store(nil)
+	_ owner.Store          = Store(nil)
+	_ admin.Store          = Store(nil)
+	_ token.Store          = Store(nil)
+	_ webmention.SendStore = Store(nil)
+	_ Store                = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
 )
@@ -151,6 +153,7 @@ var breakers = map[string]struct {
 	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
 	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Webmentions/SentLatestPerTarget":          {"forgets that a link was removed", func(s Store) Store { return forgetsUnlinked{s} }},
 }
 
 type unreachable struct{ Store }
@@ -474,4 +477,16 @@ func TestRecorder(t *testing.T) {
 	if got != "first 1; second" {
 		t.Errorf("recorded %q, want %q", got, "first 1; second")
 	}
+}
+
+// forgetsUnlinked reads every target back as still linked: a removed link would be sent
+// to again on every change.
+type forgetsUnlinked struct{ Store }
+
+func (s forgetsUnlinked) WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error) {
+	sent, err := s.Store.WebmentionsSent(ctx, source)
+	for i := range sent {
+		sent[i].Linked = true
+	}
+	return sent, err
 }
