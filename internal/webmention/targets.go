@@ -22,8 +22,8 @@ var responseProperties = []string{
 
 // Targets returns the URLs the post links to: its response properties' URLs first (a
 // string, or a nested h-cite's or h-card's url), then the links of its content as rendered
-// (contentHTML), in order, without duplicates or the post itself, at most max. Only
-// absolute http and https URLs count.
+// (contentHTML, relative links resolved against the post's URL), in order, without
+// duplicates or the post itself, at most max. Only http and https URLs count.
 func Targets(p *post.Post, contentHTML string, max int) []string {
 	seen := map[string]bool{p.URL: true}
 	var out []string
@@ -44,8 +44,14 @@ func Targets(p *post.Post, contentHTML string, max int) []string {
 			add(valueURL(v))
 		}
 	}
+	base, err := url.Parse(p.URL)
+	if err != nil {
+		return out
+	}
 	for _, l := range contentLinks(contentHTML) {
-		add(l)
+		if u, err := base.Parse(strings.TrimSpace(l)); err == nil {
+			add(u.String())
+		}
 	}
 	return out
 }

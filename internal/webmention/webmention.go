@@ -22,7 +22,7 @@ var ErrNoEndpoint = errors.New("no webmention endpoint")
 // Sent is the outcome of the latest webmention sent from one of the owner's posts
 // (Source) to one page it links to or linked to (Target). Stores keep one per pair.
 type Sent struct {
-	Source string `json:"source"`
+	Source string `json:"-"`
 	Target string `json:"target"`
 	// Endpoint is the target's discovered endpoint, "" when it has none.
 	Endpoint string `json:"endpoint,omitempty"`
