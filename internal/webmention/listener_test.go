@@ -180,4 +180,3 @@ func record(t *testing.T, db *sqlite.DB, source, target string, linked bool) {
 		t.Fatal(err)
 	}
 }
-
