@@ -5,7 +5,7 @@
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
 // media.Records, authserver.Store, owner.Store, admin.Store, token.Store,
-// webmention.SendStore), those cmd/indiepub calls, and Ping.
+// webmention.SendStore, webmention.MentionStore), those cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
 package storetest
@@ -79,6 +79,14 @@ type Store interface {
 	// Webmentions sent from the owner's posts (webmention.SendStore, micropub.Store).
 	WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error)
 	RecordSent(ctx context.Context, s webmention.Sent) error
+	// Webmentions received (webmention.MentionStore).
+	ReceiveMention(ctx context.Context, m *webmention.Mention) error
+	MentionByKey(ctx context.Context, key string) (*webmention.Mention, error)
+	MentionByID(ctx context.Context, id int64) (*webmention.Mention, error)
+	SaveMention(ctx context.Context, m *webmention.Mention) error
+	Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error)
+	DomainStanding(ctx context.Context, domain string) (string, error)
+	SetDomainStanding(ctx context.Context, domain, standing string) error
 
 	// Ping reports whether the store can be reached (the server's /healthz).
 	Ping(ctx context.Context) error
@@ -143,6 +151,9 @@ var contracts = []contract{
 	{"PKCE/Exemptions", testPKCEExemptions},
 
 	{"Webmentions/SentLatestPerTarget", testWebmentionsSent},
+	{"Mentions/OncePerSourceAndTarget", testMentionOncePerPair},
+	{"Mentions/SaveAndList", testMentionSaveAndList},
+	{"Mentions/DomainStanding", testDomainStanding},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -28,15 +28,16 @@ import (
 // Store holds every method the handlers declare: when a handler's interface grows, this
 // stops compiling until Store (and the suite) grow with it.
 var (
-	_ micropub.Store       = Store(nil)
-	_ website.Store        = Store(nil)
-	_ media.Records        = Store(nil)
-	_ authserver.Store     = Store(nil)
-	_ owner.Store          = Store(nil)
-	_ admin.Store          = Store(nil)
-	_ token.Store          = Store(nil)
-	_ webmention.SendStore = Store(nil)
-	_ Store                = (*sqlite.DB)(nil)
+	_ micropub.Store          = Store(nil)
+	_ website.Store           = Store(nil)
+	_ media.Records           = Store(nil)
+	_ authserver.Store        = Store(nil)
+	_ owner.Store             = Store(nil)
+	_ admin.Store             = Store(nil)
+	_ token.Store             = Store(nil)
+	_ webmention.SendStore    = Store(nil)
+	_ webmention.MentionStore = Store(nil)
+	_ Store                   = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
 )
@@ -154,6 +155,9 @@ var breakers = map[string]struct {
 	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
 	"Webmentions/SentLatestPerTarget":          {"forgets that a link was removed", func(s Store) Store { return forgetsUnlinked{s} }},
+	"Mentions/OncePerSourceAndTarget":          {"gives a mention sent again a new status key", func(s Store) Store { return newKeyAgain{s} }},
+	"Mentions/SaveAndList":                     {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
+	"Mentions/DomainStanding":                  {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
 }
 
 type unreachable struct{ Store }
@@ -489,4 +493,32 @@ func (s forgetsUnlinked) WebmentionsSent(ctx context.Context, source string) ([]
 		sent[i].Linked = true
 	}
 	return sent, err
+}
+
+// newKeyAgain names a mention received again with a new status key: the status URL
+// handed out before would stop answering.
+type newKeyAgain struct{ Store }
+
+func (s newKeyAgain) ReceiveMention(ctx context.Context, m *webmention.Mention) error {
+	err := s.Store.ReceiveMention(ctx, m)
+	m.Key += "-again"
+	return err
+}
+
+// showsHeld ignores the Shown filter.
+type showsHeld struct{ Store }
+
+func (s showsHeld) Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error) {
+	q.Shown = false
+	return s.Store.Mentions(ctx, q)
+}
+
+// firstStanding never changes a standing once set: a known domain could not be blocked.
+type firstStanding struct{ Store }
+
+func (s firstStanding) SetDomainStanding(ctx context.Context, domain, standing string) error {
+	if cur, err := s.Store.DomainStanding(ctx, domain); err != nil || cur != "" {
+		return err
+	}
+	return s.Store.SetDomainStanding(ctx, domain, standing)
 }
