@@ -10,6 +10,7 @@ import (
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Routes are the handlers behind indiepub's routes. A nil part has no routes: the full
@@ -23,9 +24,10 @@ type Routes struct {
 	Media      *mediaendpoint.Handler
 	// Auth verifies the tokens of the Micropub and media endpoints; the endpoints check
 	// the scopes per action.
-	Auth   *indieauth.Authenticator
-	Site   *site.Handler
-	Health http.Handler
+	Auth       *indieauth.Authenticator
+	Site       *site.Handler
+	Webmention *webmention.Receiver
+	Health     http.Handler
 }
 
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
@@ -72,6 +74,10 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /media", endpoint)
 		mux.Handle("GET /media", endpoint)
 		mux.Handle("GET /media/", m.Files())
+	}
+	if wm := rt.Webmention; wm != nil {
+		mux.HandleFunc("POST /webmention", wm.Receive)
+		mux.HandleFunc("GET /webmention/status/{key}", wm.Status)
 	}
 	if rt.Health != nil {
 		mux.Handle("GET /healthz", rt.Health)

@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
@@ -25,6 +26,7 @@ import (
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Config is the server's configuration; cmd/indiepub fills it from flags and environment.
@@ -90,6 +92,12 @@ type Config struct {
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
+	// WebmentionModeration is which verified webmentions show without the owner's
+	// approval: webmention.ModerateAll, ModerateKnown (the default) or ModerateHold.
+	WebmentionModeration string
+	// Enqueue adds jobs to the job queue (the verification of a webmention received); nil
+	// enqueues nothing.
+	Enqueue func(ctx context.Context, js ...*jobs.Job) (int, error)
 }
 
 // Defaults fills in unset fields.
@@ -129,6 +137,18 @@ type Handler struct {
 	media  *mediaendpoint.Handler
 	site   *site.Handler
 	logger *slog.Logger
+	// jobs and listeners are the job handlers by kind and the post-change listeners that
+	// the job queue runs.
+	jobs      map[string]jobs.Handler
+	listeners []func(context.Context, jobs.PostChange) ([]jobs.Job, error)
+}
+
+// JobHandlers returns the handlers of the server's job kinds, for the job queue to run.
+func (h *Handler) JobHandlers() map[string]jobs.Handler { return h.jobs }
+
+// PostListeners returns the listeners that turn a post change into jobs.
+func (h *Handler) PostListeners() []func(context.Context, jobs.PostChange) ([]jobs.Job, error) {
+	return h.listeners
 }
 
 // Warm renders the home page into the website's cache, so that the first visitor after a
@@ -156,6 +176,8 @@ type Store interface {
 	owner.Store
 	admin.Store
 	token.Store
+	webmention.SendStore
+	webmention.ReceiverStore
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 }
@@ -222,13 +244,25 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		siteCfg.AuthorizationEndpoint = cfg.AuthorizationEndpoint
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
 	}
+	// Webmention: received at /webmention, verified and sent by jobs, through the
+	// guarded client.
+	fetch := indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 10 * time.Second})
+	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: cfg.Enqueue,
+		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
+		Moderation: cfg.WebmentionModeration, Now: cfg.Now, Logger: logger})
+	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: site.ContentHTML,
+		Now: cfg.Now, Logger: logger})
+	siteCfg.WebmentionEndpoint = receiver.Endpoint()
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Health: health(db)}.Mount(mux)
+		Site: website, Webmention: receiver, Health: health(db)}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
 	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
-		logger: cfg.Logger}, nil
+		logger:    cfg.Logger,
+		jobs:      map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify},
+		listeners: []func(context.Context, jobs.PostChange) ([]jobs.Job, error){sender.PostChanged},
+	}, nil
 }
 
 // health answers /healthz: 200 "ok" while the store can be reached, 503 otherwise.

@@ -12,6 +12,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // policy is the allow-list every piece of HTML content passes through: text-level and
@@ -236,4 +238,24 @@ func (cc *contentCache) get(kind contentKind, src string) renderedContent {
 	cc.size += n
 	cc.mu.Unlock()
 	return out
+}
+
+// ContentHTML is a post's content as its page shows it: HTML sanitized, an article's
+// plain text as Markdown, other plain text escaped with its URLs as links; "" when it
+// has none. Webmention sending reads the post's links from it.
+func ContentHTML(p *post.Post) string {
+	vs := p.Item.Properties["content"]
+	if len(vs) == 0 {
+		return ""
+	}
+	if m, ok := vs[0].(map[string]any); ok {
+		if s, ok := m["html"].(string); ok && strings.TrimSpace(s) != "" {
+			return string(SanitizeHTML(s))
+		}
+	}
+	text := post.StringValue(vs[0])
+	if p.Type == "article" {
+		return string(RenderMarkdown(text))
+	}
+	return string(RenderText(text))
 }
