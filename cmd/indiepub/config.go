@@ -20,6 +20,7 @@ import (
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // options are the settings shared by the subcommands; each can be set by flag or by an
@@ -109,6 +110,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 		o.setTrustedProxies)
 	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
 	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
+	fs.StringVar(&o.cfg.WebmentionModeration, "webmention-moderation", env("INDIEPUB_WEBMENTION_MODERATION", webmention.ModerateKnown), `which verified webmentions show without your approval: "all", "known" (from hosts you approved before) or "hold" (none) (INDIEPUB_WEBMENTION_MODERATION)`)
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
@@ -144,6 +146,11 @@ func (o *options) finish() error {
 	}
 	if err := o.finishBodyLimits(); err != nil {
 		return err
+	}
+	switch o.cfg.WebmentionModeration {
+	case webmention.ModerateAll, webmention.ModerateKnown, webmention.ModerateHold:
+	default:
+		return fmt.Errorf("--webmention-moderation %q: want all, known or hold", o.cfg.WebmentionModeration)
 	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)

@@ -57,6 +57,10 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/tokens/revoke", ad.Revoke())
 		mux.Handle("POST /admin/tokens/revoke-client", ad.RevokeClient())
 		mux.Handle("POST /admin/pkce/withdraw", ad.WithdrawPKCE())
+		mux.Handle("GET /admin/mentions", ad.Mentions())
+		mux.Handle("POST /admin/mentions/approve", ad.ApproveMention())
+		mux.Handle("POST /admin/mentions/delete", ad.DeleteMention())
+		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the
@@ -76,8 +80,8 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("GET /media/", m.Files())
 	}
 	if wm := rt.Webmention; wm != nil {
-		mux.HandleFunc("POST /webmention", wm.Receive)
-		mux.HandleFunc("GET /webmention/status/{key}", wm.Status)
+		mux.Handle("POST /webmention", http.HandlerFunc(wm.Receive))
+		mux.Handle("GET /webmention/status/{key}", http.HandlerFunc(wm.Status))
 	}
 	if rt.Health != nil {
 		mux.Handle("GET /healthz", rt.Health)

@@ -52,11 +52,7 @@ func (rc *Receiver) Verify(ctx context.Context, j *jobs.Job) (string, error) {
 
 // verify decides m; an error means try again later.
 func (rc *Receiver) verify(ctx context.Context, m *Mention) error {
-	src, err := url.Parse(m.Source)
-	if err != nil {
-		return rc.decide(m, Rejected, "source is not a URL")
-	}
-	standing, err := rc.cfg.Store.DomainStanding(ctx, src.Hostname())
+	standing, err := rc.cfg.Store.DomainStanding(ctx, SourceHost(m.Source))
 	if err != nil {
 		return err
 	}
