@@ -83,7 +83,11 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.Entries = append(l.Entries, html)
+		rs, err := h.responsesTo(r.Context(), p.URL)
+		if err != nil {
+			return nil, err
+		}
+		l.Entries = append(l.Entries, html+countsHTML(p.URL, rs))
 	}
 	return l, nil
 }
@@ -186,6 +190,9 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	}
 	e := h.newEntry(p)
 	e.Single = true
+	if e.Responses, err = h.responsesTo(r.Context(), p.URL); err != nil {
+		return nil, err
+	}
 	pg := h.page(r, e.Title(), e)
 	pg.Canonical = p.URL
 	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
@@ -193,6 +200,9 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	mod := p.Published
 	if p.Updated.After(mod) {
 		mod = p.Updated
+	}
+	if e.Responses.Latest.After(mod) {
+		mod = e.Responses.Latest
 	}
 	c, err := h.renderPage("entry.html", mod, pg)
 	if err != nil {

@@ -55,7 +55,8 @@ func testMentionOncePerPair(t TB, s Store) {
 
 // testMentionSaveAndList: SaveMention keeps every field verification fills in; Mentions
 // lists newest first and filters by target, shown (verified and approved) and held
-// (verified, not approved).
+// (verified, not approved); saving one raises the site's change counter, as the pages
+// that show it change.
 func testMentionSaveAndList(t TB, s Store) {
 	target := site + "notes/1"
 	shown := receive(t, s, "https://a.example/like", target, 0)
@@ -70,10 +71,15 @@ func testMentionSaveAndList(t TB, s Store) {
 	}
 	held.Status = webmention.Verified
 	elsewhere.Status, elsewhere.Approved = webmention.Verified, true
+	// A mention's change is a change of the pages that show it: the site's counter rises.
+	before, _ := changes(t, s)
 	for _, m := range []*webmention.Mention{held, elsewhere} {
 		if err := s.SaveMention(t.Context(), m); err != nil {
 			t.Fatalf("SaveMention: %v", err)
 		}
+	}
+	if after, _ := changes(t, s); after <= before {
+		t.Errorf("saving mentions left the change counter at %d, want it to rise", after)
 	}
 	got, err := s.MentionByID(t.Context(), shown.ID)
 	if err != nil {

@@ -28,3 +28,15 @@ CREATE TABLE mention_domains (
 	domain   TEXT PRIMARY KEY,
 	standing TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- A webmention received, verified, approved or deleted changes the pages that show it:
+-- it counts as a change of the site (0005_site.sql), so that cached pages render again.
+CREATE TRIGGER mentions_site_insert AFTER INSERT ON mentions BEGIN
+	UPDATE site_changes SET version = version + 1, changed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1;
+END;
+CREATE TRIGGER mentions_site_update AFTER UPDATE ON mentions BEGIN
+	UPDATE site_changes SET version = version + 1, changed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1;
+END;
+CREATE TRIGGER mentions_site_delete AFTER DELETE ON mentions BEGIN
+	UPDATE site_changes SET version = version + 1, changed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1;
+END;
