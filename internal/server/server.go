@@ -95,6 +95,9 @@ type Config struct {
 	// WebmentionModeration is which verified webmentions show without the owner's
 	// approval: webmention.ModerateAll, ModerateKnown (the default) or ModerateHold.
 	WebmentionModeration string
+	// WebmentionRateLimit is how many webmentions one source host may send a minute; 0
+	// means 30.
+	WebmentionRateLimit int
 	// Enqueue adds jobs to the job queue (the verification of a webmention received); nil
 	// enqueues nothing.
 	Enqueue func(ctx context.Context, js ...*jobs.Job) (int, error)
@@ -249,7 +252,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	fetch := indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 10 * time.Second})
 	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: cfg.Enqueue,
 		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
-		Moderation: cfg.WebmentionModeration, Now: cfg.Now, Logger: logger})
+		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: site.ContentHTML,
 		Now: cfg.Now, Logger: logger})
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()

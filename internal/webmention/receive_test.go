@@ -34,7 +34,7 @@ type page struct {
 	body        string
 }
 
-func newSources(t *testing.T, target string) *sources {
+func newSources(t testing.TB, target string) *sources {
 	t.Helper()
 	s := &sources{target: target, over: map[string]page{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
