@@ -78,16 +78,20 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	if q.After != "" {
 		l.Newest = base
 	}
+	targets := make([]string, len(posts))
+	for i, p := range posts {
+		targets[i] = p.URL
+	}
+	counts, err := h.store.MentionCounts(r.Context(), targets)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range posts {
 		html, err := h.entryHTML(p)
 		if err != nil {
 			return nil, err
 		}
-		rs, err := h.responsesTo(r.Context(), p.URL)
-		if err != nil {
-			return nil, err
-		}
-		l.Entries = append(l.Entries, html+countsHTML(p.URL, rs))
+		l.Entries = append(l.Entries, html+countsHTML(p.URL, counts[p.URL]))
 	}
 	return l, nil
 }

@@ -108,9 +108,22 @@ func (h *Handler) responsesTo(ctx context.Context, target string) (*responses, e
 	return rs, nil
 }
 
-// countsHTML is the line a listing shows under a post with responses: their counts,
-// linking to them on the post's page.
-func countsHTML(postURL string, rs *responses) template.HTML {
+// countsHTML is the line a listing shows under a post with responses: their counts by
+// type (webmention.Type*), linking to them on the post's page.
+func countsHTML(postURL string, counts map[string]int) template.HTML {
+	rs := &responses{}
+	for typ, n := range counts {
+		list := &rs.Mentions
+		switch typ {
+		case webmention.TypeLike:
+			list = &rs.Likes
+		case webmention.TypeRepost:
+			list = &rs.Reposts
+		case webmention.TypeReply:
+			list = &rs.Replies
+		}
+		*list = append(*list, make([]response, n)...)
+	}
 	sum := rs.Summary()
 	if sum == "" {
 		return ""

@@ -35,6 +35,8 @@ type Store interface {
 	Upload(ctx context.Context, url string) (*mediastore.Upload, error)
 	// Mentions lists the webmentions received; the site shows those verified and approved.
 	Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error)
+	// MentionCounts counts the shown webmentions of each target by type, for listings.
+	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 }
 
 // Config is the website's configuration.

@@ -97,6 +97,9 @@ type MentionStore interface {
 	SaveMention(ctx context.Context, m *Mention) error
 	// Mentions lists mentions, newest first (by Created).
 	Mentions(ctx context.Context, q MentionQuery) ([]*Mention, error)
+	// MentionCounts counts the shown mentions (verified and approved) of each of targets,
+	// by type; a target with none has no entry.
+	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 	// DomainStanding returns DomainKnown, DomainBlocked or "" for a host.
 	DomainStanding(ctx context.Context, domain string) (string, error)
 	// SetDomainStanding records a host's standing.

@@ -146,3 +146,38 @@ func (db *DB) SetDomainStanding(ctx context.Context, domain, standing string) er
 	}
 	return nil
 }
+
+// MentionCounts counts the shown webmentions (verified and approved) of each target, by
+// type, in one query: a listing's counts cost one query, not one per post.
+func (db *DB) MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	if len(targets) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(targets))
+	for i, t := range targets {
+		args[i] = t
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT target, type, COUNT(*) FROM mentions
+		WHERE status = 'verified' AND approved = 1 AND target IN (?`+strings.Repeat(", ?", len(targets)-1)+`)
+		GROUP BY target, type`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count webmentions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var target, typ string
+		var n int
+		if err := rows.Scan(&target, &typ, &n); err != nil {
+			return nil, fmt.Errorf("count webmentions: %w", err)
+		}
+		if out[target] == nil {
+			out[target] = map[string]int{}
+		}
+		out[target][typ] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count webmentions: %w", err)
+	}
+	return out, nil
+}

@@ -151,3 +151,30 @@ func testDomainStanding(t TB, s Store) {
 		}
 	}
 }
+
+// testMentionCounts: MentionCounts counts, per target and type, the mentions shown (verified
+// and approved) and no others; targets without any have no entry.
+func testMentionCounts(t TB, s Store) {
+	a, b := site+"notes/a", site+"notes/b"
+	set := func(source, target, typ string, status string, approved bool) {
+		t.Helper()
+		m := receive(t, s, source, target, 0)
+		m.Status, m.Type, m.Approved = status, typ, approved
+		if err := s.SaveMention(t.Context(), m); err != nil {
+			t.Fatalf("SaveMention: %v", err)
+		}
+	}
+	set("https://1.example/", a, webmention.TypeLike, webmention.Verified, true)
+	set("https://2.example/", a, webmention.TypeLike, webmention.Verified, true)
+	set("https://3.example/", a, webmention.TypeReply, webmention.Verified, true)
+	set("https://4.example/", a, webmention.TypeReply, webmention.Verified, false)
+	set("https://5.example/", a, webmention.TypeReply, webmention.Deleted, true)
+	set("https://6.example/", b, webmention.TypeLike, webmention.Verified, false)
+	got, err := s.MentionCounts(t.Context(), []string{a, b, site + "notes/c"})
+	if err != nil {
+		t.Fatalf("MentionCounts: %v", err)
+	}
+	if len(got) != 1 || got[a][webmention.TypeLike] != 2 || got[a][webmention.TypeReply] != 1 || len(got[a]) != 2 {
+		t.Errorf("MentionCounts = %v, want only %s: 2 likes, 1 reply", got, a)
+	}
+}

@@ -85,6 +85,7 @@ type Store interface {
 	MentionByID(ctx context.Context, id int64) (*webmention.Mention, error)
 	SaveMention(ctx context.Context, m *webmention.Mention) error
 	Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error)
+	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 	DomainStanding(ctx context.Context, domain string) (string, error)
 	SetDomainStanding(ctx context.Context, domain, standing string) error
 
@@ -154,6 +155,7 @@ var contracts = []contract{
 	{"Mentions/OncePerSourceAndTarget", testMentionOncePerPair},
 	{"Mentions/SaveAndList", testMentionSaveAndList},
 	{"Mentions/DomainStanding", testDomainStanding},
+	{"Mentions/CountsShownByType", testMentionCounts},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -158,6 +158,7 @@ var breakers = map[string]struct {
 	"Mentions/OncePerSourceAndTarget":          {"gives a mention sent again a new status key", func(s Store) Store { return newKeyAgain{s} }},
 	"Mentions/SaveAndList":                     {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
 	"Mentions/DomainStanding":                  {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
+	"Mentions/CountsShownByType":               {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
 }
 
 type unreachable struct{ Store }
@@ -521,4 +522,26 @@ func (s firstStanding) SetDomainStanding(ctx context.Context, domain, standing s
 		return err
 	}
 	return s.Store.SetDomainStanding(ctx, domain, standing)
+}
+
+// countsHeld counts every verified mention, approved or not.
+type countsHeld struct{ Store }
+
+func (s countsHeld) MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	for _, t := range targets {
+		ms, err := s.Store.Mentions(ctx, webmention.MentionQuery{Target: t})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.Status == webmention.Verified {
+				if out[t] == nil {
+					out[t] = map[string]int{}
+				}
+				out[t][m.Type]++
+			}
+		}
+	}
+	return out, nil
 }
