@@ -1,8 +1,9 @@
 // Package webmention is indiepub's Webmention (https://www.w3.org/TR/webmention/): sending
 // a post's webmentions after it changes (endpoint discovery, §3.1.2, and notification,
-// §3.1.3), as jobs of the job queue. It knows no SQL and no route: the store is behind the
-// small interfaces declared here, and every fetch goes through the guarded client it is
-// given.
+// §3.1.3), receiving them (§3.2: the endpoint, status URLs, verification with the source's
+// microformats2) and the owner's moderation, the outbound work as jobs of the job queue.
+// It knows no SQL and no route table: the store is behind the small interfaces declared
+// here, and every fetch goes through the guarded client it is given.
 package webmention
 
 import (
