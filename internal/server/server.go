@@ -262,8 +262,9 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		Site: website, Webmention: receiver, Health: health(db)}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
 	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
-		logger:    cfg.Logger,
-		jobs:      map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify},
+		logger: cfg.Logger,
+		jobs: map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
+			webmention.KindContext: sender.Context},
 		listeners: []func(context.Context, jobs.PostChange) ([]jobs.Job, error){sender.PostChanged},
 	}, nil
 }

@@ -28,6 +28,8 @@ type SendStore interface {
 	// RecordSent keeps s as the latest outcome for its source and target, replacing the
 	// one before.
 	RecordSent(ctx context.Context, s Sent) error
+	// UpdatePost changes the post at url with fn (a reply context kept on the post).
+	UpdatePost(ctx context.Context, url string, fn func(*post.Post) error) (*post.Post, error)
 }
 
 // SenderConfig configures a Sender.
@@ -79,7 +81,8 @@ type sendPayload struct {
 	Linked bool `json:"linked"`
 }
 
-// PostChanged is the post-change listener: the KindSend jobs for one change of the post
+// PostChanged is the post-change listener: the KindContext jobs of the post's bare
+// response URLs (see Context) and the KindSend jobs for one change of the post
 // at ch.URL (Webmention §3.1.1, and §3.1.3's updates and deletes). A visible post (public
 // or unlisted, published, not deleted) sends to every target it links to now and to every
 // target sent before that it no longer links to; a deleted, private or draft post sends
@@ -113,6 +116,9 @@ func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]jobs.Jo
 	}
 	change := ch.Action + " " + changeTime(p)
 	out := make([]jobs.Job, 0, len(targets))
+	if visible(p) {
+		out = append(out, contextJobs(p)...)
+	}
 	for _, t := range targets {
 		payload, err := json.Marshal(sendPayload{Source: p.URL, Target: t, Linked: now[t]})
 		if err != nil {
