@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -111,6 +112,8 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
 	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
 	fs.StringVar(&o.cfg.WebmentionModeration, "webmention-moderation", env("INDIEPUB_WEBMENTION_MODERATION", webmention.ModerateKnown), `which verified webmentions show without your approval: "all", "known" (from hosts you approved before) or "hold" (none) (INDIEPUB_WEBMENTION_MODERATION)`)
+	fs.StringVar(&o.cfg.SyndicateSecret, "syndicate-secret", env("INDIEPUB_SYNDICATE_SECRET", ""), "secret of POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of the body); prefer the environment, which ps does not show (INDIEPUB_SYNDICATE_SECRET)")
+	fs.IntVar(&o.cfg.Jobs.Workers, "jobs-workers", int(envInt("INDIEPUB_JOBS_WORKERS", 2)), "how many background jobs (syndication and the like) run at once (INDIEPUB_JOBS_WORKERS)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
@@ -156,9 +159,10 @@ func (o *options) finish() error {
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
 }
 
-// openDB opens the SQLite file in the data directory; the store logs through logger.
-func (o *options) openDB(logger *slog.Logger) (*sqlite.DB, error) {
-	return sqlite.OpenWith(filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
+// openDB opens the SQLite file in the data directory, migrating it within ctx (the
+// command's signal context); the store logs through logger.
+func (o *options) openDB(ctx context.Context, logger *slog.Logger) (*sqlite.DB, error) {
+	return sqlite.OpenWith(ctx, filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
 }
 
 // settings are a subcommand's options: they declare their flags and, once parsed, check

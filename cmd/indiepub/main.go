@@ -5,6 +5,7 @@
 //	indiepub token issue|list|revoke  manage access tokens
 //	indiepub passwd                set the owner's sign-in password
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
+//	indiepub jobs [retry ID]       list background jobs, retry one
 //	indiepub version               print the version, commit and build date
 package main
 
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
 	case "media":
 		return runMedia(ctx, args[1:], stdout, stderr)
+	case "jobs":
+		return runJobs(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
@@ -90,6 +93,8 @@ commands:
   mentions approve|delete ID    show or remove one; mentions block DOMAIN rejects a host's
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
+  jobs                          list the pending, running and failed background jobs
+  jobs retry ID                 run a failed job again now
   version                       print the version, commit and build date
   help [command]                print this, or a command's flags
 

@@ -44,7 +44,7 @@ func runMentions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(positional) != n {
 		return fmt.Errorf("mentions %s: want %d argument(s), got %d", cmd, n, len(positional))
 	}
-	db, err := o.openDB(newLogger(o.logJSON, o.debug, stderr))
+	db, err := o.openDB(ctx, newLogger(o.logJSON, o.debug, stderr))
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // it in the data directory's database; mistakes are errors.
 func TestMentionsCommand(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestMentionsCommand(t *testing.T) {
 	if _, err := mentions("delete", fmt.Sprint(ids[0])); err != nil {
 		t.Errorf("mentions delete: %v", err)
 	}
-	db, err = sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err = sqlite.Open(context.Background(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

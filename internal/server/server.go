@@ -25,6 +25,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
@@ -98,9 +99,18 @@ type Config struct {
 	// WebmentionRateLimit is how many webmentions one source host may send a minute; 0
 	// means 30.
 	WebmentionRateLimit int
-	// Enqueue adds jobs to the job queue (the verification of a webmention received); nil
-	// enqueues nothing.
+	// Enqueue adds the verification job of a webmention received; nil means the store's
+	// job queue (tests take the jobs to run them themselves).
 	Enqueue func(ctx context.Context, js ...*jobs.Job) (int, error)
+	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
+	// clients in q=config and q=syndicate-to.
+	Syndication []syndicate.Target
+	// SyndicateSecret checks POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of
+	// the body); empty accepts only bearer tokens there.
+	SyndicateSecret string
+	// Jobs sets the background job runner (workers, deadline, retries); its Logger and
+	// Now are the server's.
+	Jobs jobs.Config
 }
 
 // Defaults fills in unset fields.
@@ -134,25 +144,29 @@ func (c *Config) Defaults() {
 	}
 }
 
-// Handler is indiepub's whole handler tree.
+// Handler is indiepub's whole handler tree, and the job runner behind it.
 type Handler struct {
 	http.Handler
 	media  *mediaendpoint.Handler
 	site   *site.Handler
+	jobs   *jobs.Runner
 	logger *slog.Logger
-	// jobs and listeners are the job handlers by kind and the post-change listeners that
-	// the job queue runs.
-	jobs      map[string]jobs.Handler
-	listeners []func(context.Context, jobs.PostChange) ([]jobs.Job, error)
+	// jobHandlers and listeners are the Webmention job handlers by kind and post-change
+	// listener registered with the runner, for tests that stop it and run jobs themselves.
+	jobHandlers map[string]jobs.Handler
+	listeners   []jobs.Listener
 }
 
-// JobHandlers returns the handlers of the server's job kinds, for the job queue to run.
-func (h *Handler) JobHandlers() map[string]jobs.Handler { return h.jobs }
+// JobHandlers returns the Webmention job handlers the runner runs, by kind.
+func (h *Handler) JobHandlers() map[string]jobs.Handler { return h.jobHandlers }
 
-// PostListeners returns the listeners that turn a post change into jobs.
-func (h *Handler) PostListeners() []func(context.Context, jobs.PostChange) ([]jobs.Job, error) {
-	return h.listeners
-}
+// PostListeners returns the Webmention post-change listener the runner runs.
+func (h *Handler) PostListeners() []jobs.Listener { return h.listeners }
+
+// StopJobs stops the job runner that New started, letting running jobs finish until ctx
+// ends (see jobs.Runner.Stop). Call it after the HTTP server has shut down and before the
+// store is closed.
+func (h *Handler) StopJobs(ctx context.Context) error { return h.jobs.Stop(ctx) }
 
 // Warm renders the home page into the website's cache, so that the first visitor after a
 // start does not wait for it. It is meant to run in the background once the server is
@@ -181,6 +195,8 @@ type Store interface {
 	token.Store
 	webmention.SendStore
 	webmention.ReceiverStore
+	jobs.Store
+	syndicate.PendingStore
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 }
@@ -204,14 +220,17 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
 		Logger: cfg.Logger}, mediaService)
+	synd := newSyndicator(cfg, db, mediaService)
 	mp := micropub.New(micropub.Config{
-		URL:           cfg.URL,
-		MediaEndpoint: mediaEndpoint.EndpointURL(),
-		URLPatterns:   cfg.URLPatterns,
-		MaxBody:       cfg.MaxBody,
-		MaxUpload:     cfg.MaxUpload,
-		Now:           cfg.Now,
-		Logger:        cfg.Logger,
+		URL:               cfg.URL,
+		MediaEndpoint:     mediaEndpoint.EndpointURL(),
+		URLPatterns:       cfg.URLPatterns,
+		MaxBody:           cfg.MaxBody,
+		MaxUpload:         cfg.MaxUpload,
+		SyndicateTo:       micropubTargets(cfg.Syndication),
+		AlwaysSyndicateTo: synd.Always(),
+		Now:               cfg.Now,
+		Logger:            cfg.Logger,
 	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
@@ -221,17 +240,16 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
+	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger}
 	as := authserver.New(authserver.Config{
-		URL:      cfg.URL,
-		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
-		Verifier: issuedTokens(cfg, db, verifier),
-		Now:      cfg.Now,
-		Logger:   logger,
+		PageConfig: pageCfg,
+		Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
+		Verifier:   issuedTokens(cfg, db, verifier),
 		Profile: func(context.Context) authserver.Profile {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger}, db, own)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
@@ -250,7 +268,11 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// Webmention: received at /webmention, verified and sent by jobs, through the
 	// guarded client.
 	fetch := indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 10 * time.Second})
-	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: cfg.Enqueue,
+	enqueue := cfg.Enqueue
+	if enqueue == nil {
+		enqueue = db.EnqueueJobs
+	}
+	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
 		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
 		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: site.ContentHTML,
@@ -259,13 +281,25 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Webmention: receiver, Health: health(db)}.Mount(mux)
+		Site: website, Webmention: receiver, Health: health(db),
+		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
+			Logger: logger}, db, auth),
+	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
+	runner := newRunner(cfg, db, synd)
+	listener := func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { return sender.PostChanged(ctx, c) }
+	handlers := map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
+		webmention.KindContext: sender.Context}
+	runner.Listen(listener)
+	for kind, h := range handlers {
+		runner.Handle(kind, h)
+	}
+	// Nothing outbound happens on a request's path: changes enqueue jobs in their own
+	// transaction, and the runner's workers take them from the store.
+	runner.Start(context.WithoutCancel(ctx))
 	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
-		logger: cfg.Logger,
-		jobs: map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
-			webmention.KindContext: sender.Context},
-		listeners: []func(context.Context, jobs.PostChange) ([]jobs.Job, error){sender.PostChanged},
+		jobs: runner, logger: cfg.Logger,
+		jobHandlers: handlers, listeners: []jobs.Listener{listener},
 	}, nil
 }
 

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"mime/multipart"
@@ -47,7 +48,7 @@ func (l *logBuffer) count(s string) int {
 // dir; the server and its store log through logger.
 func serveOn(t *testing.T, dir string, logger *slog.Logger) *servertest.Server {
 	t.Helper()
-	db, err := sqlite.OpenWith(filepath.Join(dir, "indiepub.db"), sqlite.Options{Logger: logger})
+	db, err := sqlite.OpenWith(t.Context(), filepath.Join(dir, "indiepub.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +63,7 @@ func serveOn(t *testing.T, dir string, logger *slog.Logger) *servertest.Server {
 	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Handler.StopJobs(context.Background()) })
 	return s
 }
 

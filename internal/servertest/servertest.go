@@ -32,7 +32,7 @@ type Server struct {
 func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +52,8 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last first: the jobs stop before the store closes.
+	t.Cleanup(func() { s.Handler.StopJobs(context.Background()) })
 	return s
 }
 

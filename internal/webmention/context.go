@@ -35,8 +35,8 @@ type contextPayload struct {
 // contextJobs are the KindContext jobs of a visible post: one per response URL that is
 // still a bare URL (a nested h-cite has its context already, from the client or from an
 // earlier job, so a context's own update asks for nothing more).
-func contextJobs(p *post.Post) []jobs.Job {
-	var out []jobs.Job
+func contextJobs(p *post.Post) []*jobs.Job {
+	var out []*jobs.Job
 	for _, prop := range contextProperties {
 		for _, v := range p.Item.Properties[prop] {
 			s, ok := v.(string)
@@ -44,7 +44,7 @@ func contextJobs(p *post.Post) []jobs.Job {
 				continue
 			}
 			payload, _ := json.Marshal(contextPayload{Post: p.URL, Property: prop, URL: s})
-			out = append(out, jobs.Job{Kind: KindContext, Key: p.URL + " " + prop + " " + s, Payload: payload})
+			out = append(out, &jobs.Job{Kind: KindContext, Key: p.URL + " " + prop + " " + s, Payload: payload})
 		}
 	}
 	return out

@@ -5,9 +5,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/servertest"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
 
@@ -21,9 +23,7 @@ func (rv *receiving) changed(t *testing.T, postURL, action string) {
 			t.Fatalf("listener for %s %s: %v", action, postURL, err)
 		}
 		rv.mu.Lock()
-		for i := range js {
-			rv.queue = append(rv.queue, &js[i])
-		}
+		rv.queue = append(rv.queue, js...)
 		rv.mu.Unlock()
 	}
 }
@@ -66,5 +66,30 @@ func TestTwoSites(t *testing.T) {
 	}
 	if page := get(t, bobPost); strings.Contains(page, "I think it is fine.") || len(postEntry(t, page, bobPost).Properties["comment"]) != 0 {
 		t.Errorf("bob's post still shows the deleted reply")
+	}
+}
+
+// TestTwoSitesThroughTheQueue: the same reply with the servers' own job runners doing the
+// work, as in production: the post change's job, the listener, the send job, the other
+// site's verify job.
+func TestTwoSitesThroughTheQueue(t *testing.T) {
+	alice := servertest.New(t, func(c *server.Config) { c.AllowPrivateFetch = true })
+	bob := servertest.New(t, func(c *server.Config) {
+		c.AllowPrivateFetch = true
+		c.WebmentionModeration = webmention.ModerateAll
+	})
+	resp, _ := bob.PostForm(t, "/micropub", bob.IssueToken(t, "create"), "h=entry&content=Thoughts%3F")
+	bobPost := resp.Header.Get("Location")
+	resp, _ = alice.PostForm(t, "/micropub", alice.IssueToken(t, "create"),
+		"h=entry&in-reply-to="+url.QueryEscape(bobPost)+"&content=Through+the+queue.")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create the reply: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(60 * time.Second) // generous: the machine may be busy
+	for !strings.Contains(get(t, bobPost), "Through the queue.") {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s bob's post shows no reply from alice")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -1,6 +1,7 @@
 package webmention_test
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -16,7 +17,7 @@ import (
 // servers on loopback.
 func newSender(t *testing.T) (*webmention.Sender, *sqlite.DB) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

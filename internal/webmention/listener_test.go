@@ -47,7 +47,7 @@ func changePost(t *testing.T, db *sqlite.DB, url string, at time.Time, fn func(p
 }
 
 // jobTargets reads the targets and linked flags of KindSend jobs.
-func jobTargets(t *testing.T, js []jobs.Job) map[string]bool {
+func jobTargets(t *testing.T, js []*jobs.Job) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
 	for _, j := range js {
@@ -73,7 +73,7 @@ func jobTargets(t *testing.T, js []jobs.Job) map[string]bool {
 }
 
 // keys are the keys of the KindSend jobs.
-func keys(js []jobs.Job) []string {
+func keys(js []*jobs.Job) []string {
 	var k []string
 	for _, j := range js {
 		if j.Kind == webmention.KindSend {

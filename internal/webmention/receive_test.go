@@ -82,6 +82,10 @@ func newReceiving(t *testing.T, modify ...func(*server.Config)) *receiving {
 			return len(js), nil
 		}
 	}}, modify...)...)
+	// The tests run the jobs themselves, in order: the server's runner stays out of it.
+	if err := rv.Handler.StopJobs(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	return rv
 }
 

@@ -88,7 +88,7 @@ type sendPayload struct {
 // target sent before that it no longer links to; a deleted, private or draft post sends
 // only to the targets sent before, which then find it gone. The job key names the source,
 // the target and the change, so the same change never sends twice to one target.
-func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]jobs.Job, error) {
+func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]*jobs.Job, error) {
 	p, err := s.cfg.Store.PostByURL(ctx, ch.URL)
 	if errors.Is(err, post.ErrNotFound) {
 		return nil, nil
@@ -114,8 +114,11 @@ func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]jobs.Jo
 			targets = append(targets, prev.Target)
 		}
 	}
-	change := ch.Action + " " + changeTime(p)
-	out := make([]jobs.Job, 0, len(targets))
+	change := ch.Change
+	if change == "" {
+		change = ch.Action + " " + changeTime(p)
+	}
+	out := make([]*jobs.Job, 0, len(targets))
 	if visible(p) {
 		out = append(out, contextJobs(p)...)
 	}
@@ -124,7 +127,7 @@ func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]jobs.Jo
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, jobs.Job{Kind: KindSend, Key: p.URL + " " + t + " " + change, Payload: payload})
+		out = append(out, &jobs.Job{Kind: KindSend, Key: p.URL + " " + t + " " + change, Payload: payload})
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package webmention_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -71,7 +72,7 @@ func TestSendRetries(t *testing.T) {
 		}))
 		defer srv.Close()
 		defer close(release)
-		db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "indiepub.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func TestSendNeverToPrivate(t *testing.T) {
 		w.Header().Set("Link", `<`+"/endpoint"+`>; rel="webmention"`)
 	}))
 	defer srv.Close()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

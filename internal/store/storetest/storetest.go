@@ -4,7 +4,7 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// media.Records, authserver.Store, owner.Store, admin.Store, token.Store,
+// media.Records, authserver.Store, owner.Store, admin.Store, token.Store, jobs.Store,
 // webmention.SendStore, webmention.MentionStore), those cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
@@ -40,6 +43,9 @@ type Store interface {
 	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
 	SiteTag(ctx context.Context, tag string) (string, error)
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
+	// whose SyndicateTo is not empty, oldest first.
+	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
 
 	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
@@ -68,12 +74,12 @@ type Store interface {
 	ReplaceSetupToken(ctx context.Context, hash string, expires time.Time) error
 	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
 	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
-	CreateSession(ctx context.Context, s *token.Session) error
-	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	CreateSession(ctx context.Context, s *owner.Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*owner.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
-	AddPKCEExemption(ctx context.Context, e *token.Exemption) error
+	AddPKCEExemption(ctx context.Context, e *pkce.Exemption) error
 	PKCEExempt(ctx context.Context, clientID string) (bool, error)
-	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 
 	// Webmentions sent from the owner's posts (webmention.SendStore, micropub.Store).
@@ -88,6 +94,20 @@ type Store interface {
 	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 	DomainStanding(ctx context.Context, domain string) (string, error)
 	SetDomainStanding(ctx context.Context, domain, standing string) error
+	// Sign-in limits (owner.Store), shared by every instance on one store.
+	SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (id int64, retry time.Time, err error)
+	ForgetSignInAttempt(ctx context.Context, id int64) error
+	SignInSucceeded(ctx context.Context, addr string, id int64) error
+
+	// The job queue (jobs.Store): the runner, the command line, the syndication jobs.
+	EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error)
+	ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error)
+	CompleteJob(ctx context.Context, j *jobs.Job, result string) error
+	FailJob(ctx context.Context, j *jobs.Job, msg string, next time.Time) error
+	Jobs(ctx context.Context, states []jobs.State, limit int) ([]*jobs.Job, error)
+	JobByID(ctx context.Context, id int64) (*jobs.Job, error)
+	RetryJob(ctx context.Context, id int64, now time.Time) error
+	JobsEnqueued() <-chan struct{}
 
 	// Ping reports whether the store can be reached (the server's /healthz).
 	Ping(ctx context.Context) error
@@ -123,6 +143,7 @@ var contracts = []contract{
 	{"Posts/NumberedSlugs", testNumberedSlugs},
 	{"Posts/CreatingApp", testCreatingApp},
 	{"Posts/UpdateIsAllOrNothing", testUpdateAllOrNothing},
+	{"Posts/AwaitingSyndication", testAwaitingSyndication},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
 
@@ -156,6 +177,19 @@ var contracts = []contract{
 	{"Mentions/SaveAndList", testMentionSaveAndList},
 	{"Mentions/DomainStanding", testDomainStanding},
 	{"Mentions/CountsShownByType", testMentionCounts},
+	{"SignIn/PerAddressLimit", testSignInPerAddress},
+	{"SignIn/AttemptsExpire", testSignInExpiry},
+	{"SignIn/OverallLimit", testSignInOverall},
+	{"SignIn/ForgetTakesBack", testSignInForget},
+	{"SignIn/SuccessClearsAddress", testSignInSuccess},
+	{"SignIn/OneAtATime", testSignInOneAtATime},
+
+	{"Jobs/EnqueueOncePerKindAndKey", testJobsEnqueueOnce},
+	{"Jobs/ClaimHoldsALease", testJobsClaimLease},
+	{"Jobs/FailAndRetry", testJobsFailAndRetry},
+	{"Jobs/ConcurrentClaimsTakeEachJobOnce", testJobsConcurrentClaims},
+	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
+	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

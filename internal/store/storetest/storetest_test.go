@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
@@ -21,6 +24,7 @@ import (
 	"github.com/indiepub/indiepub/internal/server"
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
@@ -35,6 +39,9 @@ var (
 	_ owner.Store             = Store(nil)
 	_ admin.Store             = Store(nil)
 	_ token.Store             = Store(nil)
+	_ jobs.Store              = Store(nil)
+	_ syndicate.PendingStore  = Store(nil)
+	_ syndicate.Store         = Store(nil)
 	_ webmention.SendStore    = Store(nil)
 	_ webmention.MentionStore = Store(nil)
 	_ Store                   = (*sqlite.DB)(nil)
@@ -69,7 +76,7 @@ func TestContractsCatchBrokenStores(t *testing.T) {
 }
 
 func openSQLite(t *testing.T) Store {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +166,21 @@ var breakers = map[string]struct {
 	"Mentions/SaveAndList":                     {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
 	"Mentions/DomainStanding":                  {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
 	"Mentions/CountsShownByType":               {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
+	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
+		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
+	}},
+	"SignIn/AttemptsExpire":                      {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
+	"SignIn/OverallLimit":                        {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
+	"SignIn/ForgetTakesBack":                     {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
+	"SignIn/SuccessClearsAddress":                {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
+	"SignIn/OneAtATime":                          {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
+	"Posts/AwaitingSyndication":                  {"lists deleted posts awaiting syndication", func(s Store) Store { return awaitsDeleted{s} }},
+	"Jobs/EnqueueOncePerKindAndKey":              {"enqueues a kind and key twice", func(s Store) Store { return enqueuesTwice{s} }},
+	"Jobs/ClaimHoldsALease":                      {"claims without a lease", func(s Store) Store { return claimsWithoutLease{s} }},
+	"Jobs/FailAndRetry":                          {"forgets the last error", func(s Store) Store { return forgetsLastError{s} }},
+	"Jobs/ConcurrentClaimsTakeEachJobOnce":       {"reads a due job, then marks it", func(s Store) Store { return readsThenClaims{s} }},
+	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
+	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
 }
 
 type unreachable struct{ Store }
@@ -413,7 +435,7 @@ type emptyPassword struct{ Store }
 
 func (s emptyPassword) OwnerPassword(ctx context.Context) (string, error) {
 	h, err := s.Store.OwnerPassword(ctx)
-	if errors.Is(err, token.ErrNoPassword) {
+	if errors.Is(err, owner.ErrNoPassword) {
 		return "", nil
 	}
 	return h, err
@@ -431,7 +453,7 @@ func (s anySetupLink) UseSetupToken(ctx context.Context, hash, passwordHash stri
 
 type ignoresSessionExpiry struct{ Store }
 
-func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*token.Session, error) {
+func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*owner.Session, error) {
 	return s.Store.SessionByHash(ctx, hash, time.Time{})
 }
 
@@ -439,10 +461,10 @@ func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ 
 type keepsSessions struct {
 	Store
 	mu       sync.Mutex
-	sessions []*token.Session
+	sessions []*owner.Session
 }
 
-func (s *keepsSessions) CreateSession(ctx context.Context, sess *token.Session) error {
+func (s *keepsSessions) CreateSession(ctx context.Context, sess *owner.Session) error {
 	s.mu.Lock()
 	s.sessions = append(s.sessions, sess)
 	s.mu.Unlock()
@@ -469,6 +491,53 @@ func (s *keepsSessions) restore(ctx context.Context, err error) error {
 type ignoresWithdrawal struct{ Store }
 
 func (ignoresWithdrawal) RemovePKCEExemption(context.Context, string) error { return nil }
+
+// signInLimit applies another limit than the one asked for.
+type signInLimit struct {
+	Store
+	change func(*owner.SignInLimit)
+}
+
+func (s signInLimit) SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (int64, time.Time, error) {
+	s.change(&lim)
+	return s.Store.SignInAttempt(ctx, addr, now, lim)
+}
+
+type ignoresForget struct{ Store }
+
+func (ignoresForget) ForgetSignInAttempt(context.Context, int64) error { return nil }
+
+// forgetsAddress takes back every attempt the address made, not only the right one: its
+// failures no longer count overall either.
+type forgetsAddress struct{ Store }
+
+func (s forgetsAddress) SignInSucceeded(ctx context.Context, addr string, id int64) error {
+	// The rows are not reachable through Store; taking back the earlier IDs, which
+	// the suite's fresh store numbers from 1, is what such a store does.
+	for prev := id - 1; prev > 0; prev-- {
+		if err := s.Store.ForgetSignInAttempt(ctx, prev); err != nil {
+			return err
+		}
+	}
+	return s.Store.SignInSucceeded(ctx, addr, id)
+}
+
+// checksThenCounts checks the limit and counts the attempt in two steps, with a pause
+// between them in which parallel attempts pass the same check.
+type checksThenCounts struct{ Store }
+
+func (s checksThenCounts) SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (int64, time.Time, error) {
+	id, retry, err := s.Store.SignInAttempt(ctx, addr, now, lim)
+	if err != nil || id == 0 {
+		return id, retry, err
+	}
+	if err := s.Store.ForgetSignInAttempt(ctx, id); err != nil {
+		return 0, time.Time{}, err
+	}
+	time.Sleep(100 * time.Millisecond)
+	lim.PerAddr, lim.Overall = math.MaxInt32, math.MaxInt32
+	return s.Store.SignInAttempt(ctx, addr, now, lim)
+}
 
 // TestRecorder checks the recorder the test above relies on: failures are recorded and
 // Fatal stops the contract where it is.
@@ -544,4 +613,74 @@ func (s countsHeld) MentionCounts(ctx context.Context, targets []string) (map[st
 		}
 	}
 	return out, nil
+}
+
+type enqueuesTwice struct{ Store }
+
+func (s enqueuesTwice) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
+	for _, j := range js {
+		c := *j
+		c.Key = fmt.Sprintf("%s#%d", j.Key, time.Now().UnixNano())
+		if _, err := s.Store.EnqueueJobs(ctx, &c); err != nil {
+			return 0, err
+		}
+	}
+	return len(js), nil
+}
+
+type claimsWithoutLease struct{ Store }
+
+func (s claimsWithoutLease) ClaimJob(ctx context.Context, now time.Time, _ time.Duration, kinds []string) (*jobs.Job, error) {
+	return s.Store.ClaimJob(ctx, now, 0, kinds)
+}
+
+type forgetsLastError struct{ Store }
+
+func (s forgetsLastError) FailJob(ctx context.Context, j *jobs.Job, _ string, next time.Time) error {
+	return s.Store.FailJob(ctx, j, "", next)
+}
+
+// readsThenClaims finds the first due job by listing and returns it without taking it:
+// what a store that selects, then updates, in two transactions does under concurrency.
+type readsThenClaims struct{ Store }
+
+func (s readsThenClaims) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error) {
+	js, err := s.Store.Jobs(ctx, []jobs.State{jobs.Pending}, 1)
+	if err != nil || len(js) == 0 {
+		return nil, err
+	}
+	time.Sleep(time.Millisecond)
+	j := js[0]
+	j.State, j.Attempts = jobs.Running, j.Attempts+1
+	return j, nil
+}
+
+// enqueuesOutside enqueues a create's post.changed job on its own, before the post is
+// stored: a create that fails (a taken URL) leaves its job behind.
+type enqueuesOutside struct{ Store }
+
+func (s enqueuesOutside) CreatePost(ctx context.Context, p *post.Post) error {
+	change, _ := json.Marshal(jobs.PostChange{URL: p.URL, Action: jobs.ActionCreate, Change: p.URL + " outside"})
+	if _, err := s.Store.EnqueueJobs(ctx, &jobs.Job{Kind: jobs.PostChanged, Key: p.URL + " outside", Payload: change}); err != nil {
+		return err
+	}
+	return s.Store.CreatePost(ctx, p)
+}
+
+type neverWakes struct{ Store }
+
+func (neverWakes) JobsEnqueued() <-chan struct{} { return nil }
+
+// awaitsDeleted lists every post with a pending list, deleted or not.
+type awaitsDeleted struct{ Store }
+
+func (s awaitsDeleted) PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error) {
+	all, err := s.Store.ListPosts(ctx, post.Query{Deleted: true, Limit: limit})
+	var out []*post.Post
+	for _, p := range all {
+		if len(p.SyndicateTo) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, err
 }
