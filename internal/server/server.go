@@ -275,10 +275,10 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
 		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
 		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
-	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: site.ContentHTML,
-		Now: cfg.Now, Logger: logger})
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()
 	website := site.New(siteCfg, db)
+	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
+		Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Health: health(db),

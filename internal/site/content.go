@@ -240,22 +240,9 @@ func (cc *contentCache) get(kind contentKind, src string) renderedContent {
 	return out
 }
 
-// ContentHTML is a post's content as its page shows it: HTML sanitized, an article's
-// plain text as Markdown, other plain text escaped with its URLs as links; "" when it
-// has none. Webmention sending reads the post's links from it.
-func ContentHTML(p *post.Post) string {
-	vs := p.Item.Properties["content"]
-	if len(vs) == 0 {
-		return ""
-	}
-	if m, ok := vs[0].(map[string]any); ok {
-		if s, ok := m["html"].(string); ok && strings.TrimSpace(s) != "" {
-			return string(SanitizeHTML(s))
-		}
-	}
-	text := post.StringValue(vs[0])
-	if p.Type == "article" {
-		return string(RenderMarkdown(text))
-	}
-	return string(RenderText(text))
+// ContentHTML is a post's content as its page shows it, from the same cache as the
+// pages: a post's content is rendered once for both.
+func (h *Handler) ContentHTML(p *post.Post) string {
+	c, _ := h.content(p)
+	return string(c.HTML)
 }
