@@ -50,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr)
+	case "mentions":
+		return runMentions(ctx, args[1:], stdout, stderr)
 	case "passwd":
 		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
 	case "media":
@@ -90,6 +92,8 @@ commands:
   token revoke --client-id URL  revoke every token of one app
   token no-pkce                 list the apps allowed to sign in without PKCE
   token no-pkce-withdraw URL    withdraw that permission from one app
+  mentions [list]               list the webmentions received, those waiting for you first
+  mentions approve|delete ID    show or remove one; mentions block DOMAIN rejects a host's
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
   jobs                          list the pending, running and failed background jobs

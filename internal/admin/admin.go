@@ -1,6 +1,6 @@
-// Package admin serves the owner's pages: for now the apps holding tokens, and the apps
-// allowed to sign in without PKCE. Who the owner is, and the CSRF tokens of the forms,
-// come from package owner.
+// Package admin serves the owner's pages: the apps holding tokens, the apps allowed to
+// sign in without PKCE, and the webmentions received. Who the owner is, and the CSRF
+// tokens of the forms, come from package owner.
 package admin
 
 import (
@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what the owner's pages need from the database.
@@ -25,6 +26,8 @@ type Store interface {
 	RevokeClientTokens(ctx context.Context, clientID string) (int64, error)
 	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
+	// Webmentions received, for moderation.
+	webmention.MentionStore
 }
 
 // Config configures the owner's pages.

@@ -78,12 +78,20 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	if q.After != "" {
 		l.Newest = base
 	}
+	targets := make([]string, len(posts))
+	for i, p := range posts {
+		targets[i] = p.URL
+	}
+	counts, err := h.store.MentionCounts(r.Context(), targets)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range posts {
 		html, err := h.entryHTML(p)
 		if err != nil {
 			return nil, err
 		}
-		l.Entries = append(l.Entries, html)
+		l.Entries = append(l.Entries, html+countsHTML(p.URL, counts[p.URL]))
 	}
 	return l, nil
 }
@@ -186,6 +194,9 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	}
 	e := h.newEntry(p)
 	e.Single = true
+	if e.Responses, err = h.responsesTo(r.Context(), p.URL); err != nil {
+		return nil, err
+	}
 	pg := h.page(r, e.Title(), e)
 	pg.Canonical = p.URL
 	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
@@ -193,6 +204,9 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	mod := p.Published
 	if p.Updated.After(mod) {
 		mod = p.Updated
+	}
+	if e.Responses.Latest.After(mod) {
+		mod = e.Responses.Latest
 	}
 	c, err := h.renderPage("entry.html", mod, pg)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	mediastore "github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what the website reads from storage.
@@ -32,6 +33,10 @@ type Store interface {
 	// Upload returns the record of a file in the media store, for the type and size
 	// feeds give enclosures; mediastore.ErrNotFound if there is none.
 	Upload(ctx context.Context, url string) (*mediastore.Upload, error)
+	// Mentions lists the webmentions received; the site shows those verified and approved.
+	Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error)
+	// MentionCounts counts the shown webmentions of each target by type, for listings.
+	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 }
 
 // Config is the website's configuration.
