@@ -161,11 +161,11 @@ var breakers = map[string]struct {
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
-	"SignIn/AttemptsExpire":       {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
-	"SignIn/OverallLimit":         {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
-	"SignIn/ForgetTakesBack":      {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
-	"SignIn/SuccessClearsAddress": {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
-	"SignIn/OneAtATime":           {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
+	"SignIn/AttemptsExpire":                      {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
+	"SignIn/OverallLimit":                        {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
+	"SignIn/ForgetTakesBack":                     {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
+	"SignIn/SuccessClearsAddress":                {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
+	"SignIn/OneAtATime":                          {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
 	"Posts/AwaitingSyndication":                  {"lists deleted posts awaiting syndication", func(s Store) Store { return awaitsDeleted{s} }},
 	"Jobs/EnqueueOncePerKindAndKey":              {"enqueues a kind and key twice", func(s Store) Store { return enqueuesTwice{s} }},
 	"Jobs/ClaimHoldsALease":                      {"claims without a lease", func(s Store) Store { return claimsWithoutLease{s} }},
