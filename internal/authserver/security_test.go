@@ -151,7 +151,7 @@ func TestLoginLimitsShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Its job runner stops before db closes (cleanups run last first).
+	// Its job runner stops before its store closes (cleanups run last first).
 	t.Cleanup(func() { h.StopJobs(context.Background()) })
 	other := httptest.NewServer(h)
 	t.Cleanup(other.Close)

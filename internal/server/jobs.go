@@ -19,8 +19,11 @@ const defaultMaxAttempts = 10
 // newRunner builds the job runner with every job kind and post-change listener of the
 // server's features registered.
 func newRunner(cfg Config, db Store, synd *syndicate.Syndicator) *jobs.Runner {
+	// The jobs run on the wall clock (cfg.Jobs.Now, when set), not on cfg.Now: leases and
+	// retries are real time, and the workers call it from their own goroutines, where a
+	// test's clock that is not safe for concurrent use would race.
 	jc := cfg.Jobs
-	jc.Logger, jc.Now = cfg.Logger, cfg.Now
+	jc.Logger = cfg.Logger
 	r := jobs.NewRunner(jc, db)
 	r.Listen(synd.Jobs)
 	r.Handle(syndicate.Kind, synd.Run)
@@ -35,7 +38,7 @@ func newSyndicator(cfg Config, db Store, files *media.Service) *syndicate.Syndic
 		attempts = defaultMaxAttempts
 	}
 	return syndicate.New(syndicate.Config{Targets: cfg.Syndication, MaxAttempts: attempts,
-		Media: mediaOpener(cfg.URL+"media/", files), Now: cfg.Now, Logger: cfg.Logger}, db)
+		Media: mediaOpener(cfg.URL+"media/", files), Now: cfg.Jobs.Now, Logger: cfg.Logger}, db)
 }
 
 // mediaOpener opens the files published under prefix.
