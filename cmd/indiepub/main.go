@@ -5,6 +5,8 @@
 //	indiepub token issue|list|revoke  manage access tokens
 //	indiepub passwd                set the owner's sign-in password
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
+//	indiepub backup FILE           back up the data directory while the server runs
+//	indiepub restore FILE          restore a backup into an empty data directory
 //	indiepub version               print the version, commit and build date
 package main
 
@@ -52,6 +54,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
 	case "media":
 		return runMedia(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
@@ -86,6 +92,8 @@ commands:
   token no-pkce-withdraw URL    withdraw that permission from one app
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
+  backup FILE                   write a backup (.tar.gz) of the data directory, also while serving
+  restore FILE --data DIR       restore a backup into an empty data directory
   version                       print the version, commit and build date
   help [command]                print this, or a command's flags
 
