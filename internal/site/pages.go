@@ -220,7 +220,28 @@ func (h *Handler) lookup(r *http.Request) (*post.Post, error) {
 			return nil, err
 		}
 	}
-	return nil, err
+	return nil, h.moved(r, paths, err)
+}
+
+// movedError says that a post has moved to URL: an imported post whose old path could not
+// be kept on this site.
+type movedError struct{ URL string }
+
+func (e *movedError) Error() string { return "moved to " + e.URL }
+
+// moved consults the redirects for a path where no post is: a movedError where one
+// names it, notFound otherwise.
+func (h *Handler) moved(r *http.Request, paths []string, notFound error) error {
+	for _, path := range paths {
+		target, err := h.store.Redirect(r.Context(), path)
+		if err == nil {
+			return &movedError{URL: target}
+		}
+		if !errors.Is(err, post.ErrNotFound) {
+			return err
+		}
+	}
+	return notFound
 }
 
 func (h *Handler) renderPage(name string, mod time.Time, p *page) (*rendered, error) {

@@ -29,6 +29,9 @@ type Store interface {
 	SiteTag(ctx context.Context, tag string) (string, error)
 	// SiteChanges counts changes to posts and says when the last one was.
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// Redirect returns the URL that the path of an imported post moved to;
+	// post.ErrNotFound if it did not.
+	Redirect(ctx context.Context, path string) (string, error)
 	// Upload returns the record of a file in the media store, for the type and size
 	// feeds give enclosures; mediastore.ErrNotFound if there is none.
 	Upload(ctx context.Context, url string) (*mediastore.Upload, error)

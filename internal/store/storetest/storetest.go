@@ -40,6 +40,10 @@ type Store interface {
 	SiteTag(ctx context.Context, tag string) (string, error)
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
 
+	// Redirects from old paths of imported posts (site.Store, move.Store).
+	AddRedirect(ctx context.Context, path, target string) error
+	Redirect(ctx context.Context, path string) (string, error)
+
 	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
 	Upload(ctx context.Context, url string) (*media.Upload, error)
@@ -111,6 +115,8 @@ var contracts = []contract{
 	{"Posts/UpdateIsAllOrNothing", testUpdateAllOrNothing},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
+
+	{"Redirects/ExactPathLastTarget", testRedirects},
 
 	{"List/OrderAndCursor", testListOrderAndCursor},
 	{"List/Filters", testListFilters},

@@ -151,6 +151,16 @@ var breakers = map[string]struct {
 	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
 	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Redirects/ExactPathLastTarget":            {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+}
+
+type keepsFirstRedirect struct{ Store }
+
+func (s keepsFirstRedirect) AddRedirect(ctx context.Context, path, target string) error {
+	if _, err := s.Store.Redirect(ctx, path); err == nil {
+		return nil
+	}
+	return s.Store.AddRedirect(ctx, path, target)
 }
 
 type unreachable struct{ Store }
