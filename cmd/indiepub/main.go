@@ -7,6 +7,8 @@
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
 //	indiepub backup FILE           back up the data directory while the server runs
 //	indiepub restore FILE          restore a backup into an empty data directory
+//	indiepub export DIR            write every post, file and a JSON Feed into DIR
+//	indiepub import SRC            read an export: indiepub's, WordPress's, a JSON Feed
 //	indiepub version               print the version, commit and build date
 package main
 
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBackup(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return runRestore(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
@@ -94,6 +100,8 @@ commands:
   media --me URL                run only the media endpoint, for a site on another Micropub server
   backup FILE                   write a backup (.tar.gz) of the data directory, also while serving
   restore FILE --data DIR       restore a backup into an empty data directory
+  export DIR                    write every post (mf2 JSON, Markdown), every file and a JSON Feed into DIR
+  import DIR-or-FILE            read an indiepub export, a WordPress export (WXR) or a JSON Feed
   version                       print the version, commit and build date
   help [command]                print this, or a command's flags
 
