@@ -109,6 +109,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 		o.setTrustedProxies)
 	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
 	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
+	fs.StringVar(&o.cfg.WebSubHub, "websub-hub", env("INDIEPUB_WEBSUB_HUB", ""), "WebSub hub that the home page and feeds advertise and that changes to public posts are published to (INDIEPUB_WEBSUB_HUB)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
@@ -144,6 +145,11 @@ func (o *options) finish() error {
 	}
 	if err := o.finishBodyLimits(); err != nil {
 		return err
+	}
+	if h := o.cfg.WebSubHub; h != "" {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--websub-hub %q: must be an http:// or https:// URL", h)
+		}
 	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)

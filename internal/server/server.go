@@ -87,6 +87,9 @@ type Config struct {
 	// unavailable client information, the media service's warnings; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// WebSubHub is the WebSub hub the home page and the feeds advertise, and that
+	// changes to public posts are published to; "" for none.
+	WebSubHub string
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -213,6 +216,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
 		IsOwner:  own.IsOwner,
+		Hub:      cfg.WebSubHub,
 		Now:      cfg.Now,
 		Logger:   cfg.Logger,
 	}

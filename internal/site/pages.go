@@ -127,6 +127,10 @@ func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {
 	p := h.page(r, h.cfg.Name, l)
 	p.Canonical = h.cfg.URL
 	p.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	if h.cfg.Hub != "" {
+		p.Links = append(p.Links[:len(p.Links):len(p.Links)], discoveryLink{Rel: "hub", Href: h.cfg.Hub},
+			discoveryLink{Rel: "self", Href: h.cfg.URL})
+	}
 	return h.renderPage("home.html", changed, p)
 }
 
