@@ -4,7 +4,7 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// media.Records, authserver.Store, owner.Store, admin.Store, token.Store), those
+// media.Records, authserver.Store, owner.Store, admin.Store, token.Store, move.Store), those
 // cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.

@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/internal/authserver"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/move"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/server"
@@ -34,6 +35,7 @@ var (
 	_ owner.Store      = Store(nil)
 	_ admin.Store      = Store(nil)
 	_ token.Store      = Store(nil)
+	_ move.Store       = Store(nil)
 	_ Store            = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
