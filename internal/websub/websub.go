@@ -106,3 +106,22 @@ func Handler(client *http.Client, hub string) jobs.Handler {
 		return fmt.Sprintf("published %d urls to %s", len(p.URLs), hub), nil
 	}
 }
+
+// Topics gives the URLs that a change to the post at url concerns (site.Handler.Topics
+// of the post); none for a post that is not public.
+type Topics func(ctx context.Context, url string) ([]string, error)
+
+// Job is the publish job for one change (jobs.PostChange) to the post at url: a Kind job
+// keyed by the change, so that a fan-out repeated after a crash adds nothing and the next
+// change adds its own; nil when the change concerns no public page.
+func Job(ctx context.Context, topics Topics, url, change string) (*jobs.Job, error) {
+	urls, err := topics(ctx, url)
+	if err != nil || len(urls) == 0 {
+		return nil, err
+	}
+	payload, err := json.Marshal(Payload{URLs: urls})
+	if err != nil {
+		return nil, err
+	}
+	return &jobs.Job{Kind: Kind, Key: change, Payload: payload}, nil
+}

@@ -135,3 +135,23 @@ func TestHandler(t *testing.T) {
 		t.Errorf("a broken payload: %v, want a permanent failure", err)
 	}
 }
+
+func TestJob(t *testing.T) {
+	topics := func(_ context.Context, url string) ([]string, error) {
+		if url == "https://jane.example/private" {
+			return nil, nil
+		}
+		return []string{"https://jane.example/", "https://jane.example/feed.atom"}, nil
+	}
+	j, err := websub.Job(t.Context(), topics, "https://jane.example/notes/1", "change-7")
+	if err != nil || j == nil || j.Kind != websub.Kind || j.Key != "change-7" {
+		t.Fatalf("Job: %+v, %v; want a %s job keyed by the change", j, err, websub.Kind)
+	}
+	var p websub.Payload
+	if err := json.Unmarshal(j.Payload, &p); err != nil || len(p.URLs) != 2 {
+		t.Errorf("payload %s: %v", j.Payload, err)
+	}
+	if j, err := websub.Job(t.Context(), topics, "https://jane.example/private", "change-8"); j != nil || err != nil {
+		t.Errorf("Job for a private post: %+v, %v; want none", j, err)
+	}
+}
