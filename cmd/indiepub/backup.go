@@ -52,7 +52,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := backup.Restore(f, o.cfg.DataDir, backup.Limits{}); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	db, err := o.openDB(newLogger(o.logJSON, o.debug, stderr))
+	db, err := o.openDB(ctx, newLogger(o.logJSON, o.debug, stderr))
 	if err != nil {
 		return fmt.Errorf("restore: the restored database: %w", err)
 	}

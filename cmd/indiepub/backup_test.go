@@ -18,7 +18,7 @@ import (
 // works, into a non-empty one it is refused.
 func TestBackupRestoreCommands(t *testing.T) {
 	data := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestBackupRestoreCommands(t *testing.T) {
 			t.Errorf("restored %s: %q, %v; want %q", name, b, err, want)
 		}
 	}
-	rdb, err := sqlite.Open(filepath.Join(restored, "indiepub.db"))
+	rdb, err := sqlite.Open(t.Context(), filepath.Join(restored, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -155,9 +156,10 @@ func (o *options) finish() error {
 	return os.MkdirAll(o.cfg.DataDir, 0o755)
 }
 
-// openDB opens the SQLite file in the data directory; the store logs through logger.
-func (o *options) openDB(logger *slog.Logger) (*sqlite.DB, error) {
-	return sqlite.OpenWith(filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
+// openDB opens the SQLite file in the data directory, migrating it within ctx (the
+// command's signal context); the store logs through logger.
+func (o *options) openDB(ctx context.Context, logger *slog.Logger) (*sqlite.DB, error) {
+	return sqlite.OpenWith(ctx, filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
 }
 
 // settings are a subcommand's options: they declare their flags and, once parsed, check

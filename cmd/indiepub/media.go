@@ -75,7 +75,7 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	logDataDir(logger, o.dataDir)
-	h, closeDB, err := newMediaHandler(&o, logger)
+	h, closeDB, err := newMediaHandler(ctx, &o, logger)
 	if err != nil {
 		return err
 	}
@@ -89,11 +89,11 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // newMediaHandler opens the data directory and returns the standalone media service's
 // handler tree: the endpoint, the files and /healthz.
-func newMediaHandler(o *mediaOptions, logger *slog.Logger) (http.Handler, func() error, error) {
+func newMediaHandler(ctx context.Context, o *mediaOptions, logger *slog.Logger) (http.Handler, func() error, error) {
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	db, err := sqlite.OpenWith(filepath.Join(o.dataDir, "media.db"), sqlite.Options{Logger: logger})
+	db, err := sqlite.OpenWith(ctx, filepath.Join(o.dataDir, "media.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -25,7 +25,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("export: want one DIR, a new or empty directory")
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
-	db, err := o.openDB(logger)
+	db, err := o.openDB(ctx, logger)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("import: want one DIR or FILE, the export to read")
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
-	db, err := o.openDB(logger)
+	db, err := o.openDB(ctx, logger)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 func TestExportImportCommands(t *testing.T) {
 	const site = "http://blog.example/"
 	src := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(src, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(src, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestExportImportCommands(t *testing.T) {
 		}
 		t.Logf("%s: %s", args[0], stdout.String())
 	}
-	db, err = sqlite.Open(filepath.Join(dest, "indiepub.db"))
+	db, err = sqlite.Open(t.Context(), filepath.Join(dest, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func runPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return fmt.Errorf("passwd: %w", err)
 	}
-	db, err := o.openDB(newLogger(o.logJSON, o.debug, stderr))
+	db, err := o.openDB(ctx, newLogger(o.logJSON, o.debug, stderr))
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
-	"github.com/indiepub/indiepub/internal/token"
 )
 
 func TestPasswdFromStdin(t *testing.T) {
@@ -23,7 +23,7 @@ func TestPasswdFromStdin(t *testing.T) {
 	if !strings.Contains(out.String(), "password set") {
 		t.Errorf("output %q", out.String())
 	}
-	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +69,11 @@ func TestTokenRevokeClient(t *testing.T) {
 
 func TestTokenPKCEExemptions(t *testing.T) {
 	data := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.AddPKCEExemption(context.Background(), &token.Exemption{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: time.Now()})
+	err = db.AddPKCEExemption(context.Background(), &pkce.Exemption{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: time.Now()})
 	db.Close()
 	if err != nil {
 		t.Fatal(err)

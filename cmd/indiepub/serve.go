@@ -21,7 +21,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	logDataDir(logger, o.cfg.DataDir)
-	db, err := o.openDB(logger)
+	db, err := o.openDB(ctx, logger)
 	if err != nil {
 		return err
 	}

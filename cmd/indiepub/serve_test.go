@@ -82,7 +82,7 @@ func TestServeAnswersAtOnceWithHeavyPosts(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(filepath.Join(data, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

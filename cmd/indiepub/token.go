@@ -112,7 +112,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err // before the database is touched: a mistyped command changes nothing
 		}
 	}
-	db, err := a.o.openDB(newLogger(a.o.logJSON, a.o.debug, stderr))
+	db, err := a.o.openDB(ctx, newLogger(a.o.logJSON, a.o.debug, stderr))
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,14 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -24,18 +23,13 @@ type Store interface {
 	ListTokens(ctx context.Context) ([]*token.Token, error)
 	RevokeToken(ctx context.Context, id int64) error
 	RevokeClientTokens(ctx context.Context, clientID string) (int64, error)
-	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 }
 
 // Config configures the owner's pages.
 type Config struct {
-	// URL is the site's URL, ending in "/".
-	URL string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Logger receives the errors of requests; required.
-	Logger *slog.Logger
+	owner.PageConfig
 }
 
 // Server serves the owner's pages.
@@ -51,11 +45,8 @@ var templateFS embed.FS
 
 // New returns the owner's pages, open to the owner signed in through own.
 func New(cfg Config, store Store, own *owner.Service) *Server {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Server{cfg: cfg, store: store, owner: own,
-		pages: owner.NewPages(cfg.Logger, templateFS, "templates/*.html")}
+	pages := cfg.Pages(templateFS, "templates/*.html")
+	return &Server{cfg: cfg, store: store, owner: own, pages: pages}
 }
 
 // Tokens serves the page of apps holding tokens and apps allowed without PKCE.
@@ -73,7 +64,7 @@ func (s *Server) WithdrawPKCE() http.Handler { return s.pages.Handle(s.withdrawP
 type tokensPage struct {
 	CSRF, Me   string
 	Apps       []*appTokens
-	Exemptions []*token.Exemption
+	Exemptions []*pkce.Exemption
 }
 
 // appTokens are the live tokens of one client, for the owner's token page.
@@ -115,7 +106,7 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) error {
 		if a == nil {
 			a = &appTokens{ClientID: t.ClientID, Name: t.ClientName}
 			if a.Name == "" {
-				a.Name = orDash(hostOf(t.ClientID))
+				a.Name = orDash(owner.Host(t.ClientID))
 			}
 			byClient[t.ClientID] = a
 			apps = append(apps, a)
@@ -180,12 +171,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return s
-	}
-	return u.Hostname()
 }

@@ -1,20 +1,21 @@
 package admin
 
 import (
-	"github.com/indiepub/indiepub/internal/golden"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/golden"
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 )
 
 func render(t *testing.T, name string, data any) []byte {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	pages := New(Config{Logger: slog.Default()}, nil, nil).pages
+	pages := New(Config{PageConfig: owner.PageConfig{Logger: slog.Default()}}, nil, nil).pages
 	pages.Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, name, data)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("render %s: %d %s", name, rec.Code, rec.Body)
@@ -32,7 +33,7 @@ func TestTokensPageGolden(t *testing.T) {
 		Apps: []*appTokens{{ClientID: "https://quill.example/", Name: "Quill", Tokens: []tokenRow{
 			{ID: 7, Scope: "create update", Issued: when(issued, "-"), LastUsed: when(time.Time{}, "never"), Expires: when(issued.Add(90*24*time.Hour), "never")},
 		}}},
-		Exemptions: []*token.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
+		Exemptions: []*pkce.Exemption{{ClientID: "https://sunlit.example/", ClientName: "Sunlit", Created: issued}},
 	}
 	golden.Check(t, "tokens", render(t, "tokens", page))
 }

@@ -112,7 +112,7 @@ func TestAdminTokens(t *testing.T) {
 // TestSetupLink: a fresh install prints a one-time link to its log; it sets the password
 // once and signs the owner in.
 func TestSetupLink(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,12 +126,11 @@ func TestSetupLink(t *testing.T) {
 	server.Routes{
 		Owner: own,
 		AuthServer: authserver.New(authserver.Config{
-			URL:      ts.URL + "/",
-			Logger:   logger,
-			Verifier: &token.Local{Store: db},
-			Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
+			PageConfig: owner.PageConfig{URL: ts.URL + "/", Logger: logger},
+			Verifier:   &token.Local{Store: db},
+			Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
 		}, db, own),
-		Admin: admin.New(admin.Config{URL: ts.URL + "/", Logger: logger}, db, own),
+		Admin: admin.New(admin.Config{PageConfig: owner.PageConfig{URL: ts.URL + "/", Logger: logger}}, db, own),
 	}.Mount(mux)
 	if err := own.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -183,7 +184,7 @@ func (s *Server) allowWithoutPKCE(r *http.Request, ar *AuthRequest, info *Client
 	if r.PostFormValue("allow_no_pkce") != "1" {
 		return invalidRequest("%s sent no PKCE code_challenge; tick \"allow this app without PKCE\" to let it sign in anyway", info.Name)
 	}
-	return s.store.AddPKCEExemption(r.Context(), &token.Exemption{
+	return s.store.AddPKCEExemption(r.Context(), &pkce.Exemption{
 		ClientID: ar.ClientID, ClientName: info.Name, Created: s.cfg.Now(),
 	})
 }

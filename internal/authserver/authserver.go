@@ -12,12 +12,12 @@ package authserver
 import (
 	"context"
 	"embed"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -31,7 +31,7 @@ type Store interface {
 	RotateRefresh(ctx context.Context, refreshHash string, now time.Time, check func(*token.Token) (*token.Grant, error)) error
 	RevokeAfterRefreshReuse(ctx context.Context, refreshHash string) (bool, error)
 
-	AddPKCEExemption(ctx context.Context, e *token.Exemption) error
+	AddPKCEExemption(ctx context.Context, e *pkce.Exemption) error
 	PKCEExempt(ctx context.Context, clientID string) (bool, error)
 }
 
@@ -46,8 +46,9 @@ type Profile struct {
 
 // Config configures the server.
 type Config struct {
-	// URL is the site's URL, ending in "/": the owner's "me" and the issuer.
-	URL string
+	// PageConfig holds the site's URL, ending in "/" (the owner's "me" and the issuer),
+	// the clock, and the Logger, which also receives unavailable client information.
+	owner.PageConfig
 	// Profile returns the owner's name, photo and email; nil means the URL's host name.
 	Profile func(ctx context.Context) Profile
 	// Fetch is used to fetch client information; nil means indieauth.NewClient with
@@ -56,11 +57,6 @@ type Config struct {
 	// Verifier checks bearer tokens sent to the introspection endpoint and the legacy token
 	// verification; it must be the verifier /micropub uses.
 	Verifier indieauth.Verifier
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
-	// Logger receives unavailable client information and the errors of requests;
-	// required.
-	Logger *slog.Logger
 }
 
 // Server serves the IndieAuth endpoints.
@@ -76,14 +72,11 @@ var templateFS embed.FS
 
 // New returns the IndieAuth server for the owner of cfg.URL, who signs in through own.
 func New(cfg Config, store Store, own *owner.Service) *Server {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Fetch == nil {
 		cfg.Fetch = indieauth.NewClient(indieauth.FetchOptions{})
 	}
-	return &Server{cfg: cfg, store: store, owner: own,
-		pages: owner.NewPages(cfg.Logger, templateFS, "templates/*.html")}
+	pages := cfg.Pages(templateFS, "templates/*.html")
+	return &Server{cfg: cfg, store: store, owner: own, pages: pages}
 }
 
 // Metadata serves the authorization server metadata (IndieAuth §4.1.1).
@@ -120,7 +113,7 @@ func (s *Server) profile(ctx context.Context) Profile {
 	}
 	p.URL = s.cfg.URL
 	if p.Name == "" {
-		p.Name = hostOf(s.cfg.URL)
+		p.Name = owner.Host(s.cfg.URL)
 	}
 	return p
 }

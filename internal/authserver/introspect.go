@@ -24,13 +24,9 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	if !indieauth.SameProfile(caller.Me, s.cfg.URL) {
 		return oauthErr(http.StatusForbidden, "insufficient_scope", "only the site owner's tokens may introspect")
 	}
-	v, err := readForm(w, r)
+	raw, err := tokenParam(w, r)
 	if err != nil {
 		return err
-	}
-	raw := v.Get("token")
-	if raw == "" {
-		return invalidRequest("token is required")
 	}
 	t, err := s.store.TokenByHash(r.Context(), token.Hash(raw))
 	if errors.Is(err, token.ErrNotFound) {
@@ -60,13 +56,9 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 // (section 2.2), so it tells nothing about unknown tokens. An access or refresh token
 // revokes its pair.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
-	v, err := readForm(w, r)
+	raw, err := tokenParam(w, r)
 	if err != nil {
 		return err
-	}
-	raw := v.Get("token")
-	if raw == "" {
-		return invalidRequest("token is required")
 	}
 	if _, err := s.store.RevokeTokenHash(r.Context(), token.Hash(raw)); err != nil {
 		return err
@@ -74,6 +66,20 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// tokenParam reads the token parameter that introspection (RFC 7662 section 2.1) and
+// revocation (RFC 7009 section 2.1) requests carry in their form body.
+func tokenParam(w http.ResponseWriter, r *http.Request) (string, error) {
+	v, err := readForm(w, r)
+	if err != nil {
+		return "", err
+	}
+	raw := v.Get("token")
+	if raw == "" {
+		return "", invalidRequest("token is required")
+	}
+	return raw, nil
 }
 
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {

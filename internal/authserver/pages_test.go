@@ -1,18 +1,20 @@
 package authserver
 
 import (
-	"github.com/indiepub/indiepub/internal/golden"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/golden"
+	"github.com/indiepub/indiepub/internal/owner"
 )
 
 func render(t *testing.T, name string, data any) []byte {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	pages := New(Config{Logger: slog.Default()}, nil, nil).pages
+	pages := New(Config{PageConfig: owner.PageConfig{Logger: slog.Default()}}, nil, nil).pages
 	pages.Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, name, data)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("render %s: %d %s", name, rec.Code, rec.Body)
@@ -30,7 +32,7 @@ func TestConsentPageGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := &ClientInfo{ID: "https://quill.example/", Name: `Quill <b>&</b>`, Logo: "https://quill.example/logo.png", URL: "https://quill.example/"}
-	s := New(Config{URL: "https://jane.example/", Logger: slog.Default()}, nil, nil)
+	s := New(Config{PageConfig: owner.PageConfig{URL: "https://jane.example/", Logger: slog.Default()}}, nil, nil)
 	golden.Check(t, "consent-no-pkce", render(t, "consent", s.consentPage(ar, info, "csrf-token", false)))
 	golden.Check(t, "consent-exempt", render(t, "consent", s.consentPage(ar, info, "csrf-token", true)))
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
 
 // TestLoginNextStaysLocal signs in with hostile post-login destinations: each must land
@@ -132,6 +134,36 @@ func TestLoginBurst(t *testing.T) {
 	// buys no fresh attempts.
 	if st := loginAttempt(t, attacker, s.URL, ownerPassword, "198.51.100.7"); st != http.StatusTooManyRequests {
 		t.Errorf("guessing address claiming another in X-Forwarded-For: %d, want 429", st)
+	}
+}
+
+// TestLoginLimitsShared: two instances of indiepub on one database share the sign-in
+// limits: an address that failed five times at one is refused at the other.
+func TestLoginLimitsShared(t *testing.T) {
+	s := newSite(t)
+	db, err := sqlite.Open(t.Context(), filepath.Join(s.Cfg.DataDir, "indiepub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	h, err := server.New(t.Context(), s.Cfg, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := httptest.NewServer(h)
+	t.Cleanup(other.Close)
+
+	b := newBrowser(t)
+	for i := range 5 {
+		if st := loginAttempt(t, b, s.URL, "wrong password", ""); st != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d at the first instance: %d, want 401", i, st)
+		}
+	}
+	if st := loginAttempt(t, b, other.URL, ownerPassword, ""); st != http.StatusTooManyRequests {
+		t.Errorf("right password at the second instance after five failures at the first: %d, want 429", st)
+	}
+	if st := loginAttempt(t, browserFrom(t, "127.0.0.2"), other.URL, ownerPassword, ""); st != http.StatusSeeOther {
+		t.Errorf("owner from another address at the second instance: %d, want 303", st)
 	}
 }
 

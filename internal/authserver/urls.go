@@ -104,11 +104,3 @@ func isLoopbackHost(u *url.URL) bool {
 	ip, err := netip.ParseAddr(h)
 	return err == nil && ip.IsLoopback()
 }
-
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return s
-	}
-	return u.Hostname()
-}

@@ -163,7 +163,7 @@ func restoreFile(t *testing.T, archive, dir string) {
 // serveRestored serves a restored data directory as the site at siteURL.
 func serveRestored(t *testing.T, siteURL, dir string) *httptest.Server {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(dir, backup.Database))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, backup.Database))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 func newService(t *testing.T, locker media.Locker) (*media.Service, *sqlite.DB, string) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

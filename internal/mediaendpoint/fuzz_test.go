@@ -32,7 +32,7 @@ func FuzzUpload(f *testing.F) {
 		"multipart/form-data; boundary=b")
 	f.Add([]byte("action=delete&url=http%3A%2F%2Fexample.com%2Fmedia%2Fab%2Fcd%2Fx.png"), "application/x-www-form-urlencoded")
 	dir := f.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.Open(f.Context(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -32,6 +32,14 @@ func InvalidRequest(format string, args ...any) *Error {
 	return Errorf(http.StatusBadRequest, "invalid_request", format, args...)
 }
 
+// What the store answers about the owner.
+var (
+	// ErrSessionNotFound means no live session has that cookie.
+	ErrSessionNotFound = errors.New("session not found")
+	// ErrNoPassword means the owner has not chosen a password yet.
+	ErrNoPassword = errors.New("no owner password is set")
+)
+
 // ErrForbidden is returned to a request that is not the signed-in owner and cannot be
 // sent to the login page (a POST).
 var ErrForbidden = Errorf(http.StatusForbidden, "access_denied", "sign in as the site owner first")

@@ -5,9 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -24,116 +22,55 @@ import (
 // while the owner, at an address that has not been failing, still gets a try with the right
 // password. A hard overall lock would let anyone keep the owner out for as long as they
 // kept failing.
+//
+// The counts live in the store, so that several instances on one database share them.
 const (
 	loginWindow       = 15 * time.Minute
 	maxFailuresPerIP  = 5
 	maxFailuresGlobal = 50
-	maxLimiterEntries = 10000
 )
+
+// SignInLimit is the rule by which a store lets a sign-in attempt through
+// (Store.SignInAttempt).
+type SignInLimit struct {
+	// Window is how long an attempt counts; an attempt made at t no longer counts at
+	// t+Window.
+	Window time.Duration
+	// PerAddr is how many attempts one address may make within Window.
+	PerAddr int
+	// Overall is the number of attempts within Window, from all addresses, past which
+	// each address may make only one.
+	Overall int
+}
 
 // Password checks are bounded because each argon2id check holds 19 MiB: a burst of
 // logins from many addresses waits its turn rather than exhausting memory, and gives up
-// with 429 after checkWait.
+// with 429 after checkWait. The bound is per process: it guards this process's memory.
 const (
 	concurrentChecks = 2
 	checkWait        = 10 * time.Second
 )
 
-// limiter counts login attempts in a sliding window, in memory: a restart forgets them,
-// which costs an attacker a restart they cannot cause.
-type limiter struct {
-	now    func() time.Time
-	mu     sync.Mutex
-	byIP   map[string][]time.Time
-	global []time.Time
-	checks chan struct{}
-}
+// checker bounds the password checks running at once in this process.
+type checker chan struct{}
 
-func newLimiter(now func() time.Time) *limiter {
-	return &limiter{now: now, byIP: map[string][]time.Time{}, checks: make(chan struct{}, concurrentChecks)}
-}
-
-// allow counts an attempt from ip and reports whether it may go ahead, and if not, when
-// ip may try again. The time returned identifies the attempt for forgive.
-func (l *limiter) allow(ip string) (ok bool, at time.Time, wait time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	l.global = prune(l.global, now)
-	mine := prune(l.byIP[ip], now)
-	limit := maxFailuresPerIP
-	if len(l.global) >= maxFailuresGlobal {
-		limit = 1
-	}
-	if len(mine) >= limit {
-		l.byIP[ip] = mine
-		return false, time.Time{}, mine[len(mine)-limit].Add(loginWindow).Sub(now)
-	}
-	l.byIP[ip] = append(mine, now)
-	l.global = append(l.global, now)
-	if len(l.byIP) > maxLimiterEntries {
-		for k, v := range l.byIP {
-			if len(prune(v, now)) == 0 {
-				delete(l.byIP, k)
-			}
-		}
-	}
-	return true, now, 0
-}
-
-// forgive takes back the attempt allow counted at at: the password was right, or it was
-// never checked.
-func (l *limiter) forgive(ip string, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.global = removeTime(l.global, at)
-	if mine := removeTime(l.byIP[ip], at); len(mine) > 0 {
-		l.byIP[ip] = mine
-	} else {
-		delete(l.byIP, ip)
-	}
-}
-
-// succeed clears ip's attempts after a right password, the one at at included.
-func (l *limiter) succeed(ip string, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.global = removeTime(l.global, at)
-	delete(l.byIP, ip)
-}
+func newChecker() checker { return make(checker, concurrentChecks) }
 
 // check runs fn once fewer than concurrentChecks others run, waiting at most checkWait;
 // it reports false if fn did not run.
-func (l *limiter) check(ctx context.Context, fn func()) bool {
+func (c checker) check(ctx context.Context, fn func()) bool {
 	t := time.NewTimer(checkWait)
 	defer t.Stop()
 	select {
-	case l.checks <- struct{}{}:
+	case c <- struct{}{}:
 	case <-t.C:
 		return false
 	case <-ctx.Done():
 		return false
 	}
-	defer func() { <-l.checks }()
+	defer func() { <-c }()
 	fn()
 	return true
-}
-
-func removeTime(ts []time.Time, at time.Time) []time.Time {
-	for i := len(ts) - 1; i >= 0; i-- {
-		if ts[i].Equal(at) {
-			return slices.Delete(ts, i, i+1)
-		}
-	}
-	return ts
-}
-
-func prune(ts []time.Time, now time.Time) []time.Time {
-	i := 0
-	for i < len(ts) && !now.Before(ts[i].Add(loginWindow)) {
-		i++
-	}
-	return ts[i:]
 }
 
 // clientAddr returns the address login attempts are counted against. Behind a trusted

@@ -1,6 +1,7 @@
 package owner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,7 +17,7 @@ func (s *Service) loginPage(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	_, err := s.store.OwnerPassword(r.Context())
-	noPassword := errors.Is(err, token.ErrNoPassword)
+	noPassword := errors.Is(err, ErrNoPassword)
 	if err != nil && !noPassword {
 		return err
 	}
@@ -33,29 +34,39 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	next := localPath(r.PostFormValue("next"))
 	hash, err := s.store.OwnerPassword(r.Context())
-	if errors.Is(err, token.ErrNoPassword) {
+	if errors.Is(err, ErrNoPassword) {
 		return InvalidRequest("no password is set yet: use the setup link from the log, or run `indiepub passwd`")
 	}
 	if err != nil {
 		return err
 	}
 	ip := clientAddr(r, s.cfg.TrustedProxies)
-	allowed, at, wait := s.limiter.allow(ip)
-	if !allowed {
+	now := s.cfg.Now()
+	attempt, retry, err := s.store.SignInAttempt(r.Context(), ip, now,
+		SignInLimit{Window: loginWindow, PerAddr: maxFailuresPerIP, Overall: maxFailuresGlobal})
+	if err != nil {
+		return err
+	}
+	if attempt == 0 {
+		wait := retry.Sub(now)
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return Errorf(http.StatusTooManyRequests, "temporarily_unavailable",
 			"too many failed sign-in attempts; try again in %d minutes", int(wait.Minutes())+1)
 	}
 	var ok bool
-	ran := s.limiter.check(r.Context(), func() { ok, err = CheckPassword(hash, r.PostFormValue("password")) })
+	ran := s.checks.check(r.Context(), func() { ok, err = CheckPassword(hash, r.PostFormValue("password")) })
+	if !ran || err != nil {
+		// The password was not checked: the attempt does not count.
+		if ferr := s.store.ForgetSignInAttempt(context.WithoutCancel(r.Context()), attempt); ferr != nil {
+			return ferr
+		}
+	}
 	if !ran {
-		s.limiter.forgive(ip, at)
 		w.Header().Set("Retry-After", "5")
 		return Errorf(http.StatusTooManyRequests, "temporarily_unavailable",
 			"too many sign-in attempts at once; try again in a few seconds")
 	}
 	if err != nil {
-		s.limiter.forgive(ip, at)
 		return fmt.Errorf("check password: %w", err)
 	}
 	if !ok {
@@ -64,7 +75,9 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) error {
 		})
 		return nil
 	}
-	s.limiter.succeed(ip, at)
+	if err := s.store.SignInSucceeded(r.Context(), ip, attempt); err != nil {
+		return err
+	}
 	if err := s.startSession(w, r); err != nil {
 		return err
 	}

@@ -22,9 +22,23 @@ type Store interface {
 	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
 	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
 
-	CreateSession(ctx context.Context, s *token.Session) error
-	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	CreateSession(ctx context.Context, s *Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*Session, error)
 	DeleteSession(ctx context.Context, hash string) error
+
+	// SignInAttempt counts an attempt to sign in from addr at now, in one step with the
+	// check that lim lets it through: addr has made fewer than lim.PerAddr attempts that
+	// still count (fewer than one once lim.Overall attempts count from all addresses
+	// together). It returns the counted attempt's ID, or 0 and the time at which addr may
+	// try again. Attempts older than lim.Window are forgotten.
+	SignInAttempt(ctx context.Context, addr string, now time.Time, lim SignInLimit) (id int64, retry time.Time, err error)
+	// ForgetSignInAttempt takes back the attempt with that ID: its password was never
+	// checked.
+	ForgetSignInAttempt(ctx context.Context, id int64) error
+	// SignInSucceeded takes back the attempt with that ID, whose password was right, and
+	// the earlier attempts from addr no longer count against addr (they still count
+	// overall).
+	SignInSucceeded(ctx context.Context, addr string, id int64) error
 }
 
 // Config configures the owner's identity.
@@ -44,11 +58,11 @@ type Config struct {
 
 // Service serves the login and setup pages and tells other packages who is signed in.
 type Service struct {
-	cfg     Config
-	store   Store
-	pages   *Pages
-	secure  bool // cookies get the Secure attribute: the site is served over https
-	limiter *limiter
+	cfg    Config
+	store  Store
+	pages  *Pages
+	secure bool // cookies get the Secure attribute: the site is served over https
+	checks checker
 }
 
 // New returns the owner's identity for the site at cfg.URL.
@@ -57,11 +71,11 @@ func New(cfg Config, store Store) *Service {
 		cfg.Now = time.Now
 	}
 	return &Service{
-		cfg:     cfg,
-		store:   store,
-		pages:   NewPages(cfg.Logger, templateFS, "templates/login.html", "templates/setup.html"),
-		secure:  len(cfg.URL) >= 8 && cfg.URL[:8] == "https://",
-		limiter: newLimiter(cfg.Now),
+		cfg:    cfg,
+		store:  store,
+		pages:  NewPages(cfg.Logger, templateFS, "templates/login.html", "templates/setup.html"),
+		secure: len(cfg.URL) >= 8 && cfg.URL[:8] == "https://",
+		checks: newChecker(),
 	}
 }
 
@@ -87,7 +101,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, token.ErrNoPassword) {
+	if !errors.Is(err, ErrNoPassword) {
 		return err
 	}
 	link, err := s.NewSetupLink(ctx)

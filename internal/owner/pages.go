@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"time"
 )
 
 // templateFS holds the layout and error page every owner-facing page shares, and the
@@ -28,6 +30,36 @@ type Pages struct {
 func NewPages(log *slog.Logger, fsys fs.FS, patterns ...string) *Pages {
 	t := template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
 	return &Pages{t: template.Must(t.ParseFS(fsys, patterns...)), log: log}
+}
+
+// PageConfig configures a package of the owner's pages other than this one's (the
+// IndieAuth consent page, the admin pages); each embeds it in its Config.
+type PageConfig struct {
+	// URL is the site's URL, ending in "/".
+	URL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the errors of requests; required.
+	Logger *slog.Logger
+}
+
+// Pages fills in c's defaults and returns the templates of fsys that match patterns, in
+// the shared layout (NewPages), logging through c.Logger.
+func (c *PageConfig) Pages(fsys fs.FS, patterns ...string) *Pages {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return NewPages(c.Logger, fsys, patterns...)
+}
+
+// Host is the host name of an absolute URL, by which the owner's pages name a site or an
+// app that gives no name; anything else is returned as it is.
+func Host(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	return u.Hostname()
 }
 
 type errorPage struct{ Code, Description string }

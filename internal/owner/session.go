@@ -11,6 +11,15 @@ import (
 	"github.com/indiepub/indiepub/internal/token"
 )
 
+// Session is a signed-in browser of the owner. Hash is the SHA-256 of its cookie's value;
+// CSRF is the token every form of the session carries.
+type Session struct {
+	Hash    string
+	CSRF    string
+	Created time.Time
+	Expires time.Time
+}
+
 const (
 	sessionCookie   = "indiepub_session"
 	csrfCookie      = "indiepub_csrf"
@@ -19,13 +28,13 @@ const (
 
 // Session returns the signed-in owner's session, or nil when the browser is not signed
 // in. The session's CSRF token goes into the forms of the owner's pages.
-func (s *Service) Session(r *http.Request) (*token.Session, error) {
+func (s *Service) Session(r *http.Request) (*Session, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
 	sess, err := s.store.SessionByHash(r.Context(), token.Hash(c.Value), s.cfg.Now())
-	if errors.Is(err, token.ErrSessionNotFound) {
+	if errors.Is(err, ErrSessionNotFound) {
 		return nil, nil
 	}
 	return sess, err
@@ -43,7 +52,7 @@ func (s *Service) startSession(w http.ResponseWriter, r *http.Request) error {
 	raw, hash := token.Generate()
 	csrf, _ := token.Generate()
 	now := s.cfg.Now()
-	sess := &token.Session{Hash: hash, CSRF: csrf, Created: now, Expires: now.Add(sessionLifetime)}
+	sess := &Session{Hash: hash, CSRF: csrf, Created: now, Expires: now.Add(sessionLifetime)}
 	if err := s.store.CreateSession(r.Context(), sess); err != nil {
 		return err
 	}
@@ -101,7 +110,7 @@ func checkCSRF(r *http.Request, want string) error {
 // SignedIn returns the owner's session for a page only the owner may see. A browser that
 // is not signed in is sent to the login page, to come back to this URL, and SignedIn
 // returns nil: the caller has answered and stops.
-func (s *Service) SignedIn(w http.ResponseWriter, r *http.Request) (*token.Session, error) {
+func (s *Service) SignedIn(w http.ResponseWriter, r *http.Request) (*Session, error) {
 	sess, err := s.Session(r)
 	if err == nil && sess == nil {
 		redirectToLogin(w, r)
@@ -111,7 +120,7 @@ func (s *Service) SignedIn(w http.ResponseWriter, r *http.Request) (*token.Sessi
 
 // CheckForm checks that a POST comes from the owner's session with its CSRF token, and
 // returns the session. It is ErrForbidden without a session and ErrCSRF without the token.
-func (s *Service) CheckForm(r *http.Request) (*token.Session, error) {
+func (s *Service) CheckForm(r *http.Request) (*Session, error) {
 	sess, err := s.Session(r)
 	if err != nil {
 		return nil, err

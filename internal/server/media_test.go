@@ -17,7 +17,7 @@ import (
 // of the route table, and nothing of the website or the other endpoints.
 func TestNewMediaRoutes(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "media.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "media.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,17 +199,16 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
+	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger}
 	as := authserver.New(authserver.Config{
-		URL:      cfg.URL,
-		Fetch:    indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
-		Verifier: issuedTokens(cfg, db, verifier),
-		Now:      cfg.Now,
-		Logger:   logger,
+		PageConfig: pageCfg,
+		Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
+		Verifier:   issuedTokens(cfg, db, verifier),
 		Profile: func(context.Context) authserver.Profile {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger}, db, own)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{

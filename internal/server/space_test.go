@@ -47,7 +47,7 @@ func (l *logBuffer) count(s string) int {
 // dir; the server and its store log through logger.
 func serveOn(t *testing.T, dir string, logger *slog.Logger) *servertest.Server {
 	t.Helper()
-	db, err := sqlite.OpenWith(filepath.Join(dir, "indiepub.db"), sqlite.Options{Logger: logger})
+	db, err := sqlite.OpenWith(t.Context(), filepath.Join(dir, "indiepub.db"), sqlite.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type Server struct {
 func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ type testSite struct {
 func newSite(t testing.TB, modify ...func(*site.Config)) *testSite {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 func TestWarmCachesTheHomePage(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

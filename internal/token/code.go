@@ -12,10 +12,6 @@ import (
 var (
 	// ErrCodeUsed means the authorization code was already redeemed once.
 	ErrCodeUsed = errors.New("authorization code was already used")
-	// ErrSessionNotFound means no live session has that cookie.
-	ErrSessionNotFound = errors.New("session not found")
-	// ErrNoPassword means the owner has not chosen a password yet.
-	ErrNoPassword = errors.New("no owner password is set")
 )
 
 // CodeLifetime is how long an authorization code can be redeemed: the IndieAuth spec
@@ -51,21 +47,6 @@ func VerifyChallenge(challenge, verifier string) bool {
 	sum := sha256.Sum256([]byte(verifier))
 	want := base64.RawURLEncoding.EncodeToString(sum[:])
 	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
-}
-
-// Session is a signed-in browser of the owner.
-type Session struct {
-	Hash    string
-	CSRF    string
-	Created time.Time
-	Expires time.Time
-}
-
-// Exemption is a client the owner allowed to sign in without PKCE.
-type Exemption struct {
-	ClientID   string
-	ClientName string
-	Created    time.Time
 }
 
 // Grant is a new access token with its optional refresh token, stored together.

@@ -19,12 +19,11 @@ func (c *clock) Now() time.Time { return c.now }
 
 func openDB(t *testing.T, c *clock) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.OpenWith(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"), sqlite.Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	db.Now = c.Now
 	return db
 }
 
@@ -127,7 +126,7 @@ func TestLocalLastUsedThrottled(t *testing.T) {
 // BenchmarkLocalVerify measures a verification against the SQLite store once last_used is
 // fresh, the common case for a client posting repeatedly.
 func BenchmarkLocalVerify(b *testing.B) {
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "indiepub.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

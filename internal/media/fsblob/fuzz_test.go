@@ -3,11 +3,12 @@ package fsblob
 import (
 	"bytes"
 	"errors"
-	"github.com/indiepub/indiepub/internal/media"
 	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/media"
 
 	"github.com/indiepub/indiepub/internal/fixture"
 )

@@ -8,11 +8,13 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 )
 
-// testConfig configures a testStore: the folder, and the media service's limits.
+// testConfig configures a testStore: the folder, the media service's limits, and the
+// raw receiving's step and window (the lead is two steps), zero for the defaults.
 type testConfig struct {
-	Dir     string
-	Types   []string
-	MaxSize int64
+	Dir          string
+	Types        []string
+	MaxSize      int64
+	Step, Window int64
 }
 
 // testStore is a Store behind the media service, which checks types and sizes, as the
@@ -28,7 +30,7 @@ func newStore(tb testing.TB, cfg testConfig) *testStore {
 	if cfg.Dir == "" {
 		cfg.Dir = tb.TempDir()
 	}
-	s, err := New(Config{Dir: cfg.Dir})
+	s, err := New(Config{Dir: cfg.Dir, RawStep: cfg.Step, RawWindow: cfg.Window, RawLead: 2 * cfg.Step})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/indiepub/indiepub/internal/media"
 	"io"
 	"os"
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/media"
 )
 
 // ReceiveRaw is Receive for large files: head is the content's first bytes, already read
@@ -24,7 +25,7 @@ import (
 //
 // Bytes after the content's end that had already arrived are written and cut off again:
 // usually only the closing boundary, but as much as the receiving runs ahead of the
-// hashing (rawLead and a step) when other parts follow.
+// hashing (Config.RawLead and a step) when other parts follow.
 func (s *Store) ReceiveRaw(_ context.Context, head []byte, body *media.RawBody, max int64) (*media.Received, error) {
 	return s.receive(func(f *os.File) (string, int64, error) { return s.writeRaw(f, head, body, max) })
 }
@@ -34,19 +35,32 @@ func (s *Store) ReceiveRaw(_ context.Context, head []byte, body *media.RawBody, 
 // fresh memory, and reading the body into a buffer measured faster.
 func (s *Store) RawHelps() bool { return !s.inMemory }
 
-// Raw receiving: the receiving goroutine moves up to rawStep bytes at a time from the
+// Raw receiving: the receiving goroutine moves up to a step of bytes at a time from the
 // connection into the file and tells the hashing goroutine, which reads them back in
-// windows of up to rawWindow bytes. Small steps let the hashing start early and follow
+// windows of up to a window's bytes. Small steps let the hashing start early and follow
 // closely; a window counts in the process's resident memory while it is mapped. The
-// receiving waits when it is rawLead bytes ahead, so that it stops soon after the
+// receiving waits when it is a lead of bytes ahead, so that it stops soon after the
 // content's end and the page cache behind the hashing stays bounded.
 //
-// They are variables so that tests can make them small.
-var (
-	rawStep   int64 = 1 << 20
-	rawWindow int64 = 4 << 20
-	rawLead   int64 = 32 << 20
+// These are the sizes unless Config says otherwise (tests make them small).
+const (
+	defaultRawStep   int64 = 1 << 20
+	defaultRawWindow int64 = 4 << 20
+	defaultRawLead   int64 = 32 << 20
 )
+
+// rawSizes are a store's step, window and lead.
+type rawSizes struct{ step, window, lead int64 }
+
+func newRawSizes(cfg Config) rawSizes {
+	or := func(v, def int64) int64 {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return rawSizes{or(cfg.RawStep, defaultRawStep), or(cfg.RawWindow, defaultRawWindow), or(cfg.RawLead, defaultRawLead)}
+}
 
 // rawProgress is what the receiving goroutine and the hashing goroutine tell each other.
 type rawProgress struct {
@@ -58,10 +72,11 @@ type rawProgress struct {
 	hashed  int64     // file bytes the hashing is done with
 	final   bool      // no more bytes will come
 	stopped bool      // the hashing is done: the end is found, or an error
+	lead    int64     // how far the receiving may run ahead of the hashing
 }
 
-func newRawProgress(hashed, written int64) *rawProgress {
-	pr := &rawProgress{seen: hashed, hashed: hashed, written: written}
+func newRawProgress(hashed, written, lead int64) *rawProgress {
+	pr := &rawProgress{seen: hashed, hashed: hashed, written: written, lead: lead}
 	pr.more.L, pr.room.L = &pr.mu, &pr.mu
 	return pr
 }
@@ -115,13 +130,13 @@ func (pr *rawProgress) isStopped() bool {
 	return pr.stopped
 }
 
-// waitRoom waits until the receiving is less than rawLead bytes ahead of what the
+// waitRoom waits until the receiving is less than pr.lead bytes ahead of what the
 // hashing has looked at (never when the hashing waits for more). It returns how far the
 // hashing is done, and false once it has stopped.
 func (pr *rawProgress) waitRoom() (hashed int64, ok bool) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	for pr.written-pr.seen >= rawLead && !pr.stopped {
+	for pr.written-pr.seen >= pr.lead && !pr.stopped {
 		pr.room.Wait()
 	}
 	return pr.hashed, !pr.stopped
@@ -135,7 +150,7 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *media.RawBody, max int64
 			return "", 0, fmt.Errorf("media: write %s: %w", f.Name(), err)
 		}
 	}
-	pr := newRawProgress(int64(len(head)), int64(len(head)+len(body.Buffered)))
+	pr := newRawProgress(int64(len(head)), int64(len(head)+len(body.Buffered)), s.raw.lead)
 	if !s.inMemory {
 		if err := preallocate(f, pr.written, body.Remaining); err != nil {
 			return "", 0, fmt.Errorf("media: make room for %s: %w", f.Name(), err)
@@ -148,14 +163,14 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *media.RawBody, max int64
 	)
 	go func() {
 		defer close(done)
-		size, sum, hashErr = hashRaw(f, head, body.End, pr, max)
+		size, sum, hashErr = hashRaw(f, head, body.End, pr, max, s.raw.window)
 		pr.stop()
 		// The receiving may be waiting for bytes that are no longer wanted.
 		if conn, ok := body.Conn.(readDeadliner); ok {
 			conn.SetReadDeadline(time.Now())
 		}
 	}()
-	recvErr := receiveConn(f, body, pr)
+	recvErr := receiveConn(f, body, pr, s.raw.step)
 	pr.finish()
 	<-done
 	switch {
@@ -175,12 +190,12 @@ func (s *Store) writeRaw(f *os.File, head []byte, body *media.RawBody, max int64
 	return hex.EncodeToString(sum), size, nil
 }
 
-// receiveConn moves body.Conn's bytes to the end of f until the body ends or the hashing
+// receiveConn moves body.Conn's bytes to the end of f, up to step at a time, until the body ends or the hashing
 // goroutine stops, telling the hashing goroutine of every move. A connection that ends
 // early or fails is not an error here: the hashing goroutine then finds the content
 // unfinished. Only a failure to write is.
-func receiveConn(f *os.File, body *media.RawBody, pr *rawProgress) error {
-	move, closeMover := newMover(f, body.Conn)
+func receiveConn(f *os.File, body *media.RawBody, pr *rawProgress, step int64) error {
+	move, closeMover := newMover(f, body.Conn, step)
 	defer closeMover()
 	wb := newWriteback(f, pr.written)
 	deadline, _ := body.Conn.(readDeadliner)
@@ -199,7 +214,7 @@ func receiveConn(f *os.File, body *media.RawBody, pr *rawProgress) error {
 				return nil
 			}
 		}
-		n, err := move(int(min(rawStep, body.Remaining)))
+		n, err := move(int(min(step, body.Remaining)))
 		body.Remaining -= int64(n)
 		received += int64(n)
 		pr.add(int64(n))
@@ -247,9 +262,9 @@ func readMover(f *os.File, conn io.Reader) mover {
 }
 
 // hashRaw reads the file back behind the receiving goroutine, from the end of head on,
-// and hashes the content up to its end. It reads through a memory mapping of the part
+// and hashes the content up to its end, window bytes at most at a time. It reads through a memory mapping of the part
 // just written, which costs no copy: the bytes are hashed where the kernel put them.
-func hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, error), pr *rawProgress, max int64) (size int64, sum []byte, err error) {
+func hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, error), pr *rawProgress, max, window int64) (size int64, sum []byte, err error) {
 	rb := newReadBack(f)
 	defer rb.release()
 	// A mapped page the file no longer backs would stop the process (SIGBUS); this file
@@ -267,7 +282,7 @@ func hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, 
 	seen := total             // how far End has been shown the file
 	for {
 		written, final := pr.wait(seen)
-		buf, err := rb.view(total, min(written-total, rawWindow))
+		buf, err := rb.view(total, min(written-total, window))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -285,7 +300,7 @@ func hashRaw(f *os.File, head []byte, end func([]byte, int64, bool) (int, bool, 
 			return 0, nil, err
 		case ended:
 			return total, h.Sum(nil), nil
-		case c == 0 && (last || int64(len(buf)) == rawWindow):
+		case c == 0 && (last || int64(len(buf)) == window):
 			// End must take some of the last bytes or fail, and take some of a full
 			// window: otherwise no more bytes would make it decide.
 			return 0, nil, fmt.Errorf("media: content end not found: %w", io.ErrUnexpectedEOF)

@@ -13,7 +13,7 @@ import (
 // and never into this process; or a readMover where that cannot be done. Should splice
 // fail for want of support (a file system without it, a sandbox that forbids it), the
 // mover falls back to reading, losing nothing.
-func newMover(f *os.File, conn io.Reader) (mover, func()) {
+func newMover(f *os.File, conn io.Reader, step int64) (mover, func()) {
 	var rc syscall.RawConn
 	switch c := conn.(type) {
 	case *net.TCPConn:
@@ -25,9 +25,10 @@ func newMover(f *os.File, conn io.Reader) (mover, func()) {
 	if rc == nil || syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK) != nil {
 		return readMover(f, conn), func() {}
 	}
-	// 1 MiB a move if the system allows a pipe that large; the default 64 KiB otherwise.
+	// A step a move (1 MiB by default) if the system allows a pipe that large; the default
+	// 64 KiB otherwise.
 	const fSetPipeSize = 1031
-	syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[1]), fSetPipeSize, uintptr(rawStep))
+	syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[1]), fSetPipeSize, uintptr(step))
 	pipeR, pipeW := p[0], p[1]
 	fd := int(f.Fd())
 	var fallback mover

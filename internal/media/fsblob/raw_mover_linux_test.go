@@ -23,7 +23,7 @@ func TestMoverFallsBack(t *testing.T) {
 		client.Write(want)
 		client.Close()
 	}()
-	move, closeMover := newMover(f, server)
+	move, closeMover := newMover(f, server, defaultRawStep)
 	defer closeMover()
 	total := 0
 	for total < len(want) {

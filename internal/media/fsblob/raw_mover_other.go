@@ -7,4 +7,6 @@ import (
 	"os"
 )
 
-func newMover(f *os.File, conn io.Reader) (mover, func()) { return readMover(f, conn), func() {} }
+func newMover(f *os.File, conn io.Reader, _ int64) (mover, func()) {
+	return readMover(f, conn), func() {}
+}

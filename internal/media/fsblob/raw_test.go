@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/indiepub/indiepub/internal/media"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -14,6 +13,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/media"
 )
 
 // delimEnd is a media.RawBody.End for content that ends at the first "\r\n--END", the way a
@@ -33,14 +34,6 @@ func delimEnd(buf []byte, total int64, final bool) (int, bool, error) {
 		}
 	}
 	return len(buf), false, nil
-}
-
-// smallRaw makes the receiving steps and the hashing windows small, so that short
-// bodies cross many of their edges.
-func smallRaw(t *testing.T, step, window int64) {
-	oldStep, oldWindow, oldLead := rawStep, rawWindow, rawLead
-	rawStep, rawWindow, rawLead = step, window, 2*step
-	t.Cleanup(func() { rawStep, rawWindow, rawLead = oldStep, oldWindow, oldLead })
 }
 
 // tcpPair returns the two ends of a loopback TCP connection, which the kernel can splice.
@@ -96,10 +89,9 @@ func TestReceiveRaw(t *testing.T) {
 				for _, overSocket := range []bool{true, false} {
 					name := fmt.Sprintf("step%d-window%d-size%d-split%d-socket%v", sizes[0], sizes[1], n, split, overSocket)
 					t.Run(name, func(t *testing.T) {
-						smallRaw(t, sizes[0], sizes[1])
 						content := rawContent(uint64(n+split), n)
 						body := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\nepilogue"...)
-						testReceiveRaw(t, content, body, split, overSocket)
+						testReceiveRaw(t, testConfig{Step: sizes[0], Window: sizes[1]}, content, body, split, overSocket)
 					})
 				}
 			}
@@ -107,8 +99,8 @@ func TestReceiveRaw(t *testing.T) {
 	}
 }
 
-func testReceiveRaw(t *testing.T, content, body []byte, split int, overSocket bool) {
-	s := newStore(t, testConfig{Dir: t.TempDir()})
+func testReceiveRaw(t *testing.T, cfg testConfig, content, body []byte, split int, overSocket bool) {
+	s := newStore(t, cfg)
 	split = min(split, len(body))
 	raw := &media.RawBody{Buffered: body[:split], Remaining: int64(len(body) - split), End: delimEnd}
 	if overSocket {
@@ -143,7 +135,6 @@ func testReceiveRaw(t *testing.T, content, body []byte, split int, overSocket bo
 // TestReceiveRawRefused covers raw bodies that must not be stored: too large, ended
 // before the content did, cut by the client, and of the wrong type. Nothing may be left.
 func TestReceiveRawRefused(t *testing.T) {
-	smallRaw(t, 4<<10, 1<<10)
 	content := rawContent(9, 100_000)
 	full := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\n"...)
 	for _, tc := range []struct {
@@ -160,7 +151,7 @@ func TestReceiveRawRefused(t *testing.T) {
 		{"spoofed type", 0, full, "application/pdf", false, media.ErrType},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t, testConfig{Dir: t.TempDir(), MaxSize: tc.max})
+			s := newStore(t, testConfig{MaxSize: tc.max, Step: 4 << 10, Window: 1 << 10})
 			client, server := tcpPair(t)
 			remaining := int64(len(tc.body))
 			if tc.hangUp {
@@ -193,16 +184,16 @@ func TestReceiveRawRefused(t *testing.T) {
 // TestReceiveRawStopsAtEnd checks that receiving stops once the content's end is found,
 // leaving the rest of a long body unread for the caller.
 func TestReceiveRawStopsAtEnd(t *testing.T) {
-	smallRaw(t, 8<<10, 4<<10)
-	s := newStore(t, testConfig{Dir: t.TempDir()})
+	const step, window = 8 << 10, 4 << 10
+	s := newStore(t, testConfig{Step: step, Window: window})
 	content := rawContent(3, media.HeadSize+10_000)
 	body := append(bytes.Clone(content[media.HeadSize:]), "\r\n--END--\r\n"...)
 	trailer := bytes.Repeat([]byte("x"), 1<<20)
 	r := &media.RawBody{Conn: io.MultiReader(bytes.NewReader(body), bytes.NewReader(trailer)),
 		Remaining: int64(len(body) + len(trailer)), End: delimEnd}
 	wantReceived(t, s, content, r)
-	if r.Remaining < int64(len(trailer))-rawLead-rawStep {
-		t.Errorf("%d bytes left unread, want the trailer's %d but at most %d", r.Remaining, len(trailer), rawLead+rawStep)
+	if lead := int64(2 * step); r.Remaining < int64(len(trailer))-lead-step {
+		t.Errorf("%d bytes left unread, want the trailer's %d but at most %d", r.Remaining, len(trailer), lead+step)
 	}
 }
 
@@ -216,8 +207,7 @@ func FuzzReceiveRaw(f *testing.F) {
 	f.Add(bytes.Repeat([]byte("\r\n--EN"), 100), uint16(50), uint8(200), uint8(9))
 	head := rawContent(1, media.HeadSize)
 	f.Fuzz(func(t *testing.T, tail []byte, split uint16, window, step uint8) {
-		smallRaw(t, int64(step)+1, int64(window)+8)
-		s := newStore(t, testConfig{Dir: t.TempDir()})
+		s := newStore(t, testConfig{Step: int64(step) + 1, Window: int64(window) + 8})
 		cut := min(int(split), len(tail))
 		r := &media.RawBody{Buffered: tail[:cut], Conn: bytes.NewReader(tail[cut:]),
 			Remaining: int64(len(tail) - cut), End: delimEnd}

@@ -3,10 +3,11 @@ package fsblob
 import (
 	"errors"
 	"fmt"
-	"github.com/indiepub/indiepub/internal/media"
 	"log/slog"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/indiepub/indiepub/internal/media"
 )
 
 // spaceLatch names the writes that failed for want of disk space media.ErrNoSpace, and logs

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/indiepub/indiepub/internal/media"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -24,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/indiepub/indiepub/internal/media"
 )
 
 // Config configures a Store.
@@ -34,6 +35,11 @@ type Config struct {
 	// Logger logs what a caller's error does not say (a disk filling up and emptying, a
 	// directory that would not sync); nil discards it.
 	Logger *slog.Logger
+	// RawStep, RawWindow and RawLead size raw receiving (raw.go): the bytes moved from
+	// the connection at a time, the most hashed at a time, and how far the receiving may
+	// run ahead of the hashing. Zero means 1 MiB, 4 MiB and 32 MiB; tests make them small
+	// so that short bodies cross many of their edges.
+	RawStep, RawWindow, RawLead int64
 }
 
 // Store keeps blobs as files under their keys. It implements media.Blobs and
@@ -47,6 +53,8 @@ type Store struct {
 	// space names and logs the writes refused for want of disk (space.go).
 	space  *spaceLatch
 	logger *slog.Logger
+	// raw sizes raw receiving.
+	raw rawSizes
 }
 
 var (
@@ -59,7 +67,7 @@ var (
 // returns is usable even with an error (uploads try to create the folders again), so
 // that a server can start and report the problem.
 func New(cfg Config) (*Store, error) {
-	s := &Store{dir: cfg.Dir, tmp: filepath.Join(cfg.Dir, ".tmp"), logger: cfg.Logger}
+	s := &Store{dir: cfg.Dir, tmp: filepath.Join(cfg.Dir, ".tmp"), logger: cfg.Logger, raw: newRawSizes(cfg)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

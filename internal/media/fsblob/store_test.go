@@ -7,8 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/media/mediatest"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -16,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/media/mediatest"
 )
 
 func testImage(t testing.TB, format string, seed int) []byte {

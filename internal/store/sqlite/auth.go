@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -155,12 +157,12 @@ func (db *DB) RevokeClientTokens(ctx context.Context, clientID string) (int64, e
 	return res.RowsAffected()
 }
 
-// OwnerPassword returns the owner's password hash; token.ErrNoPassword if none is set.
+// OwnerPassword returns the owner's password hash; owner.ErrNoPassword if none is set.
 func (db *DB) OwnerPassword(ctx context.Context) (string, error) {
 	var h string
 	err := db.db.QueryRowContext(ctx, `SELECT password_hash FROM owner WHERE id = 1`).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", token.ErrNoPassword
+		return "", owner.ErrNoPassword
 	}
 	if err != nil {
 		return "", fmt.Errorf("owner password: %w", err)
@@ -246,7 +248,7 @@ func (db *DB) UseSetupToken(ctx context.Context, hash, passwordHash string, now 
 }
 
 // CreateSession stores a signed-in session (by hash) and clears expired ones.
-func (db *DB) CreateSession(ctx context.Context, s *token.Session) error {
+func (db *DB) CreateSession(ctx context.Context, s *owner.Session) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -262,14 +264,14 @@ func (db *DB) CreateSession(ctx context.Context, s *token.Session) error {
 	return tx.Commit()
 }
 
-// SessionByHash returns the live session with that hash; token.ErrSessionNotFound if none.
-func (db *DB) SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error) {
-	var s token.Session
+// SessionByHash returns the live session with that hash; owner.ErrSessionNotFound if none.
+func (db *DB) SessionByHash(ctx context.Context, hash string, now time.Time) (*owner.Session, error) {
+	var s owner.Session
 	var created, expires string
 	err := db.db.QueryRowContext(ctx, `SELECT hash, csrf, created, expires FROM sessions
 		WHERE hash = ? AND expires > ?`, hash, formatTime(now)).Scan(&s.Hash, &s.CSRF, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, token.ErrSessionNotFound
+		return nil, owner.ErrSessionNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
@@ -287,7 +289,7 @@ func (db *DB) DeleteSession(ctx context.Context, hash string) error {
 }
 
 // AddPKCEExemption remembers that the owner allowed a client to sign in without PKCE.
-func (db *DB) AddPKCEExemption(ctx context.Context, e *token.Exemption) error {
+func (db *DB) AddPKCEExemption(ctx context.Context, e *pkce.Exemption) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO pkce_exemptions (client_id, client_name, created)
 		VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET client_name = excluded.client_name`,
 		e.ClientID, e.ClientName, formatTime(e.Created))
@@ -308,16 +310,16 @@ func (db *DB) PKCEExempt(ctx context.Context, clientID string) (bool, error) {
 }
 
 // ListPKCEExemptions lists the clients allowed without PKCE, oldest first.
-func (db *DB) ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error) {
+func (db *DB) ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT client_id, client_name, created FROM pkce_exemptions
 		ORDER BY created, client_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list pkce exemptions: %w", err)
 	}
 	defer rows.Close()
-	out := []*token.Exemption{}
+	out := []*pkce.Exemption{}
 	for rows.Next() {
-		var e token.Exemption
+		var e pkce.Exemption
 		var created string
 		if err := rows.Scan(&e.ClientID, &e.ClientName, &created); err != nil {
 			return nil, fmt.Errorf("list pkce exemptions: %w", err)

@@ -11,12 +11,13 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
 func openAuthDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestSessionsAndSetup(t *testing.T) {
 	ctx := context.Background()
 	db := openAuthDB(t)
 	now := time.Now()
-	if _, err := db.OwnerPassword(ctx); !errors.Is(err, token.ErrNoPassword) {
+	if _, err := db.OwnerPassword(ctx); !errors.Is(err, owner.ErrNoPassword) {
 		t.Fatalf("fresh database: %v, want ErrNoPassword", err)
 	}
 	db.ReplaceSetupToken(ctx, "h1", now.Add(time.Hour))
@@ -237,18 +238,18 @@ func TestSessionsAndSetup(t *testing.T) {
 	if h, _ := db.OwnerPassword(ctx); h != "pw" {
 		t.Errorf("password %q", h)
 	}
-	s := &token.Session{Hash: "s1", CSRF: "c", Created: now, Expires: now.Add(time.Hour)}
+	s := &owner.Session{Hash: "s1", CSRF: "c", Created: now, Expires: now.Add(time.Hour)}
 	if err := db.CreateSession(ctx, s); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := db.SessionByHash(ctx, "s1", now); err != nil || got.CSRF != "c" {
 		t.Errorf("session: %+v %v", got, err)
 	}
-	if _, err := db.SessionByHash(ctx, "s1", now.Add(2*time.Hour)); !errors.Is(err, token.ErrSessionNotFound) {
+	if _, err := db.SessionByHash(ctx, "s1", now.Add(2*time.Hour)); !errors.Is(err, owner.ErrSessionNotFound) {
 		t.Errorf("expired session: %v", err)
 	}
 	db.SetOwnerPassword(ctx, "pw2", now)
-	if _, err := db.SessionByHash(ctx, "s1", now); !errors.Is(err, token.ErrSessionNotFound) {
+	if _, err := db.SessionByHash(ctx, "s1", now); !errors.Is(err, owner.ErrSessionNotFound) {
 		t.Errorf("session survived a password change: %v", err)
 	}
 }

@@ -139,7 +139,7 @@ func bigStore(b *testing.B) *DB {
 		if bigDir, bigErr = os.MkdirTemp("", "indiepub-bench-"); bigErr != nil {
 			return
 		}
-		if bigDB, bigErr = Open(filepath.Join(bigDir, "big.db")); bigErr != nil {
+		if bigDB, bigErr = Open(context.Background(), filepath.Join(bigDir, "big.db")); bigErr != nil {
 			return
 		}
 		start := time.Now()

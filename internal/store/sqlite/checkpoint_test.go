@@ -13,7 +13,7 @@ import (
 // still reach the database file (and the WAL stops growing) within a few ticks.
 func TestBackgroundCheckpoint(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "indiepub.db")
-	db, err := Open(path)
+	db, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -19,7 +20,7 @@ func rawDB(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sdb.Close() })
-	return &DB{db: sdb, Now: time.Now}
+	return &DB{db: sdb, now: time.Now}
 }
 
 func schema(t *testing.T, db *DB) (tables []string, versions []string) {
@@ -102,7 +103,7 @@ func TestMigrationFailureLeavesDatabase(t *testing.T) {
 func TestOpenRecordsEmbeddedMigrations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "indiepub.db")
 	for range 2 { // the second Open finds everything applied
-		db, err := Open(path)
+		db, err := Open(t.Context(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,5 +119,20 @@ func TestOpenRecordsEmbeddedMigrations(t *testing.T) {
 			t.Errorf("journal_mode %s, want wal", mode)
 		}
 		db.Close()
+	}
+}
+
+// TestOpenStopsWithContext: the start-up work runs within the caller's context, so a
+// cancelled one (a signal during start-up) stops Open with the context's error.
+func TestOpenStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "indiepub.db"))
+	if err == nil {
+		db.Close()
+		t.Fatal("Open with a cancelled context succeeded")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Open with a cancelled context: %v, want context.Canceled", err)
 	}
 }

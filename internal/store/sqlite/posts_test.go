@@ -16,7 +16,7 @@ import (
 
 func newDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestCreateCanceled(t *testing.T) {
 }
 
 func TestCreateAfterClose(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

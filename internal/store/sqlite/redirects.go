@@ -13,7 +13,7 @@ import (
 // path already redirected is pointed at the new target.
 func (db *DB) AddRedirect(ctx context.Context, path, target string) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO redirects (path, target, created) VALUES (?, ?, ?)
-		ON CONFLICT (path) DO UPDATE SET target = excluded.target`, path, target, formatTime(db.Now()))
+		ON CONFLICT (path) DO UPDATE SET target = excluded.target`, path, target, formatTime(db.now()))
 	if err := db.space.check(err); err != nil {
 		return fmt.Errorf("add redirect %s: %w", path, err)
 	}

@@ -27,8 +27,8 @@ type DB struct {
 	db *sql.DB
 	// stmts are the hot paths' statements, prepared once (stmts.go).
 	stmts stmts
-	// Now returns the current time; tests replace it for stable output.
-	Now func() time.Time
+	// now is the clock (Options.Now).
+	now func() time.Time
 
 	// Creates go through one writer goroutine that commits them in groups (see
 	// groupcommit.go); closing stops it.
@@ -65,14 +65,18 @@ type Options struct {
 	// Logger receives what no caller is told: the background checkpoints' failures and
 	// the disk's filling up and emptying; nil discards it.
 	Logger *slog.Logger
+	// Now is the clock by which the store lists live tokens and dates what it dates
+	// itself (a token's last use, a migration); nil means time.Now.
+	Now func() time.Time
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
-// not yet applied, each in its own transaction. It logs nothing; see OpenWith.
-func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+// not yet applied, each in its own transaction; ctx bounds that start-up work (migrations
+// and preparing statements), not the store's life. It logs nothing; see OpenWith.
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
 
 // OpenWith is Open with opts.
-func OpenWith(path string, opts Options) (*DB, error) {
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)" +
 		// Checkpoints run in the background (checkpoint.go), not inside a commit; after a
@@ -89,7 +93,11 @@ func OpenWith(path string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{db: sdb, Now: time.Now, logger: logger}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	db := &DB{db: sdb, now: now, logger: logger}
 	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
 	sub, err := fs.Sub(migrations, "migrations")
@@ -97,11 +105,11 @@ func OpenWith(path string, opts Options) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	if err := db.migrate(context.Background(), sub); err != nil {
+	if err := db.migrate(ctx, sub); err != nil {
 		sdb.Close()
 		return nil, err
 	}
-	if err := db.prepare(context.Background()); err != nil {
+	if err := db.prepare(ctx); err != nil {
 		sdb.Close()
 		return nil, err
 	}
@@ -167,7 +175,7 @@ func (db *DB) applyMigration(ctx context.Context, fsys fs.FS, version, name stri
 		return fmt.Errorf("migration %s: %w", version, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`,
-		version, formatTime(db.Now())); err != nil {
+		version, formatTime(db.now())); err != nil {
 		return fmt.Errorf("migration %s: record: %w", version, err)
 	}
 	return tx.Commit()

@@ -37,7 +37,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*token.Token, error
 
 // ListTokens lists tokens that are neither revoked nor expired, newest first.
 func (db *DB) ListTokens(ctx context.Context) ([]*token.Token, error) {
-	now := formatTime(db.Now())
+	now := formatTime(db.now())
 	rows, err := db.db.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens
 		WHERE revoked = 0 AND (expires = '' OR expires > ?) ORDER BY issued DESC, id DESC`, now)
 	if err != nil {
@@ -69,7 +69,7 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 
 // TouchToken records that the token was just used.
 func (db *DB) TouchToken(ctx context.Context, id int64) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE tokens SET last_used = ? WHERE id = ?`, formatTime(db.Now()), id)
+	_, err := db.db.ExecContext(ctx, `UPDATE tokens SET last_used = ? WHERE id = ?`, formatTime(db.now()), id)
 	if err != nil {
 		return fmt.Errorf("touch token %d: %w", id, err)
 	}

@@ -27,7 +27,7 @@ func TestWALResetUnderLoad(t *testing.T) {
 		t.Skip("a sustained load")
 	}
 	path := filepath.Join(t.TempDir(), "indiepub.db")
-	db, err := Open(path)
+	db, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -22,11 +24,11 @@ func ownerPassword(t TB, s Store) string {
 	return h
 }
 
-// testOwnerPassword: before a password is chosen OwnerPassword is token.ErrNoPassword
+// testOwnerPassword: before a password is chosen OwnerPassword is owner.ErrNoPassword
 // (the server then offers a setup link); a new password replaces the old one.
 func testOwnerPassword(t TB, s Store) {
-	if _, err := s.OwnerPassword(t.Context()); !errors.Is(err, token.ErrNoPassword) {
-		t.Errorf("OwnerPassword before one is set: %v, want token.ErrNoPassword", err)
+	if _, err := s.OwnerPassword(t.Context()); !errors.Is(err, owner.ErrNoPassword) {
+		t.Errorf("OwnerPassword before one is set: %v, want owner.ErrNoPassword", err)
 	}
 	for _, h := range []string{password1, password2} {
 		if err := s.SetOwnerPassword(t.Context(), h, epoch); err != nil {
@@ -74,7 +76,7 @@ func testSetupLink(t TB, s Store) {
 			t.Errorf("UseSetupToken of %s: %v, want token.ErrNotFound", tt.what, err)
 		}
 	}
-	if _, err := s.OwnerPassword(ctx); !errors.Is(err, token.ErrNoPassword) {
+	if _, err := s.OwnerPassword(ctx); !errors.Is(err, owner.ErrNoPassword) {
 		t.Errorf("a refused setup link set a password (%v)", err)
 	}
 	if err := s.UseSetupToken(ctx, h2, password1, epoch); err != nil {
@@ -106,13 +108,13 @@ func testSetupLink(t TB, s Store) {
 }
 
 // newSession is a session created at epoch that lasts an hour.
-func newSession() *token.Session {
+func newSession() *owner.Session {
 	_, hash := token.Generate()
 	_, csrf := token.Generate()
-	return &token.Session{Hash: hash, CSRF: csrf, Created: epoch, Expires: epoch.Add(time.Hour)}
+	return &owner.Session{Hash: hash, CSRF: csrf, Created: epoch, Expires: epoch.Add(time.Hour)}
 }
 
-func createSession(t TB, s Store) *token.Session {
+func createSession(t TB, s Store) *owner.Session {
 	t.Helper()
 	sess := newSession()
 	if err := s.CreateSession(t.Context(), sess); err != nil {
@@ -125,14 +127,14 @@ func createSession(t TB, s Store) *token.Session {
 func live(t TB, s Store, hash string, at time.Time) bool {
 	t.Helper()
 	_, err := s.SessionByHash(t.Context(), hash, at)
-	if err != nil && !errors.Is(err, token.ErrSessionNotFound) {
+	if err != nil && !errors.Is(err, owner.ErrSessionNotFound) {
 		t.Fatalf("SessionByHash: %v", err)
 	}
 	return err == nil
 }
 
 // testSessionLifetime: a session is found by its hash, with its CSRF token, until it
-// expires; signing out ends it and no other; an unknown one is token.ErrSessionNotFound.
+// expires; signing out ends it and no other; an unknown one is owner.ErrSessionNotFound.
 func testSessionLifetime(t TB, s Store) {
 	a, b := createSession(t, s), createSession(t, s)
 	got, err := s.SessionByHash(t.Context(), a.Hash, epoch.Add(time.Minute))
@@ -146,8 +148,8 @@ func testSessionLifetime(t TB, s Store) {
 		t.Errorf("session live a second before expiry %v, at expiry %v; want true, false",
 			live(t, s, a.Hash, a.Expires.Add(-time.Second)), live(t, s, a.Hash, a.Expires))
 	}
-	if _, err := s.SessionByHash(t.Context(), token.Hash("unknown"), epoch); !errors.Is(err, token.ErrSessionNotFound) {
-		t.Errorf("SessionByHash of an unknown session: %v, want token.ErrSessionNotFound", err)
+	if _, err := s.SessionByHash(t.Context(), token.Hash("unknown"), epoch); !errors.Is(err, owner.ErrSessionNotFound) {
+		t.Errorf("SessionByHash of an unknown session: %v, want owner.ErrSessionNotFound", err)
 	}
 	if err := s.DeleteSession(t.Context(), a.Hash); err != nil {
 		t.Fatalf("DeleteSession: %v", err)
@@ -198,7 +200,7 @@ func testPKCEExemptions(t TB, s Store) {
 	}
 	add := func(client, name string, at time.Time) {
 		t.Helper()
-		if err := s.AddPKCEExemption(ctx, &token.Exemption{ClientID: client, ClientName: name, Created: at}); err != nil {
+		if err := s.AddPKCEExemption(ctx, &pkce.Exemption{ClientID: client, ClientName: name, Created: at}); err != nil {
 			t.Fatalf("AddPKCEExemption: %v", err)
 		}
 	}

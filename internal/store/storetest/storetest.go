@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
 )
@@ -71,13 +73,18 @@ type Store interface {
 	ReplaceSetupToken(ctx context.Context, hash string, expires time.Time) error
 	SetupTokenValid(ctx context.Context, hash string, now time.Time) (bool, error)
 	UseSetupToken(ctx context.Context, hash, passwordHash string, now time.Time) error
-	CreateSession(ctx context.Context, s *token.Session) error
-	SessionByHash(ctx context.Context, hash string, now time.Time) (*token.Session, error)
+	CreateSession(ctx context.Context, s *owner.Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*owner.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
-	AddPKCEExemption(ctx context.Context, e *token.Exemption) error
+	AddPKCEExemption(ctx context.Context, e *pkce.Exemption) error
 	PKCEExempt(ctx context.Context, clientID string) (bool, error)
-	ListPKCEExemptions(ctx context.Context) ([]*token.Exemption, error)
+	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
+
+	// Sign-in limits (owner.Store), shared by every instance on one store.
+	SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (id int64, retry time.Time, err error)
+	ForgetSignInAttempt(ctx context.Context, id int64) error
+	SignInSucceeded(ctx context.Context, addr string, id int64) error
 
 	// Ping reports whether the store can be reached (the server's /healthz).
 	Ping(ctx context.Context) error
@@ -142,6 +149,13 @@ var contracts = []contract{
 	{"Sessions/Lifetime", testSessionLifetime},
 	{"Sessions/NewPasswordEndsSessions", testPasswordEndsSessions},
 	{"PKCE/Exemptions", testPKCEExemptions},
+
+	{"SignIn/PerAddressLimit", testSignInPerAddress},
+	{"SignIn/AttemptsExpire", testSignInExpiry},
+	{"SignIn/OverallLimit", testSignInOverall},
+	{"SignIn/ForgetTakesBack", testSignInForget},
+	{"SignIn/SuccessClearsAddress", testSignInSuccess},
+	{"SignIn/OneAtATime", testSignInOneAtATime},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

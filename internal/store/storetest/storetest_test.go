@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -68,7 +69,7 @@ func TestContractsCatchBrokenStores(t *testing.T) {
 }
 
 func openSQLite(t *testing.T) Store {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,15 @@ var breakers = map[string]struct {
 	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
 	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
-	"Redirects/ExactPathLastTarget":            {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
+		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
+	}},
+	"SignIn/AttemptsExpire":         {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
+	"SignIn/OverallLimit":           {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
+	"SignIn/ForgetTakesBack":        {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
+	"SignIn/SuccessClearsAddress":   {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
+	"SignIn/OneAtATime":             {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
+	"Redirects/ExactPathLastTarget": {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
 }
 
 type keepsFirstRedirect struct{ Store }
@@ -417,7 +426,7 @@ type emptyPassword struct{ Store }
 
 func (s emptyPassword) OwnerPassword(ctx context.Context) (string, error) {
 	h, err := s.Store.OwnerPassword(ctx)
-	if errors.Is(err, token.ErrNoPassword) {
+	if errors.Is(err, owner.ErrNoPassword) {
 		return "", nil
 	}
 	return h, err
@@ -435,7 +444,7 @@ func (s anySetupLink) UseSetupToken(ctx context.Context, hash, passwordHash stri
 
 type ignoresSessionExpiry struct{ Store }
 
-func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*token.Session, error) {
+func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ time.Time) (*owner.Session, error) {
 	return s.Store.SessionByHash(ctx, hash, time.Time{})
 }
 
@@ -443,10 +452,10 @@ func (s ignoresSessionExpiry) SessionByHash(ctx context.Context, hash string, _ 
 type keepsSessions struct {
 	Store
 	mu       sync.Mutex
-	sessions []*token.Session
+	sessions []*owner.Session
 }
 
-func (s *keepsSessions) CreateSession(ctx context.Context, sess *token.Session) error {
+func (s *keepsSessions) CreateSession(ctx context.Context, sess *owner.Session) error {
 	s.mu.Lock()
 	s.sessions = append(s.sessions, sess)
 	s.mu.Unlock()
@@ -473,6 +482,53 @@ func (s *keepsSessions) restore(ctx context.Context, err error) error {
 type ignoresWithdrawal struct{ Store }
 
 func (ignoresWithdrawal) RemovePKCEExemption(context.Context, string) error { return nil }
+
+// signInLimit applies another limit than the one asked for.
+type signInLimit struct {
+	Store
+	change func(*owner.SignInLimit)
+}
+
+func (s signInLimit) SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (int64, time.Time, error) {
+	s.change(&lim)
+	return s.Store.SignInAttempt(ctx, addr, now, lim)
+}
+
+type ignoresForget struct{ Store }
+
+func (ignoresForget) ForgetSignInAttempt(context.Context, int64) error { return nil }
+
+// forgetsAddress takes back every attempt the address made, not only the right one: its
+// failures no longer count overall either.
+type forgetsAddress struct{ Store }
+
+func (s forgetsAddress) SignInSucceeded(ctx context.Context, addr string, id int64) error {
+	// The rows are not reachable through Store; taking back the earlier IDs, which
+	// the suite's fresh store numbers from 1, is what such a store does.
+	for prev := id - 1; prev > 0; prev-- {
+		if err := s.Store.ForgetSignInAttempt(ctx, prev); err != nil {
+			return err
+		}
+	}
+	return s.Store.SignInSucceeded(ctx, addr, id)
+}
+
+// checksThenCounts checks the limit and counts the attempt in two steps, with a pause
+// between them in which parallel attempts pass the same check.
+type checksThenCounts struct{ Store }
+
+func (s checksThenCounts) SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (int64, time.Time, error) {
+	id, retry, err := s.Store.SignInAttempt(ctx, addr, now, lim)
+	if err != nil || id == 0 {
+		return id, retry, err
+	}
+	if err := s.Store.ForgetSignInAttempt(ctx, id); err != nil {
+		return 0, time.Time{}, err
+	}
+	time.Sleep(100 * time.Millisecond)
+	lim.PerAddr, lim.Overall = math.MaxInt32, math.MaxInt32
+	return s.Store.SignInAttempt(ctx, addr, now, lim)
+}
 
 // TestRecorder checks the recorder the test above relies on: failures are recorded and
 // Fatal stops the contract where it is.
