@@ -40,6 +40,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"passwd", "--help"}, "usage: indiepub passwd"},
 		{[]string{"media", "--help"}, "usage: indiepub media --me URL"}, // --me is not needed to ask
 		{[]string{"version", "--help"}, "usage: indiepub version"},
+		{[]string{"jobs", "--help"}, "jobs retry ID"},
 		{[]string{"help", "serve"}, "usage: indiepub serve"},
 		{[]string{"help", "token", "issue"}, "-expires"},
 	}

@@ -9,6 +9,7 @@
 //	indiepub restore FILE          restore a backup into an empty data directory
 //	indiepub export DIR            write every post, file and a JSON Feed into DIR
 //	indiepub import SRC            read an export: indiepub's, WordPress's, a JSON Feed
+//	indiepub jobs [retry ID]       list background jobs, retry one
 //	indiepub version               print the version, commit and build date
 package main
 
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runExport(ctx, args[1:], stdout, stderr)
 	case "import":
 		return runImport(ctx, args[1:], stdout, stderr)
+	case "jobs":
+		return runJobs(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
@@ -102,6 +105,8 @@ commands:
   restore FILE --data DIR       restore a backup into an empty data directory
   export DIR                    write every post (mf2 JSON, Markdown), every file and a JSON Feed into DIR
   import DIR-or-FILE            read an indiepub export, a WordPress export (WXR) or a JSON Feed
+  jobs                          list the pending, running and failed background jobs
+  jobs retry ID                 run a failed job again now
   version                       print the version, commit and build date
   help [command]                print this, or a command's flags
 

@@ -15,6 +15,12 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serveWith(ctx, args, stdout, stderr, nil)
+}
+
+// serveWith is runServe with a last change to the server's configuration, for tests that
+// run indiepub as a process of its own with parts no flag sets (a fake publisher).
+func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, modify func(*server.Config)) error {
 	var o options
 	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr); err != nil {
 		return err
@@ -27,10 +33,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if modify != nil {
+		modify(&o.cfg)
+	}
 	h, err := server.New(ctx, o.cfg, db)
 	if err != nil {
 		return err
 	}
+	// The job runner stops before the store closes, whichever way serve returns.
+	defer h.StopJobs(context.Background())
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
@@ -77,6 +88,13 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	if w, ok := h.(interface{ WaitUploads(context.Context) error }); ok {
 		if err := w.WaitUploads(shutdownCtx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	// Running jobs finish within the same grace; those cut short are pending for the
+	// next start.
+	if j, ok := h.(interface{ StopJobs(context.Context) error }); ok {
+		if err := j.StopJobs(shutdownCtx); err != nil {
+			logger.Warn("jobs cut short at shutdown", "err", err)
 		}
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {

@@ -56,7 +56,19 @@ type PostChange struct {
 	URL string `json:"url"`
 	// Action is "create", "update", "delete" or "undelete".
 	Action string `json:"action"`
+	// Change identifies this one change among all changes of all posts (it is the
+	// PostChanged job's key): listeners build their jobs' keys from it, so that a fan-out
+	// repeated adds nothing and the next change of the same post adds its own jobs.
+	Change string `json:"change"`
 }
+
+// Post change actions.
+const (
+	ActionCreate   = "create"
+	ActionUpdate   = "update"
+	ActionDelete   = "delete"
+	ActionUndelete = "undelete"
+)
 
 // Handler runs one job. Its result is kept with the job when it succeeds. An error is
 // retried with backoff, or after RetryError.After, until the attempts run out; a

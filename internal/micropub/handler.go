@@ -47,10 +47,20 @@ type MediaSaver interface {
 	MaxSize() int64
 }
 
-// Target is a syndication target offered in q=config and q=syndicate-to.
+// Target is a syndication target offered in q=config and q=syndicate-to, in the shape of
+// the Micropub syndicate-to extension: uid, name, and the service and account it posts to.
 type Target struct {
-	UID  string `json:"uid"`
-	Name string `json:"name"`
+	UID     string         `json:"uid"`
+	Name    string         `json:"name"`
+	Service *TargetService `json:"service,omitempty"`
+	User    *TargetService `json:"user,omitempty"`
+}
+
+// TargetService describes a target's service or account: name, url, photo.
+type TargetService struct {
+	Name  string `json:"name"`
+	URL   string `json:"url,omitempty"`
+	Photo string `json:"photo,omitempty"`
 }
 
 // Config is the endpoint's configuration.
@@ -70,7 +80,10 @@ type Config struct {
 	MaxUpload int64
 	// SyndicateTo lists the syndication targets offered to clients.
 	SyndicateTo []Target
-	Now         func() time.Time
+	// AlwaysSyndicateTo are the uids of the targets every new post goes to, whether or
+	// not its client named them.
+	AlwaysSyndicateTo []string
+	Now               func() time.Time
 	// Logger receives the failures a client is not told about; nil discards them.
 	Logger *slog.Logger
 }

@@ -141,11 +141,29 @@ func sourceItem(p *post.Post) map[string]any {
 	props["visibility"] = []any{p.Visibility}
 	// The URL the post lives at, whatever an older client stored as url.
 	props["url"] = []any{p.URL}
+	if st := syndicationStatus(p); len(st) > 0 {
+		props["mp-syndication-status"] = st
+	}
 	m := map[string]any{"type": p.Item.Type, "properties": props}
 	if len(p.Item.Children) > 0 {
 		m["children"] = p.Item.Children
 	}
 	return m
+}
+
+// syndicationStatus is the post's copies on its syndication targets, for its clients:
+// one {uid, status, url, error, attempts} per target asked for, pending or not.
+func syndicationStatus(p *post.Post) []any {
+	var out []any
+	for _, c := range p.Copies {
+		out = append(out, c)
+	}
+	for _, uid := range p.SyndicateTo {
+		if p.Copy(uid) == nil {
+			out = append(out, post.Copy{Target: uid, Status: post.CopyPending})
+		}
+	}
+	return out
 }
 
 func pick(props map[string][]any, names []string) map[string][]any {

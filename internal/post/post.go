@@ -53,8 +53,12 @@ type Post struct {
 	Status     string // StatusPublished or StatusDraft
 	Visibility string // VisibilityPublic, VisibilityUnlisted or VisibilityPrivate
 	Categories []string
-	// SyndicateTo keeps the mp-syndicate-to targets asked for, for syndication to act on.
+	// SyndicateTo keeps the mp-syndicate-to targets asked for and not yet published to:
+	// the post's pending list, for syndication to act on.
 	SyndicateTo []string
+	// Copies are what became of the post on each target it was syndicated to; stored
+	// with the post, not part of the mf2 item.
+	Copies []Copy
 	// ClientID is the IndieAuth client_id of the app that created the post, when known:
 	// it decides which drafts a draft-only token reads back. Stored with the post, in the
 	// same transaction; not part of the mf2 item.

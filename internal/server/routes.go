@@ -26,6 +26,9 @@ type Routes struct {
 	Auth   *indieauth.Authenticator
 	Site   *site.Handler
 	Health http.Handler
+	// Syndicate is POST /syndicate, the webhook that enqueues the posts waiting for
+	// syndication.
+	Syndicate http.Handler
 }
 
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
@@ -75,6 +78,9 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 	}
 	if rt.Health != nil {
 		mux.Handle("GET /healthz", rt.Health)
+	}
+	if rt.Syndicate != nil {
+		mux.Handle("POST /syndicate", rt.Syndicate)
 	}
 	if s := rt.Site; s != nil {
 		mux.Handle("GET /{$}", s.Home())

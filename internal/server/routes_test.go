@@ -49,6 +49,7 @@ func TestRouteTable(t *testing.T) {
 		{"GET /media", "GET", "/media", 401, "application/json"},
 		{"GET /media/", "GET", "/media/ab/cd/nothing.jpg", 404, "application/json"},
 		{"GET /healthz", "GET", "/healthz", 200, "text/plain"},
+		{"POST /syndicate", "POST", "/syndicate", 401, "application/json"},
 		{"GET /{$}", "GET", "/", 200, "text/html"},
 		{"GET /feed.atom", "GET", "/feed.atom", 200, "application/atom+xml"},
 		{"GET /feed.rss", "GET", "/feed.rss", 200, "application/rss+xml"},

@@ -17,6 +17,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
@@ -24,6 +25,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -93,6 +95,15 @@ type Config struct {
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
+	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
+	// clients in q=config and q=syndicate-to.
+	Syndication []syndicate.Target
+	// SyndicateSecret checks POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of
+	// the body); empty accepts only bearer tokens there.
+	SyndicateSecret string
+	// Jobs sets the background job runner (workers, deadline, retries); its Logger and
+	// Now are the server's.
+	Jobs jobs.Config
 }
 
 // Defaults fills in unset fields.
@@ -126,13 +137,19 @@ func (c *Config) Defaults() {
 	}
 }
 
-// Handler is indiepub's whole handler tree.
+// Handler is indiepub's whole handler tree, and the job runner behind it.
 type Handler struct {
 	http.Handler
 	media  *mediaendpoint.Handler
 	site   *site.Handler
+	jobs   *jobs.Runner
 	logger *slog.Logger
 }
+
+// StopJobs stops the job runner that New started, letting running jobs finish until ctx
+// ends (see jobs.Runner.Stop). Call it after the HTTP server has shut down and before the
+// store is closed.
+func (h *Handler) StopJobs(ctx context.Context) error { return h.jobs.Stop(ctx) }
 
 // Warm renders the home page into the website's cache, so that the first visitor after a
 // start does not wait for it. It is meant to run in the background once the server is
@@ -159,6 +176,8 @@ type Store interface {
 	owner.Store
 	admin.Store
 	token.Store
+	jobs.Store
+	syndicate.PendingStore
 	// Ping reports whether the store can be reached.
 	Ping(ctx context.Context) error
 }
@@ -182,14 +201,17 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
 		Logger: cfg.Logger}, mediaService)
+	synd := newSyndicator(cfg, db, mediaService)
 	mp := micropub.New(micropub.Config{
-		URL:           cfg.URL,
-		MediaEndpoint: mediaEndpoint.EndpointURL(),
-		URLPatterns:   cfg.URLPatterns,
-		MaxBody:       cfg.MaxBody,
-		MaxUpload:     cfg.MaxUpload,
-		Now:           cfg.Now,
-		Logger:        cfg.Logger,
+		URL:               cfg.URL,
+		MediaEndpoint:     mediaEndpoint.EndpointURL(),
+		URLPatterns:       cfg.URLPatterns,
+		MaxBody:           cfg.MaxBody,
+		MaxUpload:         cfg.MaxUpload,
+		SyndicateTo:       micropubTargets(cfg.Syndication),
+		AlwaysSyndicateTo: synd.Always(),
+		Now:               cfg.Now,
+		Logger:            cfg.Logger,
 	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
@@ -228,10 +250,17 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Health: health(db)}.Mount(mux)
+		Site: website, Health: health(db),
+		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
+			Logger: logger}, db, auth),
+	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
+	runner := newRunner(cfg, db, synd, website)
+	// Nothing outbound happens on a request's path: changes enqueue jobs in their own
+	// transaction, and the runner's workers take them from the store.
+	runner.Start(context.WithoutCancel(ctx))
 	return &Handler{Handler: logRequests(cfg.Logger, bodies.Handler(mux)), media: mediaEndpoint, site: website,
-		logger: cfg.Logger}, nil
+		jobs: runner, logger: cfg.Logger}, nil
 }
 
 // health answers /healthz: 200 "ok" while the store can be reached, 503 otherwise.

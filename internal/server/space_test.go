@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"mime/multipart"
@@ -62,6 +63,7 @@ func serveOn(t *testing.T, dir string, logger *slog.Logger) *servertest.Server {
 	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Handler.StopJobs(context.Background()) })
 	return s
 }
 

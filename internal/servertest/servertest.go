@@ -52,6 +52,8 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last first: the jobs stop before the store closes.
+	t.Cleanup(func() { s.Handler.StopJobs(context.Background()) })
 	return s
 }
 

@@ -28,7 +28,10 @@ type Publisher interface {
 	// before) is not empty, and returns the copy's URL. key is the job's idempotency key,
 	// sent where the service honours one.
 	Publish(ctx context.Context, p *post.Post, prev, key string, media MediaOpener) (url string, err error)
-	// Delete removes the copy at url; a copy already gone is not an error.
+	// Delete removes the copy at url; a copy already gone is not an error. The URL
+	// alone must say what to undo, so a publisher returns copy URLs it can read back:
+	// a like or a repost is the liked post's URL with a fragment naming the
+	// favourite, boost or record (mastodon, bluesky).
 	Delete(ctx context.Context, url string) error
 	// Service and User describe the target for q=syndicate-to.
 	Service() Service
@@ -36,5 +39,8 @@ type Publisher interface {
 }
 
 // MediaOpener opens a file of the owner's site by its URL (a photo of the post), from the
-// media store; publishers never fetch the owner's files over the network.
+// media store; publishers never fetch the owner's files over the network. For a URL the
+// store does not hold (a photo on another site) it returns an error wrapping
+// post.ErrNotFound, and the publishers leave that photo out; any other error fails the
+// attempt, to be retried.
 type MediaOpener func(ctx context.Context, url string) (rc io.ReadCloser, contentType string, err error)

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -31,12 +32,12 @@ const maxGroup = 256
 var errClosed = errors.New("store closed")
 
 type createReq struct {
-	ctx        context.Context
-	p          *post.Post
-	item, synd []byte
-	id         int64
-	err        error
-	done       chan error
+	ctx                context.Context
+	p                  *post.Post
+	item, synd, copies []byte
+	id                 int64
+	err                error
+	done               chan error
 
 	// A numbered create (CreateNumbered) has urlOf, the URL of a slug; base and key are
 	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
@@ -210,8 +211,22 @@ func (db *DB) insertGroup(group []*createReq) error {
 	if err := db.insertPostClients(ctx, tx, group); err != nil {
 		return err
 	}
+	// Each post stored gets its PostChanged job in the same transaction: a crash keeps
+	// both or neither.
+	var changes []jobs.PostChange
+	for _, req := range group {
+		if req.err == nil {
+			changes = append(changes, jobs.PostChange{URL: req.p.URL, Action: jobs.ActionCreate})
+		}
+	}
+	if err := db.enqueuePostChanges(ctx, tx, changes); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create post: commit: %w", err)
+	}
+	if len(changes) > 0 {
+		db.wakeJobs()
 	}
 	return nil
 }
@@ -241,7 +256,7 @@ func firsts(group []*createReq, nb *numbering) []*createReq {
 // inserted; the rest had their URL taken, by a stored post or by an earlier create in the
 // group.
 func (db *DB) insertPosts(ctx context.Context, tx *sql.Tx, group []*createReq) error {
-	args := make([]any, 0, 10*min(len(group), maxChunk))
+	args := make([]any, 0, 11*min(len(group), maxChunk))
 	for len(group) > 0 {
 		n := chunkLen(len(group))
 		chunk := group[:n]
@@ -251,13 +266,23 @@ func (db *DB) insertPosts(ctx context.Context, tx *sql.Tx, group []*createReq) e
 		for _, req := range chunk {
 			p := req.p
 			args = append(args, p.URL, p.Slug, p.Type, req.item, formatTime(p.Published),
-				formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, req.synd)
+				formatTime(p.Updated), p.Deleted, p.Status, p.Visibility, string(jsonList(req.synd)), string(jsonList(req.copies)))
 		}
 		if err := returnedIDs(ctx, tx.StmtContext(ctx, st), chunk, args); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// jsonList is b, or an empty JSON list for nil: a NULL would fail the column's NOT NULL,
+// which INSERT OR IGNORE would take for a taken URL. Lists are stored as text (string,
+// not []byte, which SQLite would keep as a blob), so that they compare with '[]'.
+func jsonList(b []byte) []byte {
+	if b == nil {
+		return []byte("[]")
+	}
+	return b
 }
 
 // returnedIDs runs a chunk's insert and gives each create its id, or post.ErrExists when

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -46,7 +47,11 @@ func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create post: encode: %w", err)
 	}
-	return &createReq{ctx: ctx, p: p, item: item, synd: synd, done: make(chan error, 1)}, nil
+	copies, err := json.Marshal(copiesOf(p))
+	if err != nil {
+		return nil, fmt.Errorf("create post: encode: %w", err)
+	}
+	return &createReq{ctx: ctx, p: p, item: item, synd: synd, copies: copies, done: make(chan error, 1)}, nil
 }
 
 // PostByURL returns the post at url, deleted or not; post.ErrNotFound if there is none.
@@ -84,6 +89,7 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if err != nil {
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
+	wasDeleted := p.Deleted
 	if err := fn(p); err != nil {
 		return nil, err
 	}
@@ -92,10 +98,11 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 		return nil, fmt.Errorf("update post: encode: %w", err)
 	}
 	synd, _ := json.Marshal(nonNil(p.SyndicateTo))
+	copies, _ := json.Marshal(copiesOf(p))
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET slug = ?, post_type = ?, item = ?, published = ?,
-		updated = ?, deleted = ?, status = ?, visibility = ?, syndicate_to = ? WHERE id = ?`,
+		updated = ?, deleted = ?, status = ?, visibility = ?, syndicate_to = ?, copies = ? WHERE id = ?`,
 		p.Slug, p.Type, item, formatTime(p.Published), formatTime(p.Updated), p.Deleted, p.Status,
-		p.Visibility, synd, p.ID); err != nil {
+		p.Visibility, string(synd), string(copies), p.ID); err != nil {
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM post_tags WHERE post_id = ?`, p.ID); err != nil {
@@ -104,10 +111,27 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if err := db.setTags(ctx, tx, p); err != nil {
 		return nil, err
 	}
+	// The change's PostChanged job commits with it (jobs.go).
+	change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}
+	if err := db.enqueuePostChanges(ctx, tx, []jobs.PostChange{change}); err != nil {
+		return nil, fmt.Errorf("update post %s: %w", url, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("update post %s: commit: %w", url, err)
 	}
+	db.wakeJobs()
 	return p, nil
+}
+
+// changeAction names an update by what it did to the post's deleted flag.
+func changeAction(was, is bool) string {
+	switch {
+	case !was && is:
+		return jobs.ActionDelete
+	case was && !is:
+		return jobs.ActionUndelete
+	}
+	return jobs.ActionUpdate
 }
 
 // ListPosts lists posts newest first (by published, then ID) as q selects them: q.Limit
@@ -339,17 +363,20 @@ func (db *DB) setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
 }
 
 const postColumns = `p.id, p.url, p.slug, p.post_type, p.item, p.published, p.updated, p.deleted,
-	p.status, p.visibility, p.syndicate_to`
+	p.status, p.visibility, p.syndicate_to, p.copies`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanPost(s scanner) (*post.Post, error) {
 	var p post.Post
-	var item, synd []byte
+	var item, synd, copies []byte
 	var published, updated string
 	if err := s.Scan(&p.ID, &p.URL, &p.Slug, &p.Type, &item, &published, &updated, &p.Deleted,
-		&p.Status, &p.Visibility, &synd); err != nil {
+		&p.Status, &p.Visibility, &synd, &copies); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal(copies, &p.Copies); err != nil {
+		return nil, fmt.Errorf("decode post %d: copies: %w", p.ID, err)
 	}
 	if err := json.Unmarshal(item, &p.Item); err != nil {
 		return nil, fmt.Errorf("decode post %d: %w", p.ID, err)
@@ -365,9 +392,38 @@ func scanPost(s scanner) (*post.Post, error) {
 	return &p, nil
 }
 
+// copiesOf is p.Copies, never null in JSON.
+func copiesOf(p *post.Post) []post.Copy {
+	if p.Copies == nil {
+		return []post.Copy{}
+	}
+	return p.Copies
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
+}
+
+// PostsAwaitingSyndication lists the posts, not deleted, whose pending list of
+// syndication targets is not empty, oldest first, at most limit (the partial index
+// posts_awaiting_syndication holds exactly them).
+func (db *DB) PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+postColumns+` FROM posts p
+		WHERE p.syndicate_to != '[]' AND p.deleted = 0 ORDER BY p.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+	}
+	defer rows.Close()
+	out := []*post.Post{}
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("posts awaiting syndication: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

@@ -58,6 +58,9 @@ type DB struct {
 	space spaceLatch
 	// logger receives the background checkpoints' failures and the disk's filling up.
 	logger *slog.Logger
+
+	// jobsWake is JobsEnqueued's channel (jobs.go).
+	jobsWake chan struct{}
 }
 
 // Options are the store's settings beyond its file.
@@ -97,7 +100,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{db: sdb, now: now, logger: logger}
+	db := &DB{db: sdb, now: now, logger: logger, jobsWake: make(chan struct{}, 1)}
 	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
 	sub, err := fs.Sub(migrations, "migrations")

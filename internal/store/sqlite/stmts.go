@@ -26,6 +26,10 @@ type stmts struct {
 	saveSlugCounters *sql.Stmt
 	urlTaken         *sql.Stmt
 
+	// The job queue's claim and completion (jobs.go), once per job.
+	claimJob    *sql.Stmt
+	completeJob *sql.Stmt
+
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
 	insertPosts    rowStmts
 	insertTags     rowStmts
@@ -65,6 +69,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.slugCounters, slugCountersSQL},
 		{&db.stmts.saveSlugCounters, saveSlugCountersSQL},
 		{&db.stmts.urlTaken, urlTakenSQL},
+		{&db.stmts.claimJob, claimJobSQL},
+		{&db.stmts.completeJob, completeJobSQL},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -100,7 +106,8 @@ func (db *DB) closeStmts() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
-		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken} {
+		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
+		db.stmts.claimJob, db.stmts.completeJob} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -112,7 +119,7 @@ func (db *DB) closeStmts() error {
 	return errors.Join(errs...)
 }
 
-// maxChunk is the most rows one multi-row insert takes (1<<maxChunkLog): at 10 variables
+// maxChunk is the most rows one multi-row insert takes (1<<maxChunkLog): at 11 variables
 // a row, well under SQLite's limit of 32,766.
 const (
 	maxChunkLog = 8
@@ -158,8 +165,8 @@ func rowValues(n, cols int) string {
 // inserted.
 func insertPostsSQL(n int) string {
 	return `INSERT OR IGNORE INTO posts
-		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to)
-		VALUES ` + rowValues(n, 10) + ` RETURNING id, url`
+		(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies)
+		VALUES ` + rowValues(n, 11) + ` RETURNING id, url`
 }
 
 // insertTagsSQL creates n tags (norm, display); a tag keeps the display form first

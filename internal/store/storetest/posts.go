@@ -19,6 +19,8 @@ func testCreateAndRead(t TB, s Store) {
 		"category":["Ghent","coffee",{"type":["h-card"],"properties":{"name":["Sam"],"url":["https://sam.example/"]}}],
 		"read-of":[{"type":["h-cite"],"properties":{"published":[1969]}}],"rating":[4.5],"rewatch":[true]}}`)
 	p.SyndicateTo = []string{"https://social.example/@jane"}
+	p.Copies = []post.Copy{{Target: "https://bsky.example/", URL: "https://bsky.example/post/1",
+		Status: post.CopyPublished, Attempts: 2, Error: "", Updated: epoch}}
 	create(t, s, p)
 	got, err := s.PostByURL(t.Context(), p.URL)
 	if err != nil {
@@ -37,6 +39,9 @@ func testCreateAndRead(t TB, s Store) {
 	}
 	if !sameList(got.SyndicateTo, p.SyndicateTo) {
 		t.Errorf("syndicate-to %q, want %q", got.SyndicateTo, p.SyndicateTo)
+	}
+	if !reflect.DeepEqual(got.Copies, p.Copies) {
+		t.Errorf("copies %+v, want %+v", got.Copies, p.Copies)
 	}
 
 	other := create(t, s, note(t, "notes/2024/05/lunch", 1))

@@ -4,8 +4,8 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// media.Records, authserver.Store, owner.Store, admin.Store, token.Store, move.Store), those
-// cmd/indiepub calls, and Ping.
+// media.Records, authserver.Store, owner.Store, admin.Store, token.Store, jobs.Store,
+// move.Store), those cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
 package storetest
@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
@@ -41,6 +42,9 @@ type Store interface {
 	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
 	SiteTag(ctx context.Context, tag string) (string, error)
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
+	// whose SyndicateTo is not empty, oldest first.
+	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
 
 	// Redirects from old paths of imported posts (site.Store, move.Store).
 	AddRedirect(ctx context.Context, path, target string) error
@@ -86,6 +90,16 @@ type Store interface {
 	ForgetSignInAttempt(ctx context.Context, id int64) error
 	SignInSucceeded(ctx context.Context, addr string, id int64) error
 
+	// The job queue (jobs.Store): the runner, the command line, the syndication jobs.
+	EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error)
+	ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error)
+	CompleteJob(ctx context.Context, j *jobs.Job, result string) error
+	FailJob(ctx context.Context, j *jobs.Job, msg string, next time.Time) error
+	Jobs(ctx context.Context, states []jobs.State, limit int) ([]*jobs.Job, error)
+	JobByID(ctx context.Context, id int64) (*jobs.Job, error)
+	RetryJob(ctx context.Context, id int64, now time.Time) error
+	JobsEnqueued() <-chan struct{}
+
 	// Ping reports whether the store can be reached (the server's /healthz).
 	Ping(ctx context.Context) error
 }
@@ -120,6 +134,7 @@ var contracts = []contract{
 	{"Posts/NumberedSlugs", testNumberedSlugs},
 	{"Posts/CreatingApp", testCreatingApp},
 	{"Posts/UpdateIsAllOrNothing", testUpdateAllOrNothing},
+	{"Posts/AwaitingSyndication", testAwaitingSyndication},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
 
@@ -156,6 +171,13 @@ var contracts = []contract{
 	{"SignIn/ForgetTakesBack", testSignInForget},
 	{"SignIn/SuccessClearsAddress", testSignInSuccess},
 	{"SignIn/OneAtATime", testSignInOneAtATime},
+
+	{"Jobs/EnqueueOncePerKindAndKey", testJobsEnqueueOnce},
+	{"Jobs/ClaimHoldsALease", testJobsClaimLease},
+	{"Jobs/FailAndRetry", testJobsFailAndRetry},
+	{"Jobs/ConcurrentClaimsTakeEachJobOnce", testJobsConcurrentClaims},
+	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
+	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

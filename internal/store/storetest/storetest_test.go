@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/move"
@@ -23,21 +25,25 @@ import (
 	"github.com/indiepub/indiepub/internal/server"
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
 // Store holds every method the handlers declare: when a handler's interface grows, this
 // stops compiling until Store (and the suite) grow with it.
 var (
-	_ micropub.Store   = Store(nil)
-	_ website.Store    = Store(nil)
-	_ media.Records    = Store(nil)
-	_ authserver.Store = Store(nil)
-	_ owner.Store      = Store(nil)
-	_ admin.Store      = Store(nil)
-	_ token.Store      = Store(nil)
-	_ move.Store       = Store(nil)
-	_ Store            = (*sqlite.DB)(nil)
+	_ micropub.Store         = Store(nil)
+	_ website.Store          = Store(nil)
+	_ media.Records          = Store(nil)
+	_ authserver.Store       = Store(nil)
+	_ owner.Store            = Store(nil)
+	_ admin.Store            = Store(nil)
+	_ token.Store            = Store(nil)
+	_ jobs.Store             = Store(nil)
+	_ syndicate.PendingStore = Store(nil)
+	_ syndicate.Store        = Store(nil)
+	_ move.Store             = Store(nil)
+	_ Store                  = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
 )
@@ -157,12 +163,19 @@ var breakers = map[string]struct {
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
-	"SignIn/AttemptsExpire":         {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
-	"SignIn/OverallLimit":           {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
-	"SignIn/ForgetTakesBack":        {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
-	"SignIn/SuccessClearsAddress":   {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
-	"SignIn/OneAtATime":             {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
-	"Redirects/ExactPathLastTarget": {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+	"SignIn/AttemptsExpire":                      {"never forgets an attempt", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Window *= 1000 }} }},
+	"SignIn/OverallLimit":                        {"ignores the overall limit", func(s Store) Store { return signInLimit{s, func(l *owner.SignInLimit) { l.Overall = math.MaxInt32 }} }},
+	"SignIn/ForgetTakesBack":                     {"ignores ForgetSignInAttempt", func(s Store) Store { return ignoresForget{s} }},
+	"SignIn/SuccessClearsAddress":                {"forgets every attempt of an address that succeeded", func(s Store) Store { return forgetsAddress{s} }},
+	"SignIn/OneAtATime":                          {"checks the limit, then counts", func(s Store) Store { return checksThenCounts{s} }},
+	"Posts/AwaitingSyndication":                  {"lists deleted posts awaiting syndication", func(s Store) Store { return awaitsDeleted{s} }},
+	"Jobs/EnqueueOncePerKindAndKey":              {"enqueues a kind and key twice", func(s Store) Store { return enqueuesTwice{s} }},
+	"Jobs/ClaimHoldsALease":                      {"claims without a lease", func(s Store) Store { return claimsWithoutLease{s} }},
+	"Jobs/FailAndRetry":                          {"forgets the last error", func(s Store) Store { return forgetsLastError{s} }},
+	"Jobs/ConcurrentClaimsTakeEachJobOnce":       {"reads a due job, then marks it", func(s Store) Store { return readsThenClaims{s} }},
+	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
+	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
+	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
 }
 
 type keepsFirstRedirect struct{ Store }
@@ -542,4 +555,74 @@ func TestRecorder(t *testing.T) {
 	if got != "first 1; second" {
 		t.Errorf("recorded %q, want %q", got, "first 1; second")
 	}
+}
+
+type enqueuesTwice struct{ Store }
+
+func (s enqueuesTwice) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
+	for _, j := range js {
+		c := *j
+		c.Key = fmt.Sprintf("%s#%d", j.Key, time.Now().UnixNano())
+		if _, err := s.Store.EnqueueJobs(ctx, &c); err != nil {
+			return 0, err
+		}
+	}
+	return len(js), nil
+}
+
+type claimsWithoutLease struct{ Store }
+
+func (s claimsWithoutLease) ClaimJob(ctx context.Context, now time.Time, _ time.Duration, kinds []string) (*jobs.Job, error) {
+	return s.Store.ClaimJob(ctx, now, 0, kinds)
+}
+
+type forgetsLastError struct{ Store }
+
+func (s forgetsLastError) FailJob(ctx context.Context, j *jobs.Job, _ string, next time.Time) error {
+	return s.Store.FailJob(ctx, j, "", next)
+}
+
+// readsThenClaims finds the first due job by listing and returns it without taking it:
+// what a store that selects, then updates, in two transactions does under concurrency.
+type readsThenClaims struct{ Store }
+
+func (s readsThenClaims) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error) {
+	js, err := s.Store.Jobs(ctx, []jobs.State{jobs.Pending}, 1)
+	if err != nil || len(js) == 0 {
+		return nil, err
+	}
+	time.Sleep(time.Millisecond)
+	j := js[0]
+	j.State, j.Attempts = jobs.Running, j.Attempts+1
+	return j, nil
+}
+
+// enqueuesOutside enqueues a create's post.changed job on its own, before the post is
+// stored: a create that fails (a taken URL) leaves its job behind.
+type enqueuesOutside struct{ Store }
+
+func (s enqueuesOutside) CreatePost(ctx context.Context, p *post.Post) error {
+	change, _ := json.Marshal(jobs.PostChange{URL: p.URL, Action: jobs.ActionCreate, Change: p.URL + " outside"})
+	if _, err := s.Store.EnqueueJobs(ctx, &jobs.Job{Kind: jobs.PostChanged, Key: p.URL + " outside", Payload: change}); err != nil {
+		return err
+	}
+	return s.Store.CreatePost(ctx, p)
+}
+
+type neverWakes struct{ Store }
+
+func (neverWakes) JobsEnqueued() <-chan struct{} { return nil }
+
+// awaitsDeleted lists every post with a pending list, deleted or not.
+type awaitsDeleted struct{ Store }
+
+func (s awaitsDeleted) PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error) {
+	all, err := s.Store.ListPosts(ctx, post.Query{Deleted: true, Limit: limit})
+	var out []*post.Post
+	for _, p := range all {
+		if len(p.SyndicateTo) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, err
 }
