@@ -172,6 +172,8 @@ func serveRestored(t *testing.T, siteURL, dir string) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The job runner stops before the database closes (cleanups run last first).
+	t.Cleanup(func() { h.StopJobs(context.Background()) })
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts
