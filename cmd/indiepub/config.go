@@ -126,6 +126,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 		fs.Func("syndicate-"+service, targetUsage[service]+" ("+envName+", several separated by ;)",
 			func(v string) error { return o.addTargetSpecs(service, v) })
 	}
+	fs.StringVar(&o.cfg.WebSubHub, "websub-hub", env("INDIEPUB_WEBSUB_HUB", ""), "WebSub hub that the home page and feeds advertise and that changes to public posts are published to (INDIEPUB_WEBSUB_HUB)")
 	fs.StringVar(&o.cfg.SyndicateSecret, "syndicate-secret", env("INDIEPUB_SYNDICATE_SECRET", ""), "secret of POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of the body); prefer the environment, which ps does not show (INDIEPUB_SYNDICATE_SECRET)")
 	fs.IntVar(&o.cfg.Jobs.Workers, "jobs-workers", int(envInt("INDIEPUB_JOBS_WORKERS", 2)), "how many background jobs (syndication and the like) run at once (INDIEPUB_JOBS_WORKERS)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
@@ -176,6 +177,11 @@ func (o *options) finish() error {
 	case webmention.ModerateAll, webmention.ModerateKnown, webmention.ModerateHold:
 	default:
 		return fmt.Errorf("--webmention-moderation %q: want all, known or hold", o.cfg.WebmentionModeration)
+	}
+	if h := o.cfg.WebSubHub; h != "" {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--websub-hub %q: must be an http:// or https:// URL", h)
+		}
 	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)

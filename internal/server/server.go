@@ -96,6 +96,9 @@ type Config struct {
 	// unavailable client information, the media service's warnings; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// WebSubHub is the WebSub hub the home page and the feeds advertise, and that
+	// changes to public posts are published to; "" for none.
+	WebSubHub string
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
@@ -289,6 +292,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
 		MediaURL: cfg.MediaURL,
 		IsOwner:  own.IsOwner,
+		Hub:      cfg.WebSubHub,
 		Now:      cfg.Now,
 		Logger:   cfg.Logger,
 	}
@@ -319,7 +323,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			Logger: logger}, db, auth),
 	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
-	runner := newRunner(cfg, db, synd)
+	runner := newRunner(cfg, db, synd, website)
 	listener := func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { return sender.PostChanged(ctx, c) }
 	handlers := map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
 		webmention.KindContext: sender.Context}

@@ -135,6 +135,10 @@ func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {
 	p := h.page(r, h.cfg.Name, l)
 	p.Canonical = h.cfg.URL
 	p.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	if h.cfg.Hub != "" {
+		p.Links = append(p.Links[:len(p.Links):len(p.Links)], discoveryLink{Rel: "hub", Href: h.cfg.Hub},
+			discoveryLink{Rel: "self", Href: h.cfg.URL})
+	}
 	return h.renderPage("home.html", changed, p)
 }
 
@@ -234,7 +238,28 @@ func (h *Handler) lookup(r *http.Request) (*post.Post, error) {
 			return nil, err
 		}
 	}
-	return nil, err
+	return nil, h.moved(r, paths, err)
+}
+
+// movedError says that a post has moved to URL: an imported post whose old path could not
+// be kept on this site.
+type movedError struct{ URL string }
+
+func (e *movedError) Error() string { return "moved to " + e.URL }
+
+// moved consults the redirects for a path where no post is: a movedError where one
+// names it, notFound otherwise.
+func (h *Handler) moved(r *http.Request, paths []string, notFound error) error {
+	for _, path := range paths {
+		target, err := h.store.Redirect(r.Context(), path)
+		if err == nil {
+			return &movedError{URL: target}
+		}
+		if !errors.Is(err, post.ErrNotFound) {
+			return err
+		}
+	}
+	return notFound
 }
 
 func (h *Handler) renderPage(name string, mod time.Time, p *page) (*rendered, error) {

@@ -30,6 +30,9 @@ type Store interface {
 	SiteTag(ctx context.Context, tag string) (string, error)
 	// SiteChanges counts changes to posts and says when the last one was.
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// Redirect returns the URL that the path of an imported post moved to;
+	// post.ErrNotFound if it did not.
+	Redirect(ctx context.Context, path string) (string, error)
 	// Upload returns the record of a file in the media store, for the type and size
 	// feeds give enclosures; mediastore.ErrNotFound if there is none.
 	Upload(ctx context.Context, url string) (*mediastore.Upload, error)
@@ -65,6 +68,9 @@ type Config struct {
 	AuthorizationEndpoint string
 	TokenEndpoint         string
 	WebmentionEndpoint    string
+	// Hub is the WebSub hub that the home page and the feeds name (websub.go); "" for
+	// none.
+	Hub string
 	// ExternalAuth means someone else's IndieAuth server answers for the owner: only the
 	// authorization and token endpoints given are advertised, and indiepub's own are not
 	// filled in for the empty ones.
@@ -162,16 +168,22 @@ func New(cfg Config, store Store) *Handler {
 // Every answer carries the discovery Link headers.
 
 // Home serves the home page.
-func (h *Handler) Home() http.Handler { return h.linked(h.serve(h.home)) }
+func (h *Handler) Home() http.Handler { return h.linked(h.hubbed(h.homeSelf, h.serve(h.home))) }
 
 // AtomFeed serves the Atom feed of the site, or of the tag {tag}.
-func (h *Handler) AtomFeed() http.Handler { return h.linked(h.serve(h.feed(atomFeed))) }
+func (h *Handler) AtomFeed() http.Handler {
+	return h.linked(h.hubbed(h.feedSelf, h.serve(h.feed(atomFeed))))
+}
 
 // RSSFeed serves the RSS feed of the site, or of the tag {tag}.
-func (h *Handler) RSSFeed() http.Handler { return h.linked(h.serve(h.feed(rssFeed))) }
+func (h *Handler) RSSFeed() http.Handler {
+	return h.linked(h.hubbed(h.feedSelf, h.serve(h.feed(rssFeed))))
+}
 
 // JSONFeed serves the JSON Feed of the site, or of the tag {tag}.
-func (h *Handler) JSONFeed() http.Handler { return h.linked(h.serve(h.feed(jsonFeed))) }
+func (h *Handler) JSONFeed() http.Handler {
+	return h.linked(h.hubbed(h.feedSelf, h.serve(h.feed(jsonFeed))))
+}
 
 // Style serves the theme's style sheet.
 func (h *Handler) Style() http.Handler { return h.linked(h.handle(h.style)) }

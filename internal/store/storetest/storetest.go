@@ -5,7 +5,7 @@
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
 // media.Records, authserver.Store, owner.Store, admin.Store, token.Store, jobs.Store,
-// webmention.SendStore, webmention.MentionStore), those cmd/indiepub calls, and Ping.
+// webmention.SendStore, webmention.MentionStore, move.Store), those cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
 package storetest
@@ -46,6 +46,10 @@ type Store interface {
 	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
 	// whose SyndicateTo is not empty, oldest first.
 	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
+
+	// Redirects from old paths of imported posts (site.Store, move.Store).
+	AddRedirect(ctx context.Context, path, target string) error
+	Redirect(ctx context.Context, path string) (string, error)
 
 	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
@@ -150,6 +154,8 @@ var contracts = []contract{
 	{"Posts/AwaitingSyndication", testAwaitingSyndication},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
+
+	{"Redirects/ExactPathLastTarget", testRedirects},
 
 	{"List/OrderAndCursor", testListOrderAndCursor},
 	{"List/Filters", testListFilters},

@@ -19,6 +19,7 @@ import (
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/move"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/server"
@@ -44,6 +45,7 @@ var (
 	_ syndicate.Store         = Store(nil)
 	_ webmention.SendStore    = Store(nil)
 	_ webmention.MentionStore = Store(nil)
+	_ move.Store              = Store(nil)
 	_ Store                   = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
@@ -182,6 +184,16 @@ var breakers = map[string]struct {
 	"Jobs/ConcurrentClaimsTakeEachJobOnce":       {"reads a due job, then marks it", func(s Store) Store { return readsThenClaims{s} }},
 	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
 	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
+	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+}
+
+type keepsFirstRedirect struct{ Store }
+
+func (s keepsFirstRedirect) AddRedirect(ctx context.Context, path, target string) error {
+	if _, err := s.Store.Redirect(ctx, path); err == nil {
+		return nil
+	}
+	return s.Store.AddRedirect(ctx, path, target)
 }
 
 type unreachable struct{ Store }
