@@ -31,6 +31,15 @@ type Routes struct {
 	Syndicate http.Handler
 }
 
+// StudioLinks are the owner's bar, on the website and the owner's pages: the studio's
+// pages that exist, in order, under the site's URL (ending in "/"). A feature that adds
+// owner pages (mentions, syndication targets) adds its link here.
+func StudioLinks(siteURL string) []owner.Link {
+	return []owner.Link{
+		{Label: "Apps", URL: siteURL + "admin/tokens"},
+	}
+}
+
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
 // so that "/micropub" and "/media" do not clash with the website's "GET /", which answers
 // every other GET: the posts at their URLs and the site's 404 page.

@@ -218,7 +218,8 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
-	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger}
+	studio := StudioLinks(cfg.URL)
+	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger, Links: studio}
 	as := authserver.New(authserver.Config{
 		PageConfig: pageCfg,
 		Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
@@ -232,16 +233,21 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
-		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
-		IsOwner:  own.IsOwner,
-		Now:      cfg.Now,
-		Logger:   cfg.Logger,
+		ThemeDir:  filepath.Join(cfg.DataDir, "theme"),
+		IsOwner:   own.IsOwner,
+		OwnerCSRF: own.CSRF,
+		LoginURL:  cfg.URL + "login",
+		Now:       cfg.Now,
+		Logger:    cfg.Logger,
 	}
 	if cfg.Auth == AuthExternal {
 		// Clients must sign in where the tokens are verified, not at indiepub's own server.
 		siteCfg.ExternalAuth = true
 		siteCfg.AuthorizationEndpoint = cfg.AuthorizationEndpoint
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
+	}
+	for _, l := range studio {
+		siteCfg.OwnerLinks = append(siteCfg.OwnerLinks, site.OwnerLink{Label: l.Label, URL: l.URL})
 	}
 	website := site.New(siteCfg, db)
 	mux := http.NewServeMux()
