@@ -67,6 +67,9 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/tokens/revoke", ad.Revoke())
 		mux.Handle("POST /admin/tokens/revoke-client", ad.RevokeClient())
 		mux.Handle("POST /admin/pkce/withdraw", ad.WithdrawPKCE())
+		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
+		mux.Handle("POST /admin/posts/delete", ad.Delete())
+		mux.Handle("POST /admin/posts/undelete", ad.Undelete())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the

@@ -165,3 +165,89 @@ func TestOwnerPagesThemed(t *testing.T) {
 		t.Errorf("GET /style.css: %d", resp.StatusCode)
 	}
 }
+
+// TestDeleteFromStudio follows a post's Delete link as the owner: the page asks to
+// confirm, the form deletes the post (410 for visitors, 400 from q=source, as a Micropub
+// delete), the page confirms it and offers Undelete, which brings the post back. A
+// visitor is sent to sign in, and a form without its CSRF token is refused with the
+// themed page and changes nothing.
+func TestDeleteFromStudio(t *testing.T) {
+	s := servertest.New(t)
+	tok := s.IssueToken(t, "create update")
+	resp, body := s.PostForm(t, "/micropub", tok, "h=entry&content=Short+lived")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	postURL := resp.Header.Get("Location")
+	path := strings.TrimPrefix(postURL, s.URL)
+	ownerClient := s.OwnerClient(t)
+	confirmPath := "/admin/posts/delete?url=" + url.QueryEscape(postURL)
+
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, _ := get(t, s, noFollow, confirmPath); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("visitor GET %s: %d to %q, want 303 to /login", confirmPath, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page := get(t, s, ownerClient, confirmPath)
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if csrf == nil || !strings.Contains(page, `action="/admin/posts/delete"`) {
+		t.Fatalf("confirmation page has no delete form:\n%s", page)
+	}
+
+	post := func(c *http.Client, action string, form url.Values) (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+action, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		if c == nil {
+			c = http.DefaultClient
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	status := func() int {
+		resp, _ := get(t, s, nil, path)
+		return resp.StatusCode
+	}
+
+	// Without the CSRF token, and from a visitor: refused, nothing changed.
+	if resp, body := post(ownerClient, "/admin/posts/delete", url.Values{"url": {postURL}}); resp.StatusCode != http.StatusForbidden ||
+		!strings.Contains(body, "CSRF") || !strings.Contains(body, "style.css") {
+		t.Errorf("delete without CSRF: %d, want 403 with the themed page:\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := post(nil, "/admin/posts/delete", url.Values{"url": {postURL}, "csrf": {csrf[1]}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("visitor's delete: %d, want 403", resp.StatusCode)
+	}
+	if got := status(); got != http.StatusOK {
+		t.Fatalf("after refused deletes the post answers %d, want 200", got)
+	}
+
+	resp, _ = post(ownerClient, "/admin/posts/delete", url.Values{"url": {postURL}, "csrf": {csrf[1]}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d, want 303", resp.StatusCode)
+	}
+	_, done := get(t, s, ownerClient, resp.Header.Get("Location"))
+	if !strings.Contains(done, `id="done"`) || !strings.Contains(done, `action="/admin/posts/undelete"`) {
+		t.Errorf("after deleting, the page confirms nothing or offers no Undelete:\n%s", done)
+	}
+	if got := status(); got != http.StatusGone {
+		t.Errorf("deleted post answers %d, want 410", got)
+	}
+	if resp, _ := s.Get(t, "/micropub?q=source&url="+url.QueryEscape(postURL), tok); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("q=source of the deleted post: %d, want 400", resp.StatusCode)
+	}
+
+	resp, _ = post(ownerClient, "/admin/posts/undelete", url.Values{"url": {postURL}, "csrf": {csrf[1]}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("undelete: %d, want 303", resp.StatusCode)
+	}
+	if got := status(); got != http.StatusOK {
+		t.Errorf("undeleted post answers %d, want 200", got)
+	}
+	if resp, body := s.Get(t, "/micropub?q=source&url="+url.QueryEscape(postURL), tok); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Short lived") {
+		t.Errorf("q=source of the undeleted post: %d %s", resp.StatusCode, body)
+	}
+}
