@@ -1,6 +1,7 @@
 package authserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -150,6 +151,8 @@ func TestLoginLimitsShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last first: the second instance's jobs stop before its store closes.
+	t.Cleanup(func() { h.StopJobs(context.Background()) })
 	other := httptest.NewServer(h)
 	t.Cleanup(other.Close)
 
