@@ -15,6 +15,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
+	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
@@ -28,6 +29,7 @@ type Store interface {
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 	// Webmentions received, for moderation.
 	webmention.MentionStore
+	PostByURL(ctx context.Context, url string) (*post.Post, error)
 }
 
 // Config configures the owner's pages.
@@ -40,16 +42,18 @@ type Server struct {
 	cfg   Config
 	store Store
 	owner *owner.Service
+	posts Posts
 	pages *owner.Pages
 }
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// New returns the owner's pages, open to the owner signed in through own.
-func New(cfg Config, store Store, own *owner.Service) *Server {
+// New returns the owner's pages, open to the owner signed in through own; posts are
+// changed through posts.
+func New(cfg Config, store Store, own *owner.Service, posts Posts) *Server {
 	pages := cfg.Pages(templateFS, "templates/*.html")
-	return &Server{cfg: cfg, store: store, owner: own, pages: pages}
+	return &Server{cfg: cfg, store: store, owner: own, posts: posts, pages: pages}
 }
 
 // Tokens serves the page of apps holding tokens and apps allowed without PKCE.

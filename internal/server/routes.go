@@ -34,6 +34,16 @@ type Routes struct {
 	Syndicate http.Handler
 }
 
+// StudioLinks are the owner's bar, on the website and the owner's pages: the studio's
+// pages that exist, in order, under the site's URL (ending in "/"). A feature that adds
+// owner pages (mentions, syndication targets) adds its link here.
+func StudioLinks(siteURL string) []owner.Link {
+	return []owner.Link{
+		{Label: "Mentions", URL: siteURL + "admin/mentions"},
+		{Label: "Apps", URL: siteURL + "admin/tokens"},
+	}
+}
+
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
 // so that "/micropub" and "/media" do not clash with the website's "GET /", which answers
 // every other GET: the posts at their URLs and the site's 404 page.
@@ -65,6 +75,9 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/mentions/approve", ad.ApproveMention())
 		mux.Handle("POST /admin/mentions/delete", ad.DeleteMention())
 		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
+		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
+		mux.Handle("POST /admin/posts/delete", ad.Delete())
+		mux.Handle("POST /admin/posts/undelete", ad.Undelete())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the

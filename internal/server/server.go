@@ -275,7 +275,8 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
-	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger}
+	studio := StudioLinks(cfg.URL)
+	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger, Links: studio}
 	as := authserver.New(authserver.Config{
 		PageConfig: pageCfg,
 		Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
@@ -284,17 +285,19 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
-		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
-		MediaURL: cfg.MediaURL,
-		IsOwner:  own.IsOwner,
-		Hub:      cfg.WebSubHub,
-		Now:      cfg.Now,
-		Logger:   cfg.Logger,
+		ThemeDir:  filepath.Join(cfg.DataDir, "theme"),
+		MediaURL:  cfg.MediaURL,
+		IsOwner:   own.IsOwner,
+		OwnerCSRF: own.CSRF,
+		LoginURL:  cfg.URL + "login",
+		Hub:       cfg.WebSubHub,
+		Now:       cfg.Now,
+		Logger:    cfg.Logger,
 	}
 	if cfg.Auth == AuthExternal {
 		// Clients must sign in where the tokens are verified, not at indiepub's own server.
@@ -313,6 +316,9 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
 		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()
+	for _, l := range studio {
+		siteCfg.OwnerLinks = append(siteCfg.OwnerLinks, site.OwnerLink{Label: l.Label, URL: l.URL})
+	}
 	website := site.New(siteCfg, db)
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
 		Now: cfg.Now, Logger: logger})

@@ -22,7 +22,9 @@ type page struct {
 	Feeds     []feedLink
 	NoIndex   bool
 	Owner     bool
-	Data      any
+	// CSRF is the owner's CSRF token for the sign-out form, "" for visitors.
+	CSRF string
+	Data any
 	// CSS is the stylesheet's URL, versioned by its content so that it can be cached.
 	CSS string
 }
@@ -33,8 +35,12 @@ type feedLink struct {
 }
 
 func (h *Handler) page(r *http.Request, title string, data any) *page {
-	return &page{Site: &h.cfg, Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
+	p := &page{Site: &h.cfg, Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
 		CSS: h.cfg.URL + "style.css?v=" + strings.Trim(h.theme.cssETag, `"`)}
+	if p.Owner && h.cfg.OwnerCSRF != nil {
+		p.CSRF = h.cfg.OwnerCSRF(r)
+	}
+	return p
 }
 
 // feedLinks are the three feeds under base (the site's URL or a tag page's URL + "/").
@@ -62,9 +68,15 @@ type listing struct {
 
 // list reads one page of public posts (tagged tag, if set), starting after the cursor
 // in the "before" query parameter. Cursors rather than offsets keep every page as cheap
-// as the first and stable while posts are added.
+// as the first and stable while posts are added. The owner's listings also hold drafts,
+// unlisted and private posts (the entry template marks them), each followed by its
+// Edit and Delete controls; the owner's pages are never cached (serve).
 func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	q := publicPosts(h.cfg.PageSize+1, tag)
+	owner := h.cfg.IsOwner(r)
+	if owner {
+		q.Status, q.Visibility = "", nil
+	}
 	q.After = r.URL.Query().Get("before")
 	posts, err := h.store.ListPosts(r.Context(), q)
 	if err != nil {
@@ -91,9 +103,23 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 		if err != nil {
 			return nil, err
 		}
+		if owner {
+			if html, err = h.withControls(html, p); err != nil {
+				return nil, err
+			}
+		}
 		l.Entries = append(l.Entries, html+countsHTML(p.URL, counts[p.URL]))
 	}
 	return l, nil
+}
+
+// withControls follows a post's rendered entry with the owner's controls for it.
+func (h *Handler) withControls(html template.HTML, p *post.Post) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := h.theme.fragment(&buf, "owner-controls", p); err != nil {
+		return "", err
+	}
+	return html + template.HTML(buf.String()), nil
 }
 
 // entryHTML renders a post's "entry" template for a listing. A post renders the same

@@ -83,6 +83,14 @@ type Config struct {
 	// IsOwner reports whether the request comes from the signed-in owner, who alone sees
 	// private posts and drafts; nil means nobody is.
 	IsOwner func(*http.Request) bool
+	// OwnerCSRF returns the signed-in owner's CSRF token, for the sign-out form of the
+	// owner's bar; nil means the bar has no sign-out.
+	OwnerCSRF func(*http.Request) string
+	// OwnerLinks are the owner's bar: the studio's pages, in order. A feature with pages
+	// of its own (mentions, syndication) adds its link here where the server is built.
+	OwnerLinks []OwnerLink
+	// LoginURL is where the footer's "Sign in" link goes; "" means URL + "login".
+	LoginURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives the failures a visitor is not shown; nil discards them.
@@ -128,9 +136,15 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	def(&c.LoginURL, "login")
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// OwnerLink is one link of the owner's bar.
+type OwnerLink struct {
+	Label, URL string
 }
 
 // Handler serves the website.
