@@ -15,6 +15,7 @@ require (
 	golang.org/x/net v0.62.0
 	golang.org/x/oauth2 v0.38.0
 	modernc.org/sqlite v1.61.1
+	willnorris.com/go/microformats v1.2.0
 )
 
 require (

@@ -18,6 +18,7 @@ import (
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/postgres"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // options are the settings shared by the subcommands; each can be set by flag or by an
@@ -39,6 +40,8 @@ type options struct {
 	bodyMinRate int64
 	// envErr is a malformed environment setting, reported once the flags are parsed.
 	envErr error
+	// targets are the syndication targets given, built into cfg.Syndication by serve.
+	targets []targetSpec
 }
 
 // setTrustedProxies adds comma-separated addresses or CIDR ranges to the trusted proxies.
@@ -114,10 +117,25 @@ func (o *options) bind(fs *flag.FlagSet) {
 		o.setTrustedProxies)
 	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
 	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
+	fs.StringVar(&o.cfg.WebmentionModeration, "webmention-moderation", env("INDIEPUB_WEBMENTION_MODERATION", webmention.ModerateKnown), `which verified webmentions show without your approval: "all", "known" (from hosts you approved before) or "hold" (none) (INDIEPUB_WEBMENTION_MODERATION)`)
+	for _, service := range []string{"mastodon", "bluesky"} {
+		envName := "INDIEPUB_SYNDICATE_" + strings.ToUpper(service)
+		if err := o.addTargetSpecs(service, env(envName, "")); err != nil {
+			o.envErr = fmt.Errorf("%s: %w", envName, err)
+		}
+		fs.Func("syndicate-"+service, targetUsage[service]+" ("+envName+", several separated by ;)",
+			func(v string) error { return o.addTargetSpecs(service, v) })
+	}
+	fs.StringVar(&o.cfg.WebSubHub, "websub-hub", env("INDIEPUB_WEBSUB_HUB", ""), "WebSub hub that the home page and feeds advertise and that changes to public posts are published to (INDIEPUB_WEBSUB_HUB)")
 	fs.StringVar(&o.cfg.SyndicateSecret, "syndicate-secret", env("INDIEPUB_SYNDICATE_SECRET", ""), "secret of POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of the body); prefer the environment, which ps does not show (INDIEPUB_SYNDICATE_SECRET)")
 	fs.IntVar(&o.cfg.Jobs.Workers, "jobs-workers", int(envInt("INDIEPUB_JOBS_WORKERS", 2)), "how many background jobs (syndication and the like) run at once (INDIEPUB_JOBS_WORKERS)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
+}
+
+var targetUsage = map[string]string{
+	"mastodon": `a Mastodon (or GoToSocial, Akkoma) target: "uid=URL,name=NAME,server=URL,token-file=PATH" or token-env=VAR for the access token; add ",always" to copy every new post; repeat for more`,
+	"bluesky":  `a Bluesky target: "uid=URL,name=NAME,handle=HANDLE,password-file=PATH" or password-env=VAR for the app password, pds=URL (default https://bsky.social); add ",always" to copy every new post; repeat for more`,
 }
 
 // finishBodyLimits turns --body-timeout and --body-min-rate into server.Config's terms.
@@ -157,6 +175,16 @@ func (o *options) finish() error {
 	}
 	if err := checkMediaURL(&o.cfg.MediaURL); err != nil {
 		return err
+	}
+	switch o.cfg.WebmentionModeration {
+	case webmention.ModerateAll, webmention.ModerateKnown, webmention.ModerateHold:
+	default:
+		return fmt.Errorf("--webmention-moderation %q: want all, known or hold", o.cfg.WebmentionModeration)
+	}
+	if h := o.cfg.WebSubHub; h != "" {
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--websub-hub %q: must be an http:// or https:// URL", h)
+		}
 	}
 	o.cfg.Defaults()
 	return os.MkdirAll(o.cfg.DataDir, 0o755)

@@ -6,6 +6,10 @@
 //	indiepub passwd                set the owner's sign-in password
 //	indiepub media --me URL        run only the media endpoint, for another Micropub server
 //	indiepub migrate --to URL      copy the SQLite database into an empty PostgreSQL one
+//	indiepub backup FILE           back up the data directory while the server runs
+//	indiepub restore FILE          restore a backup into an empty data directory
+//	indiepub export DIR            write every post, file and a JSON Feed into DIR
+//	indiepub import SRC            read an export: indiepub's, WordPress's, a JSON Feed
 //	indiepub jobs [retry ID]       list background jobs, retry one
 //	indiepub doctor URL            check a running site from outside
 //	indiepub version               print the version, commit and build date
@@ -51,12 +55,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr)
+	case "mentions":
+		return runMentions(ctx, args[1:], stdout, stderr)
 	case "passwd":
 		return runPasswd(ctx, args[1:], stdin, stdout, stderr)
 	case "media":
 		return runMedia(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "jobs":
 		return runJobs(ctx, args[1:], stdout, stderr)
 	case "doctor":
@@ -93,9 +107,15 @@ commands:
   token revoke --client-id URL  revoke every token of one app
   token no-pkce                 list the apps allowed to sign in without PKCE
   token no-pkce-withdraw URL    withdraw that permission from one app
+  mentions [list]               list the webmentions received, those waiting for you first
+  mentions approve|delete ID    show or remove one; mentions block DOMAIN rejects a host's
   passwd                        set the owner's password (reads standard input when it is not a terminal)
   media --me URL                run only the media endpoint, for a site on another Micropub server
   migrate --to postgres://...   copy the data directory's SQLite database into an empty PostgreSQL one
+  backup FILE                   write a backup (.tar.gz) of the data directory, also while serving
+  restore FILE --data DIR       restore a backup into an empty data directory
+  export DIR                    write every post (mf2 JSON, Markdown), every file and a JSON Feed into DIR
+  import DIR-or-FILE            read an indiepub export, a WordPress export (WXR) or a JSON Feed
   jobs                          list the pending, running and failed background jobs
   jobs retry ID                 run a failed job again now
   doctor URL                    check a running site from outside, as apps see it

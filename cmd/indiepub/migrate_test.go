@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/store/postgres"
 	"github.com/indiepub/indiepub/internal/store/postgres/pgtest"
+	"github.com/indiepub/indiepub/internal/store/sqlite"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // TestMigrateToPostgres: a SQLite site with posts, tags, tokens and media, migrated,
@@ -65,8 +68,28 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Redirects and webmentions, written straight into the SQLite file.
+	sdb, err := sqlite.Open(t.Context(), filepath.Join(data, "indiepub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	received := &webmention.Mention{Source: "https://friend.example/reply", Target: posts[0], Created: time.Now()}
+	sent := webmention.Sent{Source: base + "notes/elsewhere", Target: "https://friend.example/", Status: "sent", Code: 202,
+		Linked: true, At: time.Now().UTC().Truncate(time.Millisecond)}
+	for _, err := range []error{
+		sdb.AddRedirect(t.Context(), "/2019/05/old/", posts[1]),
+		sdb.ReceiveMention(t.Context(), received),
+		sdb.RecordSent(t.Context(), sent),
+		sdb.SetDomainStanding(t.Context(), "spam.example", "blocked"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sdb.Close()
+
 	out := runCmd(t, "migrate", "--data", data, "--to", pgURL)
-	for _, want := range []string{"posts            4", "tags             2", "tokens           1", "media            1", "jobs             5"} {
+	for _, want := range []string{"posts            4", "tags             2", "tokens           1", "media            1", "jobs             5", "redirects        1", "mentions         1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("migrate said %q, want a line %q", out, want)
 		}
@@ -77,10 +100,22 @@ func TestMigrateToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer pg.Close()
 	moved, err := pg.Jobs(t.Context(), []jobs.State{jobs.Pending, jobs.Running, jobs.Done, jobs.Failed}, 100)
-	pg.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if target, err := pg.Redirect(t.Context(), "/2019/05/old/"); err != nil || target != posts[1] {
+		t.Errorf("redirect copied: %q, %v; want %s", target, err, posts[1])
+	}
+	if m, err := pg.MentionByKey(t.Context(), received.Key); err != nil || m.ID != received.ID || m.Source != received.Source {
+		t.Errorf("webmention copied: %+v, %v; want %+v", m, err, received)
+	}
+	if got, err := pg.WebmentionsSent(t.Context(), sent.Source); err != nil || len(got) != 1 || got[0] != sent {
+		t.Errorf("webmentions sent copied: %+v, %v; want %+v", got, err, sent)
+	}
+	if st, err := pg.DomainStanding(t.Context(), "spam.example"); err != nil || st != "blocked" {
+		t.Errorf("domain standing copied: %q, %v; want blocked", st, err)
 	}
 	var actions []string
 	for _, j := range moved {

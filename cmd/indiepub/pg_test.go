@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +89,23 @@ func micropubJSON(t *testing.T, base, tok, body string, want int) {
 	resp, got := do(t, http.MethodPost, base+"micropub", tok, "application/json", strings.NewReader(body))
 	if resp.StatusCode != want {
 		t.Fatalf("POST %s: %d %s, want %d", body, resp.StatusCode, got, want)
+	}
+}
+
+// TestBackupRefusesDatabase: backup and restore copy the SQLite file of --data, so with
+// --database they refuse rather than write a backup without the site's data.
+func TestBackupRefusesDatabase(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"backup", filepath.Join(dir, "b.tar.gz"), "--data", dir, "--database", "postgres://db.example/indiepub"},
+		{"restore", filepath.Join(dir, "b.tar.gz"), "--data", dir, "--database", "postgres://db.example/indiepub"},
+	} {
+		err := Main(context.Background(), args, nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("indiepub %s: %v, want a refusal that points to pg_dump", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.tar.gz")); !os.IsNotExist(err) {
+		t.Errorf("backup with --database wrote a file: %v", err)
 	}
 }

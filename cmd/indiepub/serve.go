@@ -32,6 +32,9 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 	}); err != nil {
 		return err
 	}
+	if err := o.buildTargets(); err != nil {
+		return err
+	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	logDataDir(logger, o.cfg.DataDir)
 	db, err := o.openDB(ctx, logger)

@@ -15,9 +15,10 @@ import (
 // store is what the commands need from storage: all the server does, and Close.
 type store interface {
 	server.Store
-	// The commands' own: token issue and passwd.
+	// The commands' own: token issue, passwd and import (move.Store).
 	CreateToken(ctx context.Context, t *token.Token) error
 	SetOwnerPassword(ctx context.Context, hash string, now time.Time) error
+	AddRedirect(ctx context.Context, path, target string) error
 	Close() error
 }
 

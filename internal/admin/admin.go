@@ -1,6 +1,6 @@
-// Package admin serves the owner's pages: for now the apps holding tokens, and the apps
-// allowed to sign in without PKCE. Who the owner is, and the CSRF tokens of the forms,
-// come from package owner.
+// Package admin serves the owner's pages: the apps holding tokens, the apps allowed to
+// sign in without PKCE, and the webmentions received. Who the owner is, and the CSRF
+// tokens of the forms, come from package owner.
 package admin
 
 import (
@@ -15,7 +15,9 @@ import (
 
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
+	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what the owner's pages need from the database.
@@ -25,6 +27,9 @@ type Store interface {
 	RevokeClientTokens(ctx context.Context, clientID string) (int64, error)
 	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
+	// Webmentions received, for moderation.
+	webmention.MentionStore
+	PostByURL(ctx context.Context, url string) (*post.Post, error)
 }
 
 // Config configures the owner's pages.
@@ -37,16 +42,18 @@ type Server struct {
 	cfg   Config
 	store Store
 	owner *owner.Service
+	posts Posts
 	pages *owner.Pages
 }
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// New returns the owner's pages, open to the owner signed in through own.
-func New(cfg Config, store Store, own *owner.Service) *Server {
+// New returns the owner's pages, open to the owner signed in through own; posts are
+// changed through posts.
+func New(cfg Config, store Store, own *owner.Service, posts Posts) *Server {
 	pages := cfg.Pages(templateFS, "templates/*.html")
-	return &Server{cfg: cfg, store: store, owner: own, pages: pages}
+	return &Server{cfg: cfg, store: store, owner: own, posts: posts, pages: pages}
 }
 
 // Tokens serves the page of apps holding tokens and apps allowed without PKCE.

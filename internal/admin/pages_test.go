@@ -15,7 +15,7 @@ import (
 func render(t *testing.T, name string, data any) []byte {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	pages := New(Config{PageConfig: owner.PageConfig{Logger: slog.Default()}}, nil, nil).pages
+	pages := New(Config{PageConfig: owner.PageConfig{Logger: slog.Default()}}, nil, nil, nil).pages
 	pages.Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, name, data)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("render %s: %d %s", name, rec.Code, rec.Body)

@@ -130,7 +130,7 @@ func TestSetupLink(t *testing.T) {
 			Verifier:   &token.Local{Store: db},
 			Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true}),
 		}, db, own),
-		Admin: admin.New(admin.Config{PageConfig: owner.PageConfig{URL: ts.URL + "/", Logger: logger}}, db, own),
+		Admin: admin.New(admin.Config{PageConfig: owner.PageConfig{URL: ts.URL + "/", Logger: logger}}, db, own, nil),
 	}.Mount(mux)
 	if err := own.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package authserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -150,6 +151,8 @@ func TestLoginLimitsShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Its job runner stops before its store closes (cleanups run last first).
+	t.Cleanup(func() { h.StopJobs(context.Background()) })
 	other := httptest.NewServer(h)
 	t.Cleanup(other.Close)
 

@@ -116,7 +116,7 @@ var rels = []struct {
 	{"indieauth-metadata", ""},
 	{"authorization_endpoint", ""},
 	{"token_endpoint", ""},
-	{"webmention", "indiepub has no Webmention endpoint yet, so no site sends it mentions"},
+	{"webmention", ""},
 }
 
 // discovery: every endpoint in both the Link header and the HTML.

@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what the Micropub endpoint needs from storage.
@@ -32,6 +33,9 @@ type Store interface {
 	// PostClient returns the client_id of the app that created the post at url (the
 	// post's ClientID when it was created), or "" when none is known.
 	PostClient(ctx context.Context, url string) (string, error)
+	// WebmentionsSent returns the latest outcome per target of the webmentions sent from
+	// the post at source, shown in q=source as mp-webmention-status.
+	WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error)
 }
 
 // MediaSaver stores the files that come with Micropub requests; media.Service is one.

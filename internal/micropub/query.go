@@ -1,6 +1,7 @@
 package micropub
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -123,6 +124,9 @@ func (h *Handler) source(w http.ResponseWriter, r *http.Request, q url.Values) e
 		return fmt.Errorf("post %s: %w", u, post.ErrGone)
 	}
 	item := sourceItem(p)
+	if err := h.addWebmentionStatus(r.Context(), p, item); err != nil {
+		return err
+	}
 	if names := wantedProperties(q); len(names) > 0 {
 		// The spec's answer is properties alone; Quill also needs the type.
 		item["properties"] = pick(item["properties"].(map[string][]any), names)
@@ -149,6 +153,25 @@ func sourceItem(p *post.Post) map[string]any {
 		m["children"] = p.Item.Children
 	}
 	return m
+}
+
+// webmentionStatus is the property that shows, in q=source of one post, the outcome of
+// the latest webmention sent to each page the post links to or linked to. Like every
+// mp- property it is never stored: a client that sends it back changes nothing.
+const webmentionStatus = "mp-webmention-status"
+
+// addWebmentionStatus adds webmentionStatus to a q=source item, when anything was sent.
+func (h *Handler) addWebmentionStatus(ctx context.Context, p *post.Post, item map[string]any) error {
+	sent, err := h.store.WebmentionsSent(ctx, p.URL)
+	if err != nil || len(sent) == 0 {
+		return err
+	}
+	vs := make([]any, len(sent))
+	for i, s := range sent {
+		vs[i] = s
+	}
+	item["properties"].(map[string][]any)[webmentionStatus] = vs
+	return nil
 }
 
 // syndicationStatus is the post's copies on its syndication targets, for its clients:

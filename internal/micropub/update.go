@@ -1,6 +1,7 @@
 package micropub
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -60,20 +61,25 @@ func (h *Handler) setDeleted(w http.ResponseWriter, r *http.Request, tok *indiea
 	if err := h.checkURL(req.url); err != nil {
 		return err
 	}
-	deleted := req.action == "delete"
+	if err := h.SetDeleted(r.Context(), req.url, req.action == "delete"); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// SetDeleted soft-deletes (deleted true) or restores the post at url, as a Micropub
+// delete or undelete does; the owner's pages call it too, so that both are one change.
+func (h *Handler) SetDeleted(ctx context.Context, url string, deleted bool) error {
 	now := h.cfg.Now()
-	_, err := h.store.UpdatePost(r.Context(), req.url, func(p *post.Post) error {
+	_, err := h.store.UpdatePost(ctx, url, func(p *post.Post) error {
 		if p.Deleted != deleted {
 			p.Deleted = deleted
 			p.Updated = now
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return err
 }
 
 // withoutURL drops url from an update. The post's URL is the server's, and is what

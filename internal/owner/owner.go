@@ -73,7 +73,7 @@ func New(cfg Config, store Store) *Service {
 	return &Service{
 		cfg:    cfg,
 		store:  store,
-		pages:  NewPages(cfg.Logger, templateFS, "templates/login.html", "templates/setup.html"),
+		pages:  NewPages(PageConfig{URL: cfg.URL, Logger: cfg.Logger}, templateFS, "templates/login.html", "templates/setup.html"),
 		secure: len(cfg.URL) >= 8 && cfg.URL[:8] == "https://",
 		checks: newChecker(),
 	}

@@ -27,9 +27,23 @@ type Pages struct {
 // NewPages parses the shared layout and error page together with the files of fsys that
 // match patterns. It panics on a template error, as template.Must does: the templates
 // are embedded in the binary.
-func NewPages(log *slog.Logger, fsys fs.FS, patterns ...string) *Pages {
-	t := template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
-	return &Pages{t: template.Must(t.ParseFS(fsys, patterns...)), log: log}
+func NewPages(cfg PageConfig, fsys fs.FS, patterns ...string) *Pages {
+	site := cfg.URL
+	if site == "" {
+		site = "/"
+	}
+	t := template.New("").Funcs(template.FuncMap{
+		// The pages wear the site's stylesheet and lead back to it.
+		"site":   func() string { return site },
+		"studio": func() []Link { return cfg.Links },
+	})
+	t = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
+	return &Pages{t: template.Must(t.ParseFS(fsys, patterns...)), log: cfg.Logger}
+}
+
+// Link is one link of the owner's bar.
+type Link struct {
+	Label, URL string
 }
 
 // PageConfig configures a package of the owner's pages other than this one's (the
@@ -41,6 +55,9 @@ type PageConfig struct {
 	Now func() time.Time
 	// Logger receives the errors of requests; required.
 	Logger *slog.Logger
+	// Links are the owner's bar on the pages that show it (the studio-bar template): the
+	// studio's pages, in order.
+	Links []Link
 }
 
 // Pages fills in c's defaults and returns the templates of fsys that match patterns, in
@@ -49,7 +66,7 @@ func (c *PageConfig) Pages(fsys fs.FS, patterns ...string) *Pages {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return NewPages(c.Logger, fsys, patterns...)
+	return NewPages(*c, fsys, patterns...)
 }
 
 // Host is the host name of an absolute URL, by which the owner's pages name a site or an
@@ -83,8 +100,9 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	// The pages need no script and no framing; the logo may come from the client's site.
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	// The pages need no script and no framing; the logo may come from the client's site;
+	// the stylesheet is the site's own.
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src https: http: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)

@@ -47,6 +47,16 @@ func (s *Service) IsOwner(r *http.Request) bool {
 	return err == nil && sess != nil
 }
 
+// CSRF returns the CSRF token of the owner's session, for a form on a page outside the
+// owner's pages (the website's sign-out button); "" when the browser is not signed in.
+func (s *Service) CSRF(r *http.Request) string {
+	sess, err := s.Session(r)
+	if err != nil || sess == nil {
+		return ""
+	}
+	return sess.CSRF
+}
+
 // startSession signs the browser in.
 func (s *Service) startSession(w http.ResponseWriter, r *http.Request) error {
 	raw, hash := token.Generate()

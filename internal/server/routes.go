@@ -10,6 +10,7 @@ import (
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Routes are the handlers behind indiepub's routes. A nil part has no routes: the full
@@ -23,13 +24,24 @@ type Routes struct {
 	Media      *mediaendpoint.Handler
 	// Auth verifies the tokens of the Micropub and media endpoints; the endpoints check
 	// the scopes per action.
-	Auth *indieauth.Authenticator
-	Site *site.Handler
+	Auth       *indieauth.Authenticator
+	Site       *site.Handler
+	Webmention *webmention.Receiver
 	// Health answers /healthz (alive) and Ready /readyz (able to serve).
 	Health, Ready http.Handler
 	// Syndicate is POST /syndicate, the webhook that enqueues the posts waiting for
 	// syndication.
 	Syndicate http.Handler
+}
+
+// StudioLinks are the owner's bar, on the website and the owner's pages: the studio's
+// pages that exist, in order, under the site's URL (ending in "/"). A feature that adds
+// owner pages (mentions, syndication targets) adds its link here.
+func StudioLinks(siteURL string) []owner.Link {
+	return []owner.Link{
+		{Label: "Mentions", URL: siteURL + "admin/mentions"},
+		{Label: "Apps", URL: siteURL + "admin/tokens"},
+	}
 }
 
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
@@ -59,6 +71,13 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/tokens/revoke", ad.Revoke())
 		mux.Handle("POST /admin/tokens/revoke-client", ad.RevokeClient())
 		mux.Handle("POST /admin/pkce/withdraw", ad.WithdrawPKCE())
+		mux.Handle("GET /admin/mentions", ad.Mentions())
+		mux.Handle("POST /admin/mentions/approve", ad.ApproveMention())
+		mux.Handle("POST /admin/mentions/delete", ad.DeleteMention())
+		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
+		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
+		mux.Handle("POST /admin/posts/delete", ad.Delete())
+		mux.Handle("POST /admin/posts/undelete", ad.Undelete())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the
@@ -76,6 +95,10 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /media", endpoint)
 		mux.Handle("GET /media", endpoint)
 		mux.Handle("GET /media/", m.Files())
+	}
+	if wm := rt.Webmention; wm != nil {
+		mux.Handle("POST /webmention", http.HandlerFunc(wm.Receive))
+		mux.Handle("GET /webmention/status/{key}", http.HandlerFunc(wm.Status))
 	}
 	if rt.Health != nil {
 		mux.Handle("GET /healthz", rt.Health)

@@ -26,6 +26,7 @@ import (
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Config is the server's configuration; cmd/indiepub fills it from flags and environment.
@@ -99,9 +100,21 @@ type Config struct {
 	// nil means a mutex of this process, which is enough while one process owns the
 	// database. Instances sharing a database pass a lock of the database.
 	MediaLocker media.Locker
+	// WebSubHub is the WebSub hub the home page and the feeds advertise, and that
+	// changes to public posts are published to; "" for none.
+	WebSubHub string
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
+	// WebmentionModeration is which verified webmentions show without the owner's
+	// approval: webmention.ModerateAll, ModerateKnown (the default) or ModerateHold.
+	WebmentionModeration string
+	// WebmentionRateLimit is how many webmentions one source host may send a minute; 0
+	// means 30.
+	WebmentionRateLimit int
+	// Enqueue adds the verification job of a webmention received; nil means the store's
+	// job queue (tests take the jobs to run them themselves).
+	Enqueue func(ctx context.Context, js ...*jobs.Job) (int, error)
 	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
 	// clients in q=config and q=syndicate-to.
 	Syndication []syndicate.Target
@@ -161,7 +174,17 @@ type Handler struct {
 	site   *site.Handler
 	jobs   *jobs.Runner
 	logger *slog.Logger
+	// jobHandlers and listeners are the Webmention job handlers by kind and post-change
+	// listener registered with the runner, for tests that stop it and run jobs themselves.
+	jobHandlers map[string]jobs.Handler
+	listeners   []jobs.Listener
 }
+
+// JobHandlers returns the Webmention job handlers the runner runs, by kind.
+func (h *Handler) JobHandlers() map[string]jobs.Handler { return h.jobHandlers }
+
+// PostListeners returns the Webmention post-change listener the runner runs.
+func (h *Handler) PostListeners() []jobs.Listener { return h.listeners }
 
 // StopJobs stops the job runner that New started, letting running jobs finish until ctx
 // ends (see jobs.Runner.Stop). Call it after the HTTP server has shut down and before the
@@ -193,6 +216,8 @@ type Store interface {
 	owner.Store
 	admin.Store
 	token.Store
+	webmention.SendStore
+	webmention.ReceiverStore
 	jobs.Store
 	syndicate.PendingStore
 	// Ping reports whether the store can be reached, and Migrated whether its schema is
@@ -254,7 +279,8 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
-	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger}
+	studio := StudioLinks(cfg.URL)
+	pageCfg := owner.PageConfig{URL: cfg.URL, Now: cfg.Now, Logger: logger, Links: studio}
 	as := authserver.New(authserver.Config{
 		PageConfig: pageCfg,
 		Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
@@ -263,16 +289,19 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
-		ThemeDir: filepath.Join(cfg.DataDir, "theme"),
-		MediaURL: cfg.MediaURL,
-		IsOwner:  own.IsOwner,
-		Now:      cfg.Now,
-		Logger:   cfg.Logger,
+		ThemeDir:  filepath.Join(cfg.DataDir, "theme"),
+		MediaURL:  cfg.MediaURL,
+		IsOwner:   own.IsOwner,
+		OwnerCSRF: own.CSRF,
+		LoginURL:  cfg.URL + "login",
+		Hub:       cfg.WebSubHub,
+		Now:       cfg.Now,
+		Logger:    cfg.Logger,
 	}
 	if cfg.Auth == AuthExternal {
 		// Clients must sign in where the tokens are verified, not at indiepub's own server.
@@ -280,18 +309,43 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		siteCfg.AuthorizationEndpoint = cfg.AuthorizationEndpoint
 		siteCfg.TokenEndpoint = cfg.TokenEndpoint
 	}
+	// Webmention: received at /webmention, verified and sent by jobs, through the
+	// guarded client.
+	fetch := indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 10 * time.Second})
+	enqueue := cfg.Enqueue
+	if enqueue == nil {
+		enqueue = db.EnqueueJobs
+	}
+	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
+		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
+		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
+	siteCfg.WebmentionEndpoint = receiver.Endpoint()
+	for _, l := range studio {
+		siteCfg.OwnerLinks = append(siteCfg.OwnerLinks, site.OwnerLink{Label: l.Label, URL: l.URL})
+	}
 	website := site.New(siteCfg, db)
+	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
+		Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
+		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
 		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
 			Logger: logger}, db, auth),
 	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
-	runner := newRunner(cfg, db, synd)
+	runner := newRunner(cfg, db, synd, website)
+	listener := func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { return sender.PostChanged(ctx, c) }
+	handlers := map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
+		webmention.KindContext: sender.Context}
+	runner.Listen(listener)
+	for kind, h := range handlers {
+		runner.Handle(kind, h)
+	}
 	// Nothing outbound happens on a request's path: changes enqueue jobs in their own
 	// transaction, and the runner's workers take them from the store.
 	runner.Start(context.WithoutCancel(ctx))
 	return &Handler{Handler: observe(cfg.Logger, cfg.AccessLog, cfg.Metrics, bodies.Handler(mux)),
-		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger}, nil
+		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger,
+		jobHandlers: handlers, listeners: []jobs.Listener{listener},
+	}, nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // policy is the allow-list every piece of HTML content passes through: text-level and
@@ -236,4 +238,11 @@ func (cc *contentCache) get(kind contentKind, src string) renderedContent {
 	cc.size += n
 	cc.mu.Unlock()
 	return out
+}
+
+// ContentHTML is a post's content as its page shows it, from the same cache as the
+// pages: a post's content is rendered once for both.
+func (h *Handler) ContentHTML(p *post.Post) string {
+	c, _ := h.content(p)
+	return string(c.HTML)
 }

@@ -23,9 +23,16 @@ type errorPage struct {
 	Message string
 }
 
-// writeError answers with an HTML error page: 404 for unknown (and hidden) posts, 410 for
+// writeError answers with an HTML error page (or a redirect, for a post that has moved): 404 for unknown (and hidden) posts, 410 for
 // deleted ones, 400 for bad input; anything else is logged and shown as "internal error".
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// An old address of an imported post: 301, so that links and search engines follow
+	// it to the new one for good (RFC 9110 section 15.4.2).
+	var moved *movedError
+	if errors.As(err, &moved) {
+		http.Redirect(w, r, moved.URL, http.StatusMovedPermanently)
+		return
+	}
 	page := errorPage{Status: http.StatusInternalServerError, Title: "Something went wrong",
 		Message: "internal error"}
 	switch {

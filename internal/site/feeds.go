@@ -166,6 +166,9 @@ func (h *Handler) atom(fd *feedData) ([]byte, error) {
 		Author: atomPerson{Name: h.cfg.Name, URI: h.cfg.URL},
 		Icon:   h.cfg.Photo,
 	}
+	if h.cfg.Hub != "" {
+		doc.Links = append(doc.Links, atomLink{Rel: "hub", Href: h.cfg.Hub})
+	}
 	for i, e := range fd.Entries {
 		ae := atomEntry{
 			Title: e.Title(), ID: e.URL,
@@ -194,14 +197,14 @@ type rssDoc struct {
 }
 
 type rssChannel struct {
-	Title         string    `xml:"title"`
-	Link          string    `xml:"link"`
-	Description   string    `xml:"description"`
-	Language      string    `xml:"language"`
-	LastBuildDate string    `xml:"lastBuildDate"`
-	Image         *rssImage `xml:"image"`
-	Self          atomLink  `xml:"atom:link"`
-	Items         []rssItem `xml:"item"`
+	Title         string     `xml:"title"`
+	Link          string     `xml:"link"`
+	Description   string     `xml:"description"`
+	Language      string     `xml:"language"`
+	LastBuildDate string     `xml:"lastBuildDate"`
+	Image         *rssImage  `xml:"image"`
+	AtomLinks     []atomLink `xml:"atom:link"`
+	Items         []rssItem  `xml:"item"`
 }
 
 // rssImage is the channel's picture; its title and link are the channel's, as RSS 2.0
@@ -240,8 +243,11 @@ func (h *Handler) rss(fd *feedData) ([]byte, error) {
 	doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{
 		Title: fd.Title, Link: fd.HomeURL, Description: "Posts by " + h.cfg.Name,
 		Language: h.cfg.Lang, LastBuildDate: fd.Updated.UTC().Format(time.RFC1123Z),
-		Self: atomLink{Rel: "self", Type: "application/rss+xml", Href: fd.SelfURL},
+		AtomLinks: []atomLink{{Rel: "self", Type: "application/rss+xml", Href: fd.SelfURL}},
 	}}
+	if h.cfg.Hub != "" {
+		doc.Channel.AtomLinks = append(doc.Channel.AtomLinks, atomLink{Rel: "hub", Href: h.cfg.Hub})
+	}
 	if h.cfg.Note != "" {
 		doc.Channel.Description = h.cfg.Note
 	}
@@ -286,7 +292,14 @@ type jsonFeedDoc struct {
 	Icon        string         `json:"icon,omitempty"`
 	Authors     []jsonAuthor   `json:"authors"`
 	Language    string         `json:"language"`
+	Hubs        []jsonHub      `json:"hubs,omitempty"`
 	Items       []jsonFeedItem `json:"items"`
+}
+
+// jsonHub is a WebSub hub of a JSON Feed: "WebSub" and its URL.
+type jsonHub struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
 }
 
 type jsonAuthor struct {
@@ -321,6 +334,9 @@ func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
 		FeedURL: fd.SelfURL, Description: h.cfg.Note, Icon: h.cfg.Photo, Language: h.cfg.Lang,
 		Authors: []jsonAuthor{{Name: h.cfg.Name, URL: h.cfg.URL, Avatar: h.cfg.Photo}},
 		Items:   []jsonFeedItem{},
+	}
+	if h.cfg.Hub != "" {
+		doc.Hubs = []jsonHub{{Type: "WebSub", URL: h.cfg.Hub}}
 	}
 	for i, e := range fd.Entries {
 		it := jsonFeedItem{

@@ -22,7 +22,9 @@ type page struct {
 	Feeds     []feedLink
 	NoIndex   bool
 	Owner     bool
-	Data      any
+	// CSRF is the owner's CSRF token for the sign-out form, "" for visitors.
+	CSRF string
+	Data any
 	// CSS is the stylesheet's URL, versioned by its content so that it can be cached.
 	CSS string
 }
@@ -33,8 +35,12 @@ type feedLink struct {
 }
 
 func (h *Handler) page(r *http.Request, title string, data any) *page {
-	return &page{Site: &h.cfg, Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
+	p := &page{Site: &h.cfg, Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
 		CSS: h.cfg.URL + "style.css?v=" + strings.Trim(h.theme.cssETag, `"`)}
+	if p.Owner && h.cfg.OwnerCSRF != nil {
+		p.CSRF = h.cfg.OwnerCSRF(r)
+	}
+	return p
 }
 
 // feedLinks are the three feeds under base (the site's URL or a tag page's URL + "/").
@@ -62,9 +68,15 @@ type listing struct {
 
 // list reads one page of public posts (tagged tag, if set), starting after the cursor
 // in the "before" query parameter. Cursors rather than offsets keep every page as cheap
-// as the first and stable while posts are added.
+// as the first and stable while posts are added. The owner's listings also hold drafts,
+// unlisted and private posts (the entry template marks them), each followed by its
+// Edit and Delete controls; the owner's pages are never cached (serve).
 func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	q := publicPosts(h.cfg.PageSize+1, tag)
+	owner := h.cfg.IsOwner(r)
+	if owner {
+		q.Status, q.Visibility = "", nil
+	}
 	q.After = r.URL.Query().Get("before")
 	posts, err := h.store.ListPosts(r.Context(), q)
 	if err != nil {
@@ -78,14 +90,36 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	if q.After != "" {
 		l.Newest = base
 	}
+	targets := make([]string, len(posts))
+	for i, p := range posts {
+		targets[i] = p.URL
+	}
+	counts, err := h.store.MentionCounts(r.Context(), targets)
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range posts {
 		html, err := h.entryHTML(p)
 		if err != nil {
 			return nil, err
 		}
-		l.Entries = append(l.Entries, html)
+		if owner {
+			if html, err = h.withControls(html, p); err != nil {
+				return nil, err
+			}
+		}
+		l.Entries = append(l.Entries, html+countsHTML(p.URL, counts[p.URL]))
 	}
 	return l, nil
+}
+
+// withControls follows a post's rendered entry with the owner's controls for it.
+func (h *Handler) withControls(html template.HTML, p *post.Post) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := h.theme.fragment(&buf, "owner-controls", p); err != nil {
+		return "", err
+	}
+	return html + template.HTML(buf.String()), nil
 }
 
 // entryHTML renders a post's "entry" template for a listing. A post renders the same
@@ -127,6 +161,10 @@ func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {
 	p := h.page(r, h.cfg.Name, l)
 	p.Canonical = h.cfg.URL
 	p.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	if h.cfg.Hub != "" {
+		p.Links = append(p.Links[:len(p.Links):len(p.Links)], discoveryLink{Rel: "hub", Href: h.cfg.Hub},
+			discoveryLink{Rel: "self", Href: h.cfg.URL})
+	}
 	return h.renderPage("home.html", changed, p)
 }
 
@@ -186,6 +224,9 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	}
 	e := h.newEntry(p)
 	e.Single = true
+	if e.Responses, err = h.responsesTo(r.Context(), p.URL); err != nil {
+		return nil, err
+	}
 	pg := h.page(r, e.Title(), e)
 	pg.Canonical = p.URL
 	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
@@ -193,6 +234,9 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	mod := p.Published
 	if p.Updated.After(mod) {
 		mod = p.Updated
+	}
+	if e.Responses.Latest.After(mod) {
+		mod = e.Responses.Latest
 	}
 	c, err := h.renderPage("entry.html", mod, pg)
 	if err != nil {
@@ -220,7 +264,28 @@ func (h *Handler) lookup(r *http.Request) (*post.Post, error) {
 			return nil, err
 		}
 	}
-	return nil, err
+	return nil, h.moved(r, paths, err)
+}
+
+// movedError says that a post has moved to URL: an imported post whose old path could not
+// be kept on this site.
+type movedError struct{ URL string }
+
+func (e *movedError) Error() string { return "moved to " + e.URL }
+
+// moved consults the redirects for a path where no post is: a movedError where one
+// names it, notFound otherwise.
+func (h *Handler) moved(r *http.Request, paths []string, notFound error) error {
+	for _, path := range paths {
+		target, err := h.store.Redirect(r.Context(), path)
+		if err == nil {
+			return &movedError{URL: target}
+		}
+		if !errors.Is(err, post.ErrNotFound) {
+			return err
+		}
+	}
+	return notFound
 }
 
 func (h *Handler) renderPage(name string, mod time.Time, p *page) (*rendered, error) {

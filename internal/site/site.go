@@ -15,6 +15,7 @@ import (
 
 	mediastore "github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what the website reads from storage.
@@ -29,9 +30,16 @@ type Store interface {
 	SiteTag(ctx context.Context, tag string) (string, error)
 	// SiteChanges counts changes to posts and says when the last one was.
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// Redirect returns the URL that the path of an imported post moved to;
+	// post.ErrNotFound if it did not.
+	Redirect(ctx context.Context, path string) (string, error)
 	// Upload returns the record of a file in the media store, for the type and size
 	// feeds give enclosures; mediastore.ErrNotFound if there is none.
 	Upload(ctx context.Context, url string) (*mediastore.Upload, error)
+	// Mentions lists the webmentions received; the site shows those verified and approved.
+	Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error)
+	// MentionCounts counts the shown webmentions of each target by type, for listings.
+	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 }
 
 // Config is the website's configuration.
@@ -60,6 +68,9 @@ type Config struct {
 	AuthorizationEndpoint string
 	TokenEndpoint         string
 	WebmentionEndpoint    string
+	// Hub is the WebSub hub that the home page and the feeds name (websub.go); "" for
+	// none.
+	Hub string
 	// ExternalAuth means someone else's IndieAuth server answers for the owner: only the
 	// authorization and token endpoints given are advertised, and indiepub's own are not
 	// filled in for the empty ones.
@@ -72,6 +83,14 @@ type Config struct {
 	// IsOwner reports whether the request comes from the signed-in owner, who alone sees
 	// private posts and drafts; nil means nobody is.
 	IsOwner func(*http.Request) bool
+	// OwnerCSRF returns the signed-in owner's CSRF token, for the sign-out form of the
+	// owner's bar; nil means the bar has no sign-out.
+	OwnerCSRF func(*http.Request) string
+	// OwnerLinks are the owner's bar: the studio's pages, in order. A feature with pages
+	// of its own (mentions, syndication) adds its link here where the server is built.
+	OwnerLinks []OwnerLink
+	// LoginURL is where the footer's "Sign in" link goes; "" means URL + "login".
+	LoginURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives the failures a visitor is not shown; nil discards them.
@@ -117,9 +136,15 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	def(&c.LoginURL, "login")
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// OwnerLink is one link of the owner's bar.
+type OwnerLink struct {
+	Label, URL string
 }
 
 // Handler serves the website.
@@ -157,16 +182,22 @@ func New(cfg Config, store Store) *Handler {
 // Every answer carries the discovery Link headers.
 
 // Home serves the home page.
-func (h *Handler) Home() http.Handler { return h.linked(h.serve(h.home)) }
+func (h *Handler) Home() http.Handler { return h.linked(h.hubbed(h.homeSelf, h.serve(h.home))) }
 
 // AtomFeed serves the Atom feed of the site, or of the tag {tag}.
-func (h *Handler) AtomFeed() http.Handler { return h.linked(h.serve(h.feed(atomFeed))) }
+func (h *Handler) AtomFeed() http.Handler {
+	return h.linked(h.hubbed(h.feedSelf, h.serve(h.feed(atomFeed))))
+}
 
 // RSSFeed serves the RSS feed of the site, or of the tag {tag}.
-func (h *Handler) RSSFeed() http.Handler { return h.linked(h.serve(h.feed(rssFeed))) }
+func (h *Handler) RSSFeed() http.Handler {
+	return h.linked(h.hubbed(h.feedSelf, h.serve(h.feed(rssFeed))))
+}
 
 // JSONFeed serves the JSON Feed of the site, or of the tag {tag}.
-func (h *Handler) JSONFeed() http.Handler { return h.linked(h.serve(h.feed(jsonFeed))) }
+func (h *Handler) JSONFeed() http.Handler {
+	return h.linked(h.hubbed(h.feedSelf, h.serve(h.feed(jsonFeed))))
+}
 
 // Style serves the theme's style sheet.
 func (h *Handler) Style() http.Handler { return h.linked(h.handle(h.style)) }

@@ -68,13 +68,28 @@ func TestHomePage(t *testing.T) {
 			}
 			texts = append(texts, e.get("content"))
 		}
+		// Visitors see published public posts only; the signed-in owner also sees drafts,
+		// private and unlisted posts, marked as such, and never deleted ones.
 		want := []string{"Sunset from the east bank.", "First public note"}
-		if strings.Join(texts, "|") != strings.Join(want, "|") {
-			t.Errorf("owner=%q: home lists %q, want %q (drafts, private, unlisted and deleted never listed)", owner, texts, want)
+		hidden := []string{"A draft", "Something private", "Unlisted", "Deleted soon", `class="badge"`, "owner-controls"}
+		if owner != "" {
+			want = []string{"Sunset from the east bank.", "Unlisted thoughts", "Something private", "A draft", "First public note"}
+			hidden = []string{"Deleted soon"}
+			for _, mark := range []string{`<span class="badge">Draft</span>`, `<span class="badge">private</span>`, `<span class="badge">unlisted</span>`} {
+				if !strings.Contains(string(body), mark) {
+					t.Errorf("owner=%q: home page lacks the mark %s", owner, mark)
+				}
+			}
+			if n := strings.Count(string(body), `class="owner-controls"`); n != len(want) {
+				t.Errorf("owner=%q: %d posts with Edit / Delete, want %d", owner, n, len(want))
+			}
 		}
-		for _, hidden := range []string{"A draft", "Something private", "Unlisted", "Deleted soon"} {
-			if strings.Contains(string(body), hidden) {
-				t.Errorf("owner=%q: home page shows %q", owner, hidden)
+		if strings.Join(texts, "|") != strings.Join(want, "|") {
+			t.Errorf("owner=%q: home lists %q, want %q (deleted never listed)", owner, texts, want)
+		}
+		for _, h := range hidden {
+			if strings.Contains(string(body), h) {
+				t.Errorf("owner=%q: home page shows %q", owner, h)
 			}
 		}
 	}

@@ -16,8 +16,9 @@ import (
 //go:embed templates/*.html templates/style.css
 var embedded embed.FS
 
-// pageNames are the page templates; each is parsed together with layout.html and
-// partials.html, which hold what the pages share.
+// pageNames are the page templates; each is parsed together with layout.html,
+// partials.html and owner.html (the signed-in owner's bar and controls), which hold what
+// the pages share.
 var pageNames = []string{"home.html", "entry.html", "tags.html", "tag.html", "error.html"}
 
 // theme is the parsed templates and the stylesheet.
@@ -44,7 +45,7 @@ func loadTheme(dir string, funcs template.FuncMap) (*theme, error) {
 		return string(b), err
 	}
 	base := template.New("").Funcs(funcs)
-	for _, name := range []string{"layout.html", "partials.html"} {
+	for _, name := range []string{"layout.html", "partials.html", "owner.html"} {
 		src, err := read(name)
 		if err != nil {
 			return nil, err

@@ -44,6 +44,8 @@ type entry struct {
 	Syndication []string
 
 	Author card
+	// Responses are the webmentions shown on the post's own page; nil elsewhere.
+	Responses *responses
 	// Single is set on the post's own page, where its name is the page's heading.
 	Single     bool
 	Draft      bool

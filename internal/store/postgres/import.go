@@ -49,6 +49,13 @@ var importTables = []importTable{
 	{name: "pkce_exemptions", cols: []string{"client_id", "client_name", "created"}},
 	{name: "jobs", cols: []string{"id", "kind", "key", "payload", "state", "attempts", "run_at", "lease_until",
 		"last_error", "result", "created", "updated"}, identity: "id"},
+	{name: "redirects", cols: []string{"path", "target", "created"}},
+	{name: "webmention_sent", cols: []string{"source", "target", "endpoint", "status", "code", "detail", "linked",
+		"at", "first"}, bools: map[string]bool{"linked": true}},
+	{name: "mentions", cols: []string{"id", "key", "source", "target", "status", "reason", "approved", "type",
+		"rsvp", "author_name", "author_photo", "author_url", "url", "published", "content", "created", "updated"},
+		bools: map[string]bool{"approved": true}, identity: "id"},
+	{name: "mention_domains", cols: []string{"domain", "standing"}},
 }
 
 // Copied counts the rows Import copied, by table, in the order of ImportTables.
@@ -69,8 +76,10 @@ func ImportTables() []string {
 // Import copies the whole of an indiepub SQLite database, src, into this one, which must
 // be empty (ErrNotEmpty otherwise): posts and their tags and apps, slug counters, media
 // records, tokens, authorization codes, the owner's password, setup links, sessions and
-// PKCE exemptions, and the job queue. It is one transaction: on any failure nothing is copied. IDs are kept,
-// so tokens, codes and media records still point where they did.
+// PKCE exemptions, the job queue, redirects, and webmentions sent and received with the
+// owner's standing for their hosts. It is one transaction: on any failure nothing is
+// copied. IDs are kept, so tokens, codes, media records and webmentions' status pages
+// still point where they did.
 func (db *DB) Import(ctx context.Context, src *sql.DB) ([]Copied, error) {
 	var out []Copied
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {

@@ -4,8 +4,8 @@
 //
 // The tests are black-box: they use only the methods of Store, which are those the
 // handlers declare in their own small interfaces (micropub.Store, site.Store,
-// media.Records, authserver.Store, owner.Store, admin.Store, token.Store, jobs.Store),
-// those cmd/indiepub calls, and Ping.
+// media.Records, authserver.Store, owner.Store, admin.Store, token.Store, jobs.Store,
+// webmention.SendStore, webmention.MentionStore, move.Store), those cmd/indiepub calls, and Ping.
 // Each test states one contract in plain Go; the suite's own test runs each one against a
 // store broken in that one respect and checks that it fails.
 package storetest
@@ -22,6 +22,7 @@ import (
 	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store is what indiepub needs from storage: the union of the interfaces its consumers
@@ -45,6 +46,10 @@ type Store interface {
 	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
 	// whose SyndicateTo is not empty, oldest first.
 	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
+
+	// Redirects from old paths of imported posts (site.Store, move.Store).
+	AddRedirect(ctx context.Context, path, target string) error
+	Redirect(ctx context.Context, path string) (string, error)
 
 	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
@@ -81,6 +86,18 @@ type Store interface {
 	ListPKCEExemptions(ctx context.Context) ([]*pkce.Exemption, error)
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 
+	// Webmentions sent from the owner's posts (webmention.SendStore, micropub.Store).
+	WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error)
+	RecordSent(ctx context.Context, s webmention.Sent) error
+	// Webmentions received (webmention.MentionStore).
+	ReceiveMention(ctx context.Context, m *webmention.Mention) error
+	MentionByKey(ctx context.Context, key string) (*webmention.Mention, error)
+	MentionByID(ctx context.Context, id int64) (*webmention.Mention, error)
+	SaveMention(ctx context.Context, m *webmention.Mention) error
+	Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error)
+	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
+	DomainStanding(ctx context.Context, domain string) (string, error)
+	SetDomainStanding(ctx context.Context, domain, standing string) error
 	// Sign-in limits (owner.Store), shared by every instance on one store.
 	SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (id int64, retry time.Time, err error)
 	ForgetSignInAttempt(ctx context.Context, id int64) error
@@ -138,6 +155,8 @@ var contracts = []contract{
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
 
+	{"Redirects/ExactPathLastTarget", testRedirects},
+
 	{"List/OrderAndCursor", testListOrderAndCursor},
 	{"List/Filters", testListFilters},
 	{"List/TagListingFollowsUpdates", testTagListingFollowsUpdates},
@@ -163,6 +182,11 @@ var contracts = []contract{
 	{"Sessions/NewPasswordEndsSessions", testPasswordEndsSessions},
 	{"PKCE/Exemptions", testPKCEExemptions},
 
+	{"Webmentions/SentLatestPerTarget", testWebmentionsSent},
+	{"Mentions/OncePerSourceAndTarget", testMentionOncePerPair},
+	{"Mentions/SaveAndList", testMentionSaveAndList},
+	{"Mentions/DomainStanding", testDomainStanding},
+	{"Mentions/CountsShownByType", testMentionCounts},
 	{"SignIn/PerAddressLimit", testSignInPerAddress},
 	{"SignIn/AttemptsExpire", testSignInExpiry},
 	{"SignIn/OverallLimit", testSignInOverall},

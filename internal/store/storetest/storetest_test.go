@@ -19,6 +19,7 @@ import (
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/micropub"
+	"github.com/indiepub/indiepub/internal/move"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/server"
@@ -26,22 +27,26 @@ import (
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
+	"github.com/indiepub/indiepub/internal/webmention"
 )
 
 // Store holds every method the handlers declare: when a handler's interface grows, this
 // stops compiling until Store (and the suite) grow with it.
 var (
-	_ micropub.Store         = Store(nil)
-	_ website.Store          = Store(nil)
-	_ media.Records          = Store(nil)
-	_ authserver.Store       = Store(nil)
-	_ owner.Store            = Store(nil)
-	_ admin.Store            = Store(nil)
-	_ token.Store            = Store(nil)
-	_ jobs.Store             = Store(nil)
-	_ syndicate.PendingStore = Store(nil)
-	_ syndicate.Store        = Store(nil)
-	_ Store                  = (*sqlite.DB)(nil)
+	_ micropub.Store          = Store(nil)
+	_ website.Store           = Store(nil)
+	_ media.Records           = Store(nil)
+	_ authserver.Store        = Store(nil)
+	_ owner.Store             = Store(nil)
+	_ admin.Store             = Store(nil)
+	_ token.Store             = Store(nil)
+	_ jobs.Store              = Store(nil)
+	_ syndicate.PendingStore  = Store(nil)
+	_ syndicate.Store         = Store(nil)
+	_ webmention.SendStore    = Store(nil)
+	_ webmention.MentionStore = Store(nil)
+	_ move.Store              = Store(nil)
+	_ Store                   = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
 )
@@ -159,6 +164,11 @@ var breakers = map[string]struct {
 	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
 	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Webmentions/SentLatestPerTarget":          {"forgets that a link was removed", func(s Store) Store { return forgetsUnlinked{s} }},
+	"Mentions/OncePerSourceAndTarget":          {"gives a mention sent again a new status key", func(s Store) Store { return newKeyAgain{s} }},
+	"Mentions/SaveAndList":                     {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
+	"Mentions/DomainStanding":                  {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
+	"Mentions/CountsShownByType":               {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
@@ -174,6 +184,16 @@ var breakers = map[string]struct {
 	"Jobs/ConcurrentClaimsTakeEachJobOnce":       {"reads a due job, then marks it", func(s Store) Store { return readsThenClaims{s} }},
 	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
 	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
+	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+}
+
+type keepsFirstRedirect struct{ Store }
+
+func (s keepsFirstRedirect) AddRedirect(ctx context.Context, path, target string) error {
+	if _, err := s.Store.Redirect(ctx, path); err == nil {
+		return nil
+	}
+	return s.Store.AddRedirect(ctx, path, target)
 }
 
 type unreachable struct{ Store }
@@ -550,6 +570,68 @@ func TestRecorder(t *testing.T) {
 	if got != "first 1; second" {
 		t.Errorf("recorded %q, want %q", got, "first 1; second")
 	}
+}
+
+// forgetsUnlinked reads every target back as still linked: a removed link would be sent
+// to again on every change.
+type forgetsUnlinked struct{ Store }
+
+func (s forgetsUnlinked) WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error) {
+	sent, err := s.Store.WebmentionsSent(ctx, source)
+	for i := range sent {
+		sent[i].Linked = true
+	}
+	return sent, err
+}
+
+// newKeyAgain names a mention received again with a new status key: the status URL
+// handed out before would stop answering.
+type newKeyAgain struct{ Store }
+
+func (s newKeyAgain) ReceiveMention(ctx context.Context, m *webmention.Mention) error {
+	err := s.Store.ReceiveMention(ctx, m)
+	m.Key += "-again"
+	return err
+}
+
+// showsHeld ignores the Shown filter.
+type showsHeld struct{ Store }
+
+func (s showsHeld) Mentions(ctx context.Context, q webmention.MentionQuery) ([]*webmention.Mention, error) {
+	q.Shown = false
+	return s.Store.Mentions(ctx, q)
+}
+
+// firstStanding never changes a standing once set: a known domain could not be blocked.
+type firstStanding struct{ Store }
+
+func (s firstStanding) SetDomainStanding(ctx context.Context, domain, standing string) error {
+	if cur, err := s.Store.DomainStanding(ctx, domain); err != nil || cur != "" {
+		return err
+	}
+	return s.Store.SetDomainStanding(ctx, domain, standing)
+}
+
+// countsHeld counts every verified mention, approved or not.
+type countsHeld struct{ Store }
+
+func (s countsHeld) MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	for _, t := range targets {
+		ms, err := s.Store.Mentions(ctx, webmention.MentionQuery{Target: t})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.Status == webmention.Verified {
+				if out[t] == nil {
+					out[t] = map[string]int{}
+				}
+				out[t][m.Type]++
+			}
+		}
+	}
+	return out, nil
 }
 
 type enqueuesTwice struct{ Store }

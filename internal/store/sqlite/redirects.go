@@ -1,0 +1,34 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// AddRedirect makes path (a path on the site, "/2019/05/hello/") redirect to target; a
+// path already redirected is pointed at the new target.
+func (db *DB) AddRedirect(ctx context.Context, path, target string) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO redirects (path, target, created) VALUES (?, ?, ?)
+		ON CONFLICT (path) DO UPDATE SET target = excluded.target`, path, target, formatTime(db.now()))
+	if err := db.space.check(err); err != nil {
+		return fmt.Errorf("add redirect %s: %w", path, err)
+	}
+	return nil
+}
+
+// Redirect returns where path has moved; post.ErrNotFound when it has not.
+func (db *DB) Redirect(ctx context.Context, path string) (string, error) {
+	var target string
+	err := db.db.QueryRowContext(ctx, `SELECT target FROM redirects WHERE path = ?`, path).Scan(&target)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("redirect %s: %w", path, post.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("redirect %s: %w", path, err)
+	}
+	return target, nil
+}

@@ -1,0 +1,104 @@
+package webmention_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/indiepub/indiepub/internal/jobs"
+)
+
+// TestReplyContexts: a like of a page with an h-entry, and of one with only OpenGraph,
+// gets the page's name, author and summary kept on the post as a nested h-cite (q=source)
+// and shown on its page; a page that is down leaves the post as published, its bare URL
+// in place, and the job to be retried.
+func TestReplyContexts(t *testing.T) {
+	rv := newReceiving(t)
+	src := newSources(t, "https://elsewhere.example/")
+	src.set("/entry", page{http.StatusOK, "text/html", `<html><head><title>Site title</title></head><body>
+		<article class="h-entry"><h1 class="p-name">A fine article</h1>
+		<a class="p-author h-card" href="/">Frank Author</a>
+		<time class="dt-published" datetime="2026-11-30T08:00:00Z">30 Nov</time>
+		<p class="p-summary">What the article says, in short.</p></article></body></html>`})
+	src.set("/og", page{http.StatusOK, "text/html", `<html><head><title>Plain title</title>
+		<meta property="og:title" content="Open Graph title">
+		<meta name="description" content="A description from the meta tag."></head><body><p>text</p></body></html>`})
+	src.set("/down", page{http.StatusBadGateway, "text/html", "down"})
+	tok := rv.IssueToken(t, "create update")
+	for _, tt := range []struct {
+		path, name, author, content string
+	}{
+		{"/entry", "A fine article", "Frank Author", "What the article says, in short."},
+		{"/og", "Open Graph title", "", "A description from the meta tag."},
+		{"/down", "", "", ""},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			liked := src.URL + tt.path
+			resp, _ := rv.PostForm(t, "/micropub", tok, "h=entry&like-of="+url.QueryEscape(liked))
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("create: %d", resp.StatusCode)
+			}
+			postURL := resp.Header.Get("Location")
+			rv.changed(t, postURL, "create")
+			errs := rv.runJobs(t)
+			if tt.name == "" {
+				// Its context job and its webmention both fail, to be retried.
+				if !strings.Contains(fmt.Sprint(errs), "reply context") {
+					t.Errorf("context of a page that is down: errors %v, want the context's, to retry", errs)
+				}
+			} else if len(errs) != 0 {
+				t.Fatalf("jobs: %v", errs)
+			}
+			_, body := rv.Get(t, "/micropub?q=source&properties[]=like-of&url="+url.QueryEscape(postURL), tok)
+			var item struct {
+				Properties map[string][]json.RawMessage `json:"properties"`
+			}
+			if err := json.Unmarshal(body, &item); err != nil || len(item.Properties["like-of"]) != 1 {
+				t.Fatalf("q=source: %s", body)
+			}
+			likeOf := item.Properties["like-of"][0]
+			if tt.name == "" {
+				if string(likeOf) != `"`+liked+`"` {
+					t.Errorf("like-of after a failed fetch: %s, want the bare URL", likeOf)
+				}
+				get(t, postURL) // still published
+				return
+			}
+			var cite struct {
+				Type       []string            `json:"type"`
+				Properties map[string][]string `json:"properties"`
+			}
+			if err := json.Unmarshal(likeOf, &cite); err != nil {
+				t.Fatalf("like-of %s: %v", likeOf, err)
+			}
+			p := cite.Properties
+			if cite.Type[0] != "h-cite" || first(p["url"]) != liked || first(p["name"]) != tt.name ||
+				first(p["author"]) != tt.author || first(p["content"]) != tt.content {
+				t.Errorf("like-of = %s, want an h-cite of %s named %q by %q: %q", likeOf, liked, tt.name, tt.author, tt.content)
+			}
+			if page := get(t, postURL); !strings.Contains(page, tt.name) {
+				t.Errorf("the post's page does not show %q", tt.name)
+			}
+			// The context's own update asks for no more contexts.
+			rv.changed(t, postURL, "update")
+			rv.mu.Lock()
+			for _, j := range rv.queue {
+				if j.Kind == "webmention.context" {
+					t.Errorf("a second context job after the context was kept: %s", j.Key)
+				}
+			}
+			rv.queue = []*jobs.Job(nil)
+			rv.mu.Unlock()
+		})
+	}
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
