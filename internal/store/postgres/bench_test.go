@@ -1,12 +1,15 @@
 package postgres
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/store/postgres/pgtest"
 )
@@ -113,4 +116,42 @@ func BenchmarkCreate16(b *testing.B) {
 		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
 		b.ReportMetric(float64(len(all))/b.Elapsed().Seconds(), "creates/s")
 	}
+}
+
+// BenchmarkJobQueue runs b.N jobs through the queue on PostgreSQL as internal/jobs'
+// BenchmarkQueue does on SQLite: 16 workers of one Runner, enqueues in batches of 100,
+// claim (FOR UPDATE SKIP LOCKED), a handler that does nothing, complete. It reports
+// jobs/s.
+func BenchmarkJobQueue(b *testing.B) {
+	db, err := Open(b.Context(), pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	var done atomic.Int64
+	finished := make(chan struct{})
+	n := int64(b.N)
+	r := jobs.NewRunner(jobs.Config{Workers: 16, Poll: 50 * time.Millisecond}, db)
+	r.Handle("bench", func(ctx context.Context, j *jobs.Job) (string, error) {
+		if done.Add(1) == n {
+			close(finished)
+		}
+		return "", nil
+	})
+	r.Start(context.Background())
+	defer r.Stop(context.Background())
+	b.ResetTimer()
+	start := time.Now()
+	batch := make([]*jobs.Job, 0, 100)
+	for i := range b.N {
+		batch = append(batch, &jobs.Job{Kind: "bench", Key: fmt.Sprint(i)})
+		if len(batch) == cap(batch) || i == b.N-1 {
+			if _, err := db.EnqueueJobs(context.Background(), batch...); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	<-finished
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "jobs/s")
 }
