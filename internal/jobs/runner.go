@@ -175,7 +175,9 @@ func (r *Runner) work(ctx context.Context, kinds []string) {
 		}
 		j, err := r.store.ClaimJob(ctx, r.cfg.Now(), r.Lease(), kinds)
 		if err != nil && ctx.Err() == nil {
-			r.cfg.Logger.Error("claim job", "err", err)
+			// The store may be briefly unable to write (a full disk, a lock held too
+			// long): the worker waits for the next signal or poll and claims again.
+			r.cfg.Logger.Warn("claim job", "err", err)
 		}
 		if j != nil {
 			r.signal()
@@ -249,7 +251,9 @@ func (r *Runner) finish(ctx context.Context, j *Job, result string, err error, n
 		serr = r.store.FailJob(ctx, j, err.Error(), next)
 	}
 	if serr != nil {
-		r.cfg.Logger.Error("record job", "id", j.ID, "kind", j.Kind, "err", serr)
+		// Not lost: a job whose run could not be recorded is claimed again once its
+		// lease has passed.
+		r.cfg.Logger.Warn("record job", "id", j.ID, "kind", j.Kind, "err", serr)
 	}
 }
 
