@@ -107,17 +107,8 @@ func (d *run) clock() {
 	d.add("clock", Pass, fmt.Sprintf("the site's clock is within %v of this machine's", d.o.MaxSkew), "")
 }
 
-// rels the home page must advertise, and whether a missing one is only a warning.
-var rels = []struct {
-	rel      string
-	optional string // why a missing one is only a warning
-}{
-	{"micropub", ""},
-	{"indieauth-metadata", ""},
-	{"authorization_endpoint", ""},
-	{"token_endpoint", ""},
-	{"webmention", ""},
-}
+// rels the home page must advertise.
+var rels = []string{"micropub", "indieauth-metadata", "authorization_endpoint", "token_endpoint", "webmention"}
 
 // discovery: every endpoint in both the Link header and the HTML.
 func (d *run) discovery() {
@@ -125,11 +116,11 @@ func (d *run) discovery() {
 	header := indieauth.ParseLinkHeader(base, d.home.resp.Header.Values("Link")...)
 	html, _ := indieauth.ParseHTMLLinks(base, bytes.NewReader(d.home.body))
 	d.endpoints = map[string]string{}
-	var missing, optional []string
-	for _, r := range rels {
-		inHeader, inHTML := indieauth.FindRel(header, r.rel), indieauth.FindRel(html, r.rel)
+	var missing []string
+	for _, rel := range rels {
+		inHeader, inHTML := indieauth.FindRel(header, rel), indieauth.FindRel(html, rel)
 		if u := inHeader + inHTML; u != "" {
-			d.endpoints[r.rel] = indieauth.FindRel(append(header, html...), r.rel)
+			d.endpoints[rel] = indieauth.FindRel(append(header, html...), rel)
 		}
 		var where []string
 		if inHeader == "" {
@@ -141,19 +132,12 @@ func (d *run) discovery() {
 		if len(where) == 0 {
 			continue
 		}
-		msg := fmt.Sprintf("rel=%q is missing from %s", r.rel, strings.Join(where, " and "))
-		if r.optional != "" {
-			optional = append(optional, msg+" ("+r.optional+")")
-		} else {
-			missing = append(missing, msg)
-		}
+		missing = append(missing, fmt.Sprintf("rel=%q is missing from %s", rel, strings.Join(where, " and ")))
 	}
 	switch {
 	case len(missing) > 0:
-		d.add("discovery", Fail, "the home page "+strings.Join(append(missing, optional...), "; "),
+		d.add("discovery", Fail, "the home page "+strings.Join(missing, "; "),
 			"apps find the endpoints there, some only in the header, some only in the HTML: check that the proxy passes indiepub's Link headers (nginx: no proxy_hide_header Link) and that a custom theme's layout.html keeps the <link> elements")
-	case len(optional) > 0:
-		d.add("discovery", Warn, "the home page advertises every endpoint, but "+strings.Join(optional, "; "), "")
 	default:
 		d.add("discovery", Pass, "the home page advertises micropub, indieauth-metadata, authorization_endpoint, token_endpoint and webmention in both the Link header and the HTML", "")
 	}

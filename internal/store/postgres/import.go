@@ -58,19 +58,10 @@ var importTables = []importTable{
 	{name: "mention_domains", cols: []string{"domain", "standing"}},
 }
 
-// Copied counts the rows Import copied, by table, in the order of ImportTables.
+// Copied counts the rows Import copied from one table.
 type Copied struct {
 	Table string
 	Rows  int64
-}
-
-// ImportTables names the tables Import copies, in its order.
-func ImportTables() []string {
-	names := make([]string, len(importTables))
-	for i, t := range importTables {
-		names[i] = t.name
-	}
-	return names
 }
 
 // Import copies the whole of an indiepub SQLite database, src, into this one, which must

@@ -252,12 +252,6 @@ func noSpace(err error) error {
 	return err
 }
 
-// isUnique reports whether err is a unique constraint's refusal (23505).
-func isUnique(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
-}
-
 // timeFormat sorts correctly as text: UTC with fixed-width fractional seconds, the same
 // as the SQLite store's, so that indiepub migrate copies times as they are.
 const timeFormat = "2006-01-02T15:04:05.000000000Z"
