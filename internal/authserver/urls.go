@@ -94,13 +94,3 @@ func hostPort(u *url.URL) string {
 	}
 	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
-
-// isLoopbackHost reports whether the URL's host is localhost or a loopback address.
-func isLoopbackHost(u *url.URL) bool {
-	h := strings.ToLower(u.Hostname())
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.IsLoopback()
-}

@@ -190,11 +190,6 @@ func countPosts(t testing.TB, srv *servertest.Server, tok string) int {
 	return len(m["items"].([]any))
 }
 
-// ours rewrites a fixture's example.com URL onto the test server.
-func ours(srv *servertest.Server, s string) string {
-	return strings.ReplaceAll(s, "https://example.com/", srv.Cfg.URL)
-}
-
 // withToken puts tok where a fixture carries the client's own access_token, as the client
 // sends the same token in the header and the body.
 func withToken(body, tok string) string {

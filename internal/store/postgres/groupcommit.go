@@ -394,17 +394,6 @@ const (
 		SELECT * FROM unnest($1::bigint[], $2::text[]) ORDER BY 1`
 )
 
-// insertTags creates rows' new tags and links the posts to theirs, in one round trip.
-// The posts' IDs must be set.
-func insertTags(ctx context.Context, q querier, rows []tagRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	b := &pgx.Batch{}
-	queueTags(b, rows)
-	return q.SendBatch(ctx, b).Close()
-}
-
 func queueTags(b *pgx.Batch, rows []tagRow) {
 	var norms, displays, published, types, statuses, visibilities []string
 	var ids []int64

@@ -62,10 +62,6 @@ type Blob struct {
 	Data          []byte
 }
 
-type session struct {
-	access, refresh string
-}
-
 // Server is the fake PDS.
 type Server struct {
 	*httptest.Server

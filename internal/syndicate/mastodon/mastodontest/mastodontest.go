@@ -77,20 +77,19 @@ type Server struct {
 	// Now is the clock of the idempotency window; time.Now when nil.
 	Now func() time.Time
 
-	mu                  sync.Mutex
-	maxChars, maxMedia  int
-	imageSizeLimit      int
-	requests            []Request
-	statuses            map[string]*Status
-	order               []string
-	media               map[string]*Media
-	idem                map[string]idemEntry
-	nextID              int
-	fail                []failure
-	delay               time.Duration
-	mediaPolls          int
-	rateLimitRemaining  int
-	rateLimitResetAfter time.Duration
+	mu                 sync.Mutex
+	maxChars, maxMedia int
+	imageSizeLimit     int
+	requests           []Request
+	statuses           map[string]*Status
+	order              []string
+	media              map[string]*Media
+	idem               map[string]idemEntry
+	nextID             int
+	fail               []failure
+	delay              time.Duration
+	mediaPolls         int
+	rateLimitRemaining int
 }
 
 type idemEntry struct {
