@@ -16,6 +16,17 @@ var ErrLeaseLost = errors.New("job lease lost")
 // ErrNotRetryable is a retry of a job that is running or done.
 var ErrNotRetryable = errors.New("job is running or done")
 
+// Count is how many jobs of one kind are in one state.
+type Count struct {
+	Kind  string
+	State State
+	N     int
+	// OldestDue is the earliest RunAt of the pending jobs counted that were due at the
+	// time CountJobs was given: how long the queue has kept work waiting. Zero when none
+	// was due (or the state is not Pending).
+	OldestDue time.Time
+}
+
 // Store is what the Runner and the command line need from storage; the contract is
 // stated in internal/store/storetest. A store also enqueues a PostChanged job in the
 // same transaction as every change to a post.

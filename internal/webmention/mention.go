@@ -17,6 +17,19 @@ const (
 	Deleted  = "deleted"  // the source is gone (410) or no longer links to the target
 )
 
+// Held is, in counts of webmentions by state, the verified ones waiting for the owner's
+// approval; the other states are the statuses.
+const Held = "held"
+
+// CountedState is the state a mention of status and approval is counted under: its
+// status, or Held for a verified one not approved.
+func CountedState(status string, approved bool) string {
+	if status == Verified && !approved {
+		return Held
+	}
+	return status
+}
+
 // Types of response a webmention's source is to its target.
 const (
 	TypeReply     = "reply"

@@ -279,3 +279,35 @@ func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
 	db.wakeJobs()
 	return nil
 }
+
+// CountJobs counts the jobs by kind and state, with the earliest run time of the pending
+// jobs due at now, for the metrics at each scrape; the index jobs_counts
+// (migrations/0011_counts.sql) holds every column it reads, so the done jobs, which are
+// kept, cost an index entry each.
+func (db *DB) CountJobs(ctx context.Context, now time.Time) ([]jobs.Count, error) {
+	rows, err := db.pool.Query(ctx, `SELECT kind, state, count(*),
+		min(run_at) FILTER (WHERE state = 'pending' AND run_at <= $1)
+		FROM jobs GROUP BY state, kind ORDER BY kind, state`, formatTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("count jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []jobs.Count
+	for rows.Next() {
+		var c jobs.Count
+		var state string
+		var oldest *string
+		if err := rows.Scan(&c.Kind, &state, &c.N, &oldest); err != nil {
+			return nil, fmt.Errorf("count jobs: %w", err)
+		}
+		c.State = jobs.State(state)
+		if oldest != nil {
+			c.OldestDue = parseTime(*oldest)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count jobs: %w", err)
+	}
+	return out, nil
+}

@@ -214,3 +214,28 @@ func (db *DB) MentionCounts(ctx context.Context, targets []string) (map[string]m
 	}
 	return out, nil
 }
+
+// CountMentions counts the received webmentions by status, the verified ones waiting for
+// the owner apart as webmention.Held, for the metrics at each scrape; the index
+// mentions_status (migrations/0011_counts.sql) holds every column it reads.
+func (db *DB) CountMentions(ctx context.Context) (map[string]int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT status, approved, count(*) FROM mentions GROUP BY status, approved`)
+	if err != nil {
+		return nil, fmt.Errorf("count webmentions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var status string
+		var approved bool
+		var n int
+		if err := rows.Scan(&status, &approved, &n); err != nil {
+			return nil, fmt.Errorf("count webmentions: %w", err)
+		}
+		out[webmention.CountedState(status, approved)] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count webmentions: %w", err)
+	}
+	return out, nil
+}

@@ -181,3 +181,29 @@ func (db *DB) MentionCounts(ctx context.Context, targets []string) (map[string]m
 	}
 	return out, nil
 }
+
+// CountMentions counts the received webmentions by status, the verified ones waiting for
+// the owner apart as webmention.Held, for the metrics at each scrape: one pass over the
+// index mentions_status (migrations/0023_counts.sql), no table row read.
+func (db *DB) CountMentions(ctx context.Context) (map[string]int, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT status, approved, COUNT(*)
+		FROM mentions INDEXED BY mentions_status GROUP BY status, approved`)
+	if err != nil {
+		return nil, fmt.Errorf("count webmentions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var status string
+		var approved bool
+		var n int
+		if err := rows.Scan(&status, &approved, &n); err != nil {
+			return nil, fmt.Errorf("count webmentions: %w", err)
+		}
+		out[webmention.CountedState(status, approved)] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count webmentions: %w", err)
+	}
+	return out, nil
+}

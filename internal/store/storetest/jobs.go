@@ -321,3 +321,62 @@ func testAwaitingSyndication(t TB, s Store) {
 		t.Errorf("posts awaiting syndication %q, want [s/one]", got)
 	}
 }
+
+// testJobsCounts: CountJobs counts every job by kind and state, and gives for the pending
+// ones the earliest RunAt among those due at the time it is given; a kind whose pending
+// jobs are all to come has none (the metrics' queue age).
+func testJobsCounts(t TB, s Store) {
+	now := time.Now().Truncate(time.Millisecond)
+	enqueue(t, s,
+		&jobs.Job{Kind: "count.a", Key: "late", RunAt: now.Add(-3 * time.Minute)},
+		&jobs.Job{Kind: "count.a", Key: "due", RunAt: now.Add(-time.Minute)},
+		&jobs.Job{Kind: "count.a", Key: "later", RunAt: now.Add(time.Hour)},
+		&jobs.Job{Kind: "count.b", Key: "to-come", RunAt: now.Add(time.Hour)},
+		&jobs.Job{Kind: "count.c", Key: "done", RunAt: now.Add(-time.Hour)},
+		&jobs.Job{Kind: "count.c", Key: "failed", RunAt: now.Add(-time.Hour)},
+		&jobs.Job{Kind: "count.c", Key: "running", RunAt: now.Add(-time.Hour)},
+	)
+	for _, end := range []string{"done", "failed", "running"} {
+		j := claim(t, s, now, time.Hour, "count.c")
+		if j == nil {
+			t.Fatalf("no count.c job to claim for %s", end)
+		}
+		switch end {
+		case "done":
+			if err := s.CompleteJob(t.Context(), j, "ok"); err != nil {
+				t.Fatalf("CompleteJob: %v", err)
+			}
+		case "failed":
+			if err := s.FailJob(t.Context(), j, "gone", time.Time{}); err != nil {
+				t.Fatalf("FailJob: %v", err)
+			}
+		}
+	}
+	got, err := s.CountJobs(t.Context(), now)
+	if err != nil {
+		t.Fatalf("CountJobs: %v", err)
+	}
+	type key struct {
+		kind  string
+		state jobs.State
+	}
+	counts := map[key]jobs.Count{}
+	for _, c := range got {
+		counts[key{c.Kind, c.State}] = c
+	}
+	for k, want := range map[key]int{{"count.a", jobs.Pending}: 3, {"count.b", jobs.Pending}: 1,
+		{"count.c", jobs.Done}: 1, {"count.c", jobs.Failed}: 1, {"count.c", jobs.Running}: 1} {
+		if counts[k].N != want {
+			t.Errorf("CountJobs: %d %s jobs %s, want %d (all: %+v)", counts[k].N, k.kind, k.state, want, got)
+		}
+	}
+	if len(counts) != 5 {
+		t.Errorf("CountJobs gave %d kinds and states, want 5: %+v", len(counts), got)
+	}
+	if a := counts[key{"count.a", jobs.Pending}]; !a.OldestDue.Equal(now.Add(-3 * time.Minute)) {
+		t.Errorf("CountJobs: count.a's oldest due %v, want the late job's %v", a.OldestDue, now.Add(-3*time.Minute))
+	}
+	if b := counts[key{"count.b", jobs.Pending}]; !b.OldestDue.IsZero() {
+		t.Errorf("CountJobs: count.b's oldest due %v, want none: its job is to come", b.OldestDue)
+	}
+}

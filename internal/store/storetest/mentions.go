@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"maps"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/webmention"
@@ -176,5 +177,37 @@ func testMentionCounts(t TB, s Store) {
 	}
 	if len(got) != 1 || got[a][webmention.TypeLike] != 2 || got[a][webmention.TypeReply] != 1 || len(got[a]) != 2 {
 		t.Errorf("MentionCounts = %v, want only %s: 2 likes, 1 reply", got, a)
+	}
+}
+
+// testMentionStates: CountMentions counts every received mention by status, the verified
+// ones not approved apart as webmention.Held (the metrics' webmentions by state).
+func testMentionStates(t TB, s Store) {
+	set := func(source, status string, approved bool) {
+		t.Helper()
+		m := receive(t, s, source, site+"notes/a", 0)
+		if status == webmention.Pending {
+			return
+		}
+		m.Status, m.Approved = status, approved
+		if err := s.SaveMention(t.Context(), m); err != nil {
+			t.Fatalf("SaveMention: %v", err)
+		}
+	}
+	set("https://1.example/", webmention.Verified, true)
+	set("https://2.example/", webmention.Verified, true)
+	set("https://3.example/", webmention.Verified, false)
+	set("https://4.example/", webmention.Rejected, false)
+	set("https://5.example/", webmention.Deleted, true)
+	set("https://6.example/", webmention.Pending, false)
+	set("https://7.example/", webmention.Pending, false)
+	got, err := s.CountMentions(t.Context())
+	if err != nil {
+		t.Fatalf("CountMentions: %v", err)
+	}
+	want := map[string]int{webmention.Verified: 2, webmention.Held: 1, webmention.Rejected: 1,
+		webmention.Deleted: 1, webmention.Pending: 2}
+	if !maps.Equal(got, want) {
+		t.Errorf("CountMentions = %v, want %v", got, want)
 	}
 }

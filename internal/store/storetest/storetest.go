@@ -113,6 +113,12 @@ type Store interface {
 	RetryJob(ctx context.Context, id int64, now time.Time) error
 	JobsEnqueued() <-chan struct{}
 
+	// What the metrics count at each scrape (server.Reports): jobs by kind and state with
+	// the earliest run time of those pending and due at now, and received webmentions by
+	// state (their status, or webmention.Held).
+	CountJobs(ctx context.Context, now time.Time) ([]jobs.Count, error)
+	CountMentions(ctx context.Context) (map[string]int, error)
+
 	// Ping reports whether the store can be reached (the server's /readyz).
 	Ping(ctx context.Context) error
 	// Migrated reports whether the store's schema is the one this binary needs (the
@@ -187,6 +193,7 @@ var contracts = []contract{
 	{"Mentions/SaveAndList", testMentionSaveAndList},
 	{"Mentions/DomainStanding", testDomainStanding},
 	{"Mentions/CountsShownByType", testMentionCounts},
+	{"Mentions/CountsByState", testMentionStates},
 	{"SignIn/PerAddressLimit", testSignInPerAddress},
 	{"SignIn/AttemptsExpire", testSignInExpiry},
 	{"SignIn/OverallLimit", testSignInOverall},
@@ -200,6 +207,7 @@ var contracts = []contract{
 	{"Jobs/ConcurrentClaimsTakeEachJobOnce", testJobsConcurrentClaims},
 	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
 	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
+	{"Jobs/CountsByKindAndState", testJobsCounts},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -185,6 +185,25 @@ var breakers = map[string]struct {
 	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
 	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
 	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+	"Jobs/CountsByKindAndState":                  {"takes pending jobs to come as due", func(s Store) Store { return countsJobsToCome{s} }},
+	"Mentions/CountsByState":                     {"counts held mentions as verified", func(s Store) Store { return countsHeldAsVerified{s} }},
+}
+
+type countsJobsToCome struct{ Store }
+
+func (s countsJobsToCome) CountJobs(ctx context.Context, now time.Time) ([]jobs.Count, error) {
+	return s.Store.CountJobs(ctx, now.Add(24*time.Hour))
+}
+
+type countsHeldAsVerified struct{ Store }
+
+func (s countsHeldAsVerified) CountMentions(ctx context.Context) (map[string]int, error) {
+	m, err := s.Store.CountMentions(ctx)
+	if err == nil {
+		m[webmention.Verified] += m[webmention.Held]
+		delete(m, webmention.Held)
+	}
+	return m, err
 }
 
 type keepsFirstRedirect struct{ Store }
