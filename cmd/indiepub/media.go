@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
+	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 )
@@ -24,10 +26,12 @@ import (
 // INDIEPUB_MEDIA_* environment variable.
 type mediaOptions struct {
 	addr, url, me, tokenEndpoint, dataDir, types string
-	mediaStore, mediaURL                         string
+	mediaStore, mediaURL, metricsAddr            string
 	maxUpload                                    int64
 	tokenCacheTTL                                time.Duration
 	allowPrivateFetch, logJSON, debug            bool
+	// metrics counts the requests, uploads and verifications when metricsAddr is set.
+	metrics *metrics.Metrics
 }
 
 func (o *mediaOptions) bind(fs *flag.FlagSet) {
@@ -42,6 +46,7 @@ func (o *mediaOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.types, "media-types", env("INDIEPUB_MEDIA_TYPES", strings.Join(media.DefaultTypes, ",")), "accepted media types, comma-separated, e.g. image/*,application/pdf (INDIEPUB_MEDIA_TYPES)")
 	fs.DurationVar(&o.tokenCacheTTL, "token-cache-ttl", envDuration("INDIEPUB_MEDIA_TOKEN_CACHE_TTL", indieauth.DefaultCacheTTL), "how long a verified token is remembered; 0 turns the cache off (INDIEPUB_MEDIA_TOKEN_CACHE_TTL)")
 	fs.BoolVar(&o.allowPrivateFetch, "allow-private-fetch", envBool("INDIEPUB_ALLOW_PRIVATE_FETCH"), "let token verification reach loopback and private addresses: tests and local setups only (INDIEPUB_ALLOW_PRIVATE_FETCH)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", env("INDIEPUB_MEDIA_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9465; off when empty (INDIEPUB_MEDIA_METRICS_ADDR)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }
@@ -78,6 +83,16 @@ func runMedia(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := newLogger(o.logJSON, o.debug, stderr)
 	logDataDir(logger, o.dataDir)
+	if o.metricsAddr != "" {
+		info, _ := debug.ReadBuildInfo()
+		o.metrics = metrics.New(build(info))
+		mln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		stopMetrics := serveMetrics(mln, o.metrics, logger)
+		defer stopMetrics()
+	}
 	h, closeDB, err := newMediaHandler(ctx, &o, logger)
 	if err != nil {
 		return err
@@ -115,7 +130,7 @@ func newMediaHandler(ctx context.Context, o *mediaOptions, logger *slog.Logger) 
 	}, indieauth.CacheOptions{TTL: ttl})
 	h, err := server.NewMedia(server.MediaConfig{URL: o.url, DataDir: o.dataDir, Blobs: blobs, MediaURL: o.mediaURL,
 		Types:     splitList(o.types),
-		MaxUpload: o.maxUpload, Verifier: verifier, Logger: logger}, db)
+		MaxUpload: o.maxUpload, Verifier: verifier, Logger: logger, Metrics: o.metrics}, db)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

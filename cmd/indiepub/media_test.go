@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/metrics/promtest"
 )
 
 // tokenEndpoint is a site's IndieAuth token endpoint, off this machine in real life: it
@@ -186,4 +189,41 @@ func TestMediaFlags(t *testing.T) {
 			t.Errorf("%q: no error", args)
 		}
 	}
+}
+
+// TestMediaMetrics: `indiepub media --metrics-addr` serves its own metrics there, which
+// count its requests, uploads and their bytes, token verifications by outcome and the
+// cache's hits, and pass promtool.
+func TestMediaMetrics(t *testing.T) {
+	const site = "https://blog.example/"
+	te := tokenEndpoint(t, site, map[string]string{"good": "create media"})
+	maddr := freeAddr(t)
+	base := startMedia(t, "--me", site, "--token-endpoint", te.URL, "--data", t.TempDir(), "--metrics-addr", maddr)
+	img := pngBytes(t, 9)
+	for range 2 { // the second verification is answered from the cache
+		if resp, body := postFile(t, base+"media", "good", img); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload: %d %s", resp.StatusCode, body)
+		}
+	}
+	postFile(t, base+"media", "unknown", img)
+	resp, body := get(t, "http://"+maddr+"/metrics")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`indiepub_http_requests_total{code="201",method="POST",route="POST /media"} 2`,
+		`indiepub_http_requests_total{code="403",method="POST",route="POST /media"} 1`,
+		`indiepub_media_uploads_total 2`,
+		fmt.Sprintf(`indiepub_media_upload_bytes_total %d`, 2*len(img)),
+		`indiepub_token_verifications_total{outcome="valid"} 2`,
+		`indiepub_token_verifications_total{outcome="invalid"} 1`,
+		`indiepub_token_cache_hits_total 1`,
+		`indiepub_store_errors_total{store="media"} 0`,
+		`indiepub_build_info{commit=`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the media server's metrics lack %s:\n%s", want, body)
+		}
+	}
+	promtest.Check(t, []byte(body))
 }

@@ -13,7 +13,8 @@ import (
 type JobCount struct {
 	Kind, State string
 	Count       int
-	// OldestRunAt is the earliest RunAt among the pending jobs counted; zero when none.
+	// OldestRunAt is the earliest RunAt among the pending jobs counted that are due (their
+	// RunAt has come); zero when none is.
 	OldestRunAt time.Time
 }
 

@@ -95,6 +95,32 @@ func (s countedStore) TokenByHash(ctx context.Context, hash string) (*token.Toke
 
 func (s countedStore) Ping(ctx context.Context) error { return s.count(s.Store.Ping(ctx)) }
 
+// countedMediaStore is countedStore for the standalone media server's smaller store.
+type countedMediaStore struct {
+	MediaStore
+	m *metrics.Metrics
+}
+
+func (s countedMediaStore) count(err error) error {
+	return countedStore{m: s.m}.count(err)
+}
+
+// SaveUpload counts the file as an upload once it is recorded.
+func (s countedMediaStore) SaveUpload(ctx context.Context, u *media.Upload) error {
+	err := s.count(s.MediaStore.SaveUpload(ctx, u))
+	if err == nil {
+		s.m.Uploaded(u.Size)
+	}
+	return err
+}
+
+func (s countedMediaStore) Upload(ctx context.Context, url string) (*media.Upload, error) {
+	u, err := s.MediaStore.Upload(ctx, url)
+	return u, s.count(err)
+}
+
+func (s countedMediaStore) Ping(ctx context.Context) error { return s.count(s.MediaStore.Ping(ctx)) }
+
 // countedBlobs counts the media store's failures: reading, removing, describing and
 // committing files, and receiving them where the local file system failed (a client
 // that hangs up or sends too much is not the store's failure).

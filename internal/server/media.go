@@ -10,6 +10,7 @@ import (
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/media/fsblob"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
+	"github.com/indiepub/indiepub/internal/metrics"
 	"github.com/indiepub/indiepub/internal/reqbody"
 )
 
@@ -33,6 +34,10 @@ type MediaConfig struct {
 	Verifier indieauth.Verifier
 	// Logger receives the media service's warnings and failed requests; required.
 	Logger *slog.Logger
+	// Metrics, when set, counts requests, uploads and their bytes, token verifications
+	// (and the cache's hits) and storage errors, as the full server's do; nil counts
+	// nothing.
+	Metrics *metrics.Metrics
 }
 
 // MediaStore is what the standalone media server needs from storage: the media records,
@@ -63,6 +68,14 @@ func NewMedia(cfg MediaConfig, db MediaStore) (*MediaHandler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Metrics != nil {
+		db = countedMediaStore{MediaStore: db, m: cfg.Metrics}
+		blobs = countBlobs(blobs, cfg.Metrics)
+		if hits, ok := cfg.Verifier.(interface{ Hits() uint64 }); ok {
+			cfg.Metrics.CacheHits(hits.Hits)
+		}
+		cfg.Verifier = countedVerifier{Verifier: cfg.Verifier, m: cfg.Metrics}
+	}
 	svc := media.NewService(media.ServiceConfig{URL: cfg.URL, FilesURL: cfg.MediaURL, Types: cfg.Types,
 		MaxSize: cfg.MaxUpload, Logger: cfg.Logger}, blobs, db)
 	endpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL,
@@ -71,7 +84,7 @@ func NewMedia(cfg MediaConfig, db MediaStore) (*MediaHandler, error) {
 	Routes{Media: endpoint, Auth: &indieauth.Authenticator{Verifier: cfg.Verifier, MaxBody: 1 << 20, Logger: cfg.Logger},
 		Health: alive(), Ready: ready(db, blobs, cfg.Logger)}.Mount(mux)
 	bodies := reqbody.Limits{Idle: reqbody.DefaultIdle, MinRate: reqbody.DefaultMinRate}
-	return &MediaHandler{Handler: bodies.Handler(mux), media: endpoint}, nil
+	return &MediaHandler{Handler: observe(cfg.Logger, false, cfg.Metrics, bodies.Handler(mux)), media: endpoint}, nil
 }
 
 // diskBlobs returns blobs, or when it is nil the disk store in dataDir/media, the default.

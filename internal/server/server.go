@@ -125,7 +125,7 @@ type Config struct {
 	// Now are the server's.
 	Jobs jobs.Config
 	// Metrics, when set, counts requests, post changes, uploads, token verifications and
-	// storage errors; cmd/indiepub serves it on its own listener (--metrics-addr). nil
+	// storage errors, and reads the job queue and the webmentions at each scrape; cmd/indiepub serves it on its own listener (--metrics-addr). nil
 	// counts nothing.
 	Metrics *metrics.Metrics
 	// AccessLog logs every request at INFO through Logger (request id, route pattern,
@@ -220,6 +220,7 @@ type Store interface {
 	webmention.ReceiverStore
 	jobs.Store
 	syndicate.PendingStore
+	Reports
 	// Ping reports whether the store can be reached, and Migrated whether its schema is
 	// current: /readyz.
 	Ping(ctx context.Context) error
@@ -243,6 +244,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	}
 	if cfg.Metrics != nil {
 		verifier = countedVerifier{Verifier: verifier, m: cfg.Metrics}
+		addReports(cfg.Metrics, db, cfg.Now)
 	}
 	auth := &indieauth.Authenticator{Verifier: verifier, MaxBody: cfg.MaxBody, Logger: cfg.Logger}
 	blobs, err := diskBlobs(cfg.Blobs, cfg.DataDir, cfg.Logger)
