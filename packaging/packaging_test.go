@@ -245,3 +245,50 @@ func waitFor(t *testing.T, url, dir string) {
 	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 	t.Fatalf("nginx never answered %s with 200; error.log:\n%s", url, log)
 }
+
+// TestSystemdBackupTimer runs systemd-analyze verify on the backup service and its timer,
+// the service's ExecStart pointed at an executable that exists here; the service runs as
+// the server's user on the server's data directory.
+func TestSystemdBackupTimer(t *testing.T) {
+	analyze := tool(t, "systemd-analyze", "systemd")
+	service, err := os.ReadFile("indiepub-backup.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer, err := os.ReadFile("indiepub-backup.timer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := replaceAll(t, string(service), "exec /usr/local/bin/indiepub backup ", "exec "+self+" backup ")
+	for _, want := range []string{"Type=oneshot", "DynamicUser=yes", "User=indiepub", "StateDirectory=indiepub indiepub-backups",
+		"--data /var/lib/indiepub ", "/var/lib/indiepub-backups/site-$(date +%%a).tar.gz", "ProtectSystem=strict", "PrivateNetwork=yes"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the backup service lacks %s", want)
+		}
+	}
+	for _, want := range []string{"OnCalendar=", "Persistent=true", "WantedBy=timers.target"} {
+		if !bytes.Contains(timer, []byte(want)) {
+			t.Errorf("the timer lacks %s", want)
+		}
+	}
+	// The server's unit names the same data directory.
+	if unit, _ := os.ReadFile("indiepub.service"); !bytes.Contains(unit, []byte("--data /var/lib/indiepub ")) {
+		t.Error("indiepub.service no longer serves /var/lib/indiepub, which the backup reads")
+	}
+	dir := t.TempDir()
+	paths := []string{filepath.Join(dir, "indiepub-backup.service"), filepath.Join(dir, "indiepub-backup.timer")}
+	if err := os.WriteFile(paths[0], []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(paths[1], timer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, append([]string{"verify"}, paths...)...).CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
