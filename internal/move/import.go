@@ -34,7 +34,8 @@ type importer struct {
 
 // Import reads an export at src into the store: a directory written by Export (found by
 // its manifest), a directory holding a feed.json (a JSON Feed with its files beside it),
-// a WordPress WXR file, or a JSON Feed file. Files come first, so that the posts can point
+// a blog archive (Micro.blog's .bar export, a zip of the same), a WordPress WXR file, or a
+// JSON Feed file. Files come first, so that the posts can point
 // to their new URLs; then each post is placed (see place). A post that does not parse is
 // reported and skipped; a store failure ends the import.
 func Import(ctx context.Context, cfg Config, store Store, files Media, src string) (*Report, error) {
@@ -62,8 +63,12 @@ func exists(name string) bool {
 	return err == nil
 }
 
-// file imports a single file: WXR when it is XML, a JSON Feed when it is JSON.
+// file imports a single file: a blog archive when it is a zip, WXR when it is XML, a JSON
+// Feed when it is JSON.
 func (im *importer) file(ctx context.Context, name string) error {
+	if isZip(name) {
+		return im.archive(ctx, name)
+	}
 	b, err := readFile(name)
 	if err != nil {
 		return err
@@ -73,9 +78,9 @@ func (im *importer) file(ctx context.Context, name string) error {
 	case bytes.HasPrefix(head, []byte("<")):
 		return im.wxr(ctx, b)
 	case bytes.HasPrefix(head, []byte("{")):
-		return im.jsonFeed(ctx, b, filepath.Dir(name))
+		return im.jsonFeed(ctx, b, os.DirFS(filepath.Dir(name)))
 	}
-	return fmt.Errorf("%w: %s is neither XML (WordPress) nor JSON (JSON Feed)", ErrFormat, name)
+	return fmt.Errorf("%w: %s is neither XML (WordPress), JSON (JSON Feed) nor a blog archive (.bar, .zip)", ErrFormat, name)
 }
 
 func readFile(name string) ([]byte, error) {
@@ -172,36 +177,31 @@ func (im *importer) placeOrWarn(ctx context.Context, e entry) error {
 // localMedia stores every regular file under root, which a site served at oldBase:
 // root/ab/cd/x.jpg was oldBase+"ab/cd/x.jpg".
 func (im *importer) localMedia(ctx context.Context, root, oldBase string) error {
-	return filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && name == root {
-				return nil
-			}
+	fsys := os.DirFS(root)
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, name)
-		if err != nil {
-			return err
-		}
-		_, err = im.storeLocal(ctx, oldBase+filepath.ToSlash(rel), name)
+		_, err = im.storeLocal(ctx, oldBase+name, fsys, name)
 		return err
 	})
+	if errors.Is(err, fs.ErrNotExist) && !exists(root) {
+		return nil
+	}
+	return err
 }
 
-// storeLocal stores the file at name as the new home of oldURL.
-func (im *importer) storeLocal(ctx context.Context, oldURL, name string) (string, error) {
+// storeLocal stores the file name of fsys as the new home of oldURL.
+func (im *importer) storeLocal(ctx context.Context, oldURL string, fsys fs.FS, name string) (string, error) {
 	if n, ok := im.media[oldURL]; ok {
 		return n, nil
 	}
-	f, err := os.Open(name)
+	f, err := fsys.Open(name)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	u, err := im.files.Upload(ctx, f, mime.TypeByExtension(filepath.Ext(name)))
+	u, err := im.files.Upload(ctx, f, mime.TypeByExtension(path.Ext(name)))
 	if err != nil {
 		return "", fmt.Errorf("store %s: %w", name, err)
 	}
@@ -210,16 +210,16 @@ func (im *importer) storeLocal(ctx context.Context, oldURL, name string) (string
 	return u.URL, nil
 }
 
-// fetch stores the file at oldURL: from localDir when a file there matches the URL's
-// path below marker, otherwise downloaded through the guarded client. A file that
-// cannot be had is reported and keeps its old URL.
-func (im *importer) fetch(ctx context.Context, oldURL, localDir, marker string) {
+// fetch stores the file at oldURL: from local (a directory or an archive) when a file
+// there matches the URL's path below marker, otherwise downloaded through the guarded
+// client. A file that cannot be had is reported and keeps its old URL.
+func (im *importer) fetch(ctx context.Context, oldURL string, local fs.FS, marker string) {
 	if _, ok := im.media[oldURL]; ok {
 		return
 	}
-	if localDir != "" {
-		if name, ok := localFile(oldURL, localDir, marker); ok {
-			if _, err := im.storeLocal(ctx, oldURL, name); err != nil {
+	if local != nil {
+		if name, ok := localFile(oldURL, local, marker); ok {
+			if _, err := im.storeLocal(ctx, oldURL, local, name); err != nil {
 				im.report.warn("attachment %s: %v", oldURL, err)
 			}
 			return
@@ -230,9 +230,10 @@ func (im *importer) fetch(ctx context.Context, oldURL, localDir, marker string) 
 	}
 }
 
-// localFile finds the file for u below dir: the part of u's path after marker
-// ("/wp-content/uploads/"), or its whole path when marker is "". Nothing outside dir.
-func localFile(u, dir, marker string) (string, bool) {
+// localFile finds the file for u in fsys: the part of u's path after marker
+// ("/wp-content/uploads/"), or its whole path when marker is "". The name is cleaned
+// first and fs.FS names nothing outside fsys, so "../" leads nowhere.
+func localFile(u string, fsys fs.FS, marker string) (string, bool) {
 	pu, err := url.Parse(u)
 	if err != nil {
 		return "", false
@@ -245,9 +246,11 @@ func localFile(u, dir, marker string) (string, bool) {
 		}
 		p = p[i+len(marker):]
 	}
-	rel := path.Clean("/" + p)
-	name := filepath.Join(dir, filepath.FromSlash(rel))
-	st, err := os.Stat(name)
+	name := strings.TrimPrefix(path.Clean("/"+p), "/")
+	if !fs.ValidPath(name) || name == "." || name == "" {
+		return "", false
+	}
+	st, err := fs.Stat(fsys, name)
 	if err != nil || !st.Mode().IsRegular() {
 		return "", false
 	}

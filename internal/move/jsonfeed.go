@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"mime"
 	"net/url"
+	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -132,22 +134,24 @@ func isWebURL(s string) bool {
 }
 
 // jsonFeedFile imports the JSON Feed in name, whose files may lie in dir at their URLs'
-// paths (Micro.blog's archive keeps uploads/… beside feed.json).
+// paths (a directory unpacked from Micro.blog's archive keeps uploads/… beside
+// feed.json).
 func (im *importer) jsonFeedFile(ctx context.Context, name, dir string) error {
 	b, err := readFile(name)
 	if err != nil {
 		return err
 	}
-	return im.jsonFeed(ctx, b, dir)
+	return im.jsonFeed(ctx, b, os.DirFS(dir))
 }
 
-func (im *importer) jsonFeed(ctx context.Context, b []byte, dir string) error {
+// jsonFeed imports the JSON Feed b, whose files may lie in local at their URLs' paths.
+func (im *importer) jsonFeed(ctx context.Context, b []byte, local fs.FS) error {
 	entries, files, err := parseJSONFeed(b)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		im.fetch(ctx, f, dir, "")
+		im.fetch(ctx, f, local, "")
 	}
 	return im.placeAll(ctx, entries)
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"strings"
@@ -205,8 +207,12 @@ func (im *importer) wxr(ctx context.Context, b []byte) error {
 	if err != nil {
 		return err
 	}
+	var uploads fs.FS
+	if im.cfg.UploadsDir != "" {
+		uploads = os.DirFS(im.cfg.UploadsDir)
+	}
 	for _, f := range files {
-		im.fetch(ctx, f.URL, im.cfg.UploadsDir, "/wp-content/uploads/")
+		im.fetch(ctx, f.URL, uploads, "/wp-content/uploads/")
 	}
 	for i := range entries {
 		for _, f := range files {
