@@ -107,68 +107,7 @@ func freePort(t *testing.T) string {
 // publishes through nginx with the Authorization header, gets a media file served by
 // nginx from the data directory, and runs the doctor through it.
 func TestNginx(t *testing.T) {
-	nginx := tool(t, "nginx", "nginx")
-	sample, err := os.ReadFile("nginx.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	front, redirect := freePort(t), freePort(t)
-	srv := servertest.New(t, func(c *server.Config) { c.URL = "http://" + front + "/" })
-	dir := t.TempDir()
-	site := replaceAll(t, string(sample),
-		"listen 80;", "listen "+redirect+";",
-		"listen [::]:80;", "",
-		"listen 443 ssl http2;", "listen "+front+";",
-		"listen [::]:443 ssl http2;", "",
-		"ssl_certificate     /etc/letsencrypt/live/example.com/fullchain.pem;", "",
-		"ssl_certificate_key /etc/letsencrypt/live/example.com/privkey.pem;", "",
-		"proxy_pass http://127.0.0.1:8080;", "proxy_pass "+srv.URL+";",
-		"root /var/lib/indiepub/data;", "root "+srv.Cfg.DataDir+";",
-	)
-	os.WriteFile(filepath.Join(dir, "indiepub.conf"), []byte(site), 0o644)
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers read the test's private temporary directories
-	}
-	main := fmt.Sprintf(`%s
-daemon off;
-master_process on;
-worker_processes 1;
-pid %[2]s/nginx.pid;
-error_log %[2]s/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log %[2]s/access.log;
-    client_body_temp_path %[2]s/body;
-    proxy_temp_path %[2]s/proxy;
-    fastcgi_temp_path %[2]s/fastcgi;
-    uwsgi_temp_path %[2]s/uwsgi;
-    scgi_temp_path %[2]s/scgi;
-    include %[2]s/indiepub.conf;
-}
-`, user, dir)
-	conf := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(conf, []byte(main), 0o644)
-	args := []string{"-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf}
-	if out, err := exec.Command(nginx, append([]string{"-t"}, args...)...).CombinedOutput(); err != nil {
-		t.Fatalf("nginx -t: %v\n%s", err, out)
-	}
-	cmd := exec.Command(nginx, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt) // fast shutdown of the master and its worker
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-	})
-	base := "http://" + front
-	waitFor(t, base+"/healthz", dir)
+	srv, base := startNginx(t)
 
 	// A create through nginx, the token in the Authorization header.
 	tok := srv.IssueToken(t, "create media delete")
@@ -226,6 +165,101 @@ http {
 		if f.Check == "authorization" && f.Status != doctor.Pass || f.Check == "media" && f.Status != doctor.Pass {
 			t.Errorf("doctor through nginx: %s %s %q", f.Check, f.Status, f.Message)
 		}
+	}
+}
+
+// startNginx starts the sample nginx configuration in front of a real indiepub, its
+// listen addresses, certificate and upstream replaced by loopback ones, and edit's
+// old/new pairs applied on top; it checks nginx -t and returns indiepub and nginx's URL.
+func startNginx(t *testing.T, edit ...string) (*servertest.Server, string) {
+	t.Helper()
+	nginx := tool(t, "nginx", "nginx")
+	sample, err := os.ReadFile("nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	front, redirect := freePort(t), freePort(t)
+	srv := servertest.New(t, func(c *server.Config) { c.URL = "http://" + front + "/" })
+	dir := t.TempDir()
+	site := replaceAll(t, string(sample), append([]string{
+		"listen 80;", "listen " + redirect + ";",
+		"listen [::]:80;", "",
+		"listen 443 ssl http2;", "listen " + front + ";",
+		"listen [::]:443 ssl http2;", "",
+		"ssl_certificate     /etc/letsencrypt/live/example.com/fullchain.pem;", "",
+		"ssl_certificate_key /etc/letsencrypt/live/example.com/privkey.pem;", "",
+		"proxy_pass http://127.0.0.1:8080;", "proxy_pass " + srv.URL + ";",
+		"root /var/lib/indiepub/data;", "root " + srv.Cfg.DataDir + ";",
+	}, edit...)...)
+	os.WriteFile(filepath.Join(dir, "indiepub.conf"), []byte(site), 0o644)
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;" // workers read the test's private temporary directories
+	}
+	main := fmt.Sprintf(`%s
+daemon off;
+master_process on;
+worker_processes 1;
+pid %[2]s/nginx.pid;
+error_log %[2]s/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log %[2]s/access.log;
+    client_body_temp_path %[2]s/body;
+    proxy_temp_path %[2]s/proxy;
+    fastcgi_temp_path %[2]s/fastcgi;
+    uwsgi_temp_path %[2]s/uwsgi;
+    scgi_temp_path %[2]s/scgi;
+    include %[2]s/indiepub.conf;
+}
+`, user, dir)
+	conf := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(conf, []byte(main), 0o644)
+	args := []string{"-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", conf}
+	if out, err := exec.Command(nginx, append([]string{"-t"}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t: %v\n%s", err, out)
+	}
+	cmd := exec.Command(nginx, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt) // fast shutdown of the master and its worker
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	base := "http://" + front
+	waitFor(t, base+"/healthz", dir)
+	return srv, base
+}
+
+// TestNginxStrippingAuthorization: the doctor, run through the sample nginx
+// configuration broken the most common way (a proxy that clears the Authorization
+// header), fails the authorization check and says so, where the sample passes it.
+func TestNginxStrippingAuthorization(t *testing.T) {
+	srv, base := startNginx(t, "proxy_set_header Host $host;", "proxy_set_header Host $host;\n        proxy_set_header Authorization \"\";")
+	tok := srv.IssueToken(t, "create media")
+	r := doctor.Run(context.Background(), doctor.Options{URL: base + "/", Token: tok, DataDir: srv.Cfg.DataDir,
+		Client: indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: true})})
+	if r.OK {
+		t.Errorf("doctor through an nginx that strips Authorization: OK, want a failure")
+	}
+	var found bool
+	for _, f := range r.Findings {
+		if f.Check == "authorization" {
+			found = true
+			if f.Status != doctor.Fail || !strings.Contains(strings.ToLower(f.Message+f.Fix), "authorization") {
+				t.Errorf("authorization check through a stripping nginx: %s %q %q, want a failure naming the header", f.Status, f.Message, f.Fix)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no authorization check in %+v", r.Findings)
 	}
 }
 
