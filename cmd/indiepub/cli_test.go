@@ -111,6 +111,12 @@ func TestVersionLine(t *testing.T) {
 		{"stamped", stamped, "indiepub v1.4.0, commit eb08d14dd990b196ee8948979aa65a4c28219d37, built 2026-12-02T08:19:51Z"},
 		{"uncommitted changes", modified, "indiepub devel, commit eb08d14 (modified), built 2026-12-02T08:19:51Z"},
 		{"no VCS stamp", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "indiepub devel, commit devel, built devel"},
+		// go install …@latest from the module proxy: no vcs.* settings, only the version.
+		{"pseudo-version", &debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261202141500-e015a894f2ec"}},
+			"indiepub v0.0.0-20261202141500-e015a894f2ec, commit e015a894f2ec, built 2026-12-02T14:15:00Z"},
+		{"pseudo-version after a tag", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.1-0.20261202141500-e015a894f2ec"}},
+			"indiepub v1.4.1-0.20261202141500-e015a894f2ec, commit e015a894f2ec, built 2026-12-02T14:15:00Z"},
+		{"tagged, from the proxy", &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}}, "indiepub v1.4.0, commit devel, built devel"},
 		{"no build info", nil, "indiepub devel, commit devel, built devel"},
 	}
 	for _, tt := range tests {

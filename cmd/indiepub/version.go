@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"runtime/debug"
+	"time"
 
 	"github.com/indiepub/indiepub/internal/metrics"
 )
@@ -57,6 +59,30 @@ func build(info *debug.BuildInfo) metrics.Build {
 		if modified && commit != "devel" {
 			commit += " (modified)"
 		}
+		if commit == "devel" {
+			commit, date = fromPseudoVersion(version, date)
+		}
 	}
 	return metrics.Build{Version: version, Commit: commit, Date: date}
+}
+
+// pseudoVersion matches the end of a Go module pseudo-version
+// (v0.0.0-20261202141500-abcdef123456, v1.2.4-0.20261202141500-abcdef123456): the
+// commit's UTC time and the first 12 hex digits of its hash.
+var pseudoVersion = regexp.MustCompile(`[.-](\d{14})-([0-9a-f]{12})(\+incompatible)?$`)
+
+// fromPseudoVersion reads the commit and its date from a pseudo-version, which is all
+// `go install …/cmd/indiepub@latest` records of an untagged commit: a build from the
+// module proxy carries no vcs.* settings. A tagged version names no commit: "devel", and
+// date as it was.
+func fromPseudoVersion(version, date string) (string, string) {
+	m := pseudoVersion.FindStringSubmatch(version)
+	if m == nil {
+		return "devel", date
+	}
+	t, err := time.Parse("20060102150405", m[1])
+	if err != nil {
+		return "devel", date
+	}
+	return m[2], t.UTC().Format(time.RFC3339)
 }
