@@ -28,6 +28,7 @@ type stmts struct {
 
 	// The job queue's claim and completion (jobs.go), once per job.
 	claimJob    *sql.Stmt
+	claimJobs   *sql.Stmt
 	completeJob *sql.Stmt
 
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
@@ -70,6 +71,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.saveSlugCounters, saveSlugCountersSQL},
 		{&db.stmts.urlTaken, urlTakenSQL},
 		{&db.stmts.claimJob, claimJobSQL},
+		{&db.stmts.claimJobs, claimJobsSQL},
 		{&db.stmts.completeJob, completeJobSQL},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
@@ -107,7 +109,7 @@ func (db *DB) closeStmts() error {
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
-		db.stmts.claimJob, db.stmts.completeJob} {
+		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.completeJob} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
