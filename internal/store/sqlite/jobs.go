@@ -209,40 +209,36 @@ func (db *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration,
 	return out, nil
 }
 
-// completeJobsSQL marks done each job of a JSON array of {id, attempts, result} that its
-// claim still holds; ?1 is the time now.
-const completeJobsSQL = `UPDATE jobs SET state = 'done', result = d.value ->> 'result', lease_until = '', updated = ?1
-	FROM json_each(?2) AS d
-	WHERE jobs.id = d.value ->> 'id' AND jobs.attempts = d.value ->> 'attempts' AND jobs.state = 'running'`
-
-// doneRow is one job as completeJobsSQL reads it.
-type doneRow struct {
-	ID       int64  `json:"id"`
-	Attempts int    `json:"attempts"`
-	Result   string `json:"result"`
-}
-
-// CompleteJobs marks the claimed jobs done, each with its Result, in one statement.
+// CompleteJobs marks the claimed jobs done, each with its Result, in one transaction:
+// one indexed update a job, and one commit for them all.
 func (db *DB) CompleteJobs(ctx context.Context, js []*jobs.Job) error {
 	if len(js) == 0 {
 		return nil
 	}
-	rows := make([]doneRow, len(js))
-	for i, j := range js {
-		rows[i] = doneRow{j.ID, j.Attempts, j.Result}
-	}
-	arg, err := json.Marshal(rows)
-	if err != nil {
-		return fmt.Errorf("complete jobs: %w", err)
-	}
+	now := formatTime(db.now())
 	db.writing.Lock()
-	res, err := db.db.ExecContext(ctx, completeJobsSQL, formatTime(db.now()), string(arg))
-	db.writing.Unlock()
+	defer db.writing.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return db.space.check(fmt.Errorf("complete jobs: %w", err))
 	}
-	if n, _ := res.RowsAffected(); int(n) < len(js) {
-		return fmt.Errorf("complete jobs: %d of %d: %w", len(js)-int(n), len(js), jobs.ErrLeaseLost)
+	defer tx.Rollback()
+	st := tx.StmtContext(ctx, db.stmts.completeJob)
+	lost := 0
+	for _, j := range js {
+		res, err := st.ExecContext(ctx, j.Result, now, j.ID, j.Attempts)
+		if err != nil {
+			return db.space.check(fmt.Errorf("complete jobs: %w", err))
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			lost++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return db.space.check(fmt.Errorf("complete jobs: %w", err))
+	}
+	if lost > 0 {
+		return fmt.Errorf("complete jobs: %d of %d: %w", lost, len(js), jobs.ErrLeaseLost)
 	}
 	return nil
 }
