@@ -42,8 +42,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// runImport reads an indiepub export, a WordPress export (WXR) or a JSON Feed into the
-// data directory's site.
+// runImport reads an indiepub export, a WordPress export (WXR), a Micro.blog blog archive
+// (.bar) or a JSON Feed into the data directory's site.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
 	var newURLs, noDownload bool

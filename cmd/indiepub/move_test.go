@@ -40,6 +40,8 @@ func TestExportImportCommands(t *testing.T) {
 		{"import", out, "--data", dest, "--url", site},
 		{"import", filepath.Join(wxr, "jane.wordpress.xml"), "--data", dest, "--url", site,
 			"--uploads", filepath.Join(wxr, "uploads"), "--no-download", "--new-urls"},
+		{"import", filepath.Join("..", "..", "internal", "move", "testdata", "microblog.bar"), "--data", dest, "--url", site,
+			"--no-download", "--new-urls"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if err := Main(context.Background(), args, nil, &stdout, &stderr); err != nil {
@@ -58,5 +60,9 @@ func TestExportImportCommands(t *testing.T) {
 	target, err := db.Redirect(t.Context(), "/2019/05/hello-espresso/")
 	if err != nil || !strings.HasPrefix(target, site) {
 		t.Errorf("redirect of the WordPress post: %q, %v", target, err)
+	}
+	target, err = db.Redirect(t.Context(), "/2024/01/20/on-owning-your.html")
+	if err != nil || !strings.HasPrefix(target, site) {
+		t.Errorf("redirect of the Micro.blog post: %q, %v", target, err)
 	}
 }
