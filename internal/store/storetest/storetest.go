@@ -21,6 +21,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
@@ -113,6 +114,12 @@ type Store interface {
 	RetryJob(ctx context.Context, id int64, now time.Time) error
 	JobsEnqueued() <-chan struct{}
 
+	// Syndication targets added in the owner's pages (syndicate.TargetStore).
+	SyndicationTargets(ctx context.Context) ([]*syndicate.StoredTarget, error)
+	AddSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error
+	UpdateSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error
+	DeleteSyndicationTarget(ctx context.Context, uid string) error
+
 	// Ping reports whether the store can be reached (the server's /readyz).
 	Ping(ctx context.Context) error
 	// Migrated reports whether the store's schema is the one this binary needs (the
@@ -200,6 +207,9 @@ var contracts = []contract{
 	{"Jobs/ConcurrentClaimsTakeEachJobOnce", testJobsConcurrentClaims},
 	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
 	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
+
+	{"SyndicationTargets/AddOnceByUID", testTargetsAddOnce},
+	{"SyndicationTargets/UpdateAndDelete", testTargetsUpdateDelete},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -43,6 +43,7 @@ var (
 	_ jobs.Store              = Store(nil)
 	_ syndicate.PendingStore  = Store(nil)
 	_ syndicate.Store         = Store(nil)
+	_ syndicate.TargetStore   = Store(nil)
 	_ webmention.SendStore    = Store(nil)
 	_ webmention.MentionStore = Store(nil)
 	_ move.Store              = Store(nil)
@@ -185,6 +186,33 @@ var breakers = map[string]struct {
 	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
 	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
 	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+	"SyndicationTargets/AddOnceByUID":            {"overwrites a target of a uid taken", func(s Store) Store { return overwritesTarget{s} }},
+	"SyndicationTargets/UpdateAndDelete":         {"keeps a target's first secret", func(s Store) Store { return keepsFirstSecret{s} }},
+}
+
+type overwritesTarget struct{ Store }
+
+func (s overwritesTarget) AddSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error {
+	if err := s.Store.AddSyndicationTarget(ctx, t); !errors.Is(err, post.ErrExists) {
+		return err
+	}
+	return s.Store.UpdateSyndicationTarget(ctx, t)
+}
+
+type keepsFirstSecret struct{ Store }
+
+func (s keepsFirstSecret) UpdateSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error {
+	all, err := s.Store.SyndicationTargets(ctx)
+	if err != nil {
+		return err
+	}
+	c := *t
+	for _, old := range all {
+		if old.UID == t.UID {
+			c.Secret = old.Secret
+		}
+	}
+	return s.Store.UpdateSyndicationTarget(ctx, &c)
 }
 
 type keepsFirstRedirect struct{ Store }
