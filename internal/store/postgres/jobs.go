@@ -279,3 +279,12 @@ func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
 	db.wakeJobs()
 	return nil
 }
+
+// PruneJobs deletes the done jobs last changed before before.
+func (db *DB) PruneJobs(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated < $1`, formatTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

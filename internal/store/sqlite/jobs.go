@@ -264,3 +264,15 @@ func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
 	db.wakeJobs()
 	return nil
 }
+
+// PruneJobs deletes the done jobs last changed before before.
+func (db *DB) PruneJobs(ctx context.Context, before time.Time) (int64, error) {
+	db.writing.Lock()
+	res, err := db.db.ExecContext(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated < ?`, formatTime(before))
+	db.writing.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -112,6 +112,7 @@ type Store interface {
 	Jobs(ctx context.Context, states []jobs.State, limit int) ([]*jobs.Job, error)
 	JobByID(ctx context.Context, id int64) (*jobs.Job, error)
 	RetryJob(ctx context.Context, id int64, now time.Time) error
+	PruneJobs(ctx context.Context, before time.Time) (int64, error)
 	JobsEnqueued() <-chan struct{}
 
 	// Syndication targets added in the owner's pages (syndicate.TargetStore).
@@ -207,6 +208,7 @@ var contracts = []contract{
 	{"Jobs/ConcurrentClaimsTakeEachJobOnce", testJobsConcurrentClaims},
 	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
 	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
+	{"Jobs/PruneDoneBefore", testJobsPrune},
 
 	{"SyndicationTargets/AddOnceByUID", testTargetsAddOnce},
 	{"SyndicationTargets/UpdateAndDelete", testTargetsUpdateDelete},

@@ -186,9 +186,14 @@ var breakers = map[string]struct {
 	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
 	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
 	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+	"Jobs/PruneDoneBefore":                       {"prunes nothing", func(s Store) Store { return prunesNothing{s} }},
 	"SyndicationTargets/AddOnceByUID":            {"overwrites a target of a uid taken", func(s Store) Store { return overwritesTarget{s} }},
 	"SyndicationTargets/UpdateAndDelete":         {"keeps a target's first secret", func(s Store) Store { return keepsFirstSecret{s} }},
 }
+
+type prunesNothing struct{ Store }
+
+func (s prunesNothing) PruneJobs(ctx context.Context, before time.Time) (int64, error) { return 0, nil }
 
 type overwritesTarget struct{ Store }
 
