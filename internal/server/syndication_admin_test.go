@@ -274,3 +274,31 @@ func TestSyndicationPage(t *testing.T) {
 		t.Errorf("remove again: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestFlagTargetWinsOverStored: a stored target with the uid of a flag's target is
+// listed as unused, q=syndicate-to offers the flag's alone, and the page refuses to add a
+// flag's uid.
+func TestFlagTargetWinsOverStored(t *testing.T) {
+	srv, masto, _ := storedTargetsServer(t)
+	err := srv.DB.AddSyndicationTarget(context.Background(), &syndicate.StoredTarget{UID: uidSocial, Name: "Stored twin",
+		Service: syndicate.ServiceMastodon, Server: masto.URL,
+		Secret: srv.Cfg.Secrets.Seal([]byte(mastodontest.Token), syndicate.SecretContext(uidSocial))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := srv.OwnerClient(t)
+	_, page := get(t, srv, c, "/admin/syndication")
+	if !strings.Contains(page, "stored, unused: a flag's target has this uid and wins") {
+		t.Errorf("the page does not mark the stored twin unused:\n%s", page)
+	}
+	tok := srv.IssueToken(t, "create")
+	_, cfg := srv.Get(t, "/micropub?q=syndicate-to", tok)
+	if n := strings.Count(string(cfg), `"uid":"`+uidSocial+`"`); n != 1 || strings.Contains(string(cfg), "Stored twin") {
+		t.Errorf("q=syndicate-to offers %s %d times (want once, the flag's): %s", uidSocial, n, cfg)
+	}
+	resp, body := ownerForm(t, srv, c, "/admin/syndication/add", url.Values{"service": {"mastodon"},
+		"uid": {uidSocial}, "server": {masto.URL}, "credential": {"x"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "given by flag") {
+		t.Errorf("add a flag's uid: %d, want 409 saying so\n%s", resp.StatusCode, body)
+	}
+}
