@@ -129,6 +129,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.StringVar(&o.cfg.WebSubHub, "websub-hub", env("INDIEPUB_WEBSUB_HUB", ""), "WebSub hub that the home page and feeds advertise and that changes to public posts are published to (INDIEPUB_WEBSUB_HUB)")
 	fs.StringVar(&o.cfg.SyndicateSecret, "syndicate-secret", env("INDIEPUB_SYNDICATE_SECRET", ""), "secret of POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of the body); prefer the environment, which ps does not show (INDIEPUB_SYNDICATE_SECRET)")
 	fs.IntVar(&o.cfg.Jobs.Workers, "jobs-workers", int(envInt("INDIEPUB_JOBS_WORKERS", 2)), "how many background jobs (syndication and the like) run at once (INDIEPUB_JOBS_WORKERS)")
+	fs.DurationVar(&o.cfg.Jobs.Retention, "jobs-retention", envDuration("INDIEPUB_JOBS_RETENTION", 7*24*time.Hour), "how long done background jobs are kept before they are deleted; negative keeps them all (INDIEPUB_JOBS_RETENTION)")
 	fs.BoolVar(&o.logJSON, "log-json", envBool("INDIEPUB_LOG_JSON"), "log as JSON (INDIEPUB_LOG_JSON)")
 	fs.BoolVar(&o.debug, "debug", envBool("INDIEPUB_DEBUG"), "log every request (INDIEPUB_DEBUG)")
 }

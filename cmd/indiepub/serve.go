@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/metrics"
+	"github.com/indiepub/indiepub/internal/secret"
 	"github.com/indiepub/indiepub/internal/server"
 )
 
@@ -43,6 +45,9 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if o.cfg.Secrets, err = loadSecrets(o.cfg.DataDir); err != nil {
+		return err
+	}
 	if o.cfg.Blobs, err = openBlobs(ctx, o.mediaStore, logger); err != nil {
 		return err
 	}
@@ -70,6 +75,22 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 		return err
 	}
 	return serve(ctx, ln, h, logger, o.cfg.URL)
+}
+
+// loadSecrets loads the key of the credentials kept in the database (INDIEPUB_SECRET_KEY,
+// else secret.key in the data directory, created on first use) once, for every part of
+// the server that seals or opens them.
+func loadSecrets(dataDir string) (*secret.Box, error) {
+	if os.Getenv("INDIEPUB_SECRET_KEY") == "" {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("secret key: %w", err)
+		}
+	}
+	key, err := secret.LoadKey(os.Getenv("INDIEPUB_SECRET_KEY"), dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return secret.New(key)
 }
 
 // serveMetrics answers GET /metrics on ln, a listener of its own, so that the metrics are

@@ -35,6 +35,8 @@ type Store interface {
 // Config configures the owner's pages.
 type Config struct {
 	owner.PageConfig
+	// Syndication serves /admin/syndication (syndication.go).
+	Syndication Syndication
 }
 
 // Server serves the owner's pages.

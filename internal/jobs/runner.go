@@ -32,6 +32,13 @@ type Config struct {
 	// Poll is how often an idle runner looks for due jobs it was not told of (retries
 	// whose time came, another process's jobs, lapsed leases); default 5 seconds.
 	Poll time.Duration
+	// Retention is how long a done job is kept (its key too: a job of that kind and key
+	// can be enqueued again once it is gone); default 7 days, negative keeps them all.
+	// Failed jobs are kept until retried.
+	Retention time.Duration
+	// PruneEvery is how often the runner deletes the done jobs older than Retention;
+	// default 1 hour.
+	PruneEvery time.Duration
 	// Logger receives failed runs; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -59,6 +66,12 @@ func (c *Config) defaults() {
 	}
 	if c.Poll <= 0 {
 		c.Poll = 5 * time.Second
+	}
+	if c.Retention == 0 {
+		c.Retention = 7 * 24 * time.Hour
+	}
+	if c.PruneEvery <= 0 {
+		c.PruneEvery = time.Hour
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -116,8 +129,33 @@ func (r *Runner) Start(ctx context.Context) {
 		kinds = append(kinds, k)
 	}
 	r.wg.Go(func() { r.forwardWakes() })
+	if r.cfg.Retention > 0 {
+		r.wg.Go(func() { r.prune(ctx) })
+	}
 	for range r.cfg.Workers {
 		r.wg.Go(func() { r.work(ctx, kinds) })
+	}
+}
+
+// prune deletes the done jobs older than Retention at the start and every PruneEvery,
+// until Stop. Several instances on one store each prune; a delete is the same whoever
+// runs it.
+func (r *Runner) prune(ctx context.Context) {
+	tick := time.NewTicker(r.cfg.PruneEvery)
+	defer tick.Stop()
+	for {
+		n, err := r.store.PruneJobs(ctx, r.cfg.Now().Add(-r.cfg.Retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			r.cfg.Logger.Warn("prune done jobs", "err", err)
+		case n > 0:
+			r.cfg.Logger.Debug("pruned done jobs", "count", n)
+		}
+		select {
+		case <-r.stop:
+			return
+		case <-tick.C:
+		}
 	}
 }
 

@@ -384,3 +384,31 @@ func TestFanOutInBatches(t *testing.T) {
 		t.Errorf("%d claims and completions for %d changes, want at most %d (a batch at a time)", w, n, n/10)
 	}
 }
+
+// TestRunnerPrunesDoneJobs: the runner deletes done jobs once they are older than the
+// retention, and keeps failed ones.
+func TestRunnerPrunesDoneJobs(t *testing.T) {
+	db := openStore(t)
+	start(t, db, jobs.Config{Poll: 20 * time.Millisecond, Backoff: time.Millisecond, MaxAttempts: 1,
+		Retention: 200 * time.Millisecond, PruneEvery: 20 * time.Millisecond}, func(r *jobs.Runner) {
+		r.Handle("ok", func(context.Context, *jobs.Job) (string, error) { return "done", nil })
+		r.Handle("bad", func(context.Context, *jobs.Job) (string, error) { return "", errors.New("no") })
+	})
+	enqueue(t, db, &jobs.Job{Kind: "ok", Key: "k"}, &jobs.Job{Kind: "bad", Key: "k"})
+	done := waitJob(t, db, "ok", "k", jobs.Done)
+	failed := waitJob(t, db, "bad", "k", jobs.Failed)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := db.JobByID(context.Background(), done.ID)
+		if errors.Is(err, jobs.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the done job is still there 20 s after its retention: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := db.JobByID(context.Background(), failed.ID); err != nil {
+		t.Errorf("the failed job was pruned: %v", err)
+	}
+}

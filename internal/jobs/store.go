@@ -65,6 +65,9 @@ type Store interface {
 	// afresh. ErrNotFound when there is no such job, ErrNotRetryable when it is running
 	// or done.
 	RetryJob(ctx context.Context, id int64, now time.Time) error
+	// PruneJobs deletes the done jobs last changed before before, and returns how
+	// many; pending, running and failed jobs stay whatever their age.
+	PruneJobs(ctx context.Context, before time.Time) (int64, error)
 	// JobsEnqueued receives a value after jobs were added (by EnqueueJobs or with a post
 	// change), once they are committed, so that an idle Runner starts them at once.
 	// Signals may merge: one value can stand for many enqueues.

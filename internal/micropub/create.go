@@ -51,7 +51,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	if err := p.Reindex(h.cfg.Now()); err != nil {
 		return err
 	}
-	p.SyndicateTo = appendNew(req.stringsCmd("mp-syndicate-to"), h.cfg.AlwaysSyndicateTo)
+	p.SyndicateTo = appendNew(req.stringsCmd("mp-syndicate-to"), h.alwaysSyndicateTo(r.Context()))
 	// Which app wrote the post decides which drafts a draft-only token reads back (see
 	// readScope); it is stored in the create's own transaction.
 	p.ClientID = tok.ClientID

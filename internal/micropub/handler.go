@@ -58,6 +58,8 @@ type Target struct {
 	Name    string         `json:"name"`
 	Service *TargetService `json:"service,omitempty"`
 	User    *TargetService `json:"user,omitempty"`
+	// Always sends every new post to the target, whether or not its client named it.
+	Always bool `json:"-"`
 }
 
 // TargetService describes a target's service or account: name, url, photo.
@@ -82,12 +84,11 @@ type Config struct {
 	// MaxUpload caps one uploaded file (a multipart file part or a data: URI), in bytes;
 	// MaxBody when zero.
 	MaxUpload int64
-	// SyndicateTo lists the syndication targets offered to clients.
-	SyndicateTo []Target
-	// AlwaysSyndicateTo are the uids of the targets every new post goes to, whether or
-	// not its client named them.
-	AlwaysSyndicateTo []string
-	Now               func() time.Time
+	// SyndicateTo lists the syndication targets offered to clients, those marked Always
+	// added to every new post; it is asked on every request that needs them, since the
+	// owner adds and removes targets while the server runs. nil offers none.
+	SyndicateTo func(ctx context.Context) []Target
+	Now         func() time.Time
 	// Logger receives the failures a client is not told about; nil discards them.
 	Logger *slog.Logger
 	// Changed, when set, is told of every post created, updated, deleted or undeleted,

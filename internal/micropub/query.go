@@ -48,14 +48,14 @@ func (h *Handler) query(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	switch q.Get("q") {
 	case "", "config":
-		return h.writeOK(w, h.config())
+		return h.writeOK(w, h.config(r.Context()))
 	case "source":
 		if q.Get("url") != "" {
 			return h.source(w, r, q)
 		}
 		return h.list(w, r, q)
 	case "syndicate-to":
-		return h.writeOK(w, map[string]any{"syndicate-to": h.targets()})
+		return h.writeOK(w, map[string]any{"syndicate-to": h.targets(r.Context())})
 	case "category":
 		cats, err := h.categories(r, q.Get("filter"))
 		if err != nil {
@@ -77,9 +77,9 @@ func (h *Handler) writeOK(w http.ResponseWriter, v any) error {
 	return nil
 }
 
-func (h *Handler) config() map[string]any {
+func (h *Handler) config(ctx context.Context) map[string]any {
 	c := map[string]any{
-		"syndicate-to": h.targets(),
+		"syndicate-to": h.targets(ctx),
 		"post-types":   postTypes,
 		"q":            queries,
 		// Quill sends the first visibility unless the user picks another, so public
@@ -96,11 +96,25 @@ func (h *Handler) config() map[string]any {
 	return c
 }
 
-func (h *Handler) targets() []Target {
+func (h *Handler) targets(ctx context.Context) []Target {
 	if h.cfg.SyndicateTo == nil {
 		return []Target{}
 	}
-	return h.cfg.SyndicateTo
+	if ts := h.cfg.SyndicateTo(ctx); ts != nil {
+		return ts
+	}
+	return []Target{}
+}
+
+// alwaysSyndicateTo are the uids of the targets every new post goes to.
+func (h *Handler) alwaysSyndicateTo(ctx context.Context) []string {
+	var out []string
+	for _, t := range h.targets(ctx) {
+		if t.Always {
+			out = append(out, t.UID)
+		}
+	}
+	return out
 }
 
 // source answers q=source&url=…: the post as mf2 JSON, all properties or those asked for.

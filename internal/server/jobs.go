@@ -10,7 +10,6 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
-	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/syndicate"
@@ -72,7 +71,8 @@ func newSyndicator(cfg Config, db Store, files *media.Service) *syndicate.Syndic
 	if attempts <= 0 {
 		attempts = defaultMaxAttempts
 	}
-	return syndicate.New(syndicate.Config{Targets: cfg.Syndication, MaxAttempts: attempts,
+	return syndicate.New(syndicate.Config{Targets: cfg.Syndication, Stored: db, Secrets: cfg.Secrets,
+		Build: publisherBuilder(cfg.AllowPrivateFetch), MaxAttempts: attempts,
 		Media: mediaOpener(cfg.URL+"media/", files), Now: cfg.Jobs.Now, Logger: cfg.Logger}, db)
 }
 
@@ -89,19 +89,4 @@ func mediaOpener(prefix string, files *media.Service) syndicate.MediaOpener {
 		}
 		return f, b.Type, nil
 	}
-}
-
-// micropubTargets are the targets as Micropub's syndicate-to extension shows them.
-func micropubTargets(ts []syndicate.Target) []micropub.Target {
-	var out []micropub.Target
-	for _, t := range ts {
-		mt := micropub.Target{UID: t.UID, Name: t.Name}
-		if t.Publisher != nil {
-			svc, user := t.Publisher.Service(), t.Publisher.User()
-			mt.Service = &micropub.TargetService{Name: svc.Name, URL: svc.URL, Photo: svc.Photo}
-			mt.User = &micropub.TargetService{Name: user.Name, URL: user.URL, Photo: user.Photo}
-		}
-		out = append(out, mt)
-	}
-	return out
 }

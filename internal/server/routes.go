@@ -40,6 +40,7 @@ type Routes struct {
 func StudioLinks(siteURL string) []owner.Link {
 	return []owner.Link{
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
+		{Label: "Syndication", URL: siteURL + "admin/syndication"},
 		{Label: "Apps", URL: siteURL + "admin/tokens"},
 	}
 }
@@ -75,6 +76,12 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/mentions/approve", ad.ApproveMention())
 		mux.Handle("POST /admin/mentions/delete", ad.DeleteMention())
 		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
+		mux.Handle("GET /admin/syndication", ad.SyndicationPage())
+		mux.Handle("POST /admin/syndication/add", ad.AddTarget())
+		mux.Handle("POST /admin/syndication/edit", ad.EditTarget())
+		mux.Handle("POST /admin/syndication/remove", ad.RemoveTarget())
+		mux.Handle("POST /admin/syndication/test", ad.TestTarget())
+		mux.Handle("POST /admin/syndication/retry", ad.RetryCopy())
 		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
 		mux.Handle("POST /admin/posts/delete", ad.Delete())
 		mux.Handle("POST /admin/posts/undelete", ad.Undelete())

@@ -23,6 +23,7 @@ import (
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
+	"github.com/indiepub/indiepub/internal/secret"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
@@ -118,6 +119,10 @@ type Config struct {
 	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
 	// clients in q=config and q=syndicate-to.
 	Syndication []syndicate.Target
+	// Secrets seals and opens the credentials of the syndication targets the owner adds
+	// in the owner's pages (internal/secret), under a key kept apart from the database;
+	// nil stores none. cmd/indiepub loads the key (INDIEPUB_SECRET_KEY or secret.key).
+	Secrets *secret.Box
 	// SyndicateSecret checks POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of
 	// the body); empty accepts only bearer tokens there.
 	SyndicateSecret string
@@ -221,6 +226,7 @@ type Store interface {
 	jobs.Store
 	syndicate.PendingStore
 	Reports
+	syndicate.TargetStore
 	// Ping reports whether the store can be reached, and Migrated whether its schema is
 	// current: /readyz.
 	Ping(ctx context.Context) error
@@ -261,17 +267,21 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
 		Logger: cfg.Logger}, mediaService)
 	synd := newSyndicator(cfg, db, mediaService)
+	// A stored target whose credential does not open (another key) stops the start here,
+	// with its uid, rather than failing every job later.
+	if err := synd.CheckStored(ctx); err != nil {
+		return nil, err
+	}
 	mp := micropub.New(micropub.Config{
-		URL:               cfg.URL,
-		MediaEndpoint:     mediaEndpoint.EndpointURL(),
-		URLPatterns:       cfg.URLPatterns,
-		MaxBody:           cfg.MaxBody,
-		MaxUpload:         cfg.MaxUpload,
-		SyndicateTo:       micropubTargets(cfg.Syndication),
-		AlwaysSyndicateTo: synd.Always(),
-		Now:               cfg.Now,
-		Logger:            cfg.Logger,
-		Changed:           cfg.Metrics.PostChanged,
+		URL:           cfg.URL,
+		MediaEndpoint: mediaEndpoint.EndpointURL(),
+		URLPatterns:   cfg.URLPatterns,
+		MaxBody:       cfg.MaxBody,
+		MaxUpload:     cfg.MaxUpload,
+		SyndicateTo:   micropubTargets(synd),
+		Now:           cfg.Now,
+		Logger:        cfg.Logger,
+		Changed:       cfg.Metrics.PostChanged,
 	}, db, mediaService)
 
 	// The owner's identity: the login and setup pages, and the session the consent page,
@@ -291,7 +301,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own, mp)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Syndication: syndicationAdmin{synd, db}}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{

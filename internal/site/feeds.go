@@ -180,6 +180,9 @@ func (h *Handler) atom(fd *feedData) ([]byte, error) {
 		for _, enc := range fd.Enclosures[i] {
 			ae.Links = append(ae.Links, atomLink{Rel: "enclosure", Type: enc.Type, Href: enc.URL, Length: enc.Size})
 		}
+		for _, u := range e.Syndication {
+			ae.Links = append(ae.Links, atomLink{Rel: relSyndication, Href: u})
+		}
 		for _, t := range e.Tags {
 			ae.Categories = append(ae.Categories, atomCategory{Term: post.NormalizeTag(t.Name), Label: t.Name})
 		}
@@ -223,6 +226,9 @@ type rssItem struct {
 	Description string        `xml:"description"`
 	Enclosure   *rssEnclosure `xml:"enclosure"`
 	Categories  []string      `xml:"category"`
+	// Syndication are the post's copies elsewhere, as Atom links (RSS 2.0 has no
+	// element of its own; namespaced elements are its extension mechanism).
+	Syndication []atomLink `xml:"atom:link"`
 }
 
 // rssEnclosure is an item's one media file. RSS 2.0 requires all three attributes; the
@@ -264,6 +270,9 @@ func (h *Handler) rss(fd *feedData) ([]byte, error) {
 		}
 		for _, t := range e.Tags {
 			it.Categories = append(it.Categories, t.Name)
+		}
+		for _, u := range e.Syndication {
+			it.Syndication = append(it.Syndication, atomLink{Rel: relSyndication, Href: u})
 		}
 		doc.Channel.Items = append(doc.Channel.Items, it)
 	}
@@ -320,7 +329,22 @@ type jsonFeedItem struct {
 	DateModified  string           `json:"date_modified,omitempty"`
 	Tags          []string         `json:"tags,omitempty"`
 	Attachments   []jsonAttachment `json:"attachments,omitempty"`
+	// IndieWeb is the post's copies elsewhere, in an extension object: JSON Feed 1.1
+	// has no field for them (external_url is the page a post is about, not a copy of
+	// it), and its readers ignore the objects they do not know ("Extensions").
+	IndieWeb *jsonIndieWeb `json:"_indieweb,omitempty"`
 }
+
+// jsonIndieWeb is the item's "_indieweb" extension object: about, as JSON Feed
+// recommends for extensions, names the rel it carries.
+type jsonIndieWeb struct {
+	About       string   `json:"about"`
+	Syndication []string `json:"syndication"`
+}
+
+// relSyndication is the rel of a post's copies elsewhere
+// (https://microformats.org/wiki/rel-syndication), in Atom and RSS items as on the page.
+const relSyndication = "syndication"
 
 type jsonAttachment struct {
 	URL      string `json:"url"`
@@ -357,6 +381,9 @@ func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
 		}
 		for _, enc := range fd.Enclosures[i] {
 			it.Attachments = append(it.Attachments, jsonAttachment{URL: enc.URL, MIMEType: enc.Type, Size: enc.Size})
+		}
+		if len(e.Syndication) > 0 {
+			it.IndieWeb = &jsonIndieWeb{About: "https://microformats.org/wiki/rel-syndication", Syndication: e.Syndication}
 		}
 		doc.Items = append(doc.Items, it)
 	}

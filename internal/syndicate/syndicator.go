@@ -12,6 +12,7 @@ import (
 
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/secret"
 )
 
 // Kind is the kind of the job that publishes one post to one target (or deletes its copy).
@@ -35,7 +36,16 @@ type Store interface {
 
 // Config sets a Syndicator.
 type Config struct {
+	// Targets are those given by flag; they win over a stored target of the same uid.
 	Targets []Target
+	// Stored keeps the targets added in the owner's pages; nil for none. Their
+	// credentials are sealed by Secrets and their publishers made by Build.
+	Stored  TargetStore
+	Secrets *secret.Box
+	Build   Builder
+	// Refresh is how old the stored targets read may be before they are read again (a
+	// target added through another instance); 0 means 30 seconds.
+	Refresh time.Duration
 	// MaxAttempts is the job runner's attempt limit, so that a copy's status says
 	// "failed", not "retrying", after the last one.
 	MaxAttempts int
@@ -47,9 +57,14 @@ type Config struct {
 
 // Syndicator turns post changes into syndicate jobs and runs them.
 type Syndicator struct {
-	cfg     Config
-	store   Store
-	targets map[string]Target
+	cfg   Config
+	store Store
+	// mu guards the targets in use: list (those given by flag, then the stored ones), and
+	// stored, as loaded at loaded.
+	mu     sync.Mutex
+	list   []Target
+	stored map[string]*storedEntry
+	loaded time.Time
 	// copies serializes the jobs of one post on one target (by post URL and uid), so that
 	// an edit's job waits for the create's and finds the copy's URL to edit.
 	copies keyedMutex
@@ -63,17 +78,16 @@ func New(cfg Config, store Store) *Syndicator {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Syndicator{cfg: cfg, store: store, targets: map[string]Target{}}
-	for _, t := range cfg.Targets {
-		s.targets[t.UID] = t
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = 30 * time.Second
 	}
-	return s
+	return &Syndicator{cfg: cfg, store: store, list: slices.Clone(cfg.Targets)}
 }
 
 // Always lists the uids of the targets every new post goes to.
-func (s *Syndicator) Always() []string {
+func (s *Syndicator) Always(ctx context.Context) []string {
 	var out []string
-	for _, t := range s.cfg.Targets {
+	for _, t := range s.current(ctx) {
 		if t.Always {
 			out = append(out, t.UID)
 		}
@@ -96,7 +110,8 @@ type payload struct {
 // syndication itself writes (a copy's URL or failure) add no job, while an edit of the
 // post adds one per copy.
 func (s *Syndicator) Jobs(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) {
-	if len(s.targets) == 0 {
+	targets := s.current(ctx)
+	if len(targets) == 0 {
 		return nil, nil
 	}
 	p, err := s.store.PostByURL(ctx, c.URL)
@@ -108,7 +123,7 @@ func (s *Syndicator) Jobs(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, 
 	}
 	var out []*jobs.Job
 	add := func(uid string, del bool) {
-		if _, ok := s.targets[uid]; !ok {
+		if !slices.ContainsFunc(targets, func(t Target) bool { return t.UID == uid }) {
 			return
 		}
 		key := jobKey(p, uid)
@@ -167,7 +182,7 @@ func (s *Syndicator) Run(ctx context.Context, j *jobs.Job) (string, error) {
 	if err := json.Unmarshal(j.Payload, &pl); err != nil {
 		return "", jobs.Permanent(fmt.Errorf("syndicate payload: %w", err))
 	}
-	t, ok := s.targets[pl.Target]
+	t, ok := s.target(ctx, pl.Target)
 	if !ok {
 		return "", jobs.Permanent(fmt.Errorf("no syndication target %q", pl.Target))
 	}

@@ -50,7 +50,7 @@ func (s *Syndicator) EnqueuePending(ctx context.Context, store PendingStore) ([]
 			continue
 		}
 		for _, uid := range p.SyndicateTo {
-			if _, ok := s.targets[uid]; !ok {
+			if _, ok := s.target(ctx, uid); !ok {
 				continue
 			}
 			key := jobKey(p, uid)

@@ -56,6 +56,9 @@ var importTables = []importTable{
 		"rsvp", "author_name", "author_photo", "author_url", "url", "published", "content", "created", "updated"},
 		bools: map[string]bool{"approved": true}, identity: "id"},
 	{name: "mention_domains", cols: []string{"domain", "standing"}},
+	// The credentials stay sealed: the same secret key opens them on PostgreSQL.
+	{name: "syndication_targets", cols: []string{"uid", "name", "service", "server", "handle", "always", "secret",
+		"created", "updated"}, bools: map[string]bool{"always": true}},
 }
 
 // Copied counts the rows Import copied from one table.
@@ -67,8 +70,9 @@ type Copied struct {
 // Import copies the whole of an indiepub SQLite database, src, into this one, which must
 // be empty (ErrNotEmpty otherwise): posts and their tags and apps, slug counters, media
 // records, tokens, authorization codes, the owner's password, setup links, sessions and
-// PKCE exemptions, the job queue, redirects, and webmentions sent and received with the
-// owner's standing for their hosts. It is one transaction: on any failure nothing is
+// PKCE exemptions, the job queue, redirects, webmentions sent and received with the
+// owner's standing for their hosts, and the syndication targets added in the owner's
+// pages (their credentials still sealed). It is one transaction: on any failure nothing is
 // copied. IDs are kept, so tokens, codes, media records and webmentions' status pages
 // still point where they did.
 func (db *DB) Import(ctx context.Context, src *sql.DB) ([]Copied, error) {

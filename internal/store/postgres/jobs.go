@@ -371,3 +371,12 @@ func (db *DB) CountJobs(ctx context.Context, now time.Time) ([]jobs.Count, error
 	}
 	return out, nil
 }
+
+// PruneJobs deletes the done jobs last changed before before.
+func (db *DB) PruneJobs(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated < $1`, formatTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -376,3 +376,15 @@ func (db *DB) CountJobs(ctx context.Context, now time.Time) ([]jobs.Count, error
 	}
 	return out, nil
 }
+
+// PruneJobs deletes the done jobs last changed before before.
+func (db *DB) PruneJobs(ctx context.Context, before time.Time) (int64, error) {
+	db.writing.Lock()
+	res, err := db.db.ExecContext(ctx, `DELETE FROM jobs WHERE state = 'done' AND updated < ?`, formatTime(before))
+	db.writing.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("prune jobs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

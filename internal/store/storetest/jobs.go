@@ -499,3 +499,54 @@ func testJobsCounts(t TB, s Store) {
 		t.Errorf("CountJobs: count.b's oldest due %v, want none: its job is to come", b.OldestDue)
 	}
 }
+
+// testJobsPrune: PruneJobs deletes the done jobs last changed before the time given,
+// strictly, and counts them; pending and failed jobs stay, however old.
+func testJobsPrune(t TB, s Store) {
+	enqueue(t, s, &jobs.Job{Kind: "a", Key: "done 1"}, &jobs.Job{Kind: "a", Key: "done 2"},
+		&jobs.Job{Kind: "a", Key: "failed"}, &jobs.Job{Kind: "a", Key: "pending", RunAt: time.Now().Add(time.Hour)})
+	now := time.Now()
+	var done []*jobs.Job
+	for range 3 {
+		j := claim(t, s, now, time.Minute, "a")
+		if j == nil {
+			t.Fatal("no job claimed")
+		}
+		var err error
+		if j.Key == "failed" {
+			err = s.FailJob(t.Context(), j, "gone", time.Time{})
+		} else {
+			err = s.CompleteJob(t.Context(), j, "ok")
+			done = append(done, j)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first, last time.Time
+	for _, j := range done {
+		u := jobByID(t, s, j.ID).Updated
+		if first.IsZero() || u.Before(first) {
+			first = u
+		}
+		if u.After(last) {
+			last = u
+		}
+	}
+	if n, err := s.PruneJobs(t.Context(), first); err != nil || n != 0 {
+		t.Errorf("PruneJobs(the first done job's time) = %d, %v; want 0: only jobs done before it go", n, err)
+	}
+	n, err := s.PruneJobs(t.Context(), last.Add(time.Microsecond).Add(24*time.Hour))
+	if err != nil || n != 2 {
+		t.Errorf("PruneJobs(after every job) = %d, %v; want the 2 done jobs", n, err)
+	}
+	for _, j := range done {
+		if _, err := s.JobByID(t.Context(), j.ID); !errors.Is(err, jobs.ErrNotFound) {
+			t.Errorf("done job %s after the prune: %v, want jobs.ErrNotFound", j.Key, err)
+		}
+	}
+	left := listJobs(t, s, jobs.Pending, jobs.Failed, jobs.Done)
+	if len(left) != 2 {
+		t.Errorf("after the prune: %d jobs, want the pending and the failed one", len(left))
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
@@ -113,6 +114,7 @@ type Store interface {
 	Jobs(ctx context.Context, states []jobs.State, limit int) ([]*jobs.Job, error)
 	JobByID(ctx context.Context, id int64) (*jobs.Job, error)
 	RetryJob(ctx context.Context, id int64, now time.Time) error
+	PruneJobs(ctx context.Context, before time.Time) (int64, error)
 	JobsEnqueued() <-chan struct{}
 
 	// What the metrics count at each scrape (server.Reports): jobs by kind and state with
@@ -120,6 +122,11 @@ type Store interface {
 	// state (their status, or webmention.Held).
 	CountJobs(ctx context.Context, now time.Time) ([]jobs.Count, error)
 	CountMentions(ctx context.Context) (map[string]int, error)
+	// Syndication targets added in the owner's pages (syndicate.TargetStore).
+	SyndicationTargets(ctx context.Context) ([]*syndicate.StoredTarget, error)
+	AddSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error
+	UpdateSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error
+	DeleteSyndicationTarget(ctx context.Context, uid string) error
 
 	// Ping reports whether the store can be reached (the server's /readyz).
 	Ping(ctx context.Context) error
@@ -212,6 +219,10 @@ var contracts = []contract{
 	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
 	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
 	{"Jobs/CountsByKindAndState", testJobsCounts},
+	{"Jobs/PruneDoneBefore", testJobsPrune},
+
+	{"SyndicationTargets/AddOnceByUID", testTargetsAddOnce},
+	{"SyndicationTargets/UpdateAndDelete", testTargetsUpdateDelete},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -43,6 +43,7 @@ var (
 	_ jobs.Store              = Store(nil)
 	_ syndicate.PendingStore  = Store(nil)
 	_ syndicate.Store         = Store(nil)
+	_ syndicate.TargetStore   = Store(nil)
 	_ webmention.SendStore    = Store(nil)
 	_ webmention.MentionStore = Store(nil)
 	_ move.Store              = Store(nil)
@@ -189,6 +190,9 @@ var breakers = map[string]struct {
 	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
 	"Jobs/CountsByKindAndState":                  {"takes pending jobs to come as due", func(s Store) Store { return countsJobsToCome{s} }},
 	"Mentions/CountsByState":                     {"counts held mentions as verified", func(s Store) Store { return countsHeldAsVerified{s} }},
+	"Jobs/PruneDoneBefore":                       {"prunes nothing", func(s Store) Store { return prunesNothing{s} }},
+	"SyndicationTargets/AddOnceByUID":            {"overwrites a target of a uid taken", func(s Store) Store { return overwritesTarget{s} }},
+	"SyndicationTargets/UpdateAndDelete":         {"keeps a target's first secret", func(s Store) Store { return keepsFirstSecret{s} }},
 }
 
 type countsJobsToCome struct{ Store }
@@ -206,6 +210,35 @@ func (s countsHeldAsVerified) CountMentions(ctx context.Context) (map[string]int
 		delete(m, webmention.Held)
 	}
 	return m, err
+}
+
+type prunesNothing struct{ Store }
+
+func (s prunesNothing) PruneJobs(ctx context.Context, before time.Time) (int64, error) { return 0, nil }
+
+type overwritesTarget struct{ Store }
+
+func (s overwritesTarget) AddSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error {
+	if err := s.Store.AddSyndicationTarget(ctx, t); !errors.Is(err, post.ErrExists) {
+		return err
+	}
+	return s.Store.UpdateSyndicationTarget(ctx, t)
+}
+
+type keepsFirstSecret struct{ Store }
+
+func (s keepsFirstSecret) UpdateSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error {
+	all, err := s.Store.SyndicationTargets(ctx)
+	if err != nil {
+		return err
+	}
+	c := *t
+	for _, old := range all {
+		if old.UID == t.UID {
+			c.Secret = old.Secret
+		}
+	}
+	return s.Store.UpdateSyndicationTarget(ctx, &c)
 }
 
 type keepsFirstRedirect struct{ Store }

@@ -122,6 +122,18 @@ func (c *Publisher) currentSession(ctx context.Context) (session, error) {
 	return ns, nil
 }
 
+// Check signs in afresh with the identifier and app password (createSession) and returns
+// the account's handle; the new session replaces the one kept.
+func (c *Publisher) Check(ctx context.Context) (string, error) {
+	var ns session
+	in := map[string]string{"identifier": c.cfg.Identifier, "password": c.cfg.AppPassword}
+	if err := c.call(ctx, "com.atproto.server.createSession", nil, in, "", "", &ns); err != nil {
+		return "", err
+	}
+	c.setSession(&ns)
+	return ns.Handle, nil
+}
+
 func (c *Publisher) setSession(s *session) {
 	c.mu.Lock()
 	c.session = s

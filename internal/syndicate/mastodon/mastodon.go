@@ -277,6 +277,23 @@ var errNotFound = errors.New("not found")
 // maxAnswer bounds what is read of an answer.
 const maxAnswer = 4 << 20
 
+// Check asks the server whose account the token is (GET
+// /api/v1/accounts/verify_credentials, https://docs.joinmastodon.org/methods/accounts/#verify_credentials)
+// and returns the account's URL, or else its acct; a wrong token is the server's 401.
+func (c *Publisher) Check(ctx context.Context) (string, error) {
+	var acct struct {
+		Acct string `json:"acct"`
+		URL  string `json:"url"`
+	}
+	if err := c.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, nil, &acct); err != nil {
+		return "", err
+	}
+	if acct.URL != "" {
+		return acct.URL, nil
+	}
+	return acct.Acct, nil
+}
+
 // call sends one API request with the bearer token: form as a urlencoded body (nil: no
 // body), and decodes a 2xx answer into out (nil: discarded). Other answers become the
 // errors the job queue acts on (syndicate.ResponseError).

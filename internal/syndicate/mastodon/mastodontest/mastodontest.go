@@ -317,6 +317,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, req Request) {
 		s.create(w, r, req)
 	case r.Method == http.MethodGet && r.URL.Path == "/api/v2/search":
 		s.search(w, req)
+	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/accounts/verify_credentials":
+		s.verifyCredentials(w)
 	case statusPath.MatchString(r.URL.Path):
 		m := statusPath.FindStringSubmatch(r.URL.Path)
 		s.statusMethod(w, r.Method, m[1], m[2], req)
@@ -563,6 +565,15 @@ func (s *Server) reblog(w http.ResponseWriter, st *Status) {
 		st.Reblogged, st.ReblogID = true, b.ID
 	}
 	writeJSON(w, http.StatusOK, s.statusJSON(s.statuses[st.ReblogID]))
+}
+
+// verifyCredentials answers GET /api/v1/accounts/verify_credentials with the token's
+// account (https://docs.joinmastodon.org/methods/accounts/#verify_credentials: 200 and a
+// CredentialAccount; 401 for a wrong token, answered in serve).
+func (s *Server) verifyCredentials(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]any{"id": AccountID, "username": Username, "acct": Username,
+		"display_name": "Alice", "url": s.URL + "/@" + Username, "locked": false, "bot": false,
+		"created_at": s.now().UTC().Format(time.RFC3339), "source": map[string]any{"privacy": "public"}})
 }
 
 // statusJSON is the Status entity's fields the publisher may read
