@@ -317,7 +317,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		enqueue = db.EnqueueJobs
 	}
 	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
-		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
+		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) }, Photos: mediaService,
 		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()
 	for _, l := range studio {
@@ -325,7 +325,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	}
 	website := site.New(siteCfg, db)
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
-		Now: cfg.Now, Logger: logger})
+		Photos: mediaService, Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),

@@ -57,8 +57,8 @@ const maxContextSummary = 300
 // and replaces the bare URL in the post's property with an h-cite of the page's url, name,
 // author's name, published date and a short summary, read from its microformats2 h-entry,
 // else from OpenGraph, <title> and <meta name="description">. A page that cannot be
-// fetched leaves the post as it was (its 5xx and timeouts are retried). No image is kept:
-// the page would load it from the other site.
+// fetched leaves the post as it was (its 5xx and timeouts are retried). The author's
+// photo is kept in the media store (see Photos); no other image of the page is.
 func (s *Sender) Context(ctx context.Context, j *jobs.Job) (string, error) {
 	var p contextPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -117,8 +117,9 @@ func (s *Sender) fetchContext(ctx context.Context, u string) (map[string]any, er
 		add("content", firstText(e.Properties["summary"]))
 		add("content", firstText(e.Properties["content"]))
 		add("published", firstText(e.Properties["published"]))
-		name, _, _ := pageAuthor(data, authorOf(e, feed))
-		add("author", name)
+		if author := s.contextAuthor(ctx, data, authorOf(e, feed)); author != nil {
+			props["author"] = []any{author}
+		}
 		if n, ok := props["name"].([]any); ok && props["content"] != nil && strings.HasPrefix(props["content"].([]any)[0].(string), n[0].(string)) {
 			delete(props, "name") // a note's implied name is its content
 		}
@@ -132,6 +133,41 @@ func (s *Sender) fetchContext(ctx context.Context, u string) (map[string]any, er
 		props["content"] = []any{shorten(c[0].(string), maxContextSummary)}
 	}
 	return map[string]any{"type": []any{"h-cite"}, "properties": props}, nil
+}
+
+// contextAuthor is a reply context's author: an h-card with the name, url and photo
+// (kept in the media store: the post's page shows it from there) when the page gives a
+// url or a photo, else the name alone; nil when the page names none.
+func (s *Sender) contextAuthor(ctx context.Context, data *microformats.Data, author any) any {
+	name, photo, link := pageAuthor(data, author)
+	name = strings.Join(strings.Fields(name), " ")
+	photo = s.photos.keep(ctx, photo)
+	link = absoluteHTTP(link)
+	if photo == "" && link == "" {
+		if name == "" {
+			return nil
+		}
+		return name
+	}
+	props := map[string]any{}
+	value := name
+	if name != "" {
+		props["name"] = []any{name}
+	}
+	if link != "" {
+		props["url"] = []any{link}
+		if value == "" {
+			value = link
+		}
+	}
+	if photo != "" {
+		props["photo"] = []any{photo}
+	}
+	card := map[string]any{"type": []any{"h-card"}, "properties": props}
+	if value != "" {
+		card["value"] = value
+	}
+	return card
 }
 
 // pageMeta reads a page's <title> and its <meta> name/property content pairs.
