@@ -131,7 +131,7 @@ func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]*jobs.J
 	}
 	out := make([]*jobs.Job, 0, len(targets))
 	if visible(p) {
-		out = append(out, contextJobs(p)...)
+		out = append(out, s.contextJobs(p, change)...)
 	}
 	for _, t := range targets {
 		payload, err := json.Marshal(sendPayload{Source: p.URL, Target: t, Linked: now[t]})
