@@ -165,6 +165,7 @@ var breakers = map[string]struct {
 	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
 	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
 	"Webmentions/SentLatestPerTarget":          {"forgets that a link was removed", func(s Store) Store { return forgetsUnlinked{s} }},
+	"Webmentions/RecentlySentNewestFirst":      {"lists them oldest first", func(s Store) Store { return sentOldestFirst{s} }},
 	"Mentions/OncePerSourceAndTarget":          {"gives a mention sent again a new status key", func(s Store) Store { return newKeyAgain{s} }},
 	"Mentions/SaveAndList":                     {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
 	"Mentions/DomainStanding":                  {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
@@ -581,6 +582,16 @@ func (s forgetsUnlinked) WebmentionsSent(ctx context.Context, source string) ([]
 	for i := range sent {
 		sent[i].Linked = true
 	}
+	return sent, err
+}
+
+// sentOldestFirst lists the latest outcomes oldest first: the owner's page would show
+// last week's failures above today's.
+type sentOldestFirst struct{ Store }
+
+func (s sentOldestFirst) RecentlySent(ctx context.Context, limit int) ([]webmention.Sent, error) {
+	sent, err := s.Store.RecentlySent(ctx, limit)
+	slices.Reverse(sent)
 	return sent, err
 }
 
