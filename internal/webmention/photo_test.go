@@ -19,7 +19,7 @@ import (
 )
 
 // pngPhoto is a small real PNG, different for each seed.
-func pngPhoto(t *testing.T, seed uint8) []byte {
+func pngPhoto(t testing.TB, seed uint8) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
 	for i := range img.Pix {
