@@ -131,6 +131,9 @@ func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) {
 func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, rc.cfg.MaxBody)
 	if err := r.ParseForm(); err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			return err // 413, not 400: the body is over MaxBody
+		}
 		return fmt.Errorf("%w: %v", errInvalid, err)
 	}
 	source, target, err := rc.check(r.Context(), r.PostForm.Get("source"), r.PostForm.Get("target"))
