@@ -106,6 +106,11 @@ type Config struct {
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
+	// RefuseFetch, when set, is asked before every request the Webmention jobs make
+	// (sending, verifying, reply contexts, authors' photos), redirects included; an error
+	// it returns is the request's. servertest refuses every host that is not an IP
+	// address, so that tests' example.org links make no DNS lookups.
+	RefuseFetch func(*http.Request) error
 	// WebmentionModeration is which verified webmentions show without the owner's
 	// approval: webmention.ModerateAll, ModerateKnown (the default) or ModerateHold.
 	WebmentionModeration string
@@ -312,6 +317,9 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// Webmention: received at /webmention, verified and sent by jobs, through the
 	// guarded client.
 	fetch := indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 10 * time.Second})
+	if cfg.RefuseFetch != nil {
+		fetch.Transport = refusing{refuse: cfg.RefuseFetch, next: fetch.Transport}
+	}
 	enqueue := cfg.Enqueue
 	if enqueue == nil {
 		enqueue = db.EnqueueJobs
@@ -348,4 +356,20 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger,
 		jobHandlers: handlers, listeners: []jobs.Listener{listener},
 	}, nil
+}
+
+// refusing asks refuse before each request it lets through to next (Config.RefuseFetch).
+type refusing struct {
+	refuse func(*http.Request) error
+	next   http.RoundTripper
+}
+
+func (rt refusing) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := rt.refuse(r); err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
+	}
+	return rt.next.RoundTrip(r)
 }

@@ -45,3 +45,16 @@ func TestAuthorByURL(t *testing.T) {
 		t.Errorf("author %q %q %q, want Fay Profile, %s/ and her photo kept under %smedia/", m.AuthorName, m.AuthorURL, m.AuthorPhoto, src.URL, rv.Cfg.URL)
 	}
 }
+
+// TestTestsMakeNoLookups: under servertest, a job's fetch of a named host (example.org)
+// is refused before any DNS lookup.
+func TestTestsMakeNoLookups(t *testing.T) {
+	rv := newReceiving(t)
+	postURL := rv.createPost(t, "h=entry&content="+url.QueryEscape("See https://example.org/page"))
+	rv.changed(t, postURL, "create")
+	rv.runJobs(t)
+	sent, err := rv.DB.WebmentionsSent(t.Context(), postURL)
+	if err != nil || len(sent) != 1 || !strings.Contains(sent[0].Detail, "servertest: no fetch of example.org") {
+		t.Errorf("sent %+v, %v; want the fetch of example.org refused by servertest", sent, err)
+	}
+}
