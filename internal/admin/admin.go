@@ -29,6 +29,8 @@ type Store interface {
 	RemovePKCEExemption(ctx context.Context, clientID string) error
 	// Webmentions received, for moderation.
 	webmention.MentionStore
+	// Webmentions sent, per post (mentions.go).
+	SentStore
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
 }
 

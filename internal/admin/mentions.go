@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -9,8 +10,8 @@ import (
 	"github.com/indiepub/indiepub/internal/webmention"
 )
 
-// Mentions serves the page of webmentions received: those waiting for the owner, and the
-// latest of every status.
+// Mentions serves the page of webmentions received (those waiting for the owner, and the
+// latest of every status) and sent (per post, each target's latest outcome).
 func (s *Server) Mentions() http.Handler { return s.pages.Handle(s.mentions) }
 
 // ApproveMention shows one held webmention and makes its source's host known.
@@ -43,9 +44,51 @@ func (s *Server) BlockDomain() http.Handler {
 	})
 }
 
+// SentStore is what the page needs of the webmentions sent from the owner's posts.
+type SentStore interface {
+	// RecentlySent returns the latest outcome per post and target, newest first.
+	RecentlySent(ctx context.Context, limit int) ([]webmention.Sent, error)
+}
+
 type mentionsPage struct {
 	CSRF         string
 	Held, Recent []mentionRow
+	Sent         []sentPost
+}
+
+// sentPost is one post's webmentions sent, as the page lists them: newest first, the
+// post that sent the latest at the top.
+type sentPost struct {
+	Source string
+	Sends  []sentRow
+	Failed int
+}
+
+type sentRow struct {
+	webmention.Sent
+	When string
+}
+
+// maxSentShown bounds the outcomes the page lists.
+const maxSentShown = 200
+
+// sentByPost groups outcomes (newest first) by post, keeping that order.
+func sentByPost(sent []webmention.Sent) []sentPost {
+	var out []sentPost
+	at := map[string]int{}
+	for _, s := range sent {
+		i, ok := at[s.Source]
+		if !ok {
+			i = len(out)
+			at[s.Source] = i
+			out = append(out, sentPost{Source: s.Source})
+		}
+		out[i].Sends = append(out[i].Sends, sentRow{Sent: s, When: when(s.At, "-")})
+		if s.Status == webmention.StatusFailed {
+			out[i].Failed++
+		}
+	}
+	return out
 }
 
 type mentionRow struct {
@@ -66,7 +109,12 @@ func (s *Server) mentions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.pages.Render(w, r, http.StatusOK, "mentions", mentionsPage{CSRF: sess.CSRF, Held: rows(held), Recent: rows(recent)})
+	sent, err := s.store.RecentlySent(r.Context(), maxSentShown)
+	if err != nil {
+		return err
+	}
+	s.pages.Render(w, r, http.StatusOK, "mentions", mentionsPage{CSRF: sess.CSRF, Held: rows(held), Recent: rows(recent),
+		Sent: sentByPost(sent)})
 	return nil
 }
 

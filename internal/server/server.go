@@ -107,6 +107,11 @@ type Config struct {
 	// AllowPrivateFetch lets outbound fetches (IndieAuth client information) reach
 	// loopback and private addresses: tests and local setups only.
 	AllowPrivateFetch bool
+	// RefuseFetch, when set, is asked before every request the Webmention jobs make
+	// (sending, verifying, reply contexts, authors' photos), redirects included; an error
+	// it returns is the request's. servertest refuses every host that is not an IP
+	// address, so that tests' example.org links make no DNS lookups.
+	RefuseFetch func(*http.Request) error
 	// WebmentionModeration is which verified webmentions show without the owner's
 	// approval: webmention.ModerateAll, ModerateKnown (the default) or ModerateHold.
 	WebmentionModeration string
@@ -324,12 +329,15 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// Webmention: received at /webmention, verified and sent by jobs, through the
 	// guarded client.
 	fetch := indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 10 * time.Second})
+	if cfg.RefuseFetch != nil {
+		fetch.Transport = refusing{refuse: cfg.RefuseFetch, next: fetch.Transport}
+	}
 	enqueue := cfg.Enqueue
 	if enqueue == nil {
 		enqueue = db.EnqueueJobs
 	}
 	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
-		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
+		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) }, Photos: mediaService,
 		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()
 	for _, l := range studio {
@@ -337,7 +345,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	}
 	website := site.New(siteCfg, db)
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
-		Now: cfg.Now, Logger: logger})
+		Photos: mediaService, Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
@@ -360,4 +368,20 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger,
 		jobHandlers: handlers, listeners: []jobs.Listener{listener},
 	}, nil
+}
+
+// refusing asks refuse before each request it lets through to next (Config.RefuseFetch).
+type refusing struct {
+	refuse func(*http.Request) error
+	next   http.RoundTripper
+}
+
+func (rt refusing) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := rt.refuse(r); err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
+	}
+	return rt.next.RoundTrip(r)
 }

@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,7 +47,7 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	}))
 	s.Start()
 	t.Cleanup(s.Close)
-	s.Cfg = server.Config{URL: s.URL + "/", DataDir: dir}
+	s.Cfg = server.Config{URL: s.URL + "/", DataDir: dir, RefuseFetch: RefuseNames}
 	for _, m := range modify {
 		m(&s.Cfg)
 	}
@@ -55,6 +57,16 @@ func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	// Cleanups run last first: the jobs stop before the store closes.
 	t.Cleanup(func() { s.Handler.StopJobs(context.Background()) })
 	return s
+}
+
+// RefuseNames refuses a request to any host that is not an IP address: the tests' own
+// servers listen on 127.0.0.1, and a name (example.org, say) would be looked up in the
+// DNS by a job. It is New's Config.RefuseFetch; a test that needs names sets its own.
+func RefuseNames(r *http.Request) error {
+	if _, err := netip.ParseAddr(strings.Trim(r.URL.Hostname(), "[]")); err != nil {
+		return fmt.Errorf("servertest: no fetch of %s: the tests reach only IP addresses", r.URL.Host)
+	}
+	return nil
 }
 
 // IssueToken stores a new token for the owner with the given space-separated scopes.

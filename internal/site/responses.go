@@ -24,9 +24,11 @@ type responses struct {
 type response struct {
 	Type, RSVP, URL       string
 	AuthorName, AuthorURL string
-	// AuthorPhoto is the author's photo URL, kept in the markup as data (u-photo) but not
-	// loaded: the page shows no third-party images.
+	// AuthorPhoto is the author's photo URL. PhotoHere says it is in the site's media
+	// store (where verification keeps it), and the page shows it; any other is kept in
+	// the markup as data (u-photo) but not loaded: the page shows no third-party images.
 	AuthorPhoto string
+	PhotoHere   bool
 	Content     template.HTML // sanitized when it was verified
 	Published   timeValue
 }
@@ -86,7 +88,7 @@ func (h *Handler) responsesTo(ctx context.Context, target string) (*responses, e
 	rs := &responses{Count: len(ms)}
 	for _, m := range slices.Backward(ms) {
 		r := response{Type: m.Type, RSVP: m.RSVP, URL: m.URL, AuthorName: m.AuthorName,
-			AuthorURL: m.AuthorURL, AuthorPhoto: m.AuthorPhoto, Content: template.HTML(m.Content),
+			AuthorURL: m.AuthorURL, AuthorPhoto: m.AuthorPhoto, PhotoHere: h.ownMedia(m.AuthorPhoto), Content: template.HTML(m.Content),
 			Published: itemTime("", m.Published)}
 		if r.Published.IsZero() {
 			r.Published = itemTime("", m.Created)
@@ -130,4 +132,10 @@ func countsHTML(postURL string, counts map[string]int) template.HTML {
 	}
 	return template.HTML(`<p class="response-counts"><a href="` + template.HTMLEscapeString(postURL) +
 		`#responses">` + template.HTMLEscapeString(sum) + `</a></p>`)
+}
+
+// ownMedia reports whether u is a file of the site's media store: under the URL files are
+// published at, or under the site's own media/ path, where indiepub serves them too.
+func (h *Handler) ownMedia(u string) bool {
+	return u != "" && (strings.HasPrefix(u, h.cfg.MediaURL) || strings.HasPrefix(u, h.cfg.URL+"media/"))
 }

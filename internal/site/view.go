@@ -88,6 +88,10 @@ type cite struct {
 	URL, Name, Author, Published string
 	Content                      template.HTML
 	Photo                        string
+	// AuthorURL and AuthorPhoto come from an author given as an h-card; the photo shows
+	// only when it is in the site's media store (ownMedia), as the reply-context job
+	// keeps it.
+	AuthorURL, AuthorPhoto string
 }
 
 // Label is the visible text of a citation link.
@@ -199,6 +203,13 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 	}
 	e.Legs = legs(it.Properties["itinerary"])
 	e.QuotationOf = cites(it.Properties["quotation-of"], "u-quotation-of")
+	for _, cs := range [][]cite{e.InReplyTo, e.LikeOf, e.RepostOf, e.BookmarkOf, e.WatchOf, e.ReadOf, e.ListenOf} {
+		for i := range cs {
+			if !h.ownMedia(cs[i].AuthorPhoto) {
+				cs[i].AuthorPhoto = ""
+			}
+		}
+	}
 	if name := strings.TrimSpace(it.First("name")); name != "" && (p.Type != "note" || e.Event) {
 		e.Name = name
 	}
@@ -312,6 +323,10 @@ func cites(vs []any, class string) []cite {
 			}
 			c.Name = firstString(x, "name")
 			c.Author = firstString(x, "author")
+			if a, ok := firstValue(x, "author").(map[string]any); ok {
+				c.AuthorURL = httpURL(firstString(a, "url"))
+				c.AuthorPhoto = httpURL(firstString(a, "photo"))
+			}
 			c.Published = firstString(x, "published")
 			c.Photo = httpURL(firstString(x, "photo"))
 			if text := firstString(x, "content"); text != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -32,33 +33,72 @@ type contextPayload struct {
 	URL      string `json:"url"`
 }
 
-// contextJobs are the KindContext jobs of a visible post: one per response URL that is
-// still a bare URL (a nested h-cite has its context already, from the client or from an
-// earlier job, so a context's own update asks for nothing more).
-func contextJobs(p *post.Post) []*jobs.Job {
+// contextMaxAge is how old a reply context kept by an earlier job may grow before a
+// change of the post fetches it again.
+const contextMaxAge = 24 * time.Hour
+
+// contextJobs are the KindContext jobs of one change of a visible post: one per response
+// URL that is still a bare URL (new, changed by an update, or whose fetch failed), and
+// one per context this job kept (an h-cite with dt-accessed) more than contextMaxAge ago.
+// An h-cite from the client, without accessed, is its own and left alone; a context just
+// kept asks for nothing more, so the job's own update of the post ends there. The key
+// names the change, so that each change may fetch again.
+func (s *Sender) contextJobs(p *post.Post, change string) []*jobs.Job {
+	now := s.cfg.Now()
 	var out []*jobs.Job
 	for _, prop := range contextProperties {
 		for _, v := range p.Item.Properties[prop] {
-			s, ok := v.(string)
-			if !ok || absoluteHTTP(s) == "" {
+			u := staleContext(v, now)
+			if u == "" {
 				continue
 			}
-			payload, _ := json.Marshal(contextPayload{Post: p.URL, Property: prop, URL: s})
-			out = append(out, &jobs.Job{Kind: KindContext, Key: p.URL + " " + prop + " " + s, Payload: payload})
+			payload, _ := json.Marshal(contextPayload{Post: p.URL, Property: prop, URL: u})
+			out = append(out, &jobs.Job{Kind: KindContext, Key: p.URL + " " + prop + " " + u + " " + change, Payload: payload})
 		}
 	}
 	return out
+}
+
+// staleContext returns the URL of a response value to fetch a context for, or "": a bare
+// http(s) URL, or the url of a context kept by the job (see keptContext) before now
+// less contextMaxAge.
+func staleContext(v any, now time.Time) string {
+	if s, ok := v.(string); ok {
+		return absoluteHTTP(s)
+	}
+	accessed, ok := keptContext(v)
+	if !ok || now.Sub(accessed) < contextMaxAge {
+		return ""
+	}
+	return absoluteHTTP(valueURL(v))
+}
+
+// keptContext reports whether v is a context the job kept: an h-cite with an accessed
+// date (h-cite's dt-accessed, when the page was read), and returns that date.
+func keptContext(v any) (time.Time, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return time.Time{}, false
+	}
+	props, _ := m["properties"].(map[string]any)
+	vs, _ := props["accessed"].([]any)
+	if len(vs) == 0 {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339, post.StringValue(vs[0]))
+	return at, err == nil
 }
 
 // maxContextSummary bounds the summary kept of a page, in characters.
 const maxContextSummary = 300
 
 // Context is the KindContext job handler: it fetches the page through the guarded client
-// and replaces the bare URL in the post's property with an h-cite of the page's url, name,
-// author's name, published date and a short summary, read from its microformats2 h-entry,
-// else from OpenGraph, <title> and <meta name="description">. A page that cannot be
-// fetched leaves the post as it was (its 5xx and timeouts are retried). No image is kept:
-// the page would load it from the other site.
+// and replaces the bare URL (or the stale context) in the post's property with an h-cite
+// of the page's url, name, author, published date and a short summary, read from its
+// microformats2 h-entry, else from OpenGraph, <title> and <meta name="description">, and
+// when it was read (accessed). A page that cannot be
+// fetched leaves the post as it was (its 5xx and timeouts are retried). The author's
+// photo is kept in the media store (see Photos); no other image of the page is.
 func (s *Sender) Context(ctx context.Context, j *jobs.Job) (string, error) {
 	var p contextPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -73,6 +113,8 @@ func (s *Sender) Context(ctx context.Context, j *jobs.Job) (string, error) {
 		for i, v := range vs {
 			if sv, ok := v.(string); ok && sv == p.URL {
 				vs[i] = cite
+			} else if _, kept := keptContext(v); kept && valueURL(v) == p.URL {
+				vs[i] = cite // refreshed
 			}
 		}
 		return nil
@@ -102,7 +144,7 @@ func (s *Sender) fetchContext(ctx context.Context, u string) (map[string]any, er
 	if err != nil {
 		return nil, jobs.Permanent(fmt.Errorf("reply context %s: %w", u, err))
 	}
-	props := map[string]any{"url": []any{u}}
+	props := map[string]any{"url": []any{u}, "accessed": []any{s.cfg.Now().UTC().Format(time.RFC3339)}}
 	add := func(k, v string) {
 		if v = strings.Join(strings.Fields(v), " "); v != "" {
 			if _, set := props[k]; !set {
@@ -117,8 +159,9 @@ func (s *Sender) fetchContext(ctx context.Context, u string) (map[string]any, er
 		add("content", firstText(e.Properties["summary"]))
 		add("content", firstText(e.Properties["content"]))
 		add("published", firstText(e.Properties["published"]))
-		name, _, _ := pageAuthor(data, authorOf(e, feed))
-		add("author", name)
+		if author := s.contextAuthor(ctx, data, authorOf(e, feed)); author != nil {
+			props["author"] = []any{author}
+		}
 		if n, ok := props["name"].([]any); ok && props["content"] != nil && strings.HasPrefix(props["content"].([]any)[0].(string), n[0].(string)) {
 			delete(props, "name") // a note's implied name is its content
 		}
@@ -132,6 +175,41 @@ func (s *Sender) fetchContext(ctx context.Context, u string) (map[string]any, er
 		props["content"] = []any{shorten(c[0].(string), maxContextSummary)}
 	}
 	return map[string]any{"type": []any{"h-cite"}, "properties": props}, nil
+}
+
+// contextAuthor is a reply context's author: an h-card with the name, url and photo
+// (kept in the media store: the post's page shows it from there) when the page gives a
+// url or a photo, else the name alone; nil when the page names none.
+func (s *Sender) contextAuthor(ctx context.Context, data *microformats.Data, author any) any {
+	name, photo, link := pageAuthor(data, author)
+	name = strings.Join(strings.Fields(name), " ")
+	photo = s.photos.keep(ctx, photo)
+	link = absoluteHTTP(link)
+	if photo == "" && link == "" {
+		if name == "" {
+			return nil
+		}
+		return name
+	}
+	props := map[string]any{}
+	value := name
+	if name != "" {
+		props["name"] = []any{name}
+	}
+	if link != "" {
+		props["url"] = []any{link}
+		if value == "" {
+			value = link
+		}
+	}
+	if photo != "" {
+		props["photo"] = []any{photo}
+	}
+	card := map[string]any{"type": []any{"h-card"}, "properties": props}
+	if value != "" {
+		card["value"] = value
+	}
+	return card
 }
 
 // pageMeta reads a page's <title> and its <meta> name/property content pairs.

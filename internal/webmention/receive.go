@@ -37,6 +37,11 @@ type ReceiverConfig struct {
 	Client *http.Client
 	// Sanitize makes a source's HTML content safe to show: the site's allow-list.
 	Sanitize func(string) string
+	// Photos keeps the authors' photos in the media store; nil keeps none (a mention
+	// then has no photo).
+	Photos Photos
+	// MaxPhoto caps an author's photo; 0 means DefaultMaxPhoto. A larger one is not kept.
+	MaxPhoto int64
 	// Moderation is ModerateAll, ModerateKnown (the default) or ModerateHold.
 	Moderation string
 	// MaxBody caps the request body (source and target); 0 means 16 KiB.
@@ -54,9 +59,10 @@ type ReceiverConfig struct {
 // Receiver is the Webmention endpoint (§3.2): it takes webmentions, answers their status
 // URLs and verifies them as jobs.
 type Receiver struct {
-	cfg  ReceiverConfig
-	mu   sync.Mutex
-	rate map[string]*window
+	cfg    ReceiverConfig
+	photos photoKeeper
+	mu     sync.Mutex
+	rate   map[string]*window
 }
 
 // window counts one source host's webmentions in the current window.
@@ -97,7 +103,11 @@ func NewReceiver(cfg ReceiverConfig) *Receiver {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Receiver{cfg: cfg, rate: map[string]*window{}}
+	if cfg.MaxPhoto <= 0 {
+		cfg.MaxPhoto = DefaultMaxPhoto
+	}
+	return &Receiver{cfg: cfg, rate: map[string]*window{},
+		photos: photoKeeper{client: cfg.Client, photos: cfg.Photos, max: cfg.MaxPhoto, logger: cfg.Logger}}
 }
 
 // Endpoint returns the URL the site advertises as its Webmention endpoint.
@@ -121,6 +131,9 @@ func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) {
 func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, rc.cfg.MaxBody)
 	if err := r.ParseForm(); err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			return err // 413, not 400: the body is over MaxBody
+		}
 		return fmt.Errorf("%w: %v", errInvalid, err)
 	}
 	source, target, err := rc.check(r.Context(), r.PostForm.Get("source"), r.PostForm.Get("target"))

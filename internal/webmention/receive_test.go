@@ -247,6 +247,8 @@ func TestReceiveVerifies(t *testing.T) {
 	rv := newReceiving(t, func(c *server.Config) { c.WebmentionModeration = webmention.ModerateAll })
 	postURL := rv.createPost(t, "h=entry&content=hello")
 	src := newSources(t, postURL)
+	src.set("/me.jpg", page{http.StatusOK, "image/png", string(pngPhoto(t, 1))})
+	src.set("/bob.png", page{http.StatusOK, "image/png", string(pngPhoto(t, 2))})
 	for _, tt := range []struct {
 		path, typ, rsvp, author, photo, content, url string
 	}{
@@ -263,13 +265,14 @@ func TestReceiveVerifies(t *testing.T) {
 				t.Errorf("status %v, want verified, %s, approved", st, tt.typ)
 			}
 			m := mentionFrom(t, rv, src.URL+tt.path)
+			// The author's photo, found on the source, is kept in the site's media.
 			photo := ""
-			if tt.photo != "" {
-				photo = src.URL + tt.photo
+			if tt.photo != "" && strings.HasPrefix(m.AuthorPhoto, rv.Cfg.URL+"media/") {
+				photo = tt.photo
 			}
-			if m.Type != tt.typ || m.RSVP != tt.rsvp || m.AuthorName != tt.author || m.AuthorPhoto != photo ||
+			if m.Type != tt.typ || m.RSVP != tt.rsvp || m.AuthorName != tt.author || photo != tt.photo ||
 				m.AuthorURL != src.URL+"/" || m.URL != src.URL+tt.url {
-				t.Errorf("mention %+v\nwant type %s rsvp %q author %q photo %q url %q", m, tt.typ, tt.rsvp, tt.author, photo, src.URL+tt.url)
+				t.Errorf("mention %+v\nwant type %s rsvp %q author %q photo %q kept under %smedia/, url %q", m, tt.typ, tt.rsvp, tt.author, tt.photo, rv.Cfg.URL, src.URL+tt.url)
 			}
 			if strings.TrimSpace(m.Content) != tt.content {
 				t.Errorf("content %q, want %q", m.Content, tt.content)

@@ -41,6 +41,11 @@ type SenderConfig struct {
 	// ContentHTML renders a post's content as its page shows it; its <a href> links are
 	// targets. Nil reads HTML content as it is and finds URLs in plain text.
 	ContentHTML func(p *post.Post) string
+	// Photos keeps the photos of reply contexts' authors in the media store; nil keeps
+	// none.
+	Photos Photos
+	// MaxPhoto caps an author's photo; 0 means DefaultMaxPhoto. A larger one is not kept.
+	MaxPhoto int64
 	// MaxTargets bounds the targets of one post; 0 means 200.
 	MaxTargets int
 	Now        func() time.Time
@@ -50,7 +55,10 @@ type SenderConfig struct {
 
 // Sender sends the webmentions of the owner's posts: PostChanged turns a change into one
 // KindSend job per target, and Send runs one.
-type Sender struct{ cfg SenderConfig }
+type Sender struct {
+	cfg    SenderConfig
+	photos photoKeeper
+}
 
 // NewSender returns a Sender.
 func NewSender(cfg SenderConfig) *Sender {
@@ -69,7 +77,10 @@ func NewSender(cfg SenderConfig) *Sender {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{cfg: cfg}
+	if cfg.MaxPhoto <= 0 {
+		cfg.MaxPhoto = DefaultMaxPhoto
+	}
+	return &Sender{cfg: cfg, photos: photoKeeper{client: cfg.Client, photos: cfg.Photos, max: cfg.MaxPhoto, logger: cfg.Logger}}
 }
 
 // sendPayload is a KindSend job's payload.
@@ -120,7 +131,7 @@ func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]*jobs.J
 	}
 	out := make([]*jobs.Job, 0, len(targets))
 	if visible(p) {
-		out = append(out, contextJobs(p)...)
+		out = append(out, s.contextJobs(p, change)...)
 	}
 	for _, t := range targets {
 		payload, err := json.Marshal(sendPayload{Source: p.URL, Target: t, Linked: now[t]})

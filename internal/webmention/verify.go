@@ -80,6 +80,9 @@ func (rc *Receiver) verify(ctx context.Context, m *Mention) error {
 	}
 	if isHTML(contentType) {
 		readSource(m, body, final, m.Target, rc.cfg.Sanitize)
+		// The author's photo is shown from the site's media store, never from the
+		// author's site (see Photos).
+		m.AuthorPhoto = rc.photos.keep(ctx, m.AuthorPhoto)
 	} else {
 		m.Type, m.URL = TypeMention, m.Source
 	}

@@ -55,6 +55,31 @@ func (db *DB) WebmentionsSent(ctx context.Context, source string) ([]webmention.
 	return out, nil
 }
 
+// RecentlySent returns the latest outcomes of the webmentions sent from every post, newest
+// first (by when they were sent), at most limit.
+func (db *DB) RecentlySent(ctx context.Context, limit int) ([]webmention.Sent, error) {
+	rows, err := db.pool.Query(ctx, `SELECT source, target, endpoint, status, code, detail, linked, at
+		FROM webmention_sent ORDER BY at DESC, source, first LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("webmentions sent: %w", err)
+	}
+	defer rows.Close()
+	var out []webmention.Sent
+	for rows.Next() {
+		var s webmention.Sent
+		var at string
+		if err := rows.Scan(&s.Source, &s.Target, &s.Endpoint, &s.Status, &s.Code, &s.Detail, &s.Linked, &at); err != nil {
+			return nil, fmt.Errorf("webmentions sent: %w", err)
+		}
+		s.At = parseTime(at)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("webmentions sent: %w", err)
+	}
+	return out, nil
+}
+
 // ReceiveMention records a webmention received: a new row, pending, or the row of the
 // same source and target made pending again, in one statement, so that two deliveries at
 // once (to two instances, say) make one row.

@@ -47,3 +47,28 @@ func (db *DB) WebmentionsSent(ctx context.Context, source string) ([]webmention.
 	}
 	return out, nil
 }
+
+// RecentlySent returns the latest outcomes of the webmentions sent from every post, newest
+// first (by when they were sent), at most limit.
+func (db *DB) RecentlySent(ctx context.Context, limit int) ([]webmention.Sent, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT source, target, endpoint, status, code, detail, linked, at
+		FROM webmention_sent ORDER BY at DESC, source, first LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("webmentions sent: %w", err)
+	}
+	defer rows.Close()
+	var out []webmention.Sent
+	for rows.Next() {
+		var s webmention.Sent
+		var at string
+		if err := rows.Scan(&s.Source, &s.Target, &s.Endpoint, &s.Status, &s.Code, &s.Detail, &s.Linked, &at); err != nil {
+			return nil, fmt.Errorf("webmentions sent: %w", err)
+		}
+		s.At = parseTime(at)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("webmentions sent: %w", err)
+	}
+	return out, nil
+}

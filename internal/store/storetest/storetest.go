@@ -90,6 +90,8 @@ type Store interface {
 	// Webmentions sent from the owner's posts (webmention.SendStore, micropub.Store).
 	WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error)
 	RecordSent(ctx context.Context, s webmention.Sent) error
+	// The latest outcomes of all posts, for the owner's page (admin.Store).
+	RecentlySent(ctx context.Context, limit int) ([]webmention.Sent, error)
 	// Webmentions received (webmention.MentionStore).
 	ReceiveMention(ctx context.Context, m *webmention.Mention) error
 	MentionByKey(ctx context.Context, key string) (*webmention.Mention, error)
@@ -198,6 +200,7 @@ var contracts = []contract{
 	{"PKCE/Exemptions", testPKCEExemptions},
 
 	{"Webmentions/SentLatestPerTarget", testWebmentionsSent},
+	{"Webmentions/RecentlySentNewestFirst", testRecentlySent},
 	{"Mentions/OncePerSourceAndTarget", testMentionOncePerPair},
 	{"Mentions/SaveAndList", testMentionSaveAndList},
 	{"Mentions/DomainStanding", testDomainStanding},

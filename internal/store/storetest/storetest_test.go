@@ -172,6 +172,7 @@ var breakers = map[string]struct {
 	"Jobs/ConcurrentBatchClaimsTakeEachJobOnce": {"lists a batch, then claims it", func(s Store) Store { return readsThenClaimsBatch{s} }},
 	"Mentions/DomainStanding":                   {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
 	"Mentions/CountsShownByType":                {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
+	"Webmentions/RecentlySentNewestFirst":       {"lists them oldest first", func(s Store) Store { return sentOldestFirst{s} }},
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
@@ -635,6 +636,16 @@ func (s forgetsUnlinked) WebmentionsSent(ctx context.Context, source string) ([]
 	for i := range sent {
 		sent[i].Linked = true
 	}
+	return sent, err
+}
+
+// sentOldestFirst lists the latest outcomes oldest first: the owner's page would show
+// last week's failures above today's.
+type sentOldestFirst struct{ Store }
+
+func (s sentOldestFirst) RecentlySent(ctx context.Context, limit int) ([]webmention.Sent, error) {
+	sent, err := s.Store.RecentlySent(ctx, limit)
+	slices.Reverse(sent)
 	return sent, err
 }
 

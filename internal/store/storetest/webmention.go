@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/webmention"
@@ -47,5 +48,43 @@ func testWebmentionsSent(t TB, s Store) {
 	}
 	if none, err := s.WebmentionsSent(t.Context(), site+"notes/none"); err != nil || len(none) != 0 {
 		t.Errorf("WebmentionsSent of a post that sent none = %+v, %v; want none", none, err)
+	}
+}
+
+// testRecentlySent: the latest outcomes of every post's webmentions, newest first, at most
+// the limit asked for; an outcome replaced is listed once, at its new time.
+func testRecentlySent(t TB, s Store) {
+	a, b := site+"notes/a", site+"notes/b"
+	for i, w := range []webmention.Sent{
+		{Source: a, Target: "https://one.example/", Status: webmention.StatusFailed, Code: 500, Detail: "endpoint answered 500", Linked: true, At: epoch},
+		{Source: b, Target: "https://two.example/", Status: webmention.StatusSent, Code: 202, Linked: true, At: epoch.Add(2 * time.Hour)},
+		{Source: a, Target: "https://three.example/", Status: webmention.StatusNoEndpoint, Linked: true, At: epoch.Add(time.Hour)},
+		{Source: a, Target: "https://one.example/", Endpoint: "https://one.example/wm", Status: webmention.StatusSent, Code: 201, Linked: true, At: epoch.Add(3 * time.Hour)},
+	} {
+		if err := s.RecordSent(t.Context(), w); err != nil {
+			t.Fatalf("RecordSent %d: %v", i, err)
+		}
+	}
+	got, err := s.RecentlySent(t.Context(), 10)
+	if err != nil {
+		t.Fatalf("RecentlySent: %v", err)
+	}
+	var order []string
+	for _, g := range got {
+		order = append(order, g.Source[len(site):]+" "+g.Target+" "+g.Status)
+	}
+	want := []string{
+		"notes/a https://one.example/ sent",
+		"notes/b https://two.example/ sent",
+		"notes/a https://three.example/ no-endpoint",
+	}
+	if fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("RecentlySent(10) = %q, want %q", order, want)
+	}
+	if len(got) > 0 && (got[0].Endpoint != "https://one.example/wm" || got[0].Code != 201 || !got[0].At.Equal(epoch.Add(3*time.Hour))) {
+		t.Errorf("RecentlySent(10)[0] = %+v, want the latest outcome's endpoint, code and time", got[0])
+	}
+	if two, err := s.RecentlySent(t.Context(), 2); err != nil || len(two) != 2 || two[1].Target != "https://two.example/" {
+		t.Errorf("RecentlySent(2) = %+v, %v; want the two newest", two, err)
 	}
 }
