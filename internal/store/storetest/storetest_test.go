@@ -185,6 +185,9 @@ var breakers = map[string]struct {
 	"Jobs/PostChangesEnqueuedInTheirTransaction": {"enqueues a change outside its transaction", func(s Store) Store { return enqueuesOutside{s} }},
 	"Jobs/EnqueueWakesTheRunner":                 {"never signals an enqueue", func(s Store) Store { return neverWakes{s} }},
 	"Redirects/ExactPathLastTarget":              {"keeps a redirect's first target", func(s Store) Store { return keepsFirstRedirect{s} }},
+	"Search/FindsNameContentAndTags":             {"finds posts with any one of the words", func(s Store) Store { return anyWord{s} }},
+	"Search/FollowsChanges":                      {"ignores the status and visibility asked for", func(s Store) Store { return searchesAll{s} }},
+	"Search/NewestFirstAndPaging":                {"ignores Before", func(s Store) Store { return searchIgnoresBefore{s} }},
 }
 
 type keepsFirstRedirect struct{ Store }
@@ -702,4 +705,40 @@ func (s awaitsDeleted) PostsAwaitingSyndication(ctx context.Context, limit int) 
 		}
 	}
 	return out, err
+}
+
+// anyWord searches for each word alone and gives every post found.
+type anyWord struct{ Store }
+
+func (s anyWord) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	var out []*post.Post
+	seen := map[int64]bool{}
+	for _, w := range post.SearchTerms(q.Text) {
+		q.Text = w
+		posts, err := s.Store.SearchPosts(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range posts {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+type searchesAll struct{ Store }
+
+func (s searchesAll) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Status, q.Visibility = "", nil
+	return s.Store.SearchPosts(ctx, q)
+}
+
+type searchIgnoresBefore struct{ Store }
+
+func (s searchIgnoresBefore) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Before = 0
+	return s.Store.SearchPosts(ctx, q)
 }
