@@ -121,6 +121,7 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("GET /tags/{tag}/feed.atom", s.AtomFeed())
 		mux.Handle("GET /tags/{tag}/feed.rss", s.RSSFeed())
 		mux.Handle("GET /tags/{tag}/feed.json", s.JSONFeed())
+		mux.Handle("GET /search", s.Search())
 		mux.Handle("GET /", s.Entry())
 	}
 }

@@ -71,6 +71,7 @@ func TestRouteTable(t *testing.T) {
 		{"GET /tags/{tag}/feed.atom", "GET", "/tags/coffee/feed.atom", 404, "text/html"},
 		{"GET /tags/{tag}/feed.rss", "GET", "/tags/coffee/feed.rss", 404, "text/html"},
 		{"GET /tags/{tag}/feed.json", "GET", "/tags/coffee/feed.json", 404, "text/html"},
+		{"GET /search", "GET", "/search?q=coffee", 200, "text/html"},
 		{"GET /", "GET", "/notes/2026/11/nothing", 404, "text/html"},
 	}
 	src, err := os.ReadFile("routes.go")
