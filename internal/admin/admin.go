@@ -30,11 +30,17 @@ type Store interface {
 	// Webmentions received, for moderation.
 	webmention.MentionStore
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
+	// PostsReferencing returns the URLs of live posts that use a file (media library).
+	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
 }
 
 // Config configures the owner's pages.
 type Config struct {
 	owner.PageConfig
+	// Media is the media service behind the library (/admin/media); MaxUpload the
+	// largest file it accepts, which bounds an upload's form.
+	Media     Media
+	MaxUpload int64
 }
 
 // Server serves the owner's pages.

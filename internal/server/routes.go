@@ -39,6 +39,7 @@ type Routes struct {
 // owner pages (mentions, syndication targets) adds its link here.
 func StudioLinks(siteURL string) []owner.Link {
 	return []owner.Link{
+		{Label: "Media", URL: siteURL + "admin/media"},
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
 		{Label: "Apps", URL: siteURL + "admin/tokens"},
 	}
@@ -78,6 +79,9 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
 		mux.Handle("POST /admin/posts/delete", ad.Delete())
 		mux.Handle("POST /admin/posts/undelete", ad.Undelete())
+		mux.Handle("GET /admin/media", ad.MediaLibrary())
+		mux.Handle("POST /admin/media/upload", ad.UploadMedia())
+		mux.Handle("POST /admin/media/delete", ad.DeleteMedia())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the

@@ -289,7 +289,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own, mp)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Media: mediaService, MaxUpload: mediaService.MaxSize()}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
