@@ -82,7 +82,7 @@ func TestRouteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	inTable := map[string]bool{}
-	for _, m := range regexp.MustCompile(`mux\.Handle\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+	for _, m := range regexp.MustCompile(`(?:mux|st)\.Handle\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
 		inTable[m[1]] = true
 	}
 	tried := map[string]bool{}
