@@ -21,7 +21,7 @@ var (
 
 // library fetches a page of the media library as the owner and returns its body and
 // the CSRF token of its forms.
-func library(t *testing.T, c *http.Client, srv *servertest.Server, query string) (string, string) {
+func library(t testing.TB, c *http.Client, srv *servertest.Server, query string) (string, string) {
 	t.Helper()
 	resp, err := c.Get(srv.URL + "/admin/media" + query)
 	if err != nil {
@@ -41,7 +41,7 @@ func library(t *testing.T, c *http.Client, srv *servertest.Server, query string)
 
 // uploadForm posts a multipart form with its fields in the order given (name, value;
 // a name "file" is the file part).
-func uploadForm(t *testing.T, c *http.Client, srv *servertest.Server, file []byte, fields ...string) *http.Response {
+func uploadForm(t testing.TB, c *http.Client, srv *servertest.Server, file []byte, fields ...string) *http.Response {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
