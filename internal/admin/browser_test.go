@@ -18,14 +18,14 @@ import (
 	"github.com/indiepub/indiepub/internal/servertest"
 )
 
-// TestMediaAndSearchInBrowser drives the media library and the search in headless
-// Chromium: the owner signs in, uploads a photo with the file input, sees it in the
-// grid, is refused its deletion while a post uses it, deletes it once none does, and a
-// visitor's search from the header's form finds a post. Screenshots of the library at
+// TestMediaLibraryInBrowser drives the media library in headless Chromium: the owner
+// signs in, uploads a photo with the file input, sees it in the grid, is refused its
+// deletion while a post uses it, and deletes it once none does. Screenshots of the library at
 // 1280 and 390 px wide go to $INDIEPUB_SCREENSHOT_DIR when set (as the website's
 // browser test does), else to the test's temporary directory.
-func TestMediaAndSearchInBrowser(t *testing.T) {
-	ctx := browsertest.New(t)
+func TestMediaLibraryInBrowser(t *testing.T) {
+	// Eight pages and two screenshots: more than New's minute on a busy machine.
+	ctx := browsertest.NewFor(t, 4*time.Minute)
 	srv := servertest.New(t)
 	srv.OwnerClient(t) // sets the owner's password
 	tok := srv.IssueToken(t, "create delete")
@@ -110,9 +110,15 @@ func TestMediaAndSearchInBrowser(t *testing.T) {
 	if resp, _ := srv.Get(t, fileURL, ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET %s after delete: %d, want 404", fileURL, resp.StatusCode)
 	}
+}
 
-	// A search from the header's form finds a post by a word of it.
-	resp, body = srv.PostJSON(t, "/micropub", tok, map[string]any{"type": []string{"h-entry"},
+// TestSearchInBrowser: a visitor's search from the header's form finds a post by a word
+// of it, and the search page keeps the query in its box.
+func TestSearchInBrowser(t *testing.T) {
+	ctx := browsertest.New(t)
+	srv := servertest.New(t)
+	tok := srv.IssueToken(t, "create")
+	resp, body := srv.PostJSON(t, "/micropub", tok, map[string]any{"type": []string{"h-entry"},
 		"properties": map[string]any{"content": []string{"Gulls over the breakwater"}}})
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)
