@@ -32,6 +32,8 @@ type Store interface {
 	// Webmentions sent, per post (mentions.go).
 	SentStore
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
+	// PostsReferencing returns the URLs of live posts that use a file (media library).
+	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
 }
 
 // Config configures the owner's pages.
@@ -39,6 +41,10 @@ type Config struct {
 	owner.PageConfig
 	// Syndication serves /admin/syndication (syndication.go).
 	Syndication Syndication
+	// Media is the media service behind the library (/admin/media); MaxUpload the
+	// largest file it accepts, which bounds an upload's form.
+	Media     Media
+	MaxUpload int64
 }
 
 // Server serves the owner's pages.

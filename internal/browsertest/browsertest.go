@@ -17,6 +17,13 @@ import (
 // installs Chromium, so a missing one there is a broken setup, not a reason to pass.
 func New(t testing.TB) context.Context {
 	t.Helper()
+	return NewFor(t, 60*time.Second)
+}
+
+// NewFor is New for a test whose steps, Chromium's start included, may take up to d in
+// all: a test of many pages on a loaded machine.
+func NewFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	path := findChromium()
 	if path == "" {
 		if os.Getenv("CI") != "" {
@@ -40,7 +47,7 @@ func New(t testing.TB) context.Context {
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()

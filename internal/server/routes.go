@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/admin"
@@ -39,6 +40,7 @@ type Routes struct {
 // owner pages (mentions, syndication targets) adds its link here.
 func StudioLinks(siteURL string) []owner.Link {
 	return []owner.Link{
+		{Label: "Media", URL: siteURL + "admin/media"},
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
 		{Label: "Syndication", URL: siteURL + "admin/syndication"},
 		{Label: "Apps", URL: siteURL + "admin/tokens"},
@@ -47,8 +49,9 @@ func StudioLinks(siteURL string) []owner.Link {
 
 // Mount adds every route of indiepub to mux, one line each. Patterns name their methods,
 // so that "/micropub" and "/media" do not clash with the website's "GET /", which answers
-// every other GET: the posts at their URLs and the site's 404 page.
-func (rt Routes) Mount(mux *http.ServeMux) {
+// every other GET: the posts at their URLs and the site's 404 page. It returns the
+// patterns of the owner's pages and forms, those mounted with ownerMux.Handle.
+func (rt Routes) Mount(mux *http.ServeMux) (owner []string) {
 	if own := rt.Owner; own != nil {
 		mux.Handle("GET /login", own.LoginPage())
 		mux.Handle("POST /login", own.Login())
@@ -68,23 +71,27 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("OPTIONS /revoke", as.Preflight())
 	}
 	if ad := rt.Admin; ad != nil {
-		mux.Handle("GET /admin/tokens", ad.Tokens())
-		mux.Handle("POST /admin/tokens/revoke", ad.Revoke())
-		mux.Handle("POST /admin/tokens/revoke-client", ad.RevokeClient())
-		mux.Handle("POST /admin/pkce/withdraw", ad.WithdrawPKCE())
-		mux.Handle("GET /admin/mentions", ad.Mentions())
-		mux.Handle("POST /admin/mentions/approve", ad.ApproveMention())
-		mux.Handle("POST /admin/mentions/delete", ad.DeleteMention())
-		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
-		mux.Handle("GET /admin/syndication", ad.SyndicationPage())
-		mux.Handle("POST /admin/syndication/add", ad.AddTarget())
-		mux.Handle("POST /admin/syndication/edit", ad.EditTarget())
-		mux.Handle("POST /admin/syndication/remove", ad.RemoveTarget())
-		mux.Handle("POST /admin/syndication/test", ad.TestTarget())
-		mux.Handle("POST /admin/syndication/retry", ad.RetryCopy())
-		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
-		mux.Handle("POST /admin/posts/delete", ad.Delete())
-		mux.Handle("POST /admin/posts/undelete", ad.Undelete())
+		st := ownerMux{mux: mux, own: rt.Owner, patterns: &owner}
+		st.Handle("GET /admin/tokens", ad.Tokens())
+		st.Handle("POST /admin/tokens/revoke", ad.Revoke())
+		st.Handle("POST /admin/tokens/revoke-client", ad.RevokeClient())
+		st.Handle("POST /admin/pkce/withdraw", ad.WithdrawPKCE())
+		st.Handle("GET /admin/mentions", ad.Mentions())
+		st.Handle("POST /admin/mentions/approve", ad.ApproveMention())
+		st.Handle("POST /admin/mentions/delete", ad.DeleteMention())
+		st.Handle("POST /admin/mentions/block", ad.BlockDomain())
+		st.Handle("GET /admin/syndication", ad.SyndicationPage())
+		st.Handle("POST /admin/syndication/add", ad.AddTarget())
+		st.Handle("POST /admin/syndication/edit", ad.EditTarget())
+		st.Handle("POST /admin/syndication/remove", ad.RemoveTarget())
+		st.Handle("POST /admin/syndication/test", ad.TestTarget())
+		st.Handle("POST /admin/syndication/retry", ad.RetryCopy())
+		st.Handle("GET /admin/posts/delete", ad.DeletePage())
+		st.Handle("POST /admin/posts/delete", ad.Delete())
+		st.Handle("POST /admin/posts/undelete", ad.Undelete())
+		st.Handle("GET /admin/media", ad.MediaLibrary())
+		st.Handle("POST /admin/media/upload", ad.UploadMedia())
+		st.Handle("POST /admin/media/delete", ad.DeleteMedia())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the
@@ -128,6 +135,37 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("GET /tags/{tag}/feed.atom", s.AtomFeed())
 		mux.Handle("GET /tags/{tag}/feed.rss", s.RSSFeed())
 		mux.Handle("GET /tags/{tag}/feed.json", s.JSONFeed())
+		mux.Handle("GET /search", s.Search())
 		mux.Handle("GET /", s.Entry())
 	}
+	return owner
+}
+
+// ownerMux mounts the owner's pages and forms (every route under /admin/): each one sends a
+// visitor to /login and refuses a form without the session's CSRF token, which
+// TestOwnerRoutesRefuse checks for every pattern mounted here.
+type ownerMux struct {
+	mux      *http.ServeMux
+	own      *owner.Service
+	patterns *[]string
+}
+
+// Handle mounts an owner's page or form and records its pattern. A form posted by a
+// browser without the owner's session (it may have ended while the page was open) is
+// sent to sign in, as a page is; other clients get the handler's 403.
+func (s ownerMux) Handle(pattern string, h http.Handler) {
+	*s.patterns = append(*s.patterns, pattern)
+	if s.own == nil {
+		s.mux.Handle(pattern, h)
+		return
+	}
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			if sess, err := s.own.Session(r); err == nil && sess == nil {
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
 }

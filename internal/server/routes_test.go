@@ -54,6 +54,9 @@ func TestRouteTable(t *testing.T) {
 		{"GET /admin/posts/delete", "GET", "/admin/posts/delete", 303, ""},
 		{"POST /admin/posts/delete", "POST", "/admin/posts/delete", 403, "application/json"},
 		{"POST /admin/posts/undelete", "POST", "/admin/posts/undelete", 403, "application/json"},
+		{"GET /admin/media", "GET", "/admin/media", 303, ""},
+		{"POST /admin/media/upload", "POST", "/admin/media/upload", 403, "application/json"},
+		{"POST /admin/media/delete", "POST", "/admin/media/delete", 403, "application/json"},
 		{"GET /micropub", "GET", "/micropub", 401, "application/json"},
 		{"POST /micropub", "POST", "/micropub", 401, "application/json"},
 		{"PUT /micropub", "PUT", "/micropub", 405, "application/json"},
@@ -77,6 +80,7 @@ func TestRouteTable(t *testing.T) {
 		{"GET /tags/{tag}/feed.atom", "GET", "/tags/coffee/feed.atom", 404, "text/html"},
 		{"GET /tags/{tag}/feed.rss", "GET", "/tags/coffee/feed.rss", 404, "text/html"},
 		{"GET /tags/{tag}/feed.json", "GET", "/tags/coffee/feed.json", 404, "text/html"},
+		{"GET /search", "GET", "/search?q=coffee", 200, "text/html"},
 		{"GET /", "GET", "/notes/2026/11/nothing", 404, "text/html"},
 	}
 	src, err := os.ReadFile("routes.go")
@@ -84,7 +88,7 @@ func TestRouteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	inTable := map[string]bool{}
-	for _, m := range regexp.MustCompile(`mux\.Handle\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+	for _, m := range regexp.MustCompile(`(?:mux|st)\.Handle\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
 		inTable[m[1]] = true
 	}
 	tried := map[string]bool{}

@@ -188,7 +188,11 @@ type Handler struct {
 	// listener registered with the runner, for tests that stop it and run jobs themselves.
 	jobHandlers map[string]jobs.Handler
 	listeners   []jobs.Listener
+	ownerRoutes []string
 }
+
+// OwnerRoutes returns the patterns of the owner's pages and forms (Routes.Mount).
+func (h *Handler) OwnerRoutes() []string { return h.ownerRoutes }
 
 // JobHandlers returns the Webmention job handlers the runner runs, by kind.
 func (h *Handler) JobHandlers() map[string]jobs.Handler { return h.jobHandlers }
@@ -306,7 +310,8 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Syndication: syndicationAdmin{synd, db}}, db, own, mp)
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Syndication: syndicationAdmin{synd, db},
+		Media: mediaService, MaxUpload: mediaService.MaxSize()}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
@@ -347,7 +352,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
 		Photos: mediaService, Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
-	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
+	ownerRoutes := Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
 		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
 			Logger: logger}, db, auth),
@@ -366,7 +371,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	runner.Start(context.WithoutCancel(ctx))
 	return &Handler{Handler: observe(cfg.Logger, cfg.AccessLog, cfg.Metrics, bodies.Handler(mux)),
 		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger,
-		jobHandlers: handlers, listeners: []jobs.Listener{listener},
+		jobHandlers: handlers, listeners: []jobs.Listener{listener}, ownerRoutes: ownerRoutes,
 	}, nil
 }
 

@@ -73,8 +73,7 @@ type listing struct {
 // Edit and Delete controls; the owner's pages are never cached (serve).
 func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	q := publicPosts(h.cfg.PageSize+1, tag)
-	owner := h.cfg.IsOwner(r)
-	if owner {
+	if h.cfg.IsOwner(r) {
 		q.Status, q.Visibility = "", nil
 	}
 	q.After = r.URL.Query().Get("before")
@@ -82,14 +81,27 @@ func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &listing{URL: base, Author: h.author()}
+	l, err := h.listingOf(r, posts, base)
+	if err != nil {
+		return nil, err
+	}
 	if len(posts) > h.cfg.PageSize {
-		posts = posts[:h.cfg.PageSize]
-		l.Older = base + "?before=" + url.QueryEscape(posts[len(posts)-1].Cursor())
+		l.Older = base + "?before=" + url.QueryEscape(posts[h.cfg.PageSize-1].Cursor())
 	}
 	if q.After != "" {
 		l.Newest = base
 	}
+	return l, nil
+}
+
+// listingOf renders the first PageSize of posts as a listing at base, each with its
+// webmention counts and, for the owner, its controls; the caller sets the paging links.
+func (h *Handler) listingOf(r *http.Request, posts []*post.Post, base string) (*listing, error) {
+	l := &listing{URL: base, Author: h.author()}
+	if len(posts) > h.cfg.PageSize {
+		posts = posts[:h.cfg.PageSize]
+	}
+	owner := h.cfg.IsOwner(r)
 	targets := make([]string, len(posts))
 	for i, p := range posts {
 		targets[i] = p.URL

@@ -22,6 +22,9 @@ type rendered struct {
 	modified    time.Time
 	// private marks a page only the owner may see: never cached, here or by proxies.
 	private bool
+	// uncached marks a page rendered afresh for everyone (a search's results): kept out
+	// of the page cache, which holds the listings every visitor asks for.
+	uncached bool
 }
 
 // renderFunc builds a response; changed is when any post last changed.
@@ -57,7 +60,7 @@ func (h *Handler) serve(fn renderFunc) http.Handler {
 		if c.modified.Before(h.start) {
 			c.modified = h.start
 		}
-		if !owner && !c.private {
+		if !owner && !c.private && !c.uncached {
 			h.cache.put(key, version, c)
 		}
 		h.write(w, r, c, owner)

@@ -33,6 +33,9 @@ type Store interface {
 	// Redirect returns the URL that the path of an imported post moved to;
 	// post.ErrNotFound if it did not.
 	Redirect(ctx context.Context, path string) (string, error)
+	// SearchPosts lists the posts, not deleted, holding every word of q.Text, newest
+	// stored first; q.Before is the previous page's last post's ID.
+	SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error)
 	// Upload returns the record of a file in the media store, for the type and size
 	// feeds give enclosures; mediastore.ErrNotFound if there is none.
 	Upload(ctx context.Context, url string) (*mediastore.Upload, error)

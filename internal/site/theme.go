@@ -19,7 +19,7 @@ var embedded embed.FS
 // pageNames are the page templates; each is parsed together with layout.html,
 // partials.html and owner.html (the signed-in owner's bar and controls), which hold what
 // the pages share.
-var pageNames = []string{"home.html", "entry.html", "tags.html", "tag.html", "error.html"}
+var pageNames = []string{"home.html", "entry.html", "tags.html", "tag.html", "error.html", "search.html"}
 
 // theme is the parsed templates and the stylesheet.
 type theme struct {

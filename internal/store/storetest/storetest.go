@@ -47,6 +47,9 @@ type Store interface {
 	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
 	// whose SyndicateTo is not empty, oldest first.
 	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
+	// SearchPosts (site.Store) lists the posts, not deleted, whose name, content or tags
+	// hold every word of q.Text, newest stored first.
+	SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error)
 
 	// Redirects from old paths of imported posts (site.Store, move.Store).
 	AddRedirect(ctx context.Context, path, target string) error
@@ -171,6 +174,10 @@ var contracts = []contract{
 	{"Posts/AwaitingSyndication", testAwaitingSyndication},
 
 	{"Changes/CounterRisesOnEveryVisibleChange", testChangesRise},
+
+	{"Search/FindsNameContentAndTags", testSearchFinds},
+	{"Search/FollowsChanges", testSearchFollowsChanges},
+	{"Search/NewestFirstAndPaging", testSearchPaging},
 
 	{"Redirects/ExactPathLastTarget", testRedirects},
 

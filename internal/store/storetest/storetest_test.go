@@ -194,6 +194,9 @@ var breakers = map[string]struct {
 	"Jobs/PruneDoneBefore":                       {"prunes nothing", func(s Store) Store { return prunesNothing{s} }},
 	"SyndicationTargets/AddOnceByUID":            {"overwrites a target of a uid taken", func(s Store) Store { return overwritesTarget{s} }},
 	"SyndicationTargets/UpdateAndDelete":         {"keeps a target's first secret", func(s Store) Store { return keepsFirstSecret{s} }},
+	"Search/FindsNameContentAndTags":             {"finds posts with any one of the words", func(s Store) Store { return anyWord{s} }},
+	"Search/FollowsChanges":                      {"ignores the status and visibility asked for", func(s Store) Store { return searchesAll{s} }},
+	"Search/NewestFirstAndPaging":                {"ignores Before", func(s Store) Store { return searchIgnoresBefore{s} }},
 }
 
 type countsJobsToCome struct{ Store }
@@ -799,4 +802,40 @@ func (s awaitsDeleted) PostsAwaitingSyndication(ctx context.Context, limit int) 
 		}
 	}
 	return out, err
+}
+
+// anyWord searches for each word alone and gives every post found.
+type anyWord struct{ Store }
+
+func (s anyWord) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	var out []*post.Post
+	seen := map[int64]bool{}
+	for _, w := range post.SearchTerms(q.Text) {
+		q.Text = w
+		posts, err := s.Store.SearchPosts(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range posts {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+type searchesAll struct{ Store }
+
+func (s searchesAll) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Status, q.Visibility = "", nil
+	return s.Store.SearchPosts(ctx, q)
+}
+
+type searchIgnoresBefore struct{ Store }
+
+func (s searchIgnoresBefore) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Before = 0
+	return s.Store.SearchPosts(ctx, q)
 }
