@@ -23,6 +23,7 @@ import (
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
+	"github.com/indiepub/indiepub/internal/secret"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
@@ -128,6 +129,14 @@ type Config struct {
 	// storage errors; cmd/indiepub serves it on its own listener (--metrics-addr). nil
 	// counts nothing.
 	Metrics *metrics.Metrics
+	// Secrets seals what must not be kept in the clear (internal/secret): the visitors'
+	// sign-in cookies. cmd/indiepub loads its key (INDIEPUB_SECRET_KEY or secret.key in
+	// the data directory); nil means a random key of this process, with which visitors'
+	// sign-ins end when it stops and do not carry over to other instances.
+	Secrets *secret.Box
+	// ApproveVisitorMentions approves the verified webmentions from the hosts of visitors
+	// who signed in with their website through the site (only the hosts are kept).
+	ApproveVisitorMentions bool
 	// AccessLog logs every request at INFO through Logger (request id, route pattern,
 	// status, bytes, duration); without it they are logged only at DEBUG.
 	AccessLog bool
@@ -220,6 +229,9 @@ type Store interface {
 	webmention.ReceiverStore
 	jobs.Store
 	syndicate.PendingStore
+	webmention.VisitorDomains
+	// RememberVisitorDomain records the host of a visitor who signed in (visitor.Config).
+	RememberVisitorDomain(ctx context.Context, domain string, at time.Time) error
 	// Ping reports whether the store can be reached, and Migrated whether its schema is
 	// current: /readyz.
 	Ping(ctx context.Context) error
@@ -316,19 +328,28 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if enqueue == nil {
 		enqueue = db.EnqueueJobs
 	}
-	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
+	receiverCfg := webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
 		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) },
-		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
+		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger}
+	if cfg.ApproveVisitorMentions {
+		receiverCfg.Visitors = db
+	}
+	receiver := webmention.NewReceiver(receiverCfg)
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()
 	for _, l := range studio {
 		siteCfg.OwnerLinks = append(siteCfg.OwnerLinks, site.OwnerLink{Label: l.Label, URL: l.URL})
 	}
+	visitors, err := newVisitors(cfg, db, &siteCfg, fetch)
+	if err != nil {
+		return nil, err
+	}
 	website := site.New(siteCfg, db)
+	visitors.show = website.ShowNotice
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
 		Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
+		Site: website, Webmention: receiver, Visitor: visitors.Service, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
 		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
 			Logger: logger}, db, auth),
 	}.Mount(mux)

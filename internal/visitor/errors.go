@@ -8,14 +8,15 @@ import (
 
 // Failures of the sign-in and of responding, each shown in plain words (writeError).
 var (
-	errNoSignIn    = errors.New("no sign-in is under way")
-	errState       = errors.New("the sign-in does not match the one started here")
-	errIssuer      = errors.New("the answer came from another server than the one discovered")
-	errOtherDomain = errors.New("the server vouched for a website on another domain")
-	errCSRF        = errors.New("the form is stale")
-	errSignInAgain = errors.New("your website did not accept the sign-in")
-	errCannotPost  = errors.New("the sign-in does not allow posting")
-	errInvalid     = errors.New("invalid request")
+	errNoSignIn     = errors.New("no sign-in is under way")
+	errState        = errors.New("the sign-in does not match the one started here")
+	errIssuer       = errors.New("the answer came from another server than the one discovered")
+	errOtherDomain  = errors.New("the server vouched for a website on another domain")
+	errCSRF         = errors.New("the form is stale")
+	errSignInAgain  = errors.New("your website did not accept the sign-in")
+	errTokenRefused = errors.New("the token is refused")
+	errCannotPost   = errors.New("the sign-in does not allow posting")
+	errInvalid      = errors.New("invalid request")
 )
 
 // deniedError is an error answer of the authorization endpoint (RFC 6749 §4.1.2.1).
@@ -34,7 +35,9 @@ type remoteError struct {
 	msg    string
 }
 
-func (e *remoteError) Error() string { return fmt.Sprintf("their server answered %d: %s", e.status, e.msg) }
+func (e *remoteError) Error() string {
+	return fmt.Sprintf("their server answered %d: %s", e.status, e.msg)
+}
 
 // backError carries the page to offer going back to (and trying again from).
 type backError struct {

@@ -58,8 +58,8 @@ func (v *Service) respond(w http.ResponseWriter, r *http.Request) error {
 		return withBack(errCannotPost, back)
 	}
 	location, err := v.create(r, s, form)
-	if errors.Is(err, errSignInAgain) {
-		v.clearCookie(w, sessionCookie)
+	if errors.Is(err, errTokenRefused) {
+		v.clearCookie(w, sessionCookie) // the token is dead: the sign-in is over
 	}
 	if err != nil {
 		return withBack(err, back)
@@ -80,6 +80,10 @@ func (v *Service) create(r *http.Request, s *Session, form url.Values) (string, 
 	switch {
 	case err != nil:
 		return "", err
+	case (status == http.StatusUnauthorized || status == http.StatusForbidden) && reply.Error != "insufficient_scope":
+		// Micropub §3.8: no valid token (401 unauthorized, 403 forbidden for one that is
+		// unknown, revoked or expired): the sign-in is over.
+		return "", fmt.Errorf("%w: %w: %s", errSignInAgain, errTokenRefused, firstOf(reply.Description, reply.Error, http.StatusText(status)))
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return "", fmt.Errorf("%w: %s", errSignInAgain, firstOf(reply.Description, reply.Error, http.StatusText(status)))
 	case status >= 300:
