@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/metrics"
+	"github.com/indiepub/indiepub/internal/secret"
 	"github.com/indiepub/indiepub/internal/server"
 )
 
@@ -43,6 +45,9 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 	}
 	defer db.Close()
 	o.cfg.Logger = logger
+	if o.cfg.Secrets, err = loadSecrets(o.cfg.DataDir); err != nil {
+		return err
+	}
 	if o.cfg.Blobs, err = openBlobs(ctx, o.mediaStore, logger); err != nil {
 		return err
 	}
@@ -158,4 +163,20 @@ func newLogger(logJSON, debug bool, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, hopts))
 	}
 	return slog.New(slog.NewTextHandler(w, hopts))
+}
+
+// loadSecrets opens the key that seals secrets (INDIEPUB_SECRET_KEY, or secret.key in the
+// data directory, made on first use): instances sharing a database share it, so that
+// what one sealed the others open.
+func loadSecrets(dataDir string) (*secret.Box, error) {
+	if os.Getenv("INDIEPUB_SECRET_KEY") == "" {
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	key, err := secret.LoadKey(os.Getenv("INDIEPUB_SECRET_KEY"), dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return secret.New(key)
 }
