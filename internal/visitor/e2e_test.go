@@ -57,6 +57,9 @@ func TestRespondFromYourOwnSite(t *testing.T) {
 		t.Fatalf("session %+v, want B's me, a token and B's micropub endpoint", sess)
 	}
 
+	if known, err := a.DB.IsVisitorDomain(t.Context(), "127.0.0.1"); err != nil || !known {
+		t.Errorf("with ApproveVisitorMentions the visitor's host is not remembered: %v %v", known, err)
+	}
 	_, page = br.get(aPost)
 	if !strings.Contains(page, "Signed in as") {
 		t.Fatalf("the post page does not show the signed-in visitor:\n%s", page)
