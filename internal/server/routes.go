@@ -115,10 +115,10 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 	}
 	home, entry := http.Handler(nil), http.Handler(nil)
 	if v := rt.Visitor; v != nil {
-		mux.Handle("POST /visitor/signin", v.SignIn())
+		mux.Handle("POST /visitor/signin", v.SameOrigin(v.SignIn()))
 		mux.Handle("GET /visitor/callback", v.Callback())
-		mux.Handle("POST /visitor/signout", v.Sessions(v.SignOut()))
-		mux.Handle("POST /visitor/respond", v.Sessions(v.Respond()))
+		mux.Handle("POST /visitor/signout", v.SameOrigin(v.Sessions(v.SignOut())))
+		mux.Handle("POST /visitor/respond", v.SameOrigin(v.Sessions(v.Respond())))
 	}
 	if s := rt.Site; s != nil {
 		home, entry = s.Home(), s.Entry()

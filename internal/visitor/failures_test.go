@@ -103,6 +103,18 @@ func TestSignInFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("posted from another site", func(t *testing.T) {
+		for _, path := range []string{"/visitor/signin", "/visitor/respond", "/visitor/signout"} {
+			req, _ := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader("url="+url.QueryEscape(b.URL)+"&return="+url.QueryEscape(aPost)))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantNotice(t, "POST "+path+" from another site", resp, readAll(t, resp), http.StatusForbidden, "The form has expired")
+		}
+	})
 	t.Run("no sign-in under way", func(t *testing.T) {
 		resp, body := newBrowser(t, nil).get(a.URL + "/visitor/callback?code=x&state=y")
 		wantNotice(t, "callback without a sign-in", resp, body, http.StatusBadRequest, "This sign-in cannot be finished")

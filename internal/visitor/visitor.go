@@ -103,6 +103,17 @@ func (v *Service) back(s string) string {
 	return v.cfg.URL
 }
 
+// SameOrigin refuses, with the stale-form page, the form posts another site's page
+// makes in the visitor's browser (Sec-Fetch-Site, or Origin against Host): a page
+// elsewhere could otherwise sign a visitor in as someone else, or respond in their name.
+func (v *Service) SameOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v.writeError(w, r, errCSRF)
+	}))
+	return cop.Handler(next)
+}
+
 type contextKey struct{}
 
 // Sessions is middleware that reads the visitor's cookie for next: a session that opens
