@@ -1,9 +1,11 @@
 package visitor
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Failures of the sign-in and of responding, each shown in plain words (writeError).
@@ -60,7 +62,8 @@ func (v *Service) handle(fn func(http.ResponseWriter, *http.Request) error) http
 	})
 }
 
-// writeError shows a failure on a themed page, in plain words, with a link to try again.
+// writeError shows a failure on a themed page, in plain words, with a link to try again
+// (JSON for requests that do not accept HTML).
 // Their servers' failures are 503 (unreachable) or 502 (an error answer); anything not
 // named here is logged and shown as an internal error.
 func (v *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -112,5 +115,24 @@ func (v *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if n.Status >= 500 && n.Status != http.StatusBadGateway && n.Status != http.StatusServiceUnavailable {
 		v.cfg.Logger.ErrorContext(r.Context(), "visitor request failed", "path", r.URL.Path, "err", err)
 	}
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		writeJSON(w, n)
+		return
+	}
 	v.cfg.Show(w, r, n)
+}
+
+// writeJSON answers a request that does not ask for a page (not a browser) with the
+// JSON error body indiepub's endpoints use.
+func writeJSON(w http.ResponseWriter, n Notice) {
+	code := map[int]string{http.StatusBadRequest: "invalid_request", http.StatusUnauthorized: "unauthorized",
+		http.StatusForbidden: "forbidden", http.StatusBadGateway: "bad_gateway",
+		http.StatusServiceUnavailable: "temporarily_unavailable"}[n.Status]
+	if code == "" {
+		code = "server_error"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(n.Status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": n.Title + ": " + n.Message})
 }

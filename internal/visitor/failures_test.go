@@ -108,11 +108,19 @@ func TestSignInFailures(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader("url="+url.QueryEscape(b.URL)+"&return="+url.QueryEscape(aPost)))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			req.Header.Set("Accept", "text/html")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			wantNotice(t, "POST "+path+" from another site", resp, readAll(t, resp), http.StatusForbidden, "The form has expired")
+		}
+	})
+	t.Run("not a browser", func(t *testing.T) {
+		resp, body := a.PostForm(t, "/visitor/signin", "", "url="+url.QueryEscape(bare.URL))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"error":"invalid_request"`) ||
+			!strings.Contains(string(body), "No sign-in found") {
+			t.Errorf("sign in without asking for HTML: %d %s, want a JSON 400", resp.StatusCode, body)
 		}
 	})
 	t.Run("no sign-in under way", func(t *testing.T) {

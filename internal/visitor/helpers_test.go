@@ -56,13 +56,27 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, c *http.Client) *browser {
+	if c != nil {
+		cc := *c
+		c = &cc
+	}
 	if c == nil {
 		jar, _ := cookiejar.New(nil)
 		c = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}}
 	}
+	c.Transport = acceptHTML{}
 	return &browser{t: t, Client: c}
+}
+
+// acceptHTML asks for pages, as browsers do.
+type acceptHTML struct{}
+
+func (acceptHTML) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 func (b *browser) get(u string) (*http.Response, string) {
