@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/secret"
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/visitor"
 )
 
@@ -61,4 +62,39 @@ func TestServeSealsWithTheDataDirKey(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestApproveVisitorsFlag: --webmention-approve-visitors and its variable reach the
+// server's configuration; the default is off.
+func TestApproveVisitorsFlag(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  string
+		want bool
+	}{{"default", nil, "", false}, {"flag", []string{"--webmention-approve-visitors"}, "", true},
+		{"environment", nil, "1", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("INDIEPUB_WEBMENTION_APPROVE_VISITORS", tt.env)
+			ctx, cancel := context.WithCancel(context.Background())
+			got := make(chan bool, 1)
+			args := append([]string{"serve", "--addr", freeAddr(t), "--data", t.TempDir()}, tt.args...)
+			done := make(chan error, 1)
+			go func() {
+				done <- serveWith(ctx, args, io.Discard, io.Discard, func(c *server.Config) {
+					got <- c.ApproveVisitorMentions
+					cancel()
+				})
+			}()
+			select {
+			case g := <-got:
+				if g != tt.want {
+					t.Errorf("ApproveVisitorMentions = %v, want %v", g, tt.want)
+				}
+			case err := <-done:
+				t.Fatalf("serve: %v", err)
+			}
+			<-done
+		})
+	}
 }
