@@ -118,6 +118,7 @@ func (o *options) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&o.bodyTimeout, "body-timeout", envDuration("INDIEPUB_BODY_TIMEOUT", reqbody.DefaultIdle), "longest wait for a request body's next bytes, and the grace before --body-min-rate applies; 0 turns it off (INDIEPUB_BODY_TIMEOUT)")
 	fs.Int64Var(&o.bodyMinRate, "body-min-rate", envInt("INDIEPUB_BODY_MIN_RATE", reqbody.DefaultMinRate), "least average rate of a request body in bytes per second, after --body-timeout; 0 turns it off (INDIEPUB_BODY_MIN_RATE)")
 	fs.StringVar(&o.cfg.WebmentionModeration, "webmention-moderation", env("INDIEPUB_WEBMENTION_MODERATION", webmention.ModerateKnown), `which verified webmentions show without your approval: "all", "known" (from hosts you approved before) or "hold" (none) (INDIEPUB_WEBMENTION_MODERATION)`)
+	fs.BoolVar(&o.cfg.ApproveVisitorMentions, "webmention-approve-visitors", envBool("INDIEPUB_WEBMENTION_APPROVE_VISITORS"), "show at once the verified webmentions from the sites of visitors who signed in here with their website (only their host names are kept) (INDIEPUB_WEBMENTION_APPROVE_VISITORS)")
 	for _, service := range []string{"mastodon", "bluesky"} {
 		envName := "INDIEPUB_SYNDICATE_" + strings.ToUpper(service)
 		if err := o.addTargetSpecs(service, env(envName, "")); err != nil {

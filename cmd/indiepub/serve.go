@@ -77,9 +77,10 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 	return serve(ctx, ln, h, logger, o.cfg.URL)
 }
 
-// loadSecrets loads the key of the credentials kept in the database (INDIEPUB_SECRET_KEY,
-// else secret.key in the data directory, created on first use) once, for every part of
-// the server that seals or opens them.
+// loadSecrets loads the key that seals secrets (INDIEPUB_SECRET_KEY, else secret.key in
+// the data directory, created on first use) once, for every part of the server that seals
+// or opens them: instances sharing a database share it, so that what one sealed the others
+// open.
 func loadSecrets(dataDir string) (*secret.Box, error) {
 	if os.Getenv("INDIEPUB_SECRET_KEY") == "" {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {

@@ -130,6 +130,9 @@ func (p *Post) Reindex(now time.Time) error {
 	if err != nil {
 		return err
 	}
+	if len(p.Item.Audience()) > 0 {
+		visibility = VisibilityPrivate // limited to its audience (Audience)
+	}
 	p.Status, p.Visibility = status, visibility
 	p.Categories = p.Item.Tags()
 	p.Type = DiscoverType(p.Item)

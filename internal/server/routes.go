@@ -11,6 +11,7 @@ import (
 	"github.com/indiepub/indiepub/internal/micropub"
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/site"
+	"github.com/indiepub/indiepub/internal/visitor"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
 
@@ -28,6 +29,9 @@ type Routes struct {
 	Auth       *indieauth.Authenticator
 	Site       *site.Handler
 	Webmention *webmention.Receiver
+	// Visitor signs visitors in with their own website and sends their responses to it;
+	// it also serves the client metadata document at the home page.
+	Visitor *visitor.Service
 	// Health answers /healthz (alive) and Ready /readyz (able to serve).
 	Health, Ready http.Handler
 	// Syndicate is POST /syndicate, the webhook that enqueues the posts waiting for
@@ -123,8 +127,19 @@ func (rt Routes) Mount(mux *http.ServeMux) (owner []string) {
 	if rt.Syndicate != nil {
 		mux.Handle("POST /syndicate", rt.Syndicate)
 	}
+	home, entry := http.Handler(nil), http.Handler(nil)
+	if v := rt.Visitor; v != nil {
+		mux.Handle("POST /visitor/signin", v.SameOrigin(v.SignIn()))
+		mux.Handle("GET /visitor/callback", v.Callback())
+		mux.Handle("POST /visitor/signout", v.SameOrigin(v.Sessions(v.SignOut())))
+		mux.Handle("POST /visitor/respond", v.SameOrigin(v.Sessions(v.Respond())))
+	}
 	if s := rt.Site; s != nil {
-		mux.Handle("GET /{$}", s.Home())
+		home, entry = s.Home(), s.Entry()
+		if v := rt.Visitor; v != nil {
+			home, entry = v.ClientDocument(home), v.Sessions(entry)
+		}
+		mux.Handle("GET /{$}", home)
 		mux.Handle("GET /feed.atom", s.AtomFeed())
 		mux.Handle("GET /feed.rss", s.RSSFeed())
 		mux.Handle("GET /feed.json", s.JSONFeed())
@@ -136,7 +151,7 @@ func (rt Routes) Mount(mux *http.ServeMux) (owner []string) {
 		mux.Handle("GET /tags/{tag}/feed.rss", s.RSSFeed())
 		mux.Handle("GET /tags/{tag}/feed.json", s.JSONFeed())
 		mux.Handle("GET /search", s.Search())
-		mux.Handle("GET /", s.Entry())
+		mux.Handle("GET /", entry)
 	}
 	return owner
 }

@@ -124,9 +124,12 @@ type Config struct {
 	// Syndication are the targets posts can be copied to (POSSE), offered to Micropub
 	// clients in q=config and q=syndicate-to.
 	Syndication []syndicate.Target
-	// Secrets seals and opens the credentials of the syndication targets the owner adds
-	// in the owner's pages (internal/secret), under a key kept apart from the database;
-	// nil stores none. cmd/indiepub loads the key (INDIEPUB_SECRET_KEY or secret.key).
+	// Secrets seals what must not be kept in the clear (internal/secret), under a key kept
+	// apart from the database: the credentials of the syndication targets the owner adds
+	// in the owner's pages, and the visitors' sign-in cookies. cmd/indiepub loads the key
+	// (INDIEPUB_SECRET_KEY or secret.key in the data directory). nil stores no target
+	// credential, and seals visitors' cookies under a random key of this process, so that
+	// their sign-ins end when it stops and do not carry over to other instances.
 	Secrets *secret.Box
 	// SyndicateSecret checks POST /syndicate's X-Webhook-Signature (hex HMAC-SHA256 of
 	// the body); empty accepts only bearer tokens there.
@@ -138,6 +141,9 @@ type Config struct {
 	// storage errors, and reads the job queue and the webmentions at each scrape; cmd/indiepub serves it on its own listener (--metrics-addr). nil
 	// counts nothing.
 	Metrics *metrics.Metrics
+	// ApproveVisitorMentions approves the verified webmentions from the hosts of visitors
+	// who signed in with their website through the site (only the hosts are kept).
+	ApproveVisitorMentions bool
 	// AccessLog logs every request at INFO through Logger (request id, route pattern,
 	// status, bytes, duration); without it they are logged only at DEBUG.
 	AccessLog bool
@@ -236,6 +242,9 @@ type Store interface {
 	syndicate.PendingStore
 	Reports
 	syndicate.TargetStore
+	webmention.VisitorDomains
+	// RememberVisitorDomain records the host of a visitor who signed in (visitor.Config).
+	RememberVisitorDomain(ctx context.Context, domain string, at time.Time) error
 	// Ping reports whether the store can be reached, and Migrated whether its schema is
 	// current: /readyz.
 	Ping(ctx context.Context) error
@@ -341,19 +350,28 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if enqueue == nil {
 		enqueue = db.EnqueueJobs
 	}
-	receiver := webmention.NewReceiver(webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
+	receiverCfg := webmention.ReceiverConfig{URL: cfg.URL, Store: db, Enqueue: enqueue,
 		Client: fetch, Sanitize: func(s string) string { return string(site.SanitizeHTML(s)) }, Photos: mediaService,
-		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger})
+		Moderation: cfg.WebmentionModeration, RateLimit: cfg.WebmentionRateLimit, Now: cfg.Now, Logger: logger}
+	if cfg.ApproveVisitorMentions {
+		receiverCfg.Visitors = db
+	}
+	receiver := webmention.NewReceiver(receiverCfg)
 	siteCfg.WebmentionEndpoint = receiver.Endpoint()
 	for _, l := range studio {
 		siteCfg.OwnerLinks = append(siteCfg.OwnerLinks, site.OwnerLink{Label: l.Label, URL: l.URL})
 	}
+	visitors, err := newVisitors(cfg, db, &siteCfg, fetch)
+	if err != nil {
+		return nil, err
+	}
 	website := site.New(siteCfg, db)
+	visitors.show = website.ShowNotice
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
 		Photos: mediaService, Now: cfg.Now, Logger: logger})
 	mux := http.NewServeMux()
 	ownerRoutes := Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
-		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
+		Site: website, Webmention: receiver, Visitor: visitors.Service, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
 		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
 			Logger: logger}, db, auth),
 	}.Mount(mux)

@@ -27,6 +27,10 @@ type page struct {
 	Data any
 	// CSS is the stylesheet's URL, versioned by its content so that it can be cached.
 	CSS string
+	// Visitor is the visitor signed in with their website, nil for none; Limited marks a
+	// post shown only to its audience.
+	Visitor *Visitor
+	Limited bool
 }
 
 // feedLink is a feed advertised in <head> with rel="alternate".
@@ -40,6 +44,7 @@ func (h *Handler) page(r *http.Request, title string, data any) *page {
 	if p.Owner && h.cfg.OwnerCSRF != nil {
 		p.CSRF = h.cfg.OwnerCSRF(r)
 	}
+	p.Visitor = h.visitor(r)
 	return p
 }
 
@@ -231,7 +236,8 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 		return nil, fmt.Errorf("post %s: %w", p.URL, post.ErrGone)
 	}
 	hidden := p.Status != post.StatusPublished || p.Visibility == post.VisibilityPrivate
-	if hidden && !h.cfg.IsOwner(r) {
+	limited := len(p.Item.Audience()) > 0
+	if hidden && !h.cfg.IsOwner(r) && !h.inAudience(r, p) {
 		return nil, fmt.Errorf("post %s: %w", p.URL, post.ErrNotFound)
 	}
 	e := h.newEntry(p)
@@ -243,6 +249,7 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	pg.Canonical = p.URL
 	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
 	pg.NoIndex = p.Visibility != post.VisibilityPublic || p.Status != post.StatusPublished
+	pg.Limited = limited
 	mod := p.Published
 	if p.Updated.After(mod) {
 		mod = p.Updated

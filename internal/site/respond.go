@@ -41,7 +41,8 @@ func (h *Handler) serve(fn renderFunc) http.Handler {
 		if err != nil {
 			return err
 		}
-		owner := h.cfg.IsOwner(r)
+		// The owner and signed-in visitors see pages made for them: never cached.
+		owner := h.cfg.IsOwner(r) || h.visitor(r) != nil
 		key := r.URL.Path + "?" + r.URL.RawQuery
 		if !owner {
 			if c := h.cache.get(key, version); c != nil {

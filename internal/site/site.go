@@ -92,6 +92,13 @@ type Config struct {
 	// OwnerLinks are the owner's bar: the studio's pages, in order. A feature with pages
 	// of its own (mentions, syndication) adds its link here where the server is built.
 	OwnerLinks []OwnerLink
+	// Visitor returns the visitor signed in with their own website (internal/visitor), nil
+	// for none. nil means visitors cannot sign in: posts show no sign-in form.
+	Visitor func(*http.Request) *Visitor
+	// VisitorSignIn, VisitorSignOut and VisitorRespond are the actions of the visitor's
+	// forms under posts, and ClientRedirect the redirect URI the home page's h-app
+	// names for older IndieAuth servers; used only with Visitor.
+	VisitorSignIn, VisitorSignOut, VisitorRespond, ClientRedirect string
 	// LoginURL is where the footer's "Sign in" link goes; "" means URL + "login".
 	LoginURL string
 	// Now is the clock; nil means time.Now.
@@ -143,6 +150,14 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// Visitor is a visitor signed in with their own website, as the post pages show them.
+type Visitor struct {
+	Me, Name, Photo string
+	// CSRF is the token of their forms; CanPost says their sign-in lets them respond.
+	CSRF    string
+	CanPost bool
 }
 
 // OwnerLink is one link of the owner's bar.

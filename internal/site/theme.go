@@ -17,9 +17,10 @@ import (
 var embedded embed.FS
 
 // pageNames are the page templates; each is parsed together with layout.html,
-// partials.html and owner.html (the signed-in owner's bar and controls), which hold what
+// partials.html, owner.html (the signed-in owner's bar and controls) and visitor.html (a
+// visitor's sign-in and responses), which hold what
 // the pages share.
-var pageNames = []string{"home.html", "entry.html", "tags.html", "tag.html", "error.html", "search.html"}
+var pageNames = []string{"home.html", "entry.html", "tags.html", "tag.html", "error.html", "search.html", "notice.html"}
 
 // theme is the parsed templates and the stylesheet.
 type theme struct {
@@ -45,7 +46,7 @@ func loadTheme(dir string, funcs template.FuncMap) (*theme, error) {
 		return string(b), err
 	}
 	base := template.New("").Funcs(funcs)
-	for _, name := range []string{"layout.html", "partials.html", "owner.html"} {
+	for _, name := range []string{"layout.html", "partials.html", "owner.html", "visitor.html"} {
 		src, err := read(name)
 		if err != nil {
 			return nil, err

@@ -25,6 +25,13 @@ type ReceiverStore interface {
 	MentionStore
 }
 
+// VisitorDomains are the hosts of visitors who signed in with their website through the
+// site (internal/visitor).
+type VisitorDomains interface {
+	// IsVisitorDomain reports whether a visitor from domain signed in.
+	IsVisitorDomain(ctx context.Context, domain string) (bool, error)
+}
+
 // ReceiverConfig configures a Receiver.
 type ReceiverConfig struct {
 	// URL is the site's absolute URL with a trailing slash: targets must be under it.
@@ -44,6 +51,9 @@ type ReceiverConfig struct {
 	MaxPhoto int64
 	// Moderation is ModerateAll, ModerateKnown (the default) or ModerateHold.
 	Moderation string
+	// Visitors, if set, approves the verified webmentions whose source is on the host of a
+	// visitor who signed in through the site (the owner's setting; off by default).
+	Visitors VisitorDomains
 	// MaxBody caps the request body (source and target); 0 means 16 KiB.
 	MaxBody int64
 	// MaxSource caps a source page; 0 means 1 MiB. A larger one is rejected.

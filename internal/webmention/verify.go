@@ -91,6 +91,12 @@ func (rc *Receiver) verify(ctx context.Context, m *Mention) error {
 		m.Approved = true
 	case rc.cfg.Moderation == ModerateKnown && standing == DomainKnown:
 		m.Approved = true
+	case rc.cfg.Visitors != nil:
+		visitor, err := rc.cfg.Visitors.IsVisitorDomain(ctx, SourceHost(m.Source))
+		if err != nil {
+			return err
+		}
+		m.Approved = m.Approved || visitor
 	}
 	m.Status, m.Reason = Verified, ""
 	return nil

@@ -153,6 +153,24 @@ func testDomainStanding(t TB, s Store) {
 	}
 }
 
+// testVisitorDomains: a host remembered as a visitor's is one, its case aside, also when
+// remembered twice; a host never remembered is not.
+func testVisitorDomains(t TB, s Store) {
+	now := time.Now()
+	for _, d := range []string{"Visitor.example", "visitor.example", "other.example"} {
+		if err := s.RememberVisitorDomain(t.Context(), d, now); err != nil {
+			t.Fatalf("RememberVisitorDomain %s: %v", d, err)
+		}
+	}
+	for d, want := range map[string]bool{"VISITOR.example": true, "other.example": true, "stranger.example": false,
+		"example": false} {
+		got, err := s.IsVisitorDomain(t.Context(), d)
+		if err != nil || got != want {
+			t.Errorf("IsVisitorDomain(%s) = %v, %v; want %v", d, got, err, want)
+		}
+	}
+}
+
 // testMentionCounts: MentionCounts counts, per target and type, the mentions shown (verified
 // and approved) and no others; targets without any have no entry.
 func testMentionCounts(t TB, s Store) {

@@ -104,6 +104,9 @@ type Store interface {
 	MentionCounts(ctx context.Context, targets []string) (map[string]map[string]int, error)
 	DomainStanding(ctx context.Context, domain string) (string, error)
 	SetDomainStanding(ctx context.Context, domain, standing string) error
+	// Hosts of visitors who signed in with their website (webmention.VisitorDomains).
+	RememberVisitorDomain(ctx context.Context, domain string, at time.Time) error
+	IsVisitorDomain(ctx context.Context, domain string) (bool, error)
 	// Sign-in limits (owner.Store), shared by every instance on one store.
 	SignInAttempt(ctx context.Context, addr string, now time.Time, lim owner.SignInLimit) (id int64, retry time.Time, err error)
 	ForgetSignInAttempt(ctx context.Context, id int64) error
@@ -213,6 +216,7 @@ var contracts = []contract{
 	{"Mentions/DomainStanding", testDomainStanding},
 	{"Mentions/CountsShownByType", testMentionCounts},
 	{"Mentions/CountsByState", testMentionStates},
+	{"Mentions/VisitorDomains", testVisitorDomains},
 	{"SignIn/PerAddressLimit", testSignInPerAddress},
 	{"SignIn/AttemptsExpire", testSignInExpiry},
 	{"SignIn/OverallLimit", testSignInOverall},

@@ -173,6 +173,7 @@ var breakers = map[string]struct {
 	"Mentions/DomainStanding":                   {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
 	"Mentions/CountsShownByType":                {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
 	"Webmentions/RecentlySentNewestFirst":       {"lists them oldest first", func(s Store) Store { return sentOldestFirst{s} }},
+	"Mentions/VisitorDomains":                   {"forgets visitor domains", func(s Store) Store { return forgetsVisitors{s} }},
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
@@ -679,6 +680,11 @@ func (s firstStanding) SetDomainStanding(ctx context.Context, domain, standing s
 	}
 	return s.Store.SetDomainStanding(ctx, domain, standing)
 }
+
+// forgetsVisitors remembers no visitor's domain.
+type forgetsVisitors struct{ Store }
+
+func (forgetsVisitors) RememberVisitorDomain(context.Context, string, time.Time) error { return nil }
 
 // countsHeld counts every verified mention, approved or not.
 type countsHeld struct{ Store }
