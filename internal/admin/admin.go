@@ -30,11 +30,16 @@ type Store interface {
 	// Webmentions received, for moderation.
 	webmention.MentionStore
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
+	// Categories lists the tags in use, for the write form's suggestions and for
+	// matching what the owner types to existing tags.
+	Categories(ctx context.Context, prefix string) ([]string, error)
 }
 
 // Config configures the owner's pages.
 type Config struct {
 	owner.PageConfig
+	// Studio is what the Write and Edit pages need.
+	Studio Studio
 }
 
 // Server serves the owner's pages.
@@ -53,6 +58,12 @@ var templateFS embed.FS
 // changed through posts.
 func New(cfg Config, store Store, own *owner.Service, posts Posts) *Server {
 	pages := cfg.Pages(templateFS, "templates/*.html")
+	if cfg.Studio.MaxBody <= 0 {
+		cfg.Studio.MaxBody = 10 << 20
+	}
+	if cfg.Studio.MaxUpload <= 0 {
+		cfg.Studio.MaxUpload = cfg.Studio.MaxBody
+	}
 	return &Server{cfg: cfg, store: store, owner: own, posts: posts, pages: pages}
 }
 

@@ -39,6 +39,7 @@ type Routes struct {
 // owner pages (mentions, syndication targets) adds its link here.
 func StudioLinks(siteURL string) []owner.Link {
 	return []owner.Link{
+		{Label: "Write", URL: siteURL + "admin/write"},
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
 		{Label: "Apps", URL: siteURL + "admin/tokens"},
 	}
@@ -75,6 +76,8 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/mentions/approve", ad.ApproveMention())
 		mux.Handle("POST /admin/mentions/delete", ad.DeleteMention())
 		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
+		mux.Handle("GET /admin/write", ad.WritePage())
+		mux.Handle("POST /admin/write", ad.Write())
 		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
 		mux.Handle("POST /admin/posts/delete", ad.Delete())
 		mux.Handle("POST /admin/posts/undelete", ad.Undelete())

@@ -289,7 +289,6 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
@@ -326,6 +325,11 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	website := site.New(siteCfg, db)
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
 		Now: cfg.Now, Logger: logger})
+	// The studio writes and edits through the Micropub endpoint's own create and update.
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Studio: admin.Studio{
+		Targets: studioTargets(cfg.Syndication), Preview: website.ContentHTML, FetchContext: sender.FetchContext,
+		Files: mediaService, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
+	}}, db, own, mp)
 	mux := http.NewServeMux()
 	Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
