@@ -33,6 +33,8 @@ type Store interface {
 	// Categories lists the tags in use, for the write form's suggestions and for
 	// matching what the owner types to existing tags.
 	Categories(ctx context.Context, prefix string) ([]string, error)
+	// ListPosts lists posts newest first, for the list of posts (q.After is the cursor).
+	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
 }
 
 // Config configures the owner's pages.

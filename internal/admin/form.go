@@ -25,7 +25,8 @@ func (s *Server) micropubFields(ctx context.Context, page *writePage) url.Values
 	if f.Kind == "article" && f.Name == "" {
 		page.Errors["name"] = "an article needs a title"
 	}
-	if f.Name != "" && (f.Kind == "article" || f.Kind == "bookmark") {
+	// A note's title would make it an article; likes and reposts have none.
+	if f.Name != "" && f.Kind != "note" && f.Kind != "like" && f.Kind != "repost" {
 		v.Set("name", f.Name)
 	}
 	if strings.TrimSpace(f.Content) != "" {

@@ -209,7 +209,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*owner.Sessio
 	}
 	alts := v["kept-alt"]
 	for i, u := range v["kept-photo"] {
-		if v.Get(fmt.Sprintf("remove-%d", i+1)) != "" || !strings.HasPrefix(u, s.cfg.URL) {
+		if v.Get(fmt.Sprintf("remove-%d", i+1)) != "" || u == "" {
 			continue
 		}
 		p := photo{URL: u}

@@ -40,6 +40,7 @@ type Routes struct {
 func StudioLinks(siteURL string) []owner.Link {
 	return []owner.Link{
 		{Label: "Write", URL: siteURL + "admin/write"},
+		{Label: "Posts", URL: siteURL + "admin/posts"},
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
 		{Label: "Apps", URL: siteURL + "admin/tokens"},
 	}
@@ -78,6 +79,9 @@ func (rt Routes) Mount(mux *http.ServeMux) {
 		mux.Handle("POST /admin/mentions/block", ad.BlockDomain())
 		mux.Handle("GET /admin/write", ad.WritePage())
 		mux.Handle("POST /admin/write", ad.Write())
+		mux.Handle("GET /admin/posts", ad.PostList())
+		mux.Handle("GET /admin/posts/edit", ad.EditPage())
+		mux.Handle("POST /admin/posts/edit", ad.Edit())
 		mux.Handle("GET /admin/posts/delete", ad.DeletePage())
 		mux.Handle("POST /admin/posts/delete", ad.Delete())
 		mux.Handle("POST /admin/posts/undelete", ad.Undelete())
