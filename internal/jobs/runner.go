@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -85,12 +87,11 @@ type Runner struct {
 	started bool
 }
 
-// NewRunner returns a runner of store's jobs; it runs the PostChanged fan-out itself.
+// NewRunner returns a runner of store's jobs; it runs the PostChanged fan-out itself
+// (fanOutAll).
 func NewRunner(cfg Config, store Store) *Runner {
 	cfg.defaults()
-	r := &Runner{cfg: cfg, store: store, handlers: map[string]Handler{}, wake: make(chan struct{}, 1)}
-	r.handlers[PostChanged] = r.fanOut
-	return r
+	return &Runner{cfg: cfg, store: store, handlers: map[string]Handler{}, wake: make(chan struct{}, 1)}
 }
 
 // Handle makes h the handler of kind.
@@ -161,27 +162,44 @@ func (r *Runner) signal() {
 	}
 }
 
-// work claims and runs jobs until Stop. A worker that found a job wakes another, so a
-// burst spreads over the idle workers; one that found none waits for a signal or the
-// poll.
+// fanOutBatch is how many PostChanged jobs a worker claims at once. They are quick (the
+// listeners read the post and name their jobs), and a burst of creates makes one each:
+// claimed and completed a batch at a time, they cost the store's writer two transactions
+// a batch instead of two a change, and the creates that made them keep their pace.
+const fanOutBatch = 64
+
+// work claims and runs jobs until Stop: a batch of PostChanged jobs, then one job of
+// another kind, in turn, so that neither starves the other. A worker that found a job
+// wakes another, so a burst spreads over the idle workers; one that found none waits
+// for a signal or the poll.
 func (r *Runner) work(ctx context.Context, kinds []string) {
 	poll := time.NewTicker(r.cfg.Poll)
 	defer poll.Stop()
+	others := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return k == PostChanged })
 	for {
 		select {
 		case <-r.stop:
 			return
 		default:
 		}
-		j, err := r.store.ClaimJob(ctx, r.cfg.Now(), r.Lease(), kinds)
-		if err != nil && ctx.Err() == nil {
-			// The store may be briefly unable to write (a full disk, a lock held too
-			// long): the worker waits for the next signal or poll and claims again.
-			r.cfg.Logger.Warn("claim job", "err", err)
-		}
-		if j != nil {
+		found := false
+		batch, err := r.store.ClaimJobs(ctx, r.cfg.Now(), r.Lease(), []string{PostChanged}, fanOutBatch)
+		r.claimFailed(ctx, err)
+		if len(batch) > 0 {
+			found = true
 			r.signal()
-			r.run(ctx, j)
+			r.fanOutAll(ctx, batch)
+		}
+		if len(others) > 0 {
+			j, err := r.store.ClaimJob(ctx, r.cfg.Now(), r.Lease(), others)
+			r.claimFailed(ctx, err)
+			if j != nil {
+				found = true
+				r.signal()
+				r.run(ctx, j)
+			}
+		}
+		if found {
 			continue
 		}
 		select {
@@ -190,6 +208,15 @@ func (r *Runner) work(ctx context.Context, kinds []string) {
 		case <-r.wake:
 		case <-poll.C:
 		}
+	}
+}
+
+// claimFailed logs a claim that failed for another reason than the runner stopping.
+func (r *Runner) claimFailed(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		// The store may be briefly unable to write (a full disk, a lock held too long):
+		// the worker waits for the next signal or poll and claims again.
+		r.cfg.Logger.Warn("claim job", "err", err)
 	}
 }
 
@@ -271,30 +298,81 @@ func safeRun(ctx context.Context, h Handler, j *Job) (result string, err error) 
 	return h(ctx, j)
 }
 
-// fanOut is the PostChanged handler: it asks every listener for its jobs and enqueues
-// them. A listener that fails fails the run, which is retried; the jobs already added
-// are not added twice, by their keys.
-func (r *Runner) fanOut(ctx context.Context, j *Job) (string, error) {
+// fanOutAll runs a batch of claimed PostChanged jobs: it asks every listener for the
+// jobs of each change, enqueues them all at once, and records the batch's outcomes
+// together. A change whose listener failed is retried on its own schedule; the jobs its
+// other listeners asked for are enqueued all the same, and not added twice, by their keys.
+func (r *Runner) fanOutAll(ctx context.Context, batch []*Job) {
+	runCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	var all, done []*Job
+	failed := map[*Job]error{}
+	for _, j := range batch {
+		if j.Attempts > r.cfg.MaxAttempts {
+			r.finish(ctx, j, "", fmt.Errorf("%d attempts; last: %s", j.Attempts-1, j.LastError), time.Time{})
+			continue
+		}
+		js, err := r.changeJobs(runCtx, j)
+		all = append(all, js...)
+		if err != nil {
+			failed[j] = err
+			continue
+		}
+		j.Result = fmt.Sprintf("%d jobs", len(js))
+		done = append(done, j)
+	}
+	if _, err := r.store.EnqueueJobs(runCtx, all...); err != nil {
+		for _, j := range done {
+			failed[j] = err
+		}
+		done = nil
+	}
+	if ctx.Err() != nil {
+		// Stopped mid-batch: pending again at once, for the next start.
+		for _, j := range append(done, slices.Collect(maps.Keys(failed))...) {
+			r.finish(context.WithoutCancel(ctx), j, "", fmt.Errorf("stopped: %w", ctx.Err()), r.cfg.Now())
+		}
+		return
+	}
+	if len(done) > 0 {
+		if err := r.store.CompleteJobs(ctx, done); err != nil {
+			// Not lost: a job whose run could not be recorded is claimed again once its
+			// lease has passed, and its jobs are not added twice.
+			r.cfg.Logger.Warn("record jobs", "kind", PostChanged, "count", len(done), "err", err)
+		}
+	}
+	for j, err := range failed {
+		r.cfg.Logger.Warn("job failed", "id", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", err)
+		r.finish(ctx, j, "", err, r.next(j, err))
+	}
+}
+
+// changeJobs asks every listener for the jobs of the change j carries. A listener that
+// fails (or panics) fails the change; the jobs the others asked for are returned with
+// the error.
+func (r *Runner) changeJobs(ctx context.Context, j *Job) (all []*Job, err error) {
 	var c PostChange
 	if err := json.Unmarshal(j.Payload, &c); err != nil {
-		return "", Permanent(fmt.Errorf("post change payload: %w", err))
+		return nil, Permanent(fmt.Errorf("post change payload: %w", err))
 	}
 	if c.Change == "" {
 		c.Change = j.Key
 	}
-	var all []*Job
 	var errs []error
 	for _, l := range r.listeners {
-		js, err := l(ctx, c)
+		js, err := safeListen(ctx, l, c)
 		all = append(all, js...)
 		errs = append(errs, err)
 	}
-	n, err := r.store.EnqueueJobs(ctx, all...)
-	if err != nil {
-		return "", err
-	}
-	if err := errors.Join(errs...); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%d jobs", n), nil
+	return all, errors.Join(errs...)
+}
+
+// safeListen calls l, turning a panic into an error.
+func safeListen(ctx context.Context, l Listener, c PostChange) (js []*Job, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return l(ctx, c)
 }

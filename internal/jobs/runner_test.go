@@ -306,3 +306,81 @@ func newPost(t testing.TB, url string) *post.Post {
 	p.URL, p.Slug = url, "a"
 	return p
 }
+
+// countingStore counts the queue's writes that claim and complete jobs.
+type countingStore struct {
+	*sqlite.DB
+	writes atomic.Int64
+}
+
+func (s *countingStore) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error) {
+	s.writes.Add(1)
+	return s.DB.ClaimJob(ctx, now, lease, kinds)
+}
+
+func (s *countingStore) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, kinds []string, limit int) ([]*jobs.Job, error) {
+	s.writes.Add(1)
+	return s.DB.ClaimJobs(ctx, now, lease, kinds, limit)
+}
+
+func (s *countingStore) CompleteJob(ctx context.Context, j *jobs.Job, result string) error {
+	s.writes.Add(1)
+	return s.DB.CompleteJob(ctx, j, result)
+}
+
+func (s *countingStore) CompleteJobs(ctx context.Context, js []*jobs.Job) error {
+	s.writes.Add(1)
+	return s.DB.CompleteJobs(ctx, js)
+}
+
+// TestFanOutInBatches: a burst of post changes is fanned out a batch at a time, so that
+// the queue's own writes stay a small fraction of the changes (two for each change would
+// halve the rate of creates that share the store's one writer), and every change is
+// told to the listeners once and done.
+func TestFanOutInBatches(t *testing.T) {
+	db := &countingStore{DB: openStore(t)}
+	const n = 300
+	var told atomic.Int64
+	r := jobs.NewRunner(jobs.Config{Workers: 2, Poll: time.Hour}, db)
+	r.Listen(func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) {
+		told.Add(1)
+		return nil, nil
+	})
+	// The changes are all stored before the runner starts, as after a burst of creates.
+	var wg sync.WaitGroup
+	for w := range 10 {
+		wg.Go(func() {
+			for i := w; i < n; i += 10 {
+				if err := db.CreatePost(context.Background(), newPost(t, fmt.Sprintf("https://example.com/notes/%d", i))); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r.Start(context.Background())
+	t.Cleanup(func() { r.Stop(context.Background()) })
+	deadline := time.Now().Add(20 * time.Second)
+	for told.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := told.Load(); got != n {
+		t.Fatalf("listeners told of %d changes, want %d", got, n)
+	}
+	waitDone := func() int {
+		done, err := db.Jobs(context.Background(), []jobs.State{jobs.Done}, 10*n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(done)
+	}
+	for waitDone() < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := waitDone(); got != n {
+		t.Errorf("%d post.changed jobs done, want %d", got, n)
+	}
+	if w := db.writes.Load(); w > n/10 {
+		t.Errorf("%d claims and completions for %d changes, want at most %d (a batch at a time)", w, n, n/10)
+	}
+}

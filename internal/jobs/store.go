@@ -30,9 +30,18 @@ type Store interface {
 	// due. Two claims never hold one job at once (SQLite: one write transaction;
 	// PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED).
 	ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*Job, error)
+	// ClaimJobs is ClaimJob for up to limit jobs at once, in one transaction: the due
+	// pending jobs first, soonest first, then lapsed claims. It returns none (and no error)
+	// when none is due. The Runner claims the quick PostChanged jobs this way, so that a
+	// burst of changes costs a few transactions rather than two for each change.
+	ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, kinds []string, limit int) ([]*Job, error)
 	// CompleteJob marks the claimed j done with result. It is ErrLeaseLost when the
 	// claim no longer holds j.
 	CompleteJob(ctx context.Context, j *Job, result string) error
+	// CompleteJobs marks each claimed job of js done with its Result, in one
+	// transaction. A job whose claim no longer holds it is left as it is, and the error
+	// is then ErrLeaseLost; the others are done all the same.
+	CompleteJobs(ctx context.Context, js []*Job) error
 	// FailJob keeps msg as j's last error and makes it pending again from next, or
 	// failed for good when next is zero. It is ErrLeaseLost when the claim no longer
 	// holds j.

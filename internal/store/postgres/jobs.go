@@ -1,12 +1,14 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -182,6 +184,64 @@ func (db *DB) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, 
 		return j, nil
 	}
 	return nil, nil
+}
+
+// claimJobsSQL is claimPendingSQL and claimLapsedSQL for up to $4 jobs in one statement:
+// the due pending jobs soonest first, then the lapsed claims.
+const claimJobsSQL = `WITH pending AS (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $1
+			AND kind = ANY($3) ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED),
+		lapsed AS (SELECT id FROM jobs WHERE state = 'running' AND lease_until <= $1
+			AND kind = ANY($3) ORDER BY lease_until LIMIT $4 FOR UPDATE SKIP LOCKED)
+	UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $2, updated = $1
+	WHERE id IN (SELECT id FROM (SELECT id FROM pending UNION ALL SELECT id FROM lapsed) AS due LIMIT $4)
+	RETURNING ` + jobColumns
+
+// ClaimJobs takes up to limit due jobs of kinds in one statement.
+func (db *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, kinds []string, limit int) ([]*jobs.Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, claimJobsSQL, formatTime(now), formatTime(now.Add(lease)), kinds, limit)
+	if err != nil {
+		return nil, noSpace(fmt.Errorf("claim jobs: %w", err))
+	}
+	defer rows.Close()
+	var out []*jobs.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, noSpace(fmt.Errorf("claim jobs: %w", err))
+	}
+	// In the order they were enqueued, as a worker runs them.
+	slices.SortFunc(out, func(a, b *jobs.Job) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// CompleteJobs marks the claimed jobs done, each with its Result, in one statement.
+func (db *DB) CompleteJobs(ctx context.Context, js []*jobs.Job) error {
+	if len(js) == 0 {
+		return nil
+	}
+	ids, attempts, results := make([]int64, len(js)), make([]int, len(js)), make([]string, len(js))
+	for i, j := range js {
+		ids[i], attempts[i], results[i] = j.ID, j.Attempts, j.Result
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE jobs SET state = 'done', result = d.result, lease_until = '', updated = $4
+		FROM unnest($1::bigint[], $2::int[], $3::text[]) AS d(id, attempts, result)
+		WHERE jobs.id = d.id AND jobs.attempts = d.attempts AND jobs.state = 'running'`,
+		ids, attempts, results, formatTime(db.Now()))
+	if err != nil {
+		return noSpace(fmt.Errorf("complete jobs: %w", err))
+	}
+	if n := int(tag.RowsAffected()); n < len(js) {
+		return fmt.Errorf("complete jobs: %d of %d: %w", len(js)-n, len(js), jobs.ErrLeaseLost)
+	}
+	return nil
 }
 
 // CompleteJob marks the claimed j done with result.

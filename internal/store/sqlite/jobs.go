@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -165,6 +167,84 @@ func (db *DB) ClaimJob(ctx context.Context, now time.Time, lease time.Duration, 
 		return nil, db.space.check(fmt.Errorf("claim job: %w", err))
 	}
 	return j, nil
+}
+
+// claimJobsSQL is claimJobSQL for up to ?4 jobs: the due pending jobs soonest first,
+// then the lapsed claims, each an index range (jobs_due, jobs_leases).
+const claimJobsSQL = `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?2, updated = ?1
+	WHERE id IN (SELECT id FROM (
+		SELECT id FROM (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ?1
+			AND kind IN (SELECT value FROM json_each(?3)) ORDER BY run_at LIMIT ?4)
+		UNION ALL
+		SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_until <= ?1
+			AND kind IN (SELECT value FROM json_each(?3)) ORDER BY lease_until LIMIT ?4))
+		LIMIT ?4)
+	RETURNING ` + jobColumns
+
+// ClaimJobs takes up to limit due jobs of kinds in one transaction.
+func (db *DB) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, kinds []string, limit int) ([]*jobs.Job, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	arg, err := json.Marshal(kinds)
+	if err != nil {
+		return nil, fmt.Errorf("claim jobs: %w", err)
+	}
+	db.writing.Lock()
+	defer db.writing.Unlock()
+	rows, err := db.stmts.claimJobs.QueryContext(ctx, formatTime(now), formatTime(now.Add(lease)), string(arg), limit)
+	if err != nil {
+		return nil, db.space.check(fmt.Errorf("claim jobs: %w", err))
+	}
+	defer rows.Close()
+	var out []*jobs.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("claim jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.space.check(fmt.Errorf("claim jobs: %w", err))
+	}
+	// In the order they were enqueued, as a worker runs them.
+	slices.SortFunc(out, func(a, b *jobs.Job) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// CompleteJobs marks the claimed jobs done, each with its Result, in one transaction:
+// one indexed update a job, and one commit for them all.
+func (db *DB) CompleteJobs(ctx context.Context, js []*jobs.Job) error {
+	if len(js) == 0 {
+		return nil
+	}
+	now := formatTime(db.now())
+	db.writing.Lock()
+	defer db.writing.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.space.check(fmt.Errorf("complete jobs: %w", err))
+	}
+	defer tx.Rollback()
+	st := tx.StmtContext(ctx, db.stmts.completeJob)
+	lost := 0
+	for _, j := range js {
+		res, err := st.ExecContext(ctx, j.Result, now, j.ID, j.Attempts)
+		if err != nil {
+			return db.space.check(fmt.Errorf("complete jobs: %w", err))
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			lost++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return db.space.check(fmt.Errorf("complete jobs: %w", err))
+	}
+	if lost > 0 {
+		return fmt.Errorf("complete jobs: %d of %d: %w", lost, len(js), jobs.ErrLeaseLost)
+	}
+	return nil
 }
 
 // completeJobSQL marks a job done if the claim (its attempt) still holds it.

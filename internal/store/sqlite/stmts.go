@@ -28,7 +28,11 @@ type stmts struct {
 
 	// The job queue's claim and completion (jobs.go), once per job.
 	claimJob    *sql.Stmt
+	claimJobs   *sql.Stmt
 	completeJob *sql.Stmt
+
+	// What a post's change reads to know where its webmentions go (webmention.go).
+	webmentionsSent *sql.Stmt
 
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
 	insertPosts    rowStmts
@@ -52,7 +56,9 @@ const (
 	// never goes back. (WHERE true tells SQLite's parser that ON CONFLICT is the upsert.)
 	saveSlugCountersSQL = `INSERT INTO slug_counters (url, next) SELECT key, value FROM json_each(?) WHERE true
 		ON CONFLICT (url) DO UPDATE SET next = max(next, excluded.next)`
-	urlTakenSQL = `SELECT EXISTS (SELECT 1 FROM posts WHERE url = ?)`
+	urlTakenSQL        = `SELECT EXISTS (SELECT 1 FROM posts WHERE url = ?)`
+	webmentionsSentSQL = `SELECT target, endpoint, status, code, detail, linked, at
+		FROM webmention_sent WHERE source = ? ORDER BY first`
 )
 
 // prepare compiles the hot statements; the schema must be migrated first.
@@ -70,7 +76,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.saveSlugCounters, saveSlugCountersSQL},
 		{&db.stmts.urlTaken, urlTakenSQL},
 		{&db.stmts.claimJob, claimJobSQL},
+		{&db.stmts.claimJobs, claimJobsSQL},
 		{&db.stmts.completeJob, completeJobSQL},
+		{&db.stmts.webmentionsSent, webmentionsSentSQL},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -107,7 +115,7 @@ func (db *DB) closeStmts() error {
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
-		db.stmts.claimJob, db.stmts.completeJob} {
+		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.completeJob, db.stmts.webmentionsSent} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -27,8 +27,7 @@ func (db *DB) RecordSent(ctx context.Context, s webmention.Sent) error {
 // WebmentionsSent returns the latest outcome per target of the webmentions sent from
 // source, in the order the targets were first sent.
 func (db *DB) WebmentionsSent(ctx context.Context, source string) ([]webmention.Sent, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT target, endpoint, status, code, detail, linked, at
-		FROM webmention_sent WHERE source = ? ORDER BY first`, source)
+	rows, err := db.stmts.webmentionsSent.QueryContext(ctx, source)
 	if err != nil {
 		return nil, fmt.Errorf("webmentions sent from %s: %w", source, err)
 	}

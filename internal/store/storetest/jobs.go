@@ -219,6 +219,125 @@ func testJobsConcurrentClaims(t TB, s Store) {
 	}
 }
 
+// testJobsBatch: a batch claim takes at most its limit of the due jobs of the kinds asked
+// for, in the order they were enqueued, each at its next attempt and held for the lease;
+// the next batch takes the rest, and once the lease has passed a batch takes them again.
+// Completing a batch records each job's own result; a job whose claim lapsed is left to
+// the claim that holds it (jobs.ErrLeaseLost) while the others are done.
+func testJobsBatch(t TB, s Store) {
+	var js []*jobs.Job
+	for i := range 5 {
+		js = append(js, &jobs.Job{Kind: "b", Key: fmt.Sprint(i)})
+	}
+	enqueue(t, s, append(js, &jobs.Job{Kind: "c", Key: "other kind"},
+		&jobs.Job{Kind: "b", Key: "later", RunAt: time.Now().Add(time.Hour)})...)
+	now := time.Now()
+	const lease = time.Minute
+	batch := func(at time.Time, limit int) []*jobs.Job {
+		t.Helper()
+		got, err := s.ClaimJobs(t.Context(), at, lease, []string{"b"}, limit)
+		if err != nil {
+			t.Fatalf("ClaimJobs: %v", err)
+		}
+		return got
+	}
+	keys := func(js []*jobs.Job) string {
+		var out []string
+		for _, j := range js {
+			out = append(out, fmt.Sprintf("%s@%d/%s", j.Key, j.Attempts, j.State))
+		}
+		return fmt.Sprint(out)
+	}
+	first := batch(now, 3)
+	if got, want := keys(first), "[0@1/running 1@1/running 2@1/running]"; got != want {
+		t.Fatalf("first batch of 3: %s, want %s", got, want)
+	}
+	rest := batch(now, 3)
+	if got, want := keys(rest), "[3@1/running 4@1/running]"; got != want {
+		t.Fatalf("second batch: %s, want %s (the due jobs of kind b not yet claimed)", got, want)
+	}
+	if again := batch(now.Add(lease/2), 10); len(again) != 0 {
+		t.Fatalf("a batch within the lease took %s, want nothing", keys(again))
+	}
+	lapsed := batch(now.Add(lease+time.Second), 2)
+	if got, want := keys(lapsed), "[0@2/running 1@2/running]"; got != want {
+		t.Fatalf("batch after the lease: %s, want %s", got, want)
+	}
+	for i, j := range first {
+		j.Result = fmt.Sprint("result ", i)
+	}
+	for i, j := range lapsed {
+		j.Result = fmt.Sprint("second claim ", i)
+	}
+	if err := s.CompleteJobs(t.Context(), first); !errors.Is(err, jobs.ErrLeaseLost) {
+		t.Errorf("CompleteJobs with two lapsed claims: %v, want jobs.ErrLeaseLost", err)
+	}
+	if err := s.CompleteJobs(t.Context(), lapsed); err != nil {
+		t.Fatalf("CompleteJobs: %v", err)
+	}
+	want := map[string]string{"0": "second claim 0", "1": "second claim 1", "2": "result 2"}
+	for _, j := range listJobs(t, s, allStates...) {
+		if j.Kind != "b" {
+			continue
+		}
+		if res, ok := want[j.Key]; ok {
+			if j.State != jobs.Done || j.Result != res {
+				t.Errorf("job %s: %s with result %q, want done with %q", j.Key, j.State, j.Result, res)
+			}
+		} else if j.State == jobs.Done {
+			t.Errorf("job %s done, but no claim that holds it completed it", j.Key)
+		}
+	}
+}
+
+// testJobsConcurrentBatchClaims: workers claiming batches at once take each job exactly
+// once.
+func testJobsConcurrentBatchClaims(t TB, s Store) {
+	const n, workers = 200, 6
+	js := make([]*jobs.Job, n)
+	for i := range js {
+		js[i] = &jobs.Job{Kind: "a", Key: fmt.Sprint(i)}
+	}
+	enqueue(t, s, js...)
+	now := time.Now()
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				batch, err := s.ClaimJobs(t.Context(), now, time.Hour, []string{"a"}, 7)
+				if err != nil {
+					t.Errorf("ClaimJobs: %v", err)
+					return
+				}
+				if len(batch) == 0 {
+					return
+				}
+				mu.Lock()
+				stop := false
+				for _, j := range batch {
+					seen[j.ID]++
+					stop = stop || seen[j.ID] > 1
+				}
+				mu.Unlock()
+				if stop {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d jobs claimed, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c > 1 {
+			t.Errorf("job %d claimed %d times", id, c)
+		}
+	}
+}
+
 // testJobsPostChanges: every change to a post (create, numbered create, update, delete,
 // undelete) enqueues a jobs.PostChanged job in the same transaction, its payload the
 // post's URL, the action and the change's own key. A change that is not stored (a taken

@@ -110,6 +110,8 @@ type Store interface {
 	EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error)
 	ClaimJob(ctx context.Context, now time.Time, lease time.Duration, kinds []string) (*jobs.Job, error)
 	CompleteJob(ctx context.Context, j *jobs.Job, result string) error
+	ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, kinds []string, limit int) ([]*jobs.Job, error)
+	CompleteJobs(ctx context.Context, js []*jobs.Job) error
 	FailJob(ctx context.Context, j *jobs.Job, msg string, next time.Time) error
 	Jobs(ctx context.Context, states []jobs.State, limit int) ([]*jobs.Job, error)
 	JobByID(ctx context.Context, id int64) (*jobs.Job, error)
@@ -203,6 +205,8 @@ var contracts = []contract{
 	{"Jobs/ClaimHoldsALease", testJobsClaimLease},
 	{"Jobs/FailAndRetry", testJobsFailAndRetry},
 	{"Jobs/ConcurrentClaimsTakeEachJobOnce", testJobsConcurrentClaims},
+	{"Jobs/BatchClaimAndCompletion", testJobsBatch},
+	{"Jobs/ConcurrentBatchClaimsTakeEachJobOnce", testJobsConcurrentBatchClaims},
 	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
 	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
 	{"Jobs/ScheduledChangesWait", testJobsScheduledChangesWait},

@@ -134,41 +134,43 @@ var breakers = map[string]struct {
 	what string
 	wrap func(Store) Store
 }{
-	"Ping/OpenStoreAnswers":                    {"cannot be reached", func(s Store) Store { return unreachable{s} }},
-	"Ping/OpenStoreIsMigrated":                 {"reports a migration missing", func(s Store) Store { return unmigrated{s} }},
-	"Posts/CreateAndRead":                      {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
-	"Posts/NotFound":                           {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
-	"Posts/URLTakenIsErrExists":                {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
-	"Posts/URLTakenInOneGroup":                 {"checks a URL is free, then creates", func(s Store) Store { return checksThenCreates{s} }},
-	"Posts/NumberedSlugs":                      {"gives up on a taken slug", func(s Store) Store { return givesUpOnTakenSlug{s} }},
-	"Posts/CreatingApp":                        {"forgets which app created a post", func(s Store) Store { return forgetsApp{s} }},
-	"Posts/UpdateIsAllOrNothing":               {"writes an update whose fn failed", func(s Store) Store { return writesFailedUpdates{s} }},
-	"Changes/CounterRisesOnEveryVisibleChange": {"counts only creates", func(s Store) Store { return &countsCreates{Store: s} }},
-	"List/OrderAndCursor":                      {"ignores the cursor", func(s Store) Store { return ignoresCursor{s} }},
-	"List/Filters":                             {"lists deleted posts", func(s Store) Store { return listsDeleted{s} }},
-	"List/TagListingFollowsUpdates":            {"keeps a post's tags through updates", func(s Store) Store { return keepsTags{s} }},
-	"Tags/NormalizationAndCounts":              {"counts deleted posts' tags", func(s Store) Store { return countsDeleted{s} }},
-	"Tags/Categories":                          {"ignores the prefix", func(s Store) Store { return ignoresPrefix{s} }},
-	"Tokens/ByHash":                            {"loses the scope", func(s Store) Store { return losesScope{s} }},
-	"Tokens/List":                              {"lists tokens oldest first", func(s Store) Store { return oldestFirst{s} }},
-	"Tokens/Revocation":                        {"ignores RevokeToken", func(s Store) Store { return ignoresRevoke{s} }},
-	"Tokens/RefreshRotation":                   {"ignores refresh expiry", func(s Store) Store { return ignoresRefreshExpiry{s} }},
-	"Tokens/RefreshReplay":                     {"never sees a replay", func(s Store) Store { return missesReplay{s} }},
-	"Codes/SingleUse":                          {"accepts a code twice", func(s Store) Store { return acceptsCodeTwice{s} }},
-	"Codes/FailedCheckSpendsCode":              {"lets a refused code be retried", func(s Store) Store { return &retriesRefusedCode{Store: s} }},
-	"Media/Records":                            {"ignores DeleteUpload", func(s Store) Store { return ignoresDeleteUpload{s} }},
-	"Media/SameFileOneRecord":                  {"keeps the first upload's record as it was", func(s Store) Store { return keepsFirstUpload{s} }},
-	"Media/PostsUsingAFile":                    {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
-	"Owner/Password":                           {"gives an empty password when none is set", func(s Store) Store { return emptyPassword{s} }},
-	"Owner/SetupLinkSingleUse":                 {"sets the password with any link", func(s Store) Store { return anySetupLink{s} }},
-	"Sessions/Lifetime":                        {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
-	"Sessions/NewPasswordEndsSessions":         {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
-	"PKCE/Exemptions":                          {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
-	"Webmentions/SentLatestPerTarget":          {"forgets that a link was removed", func(s Store) Store { return forgetsUnlinked{s} }},
-	"Mentions/OncePerSourceAndTarget":          {"gives a mention sent again a new status key", func(s Store) Store { return newKeyAgain{s} }},
-	"Mentions/SaveAndList":                     {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
-	"Mentions/DomainStanding":                  {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
-	"Mentions/CountsShownByType":               {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
+	"Ping/OpenStoreAnswers":                     {"cannot be reached", func(s Store) Store { return unreachable{s} }},
+	"Ping/OpenStoreIsMigrated":                  {"reports a migration missing", func(s Store) Store { return unmigrated{s} }},
+	"Posts/CreateAndRead":                       {"loses syndication targets", func(s Store) Store { return losesSyndication{s} }},
+	"Posts/NotFound":                            {"hides post.ErrNotFound", func(s Store) Store { return hidesNotFound{s} }},
+	"Posts/URLTakenIsErrExists":                 {"hides post.ErrExists", func(s Store) Store { return hidesExists{s} }},
+	"Posts/URLTakenInOneGroup":                  {"checks a URL is free, then creates", func(s Store) Store { return checksThenCreates{s} }},
+	"Posts/NumberedSlugs":                       {"gives up on a taken slug", func(s Store) Store { return givesUpOnTakenSlug{s} }},
+	"Posts/CreatingApp":                         {"forgets which app created a post", func(s Store) Store { return forgetsApp{s} }},
+	"Posts/UpdateIsAllOrNothing":                {"writes an update whose fn failed", func(s Store) Store { return writesFailedUpdates{s} }},
+	"Changes/CounterRisesOnEveryVisibleChange":  {"counts only creates", func(s Store) Store { return &countsCreates{Store: s} }},
+	"List/OrderAndCursor":                       {"ignores the cursor", func(s Store) Store { return ignoresCursor{s} }},
+	"List/Filters":                              {"lists deleted posts", func(s Store) Store { return listsDeleted{s} }},
+	"List/TagListingFollowsUpdates":             {"keeps a post's tags through updates", func(s Store) Store { return keepsTags{s} }},
+	"Tags/NormalizationAndCounts":               {"counts deleted posts' tags", func(s Store) Store { return countsDeleted{s} }},
+	"Tags/Categories":                           {"ignores the prefix", func(s Store) Store { return ignoresPrefix{s} }},
+	"Tokens/ByHash":                             {"loses the scope", func(s Store) Store { return losesScope{s} }},
+	"Tokens/List":                               {"lists tokens oldest first", func(s Store) Store { return oldestFirst{s} }},
+	"Tokens/Revocation":                         {"ignores RevokeToken", func(s Store) Store { return ignoresRevoke{s} }},
+	"Tokens/RefreshRotation":                    {"ignores refresh expiry", func(s Store) Store { return ignoresRefreshExpiry{s} }},
+	"Tokens/RefreshReplay":                      {"never sees a replay", func(s Store) Store { return missesReplay{s} }},
+	"Codes/SingleUse":                           {"accepts a code twice", func(s Store) Store { return acceptsCodeTwice{s} }},
+	"Codes/FailedCheckSpendsCode":               {"lets a refused code be retried", func(s Store) Store { return &retriesRefusedCode{Store: s} }},
+	"Media/Records":                             {"ignores DeleteUpload", func(s Store) Store { return ignoresDeleteUpload{s} }},
+	"Media/SameFileOneRecord":                   {"keeps the first upload's record as it was", func(s Store) Store { return keepsFirstUpload{s} }},
+	"Media/PostsUsingAFile":                     {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
+	"Owner/Password":                            {"gives an empty password when none is set", func(s Store) Store { return emptyPassword{s} }},
+	"Owner/SetupLinkSingleUse":                  {"sets the password with any link", func(s Store) Store { return anySetupLink{s} }},
+	"Sessions/Lifetime":                         {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
+	"Sessions/NewPasswordEndsSessions":          {"keeps sessions through a new password", func(s Store) Store { return &keepsSessions{Store: s} }},
+	"PKCE/Exemptions":                           {"ignores a withdrawal", func(s Store) Store { return ignoresWithdrawal{s} }},
+	"Webmentions/SentLatestPerTarget":           {"forgets that a link was removed", func(s Store) Store { return forgetsUnlinked{s} }},
+	"Mentions/OncePerSourceAndTarget":           {"gives a mention sent again a new status key", func(s Store) Store { return newKeyAgain{s} }},
+	"Mentions/SaveAndList":                      {"lists held mentions as shown", func(s Store) Store { return showsHeld{s} }},
+	"Jobs/BatchClaimAndCompletion":              {"completes a batch whatever its claims", func(s Store) Store { return completesLapsed{s} }},
+	"Jobs/ConcurrentBatchClaimsTakeEachJobOnce": {"lists a batch, then claims it", func(s Store) Store { return readsThenClaimsBatch{s} }},
+	"Mentions/DomainStanding":                   {"keeps the first standing set", func(s Store) Store { return firstStanding{s} }},
+	"Mentions/CountsShownByType":                {"counts held mentions too", func(s Store) Store { return countsHeld{s} }},
 	"SignIn/PerAddressLimit": {"lets every attempt through", func(s Store) Store {
 		return signInLimit{s, func(l *owner.SignInLimit) { l.PerAddr, l.Overall = math.MaxInt32, math.MaxInt32 }}
 	}},
@@ -712,6 +714,38 @@ func (s readsThenClaims) ClaimJob(ctx context.Context, now time.Time, lease time
 	j := js[0]
 	j.State, j.Attempts = jobs.Running, j.Attempts+1
 	return j, nil
+}
+
+// completesLapsed marks a batch done whatever holds its jobs, the way a completion that
+// ignores the attempt would.
+type completesLapsed struct{ Store }
+
+func (s completesLapsed) CompleteJobs(ctx context.Context, js []*jobs.Job) error {
+	for _, j := range js {
+		if latest, err := s.Store.JobByID(ctx, j.ID); err == nil {
+			c := *j
+			c.Attempts = latest.Attempts
+			if err := s.Store.CompleteJobs(ctx, []*jobs.Job{&c}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readsThenClaimsBatch lists the due jobs and returns them without taking them.
+type readsThenClaimsBatch struct{ Store }
+
+func (s readsThenClaimsBatch) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, kinds []string, limit int) ([]*jobs.Job, error) {
+	js, err := s.Store.Jobs(ctx, []jobs.State{jobs.Pending}, limit)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(time.Millisecond)
+	for _, j := range js {
+		j.State, j.Attempts = jobs.Running, j.Attempts+1
+	}
+	return js, nil
 }
 
 // enqueuesOutside enqueues a create's post.changed job on its own, before the post is
