@@ -34,6 +34,11 @@ type Store interface {
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
 	// PostsReferencing returns the URLs of live posts that use a file (media library).
 	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
+	// Categories lists the tags in use, for the write form's suggestions and for
+	// matching what the owner types to existing tags.
+	Categories(ctx context.Context, prefix string) ([]string, error)
+	// ListPosts lists posts newest first, for the list of posts (q.After is the cursor).
+	ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error)
 }
 
 // Config configures the owner's pages.
@@ -45,6 +50,8 @@ type Config struct {
 	// largest file it accepts, which bounds an upload's form.
 	Media     Media
 	MaxUpload int64
+	// Studio is what the Write and Edit pages need.
+	Studio Studio
 }
 
 // Server serves the owner's pages.
@@ -63,6 +70,12 @@ var templateFS embed.FS
 // changed through posts.
 func New(cfg Config, store Store, own *owner.Service, posts Posts) *Server {
 	pages := cfg.Pages(templateFS, "templates/*.html")
+	if cfg.Studio.MaxBody <= 0 {
+		cfg.Studio.MaxBody = 10 << 20
+	}
+	if cfg.Studio.MaxUpload <= 0 {
+		cfg.Studio.MaxUpload = cfg.Studio.MaxBody
+	}
 	return &Server{cfg: cfg, store: store, owner: own, posts: posts, pages: pages}
 }
 

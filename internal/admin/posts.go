@@ -15,6 +15,12 @@ import (
 type Posts interface {
 	// SetDeleted soft-deletes (deleted true) or restores the post at url.
 	SetDeleted(ctx context.Context, url string, deleted bool) error
+	// CreateForm creates a post from the fields of a form-encoded Micropub create, for
+	// the app clientID, and returns its URL.
+	CreateForm(ctx context.Context, form url.Values, clientID string) (string, error)
+	// Update applies a Micropub update to the post at url and adds syndicateTo to its
+	// pending targets.
+	Update(ctx context.Context, url string, u post.Update, syndicateTo []string) error
 }
 
 // DeletePage serves the page that confirms deleting, or undeleting, the post ?url=.

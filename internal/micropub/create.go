@@ -1,6 +1,7 @@
 package micropub
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -12,16 +13,28 @@ import (
 
 // create stores a new post and answers 201 with its URL in Location (Micropub 3.3.2).
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.Token, req *request) error {
-	draftOnly, err := createScope(tok)
+	p, err := h.createPost(r.Context(), tok, req)
 	if err != nil {
 		return err
+	}
+	w.Header().Set("Location", p.URL)
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// createPost stores the new post req describes, for the app holding tok; every create,
+// the endpoint's and the owner's pages', comes through here.
+func (h *Handler) createPost(ctx context.Context, tok *indieauth.Token, req *request) (*post.Post, error) {
+	draftOnly, err := createScope(tok)
+	if err != nil {
+		return nil, err
 	}
 	it := req.item
 	if it.Type == nil {
 		it.Type = []string{"h-entry"}
 	}
 	if err := checkTypes(it.Type); err != nil {
-		return err
+		return nil, err
 	}
 	for k, vs := range post.StripCommands(&it) {
 		req.cmds[k] = append(req.cmds[k], vs...)
@@ -35,7 +48,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 		it.Properties["photo"] = append(it.Properties["photo"], u)
 	}
 	if len(it.Properties) == 0 {
-		return errEmpty
+		return nil, errEmpty
 	}
 	pairAlt(it, req.stringsCmdAll("mp-photo-alt"))
 	if draftOnly {
@@ -43,25 +56,23 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	}
 	p, err := post.New(it, h.cfg.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := h.inlineDataURIs(r, p.Item.Properties["content"], req.saved); err != nil {
-		return err
+	if err := h.inlineDataURIs(ctx, p.Item.Properties["content"], req.saved); err != nil {
+		return nil, err
 	}
 	if err := p.Reindex(h.cfg.Now()); err != nil {
-		return err
+		return nil, err
 	}
-	p.SyndicateTo = appendNew(req.stringsCmd("mp-syndicate-to"), h.alwaysSyndicateTo(r.Context()))
+	p.SyndicateTo = appendNew(req.stringsCmd("mp-syndicate-to"), h.alwaysSyndicateTo(ctx))
 	// Which app wrote the post decides which drafts a draft-only token reads back (see
 	// readScope); it is stored in the create's own transaction.
 	p.ClientID = tok.ClientID
 	base := post.ChooseSlug(slugItem(p.Item), req.stringCmd("mp-slug"), p.LocalPublished())
-	if err := h.insert(r, p, base); err != nil {
-		return err
+	if err := h.insert(ctx, p, base); err != nil {
+		return nil, err
 	}
-	w.Header().Set("Location", p.URL)
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return p, nil
 }
 
 // typeName is what an mf2 root class name looks like (h-entry, h-event, h-review); the
@@ -93,11 +104,11 @@ func createScope(tok *indieauth.Token) (draftOnly bool, err error) {
 // numbered one (slug-2, slug-3…), which the store picks from a counter in the same
 // transaction as the insert: the cost of a create does not grow with the number of posts
 // that share its slug.
-func (h *Handler) insert(r *http.Request, p *post.Post, base string) error {
+func (h *Handler) insert(ctx context.Context, p *post.Post, base string) error {
 	pattern := h.cfg.URLPatterns[p.Type]
 	p.Slug = base
 	p.URL = h.abs(p.Path(pattern))
-	return h.store.CreateNumbered(r.Context(), p, func(slug string) string {
+	return h.store.CreateNumbered(ctx, p, func(slug string) string {
 		return h.abs(p.PathFor(pattern, slug))
 	})
 }

@@ -2,6 +2,7 @@ package micropub
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -32,7 +33,7 @@ var inlineImageTypes = map[string]bool{
 // html of {"value","html"}) and rewrites their src to the saved files' URLs, so posts do
 // not carry megabytes of base64. Plain-text content is never touched: a note may well
 // mention a data: URI. The URLs saved are added to saved, even when an error follows.
-func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]media.Saved) error {
+func (h *Handler) inlineDataURIs(ctx context.Context, content []any, saved *[]media.Saved) error {
 	count := 0
 	for _, v := range content {
 		c, ok := v.(map[string]any)
@@ -43,7 +44,7 @@ func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]media.
 		if !ok {
 			continue
 		}
-		s, err := h.rewriteDataURIs(r, html, &count, saved)
+		s, err := h.rewriteDataURIs(ctx, html, &count, saved)
 		if err != nil {
 			return err
 		}
@@ -52,9 +53,9 @@ func (h *Handler) inlineDataURIs(r *http.Request, content []any, saved *[]media.
 	return nil
 }
 
-func (h *Handler) rewriteDataURIs(r *http.Request, s string, count *int, saved *[]media.Saved) (string, error) {
+func (h *Handler) rewriteDataURIs(ctx context.Context, s string, count *int, saved *[]media.Saved) (string, error) {
 	return rewriteDataImages(s, func(ct, enc string) (string, error) {
-		return h.saveDataURI(r, ct, enc, count, saved)
+		return h.saveDataURI(ctx, ct, enc, count, saved)
 	})
 }
 
@@ -92,7 +93,7 @@ func rewriteDataImages(s string, save func(ct, enc string) (string, error)) (str
 // not an accepted image (another type, broken base64, bytes of another kind): that stays
 // in the content as written, the way a browser shows a broken image, and the post is not
 // refused for it. Only the limits are errors.
-func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int, saved *[]media.Saved) (string, error) {
+func (h *Handler) saveDataURI(ctx context.Context, ct, enc string, count *int, saved *[]media.Saved) (string, error) {
 	if !inlineImageTypes[ct] {
 		return "", nil
 	}
@@ -103,14 +104,14 @@ func (h *Handler) saveDataURI(r *http.Request, ct, enc string, count *int, saved
 	if *count++; *count > maxDataURIs {
 		return "", fmt.Errorf("%w: more than %d embedded images", post.ErrInvalid, maxDataURIs)
 	}
-	u, err := h.saveMedia(r.Context(), bytes.NewReader(b), "", ct, saved)
+	u, err := h.saveMedia(ctx, bytes.NewReader(b), "", ct, saved)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
 		return "", err
 	case errors.Is(err, post.ErrInvalid):
 		// A type the media store is configured to refuse.
-		h.cfg.Logger.DebugContext(r.Context(), "embedded image left as written", "err", err)
+		h.cfg.Logger.DebugContext(ctx, "embedded image left as written", "err", err)
 		return "", nil
 	case err != nil:
 		return "", fmt.Errorf("embedded image: %w", err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/indiepub/indiepub/indieauth"
+	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -15,23 +16,33 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, tok *indieauth.
 	if err := indieauth.CheckScope(tok, "update"); err != nil {
 		return err
 	}
-	if err := h.checkURL(req.url); err != nil {
+	if err := h.updatePost(r.Context(), req.url, req.update, req.stringsCmd("mp-syndicate-to"), req.saved); err != nil {
 		return err
 	}
-	synd := req.stringsCmd("mp-syndicate-to")
-	if u := req.update; u.Replace == nil && u.Add == nil && u.Delete == nil && u.DeleteProps == nil && synd == nil {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// updatePost applies u to the post at url, and adds synd to its pending syndication
+// targets; every update, the endpoint's and the owner's pages', comes through here. The
+// files it stores (data: images in the content) are added to saved.
+func (h *Handler) updatePost(ctx context.Context, url string, u post.Update, synd []string, saved *[]media.Saved) error {
+	if err := h.checkURL(url); err != nil {
+		return err
+	}
+	if u.Replace == nil && u.Add == nil && u.Delete == nil && u.DeleteProps == nil && synd == nil {
 		return fmt.Errorf("%w: an update needs replace, add or delete, sent as JSON", post.ErrInvalid)
 	}
-	u := withoutURL(req.update)
+	u = withoutURL(u)
 	for _, op := range []map[string][]any{u.Replace, u.Add} {
-		if err := h.inlineDataURIs(r, op["content"], req.saved); err != nil {
+		if err := h.inlineDataURIs(ctx, op["content"], saved); err != nil {
 			return err
 		}
 	}
 	now := h.cfg.Now()
-	_, err := h.store.UpdatePost(r.Context(), req.url, func(p *post.Post) error {
+	_, err := h.store.UpdatePost(ctx, url, func(p *post.Post) error {
 		if p.Deleted {
-			return fmt.Errorf("post %s: %w", req.url, post.ErrGone)
+			return fmt.Errorf("post %s: %w", url, post.ErrGone)
 		}
 		if err := u.Apply(&p.Item); err != nil {
 			return err
@@ -45,11 +56,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, tok *indieauth.
 		p.SyndicateTo = appendNew(p.SyndicateTo, synd)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return err
 }
 
 // setDeleted soft-deletes or restores a post (Micropub 3.5, 3.6); doing it twice is not

@@ -80,4 +80,7 @@ type Query struct {
 	ClientID string
 	// Deleted includes soft-deleted posts.
 	Deleted bool
+	// PublishedBy, when set, keeps only the posts published at or before it: what
+	// visitors see leaves out the scheduled posts (Post.Scheduled).
+	PublishedBy time.Time
 }

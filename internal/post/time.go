@@ -45,3 +45,19 @@ var timeLayouts = []string{
 	"2006-01-02 15:04",
 	"2006-01-02",
 }
+
+// Scheduled reports whether p is published with a date still to come at now: visitors,
+// listings and feeds do not see it until then, and what a change sets off (syndication,
+// webmentions, pushes) waits for that time.
+func (p *Post) Scheduled(now time.Time) bool {
+	return !p.Deleted && p.Status == StatusPublished && p.Published.After(now)
+}
+
+// ChangeDue is when the listeners of a change to p act on it: now, or for a scheduled
+// post its published time.
+func (p *Post) ChangeDue(now time.Time) time.Time {
+	if p.Scheduled(now) {
+		return p.Published
+	}
+	return now
+}

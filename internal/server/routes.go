@@ -44,6 +44,8 @@ type Routes struct {
 // owner pages (mentions, syndication targets) adds its link here.
 func StudioLinks(siteURL string) []owner.Link {
 	return []owner.Link{
+		{Label: "Write", URL: siteURL + "admin/write"},
+		{Label: "Posts", URL: siteURL + "admin/posts"},
 		{Label: "Media", URL: siteURL + "admin/media"},
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
 		{Label: "Syndication", URL: siteURL + "admin/syndication"},
@@ -90,6 +92,11 @@ func (rt Routes) Mount(mux *http.ServeMux) (owner []string) {
 		st.Handle("POST /admin/syndication/remove", ad.RemoveTarget())
 		st.Handle("POST /admin/syndication/test", ad.TestTarget())
 		st.Handle("POST /admin/syndication/retry", ad.RetryCopy())
+		st.Handle("GET /admin/write", ad.WritePage())
+		st.Handle("POST /admin/write", ad.Write())
+		st.Handle("GET /admin/posts", ad.PostList())
+		st.Handle("GET /admin/posts/edit", ad.EditPage())
+		st.Handle("POST /admin/posts/edit", ad.Edit())
 		st.Handle("GET /admin/posts/delete", ad.DeletePage())
 		st.Handle("POST /admin/posts/delete", ad.Delete())
 		st.Handle("POST /admin/posts/undelete", ad.Undelete())

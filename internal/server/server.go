@@ -319,8 +319,6 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
 		},
 	}, db, own)
-	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Syndication: syndicationAdmin{synd, db},
-		Media: mediaService, MaxUpload: mediaService.MaxSize()}, db, own, mp)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
@@ -369,6 +367,12 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	visitors.show = website.ShowNotice
 	sender := webmention.NewSender(webmention.SenderConfig{Client: fetch, Store: db, ContentHTML: website.ContentHTML,
 		Photos: mediaService, Now: cfg.Now, Logger: logger})
+	// The studio writes and edits through the Micropub endpoint's own create and update.
+	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Studio: admin.Studio{
+		Targets: studioTargets(synd), Preview: website.ContentHTML, FetchContext: sender.FetchContext,
+		Files: mediaService, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
+	}, Syndication: syndicationAdmin{synd, db},
+		Media: mediaService, MaxUpload: mediaService.MaxSize()}, db, own, mp)
 	mux := http.NewServeMux()
 	ownerRoutes := Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Visitor: visitors.Service, Health: alive(), Ready: ready(db, blobs, cfg.Logger),

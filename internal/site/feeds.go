@@ -79,7 +79,7 @@ func (h *Handler) feed(kind feedKind) renderFunc {
 }
 
 func (h *Handler) feedEntries(r *http.Request, fd *feedData, category string) error {
-	posts, err := h.store.ListPosts(r.Context(), publicPosts(h.cfg.PageSize, category))
+	posts, err := h.store.ListPosts(r.Context(), h.publicPosts(h.cfg.PageSize, category))
 	if err != nil {
 		return err
 	}

@@ -77,9 +77,10 @@ type listing struct {
 // unlisted and private posts (the entry template marks them), each followed by its
 // Edit and Delete controls; the owner's pages are never cached (serve).
 func (h *Handler) list(r *http.Request, base, tag string) (*listing, error) {
-	q := publicPosts(h.cfg.PageSize+1, tag)
-	if h.cfg.IsOwner(r) {
-		q.Status, q.Visibility = "", nil
+	q := h.publicPosts(h.cfg.PageSize+1, tag)
+	owner := h.cfg.IsOwner(r)
+	if owner {
+		q.Status, q.Visibility, q.PublishedBy = "", nil, time.Time{}
 	}
 	q.After = r.URL.Query().Get("before")
 	posts, err := h.store.ListPosts(r.Context(), q)
@@ -121,7 +122,7 @@ func (h *Handler) listingOf(r *http.Request, posts []*post.Post, base string) (*
 			return nil, err
 		}
 		if owner {
-			if html, err = h.withControls(html, p); err != nil {
+			if html, err = h.withControls(html, ownerControls{URL: p.URL, Scheduled: p.Scheduled(h.cfg.Now())}); err != nil {
 				return nil, err
 			}
 		}
@@ -130,10 +131,18 @@ func (h *Handler) listingOf(r *http.Request, posts []*post.Post, base string) (*
 	return l, nil
 }
 
+// ownerControls is what the owner-controls template shows under a post: its Edit and
+// Delete links, and whether it is scheduled (which the cached entry cannot say, since it
+// stops being so with time).
+type ownerControls struct {
+	URL       string
+	Scheduled bool
+}
+
 // withControls follows a post's rendered entry with the owner's controls for it.
-func (h *Handler) withControls(html template.HTML, p *post.Post) (template.HTML, error) {
+func (h *Handler) withControls(html template.HTML, c ownerControls) (template.HTML, error) {
 	var buf bytes.Buffer
-	if err := h.theme.fragment(&buf, "owner-controls", p); err != nil {
+	if err := h.theme.fragment(&buf, "owner-controls", c); err != nil {
 		return "", err
 	}
 	return html + template.HTML(buf.String()), nil
@@ -186,7 +195,7 @@ func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {
 }
 
 func (h *Handler) tagList(r *http.Request, changed time.Time) (*rendered, error) {
-	counts, err := h.store.TagCounts(r.Context(), publicPosts(0, ""))
+	counts, err := h.store.TagCounts(r.Context(), h.publicPosts(0, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -235,13 +244,16 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	if p.Deleted {
 		return nil, fmt.Errorf("post %s: %w", p.URL, post.ErrGone)
 	}
-	hidden := p.Status != post.StatusPublished || p.Visibility == post.VisibilityPrivate
+	// A scheduled post is not there for visitors until its published time, not even for
+	// its audience.
+	scheduled := p.Scheduled(h.cfg.Now())
+	hidden := p.Status != post.StatusPublished || p.Visibility == post.VisibilityPrivate || scheduled
 	limited := len(p.Item.Audience()) > 0
-	if hidden && !h.cfg.IsOwner(r) && !h.inAudience(r, p) {
+	if hidden && !h.cfg.IsOwner(r) && (scheduled || !h.inAudience(r, p)) {
 		return nil, fmt.Errorf("post %s: %w", p.URL, post.ErrNotFound)
 	}
 	e := h.newEntry(p)
-	e.Single = true
+	e.Single, e.Scheduled = true, scheduled
 	if e.Responses, err = h.responsesTo(r.Context(), p.URL); err != nil {
 		return nil, err
 	}
@@ -323,9 +335,9 @@ func (h *Handler) style(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// publicPosts selects what listings and feeds show: published, public, not deleted, newest
-// first, tagged category if set.
-func publicPosts(limit int, category string) post.Query {
+// publicPosts selects what listings and feeds show: published, public, not deleted, not
+// scheduled (published by now), newest first, tagged category if set.
+func (h *Handler) publicPosts(limit int, category string) post.Query {
 	return post.Query{Limit: limit, Category: category, Status: post.StatusPublished,
-		Visibility: []string{post.VisibilityPublic}}
+		Visibility: []string{post.VisibilityPublic}, PublishedBy: h.cfg.Now()}
 }

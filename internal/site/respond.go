@@ -44,8 +44,9 @@ func (h *Handler) serve(fn renderFunc) http.Handler {
 		// The owner and signed-in visitors see pages made for them: never cached.
 		owner := h.cfg.IsOwner(r) || h.visitor(r) != nil
 		key := r.URL.Path + "?" + r.URL.RawQuery
+		now := h.cfg.Now()
 		if !owner {
-			if c := h.cache.get(key, version); c != nil {
+			if c := h.cache.get(key, version, now); c != nil {
 				h.write(w, r, c, owner)
 				return nil
 			}
@@ -62,7 +63,9 @@ func (h *Handler) serve(fn renderFunc) http.Handler {
 			c.modified = h.start
 		}
 		if !owner && !c.private && !c.uncached {
-			h.cache.put(key, version, c)
+			h.cache.put(key, version, now, c, func() (time.Time, error) {
+				return h.store.NextScheduled(r.Context(), now)
+			})
 		}
 		h.write(w, r, c, owner)
 		return nil
@@ -93,33 +96,48 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, c *rendered, own
 }
 
 // pageCache keeps rendered responses for one generation: the store's count of changes to
-// posts. A new generation empties it; so does reaching its size limit, which bounds memory
+// posts, until the next scheduled post appears (which no write marks). A new generation
+// empties it; so does that time, and reaching its size limit, which bounds memory
 // whatever URLs (page cursors) are asked for.
 type pageCache struct {
 	mu      sync.Mutex
 	gen     int64
 	entries map[string]*rendered
+	// until is when the next scheduled post appears; zero when none is scheduled.
+	until time.Time
 }
 
 const pageCacheSize = 256
 
-func (pc *pageCache) get(key string, gen int64) *rendered {
+func (pc *pageCache) get(key string, gen int64, now time.Time) *rendered {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if pc.gen != gen {
+	if pc.gen != gen || pc.stale(now) {
 		return nil
 	}
 	return pc.entries[key]
 }
 
-func (pc *pageCache) put(key string, gen int64, c *rendered) {
+func (pc *pageCache) stale(now time.Time) bool {
+	return !pc.until.IsZero() && !now.Before(pc.until)
+}
+
+// put keeps c, rendered at now, under key; next says when the next scheduled post
+// appears, asked when a new generation starts. A page is not kept when that cannot be
+// told.
+func (pc *pageCache) put(key string, gen int64, now time.Time, c *rendered, next func() (time.Time, error)) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if pc.gen != gen || pc.entries == nil || len(pc.entries) >= pageCacheSize {
+	if pc.gen != gen || pc.entries == nil || len(pc.entries) >= pageCacheSize || pc.stale(now) {
 		if gen < pc.gen {
 			return // rendered from an older state than the cache holds
 		}
-		pc.gen, pc.entries = gen, map[string]*rendered{}
+		until, err := next()
+		if err != nil {
+			pc.entries = nil
+			return
+		}
+		pc.gen, pc.entries, pc.until = gen, map[string]*rendered{}, until
 	}
 	pc.entries[key] = c
 }

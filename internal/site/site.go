@@ -30,6 +30,10 @@ type Store interface {
 	SiteTag(ctx context.Context, tag string) (string, error)
 	// SiteChanges counts changes to posts and says when the last one was.
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// NextScheduled returns the earliest published time after t of a published post
+	// not deleted (zero when none): when the pages kept for visitors go stale without a
+	// write, as a scheduled post appears.
+	NextScheduled(ctx context.Context, t time.Time) (time.Time, error)
 	// Redirect returns the URL that the path of an imported post moved to;
 	// post.ErrNotFound if it did not.
 	Redirect(ctx context.Context, path string) (string, error)

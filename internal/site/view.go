@@ -50,6 +50,8 @@ type entry struct {
 	Single     bool
 	Draft      bool
 	Visibility string
+	// Scheduled is set on the owner's view of a post whose published time is to come.
+	Scheduled bool
 }
 
 // timeValue is a date as written by the client (keeping its offset) and its machine form.

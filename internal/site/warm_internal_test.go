@@ -31,13 +31,13 @@ func TestWarmCachesTheHomePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.cache.get("/?", version) != nil {
+	if h.cache.get("/?", version, time.Now()) != nil {
 		t.Fatal("home page cached before Warm")
 	}
 	if err := h.Warm(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if h.cache.get("/?", version) == nil {
+	if h.cache.get("/?", version, time.Now()) == nil {
 		t.Fatal("home page not cached after Warm")
 	}
 }

@@ -141,7 +141,9 @@ func (s *Syndicator) Jobs(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, 
 		}
 		return out, nil
 	}
-	if !syndicable(p) {
+	// A scheduled post's change comes again at its published time (post.Post.ChangeDue);
+	// until then its copies wait, as it does.
+	if !syndicable(p) || p.Scheduled(s.cfg.Now()) {
 		return nil, nil
 	}
 	for _, uid := range p.SyndicateTo {

@@ -46,7 +46,8 @@ func (s *Syndicator) EnqueuePending(ctx context.Context, store PendingStore) ([]
 	}
 	out := []Enqueued{}
 	for _, p := range posts {
-		if !syndicable(p) {
+		// A scheduled post is syndicated when it appears, not before.
+		if !syndicable(p) || p.Scheduled(s.cfg.Now()) {
 			continue
 		}
 		for _, uid := range p.SyndicateTo {

@@ -268,3 +268,10 @@ func shorten(s string, n int) string {
 	}
 	return cut + "…"
 }
+
+// FetchContext reads the page at u through the guarded client as an h-cite (its name,
+// author, summary and published date, as a reply context keeps them), for the owner's
+// write form to show before a response is posted.
+func (s *Sender) FetchContext(ctx context.Context, u string) (map[string]any, error) {
+	return s.fetchContext(ctx, u)
+}

@@ -440,7 +440,7 @@ func (db *DB) extras(group []*createReq) (*pgx.Batch, error) {
 	if len(clients) > 0 {
 		b.Queue(insertPostClientsSQL, clientPosts, clients)
 	}
-	if err := db.queuePostChanges(b, changes); err != nil {
+	if err := db.queuePostChanges(b, changes, stored); err != nil {
 		return nil, err
 	}
 	return b, nil

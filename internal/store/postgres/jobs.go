@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/indiepub/indiepub/internal/jobs"
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // The job queue (jobs.Store; migrations/0003_jobs.sql). Every method is one statement,
@@ -111,12 +112,15 @@ func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
 }
 
 // queuePostChanges queues on b, to run in a post change's transaction, the PostChanged
-// job of each change and the NOTIFY that wakes the runners once it commits.
-func (db *DB) queuePostChanges(b *pgx.Batch, changes []jobs.PostChange) error {
+// job of each change and the NOTIFY that wakes the runners once it commits; posts[i] is
+// the post of changes[i] as stored: the job of a scheduled post runs at its published
+// time (post.Post.ChangeDue), so that its listeners act then.
+func (db *DB) queuePostChanges(b *pgx.Batch, changes []jobs.PostChange, posts []*post.Post) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	now := formatTime(db.Now())
+	clock := db.Now()
+	now := formatTime(clock)
 	var cols jobCols
 	for i := range changes {
 		c := &changes[i]
@@ -125,7 +129,7 @@ func (db *DB) queuePostChanges(b *pgx.Batch, changes []jobs.PostChange) error {
 		if err != nil {
 			return fmt.Errorf("post change: %w", err)
 		}
-		cols.add(jobs.PostChanged, c.Change, string(payload), now)
+		cols.add(jobs.PostChanged, c.Change, string(payload), formatTime(posts[i].ChangeDue(clock)))
 	}
 	b.Queue(insertJobsSQL, cols.args(now)...)
 	b.Queue(notifyJobsSQL)

@@ -138,7 +138,7 @@ func (db *DB) writePost(ctx context.Context, tx pgx.Tx, p *post.Post, change job
 	if rows := tagRows([]*post.Post{p}); len(rows) > 0 {
 		queueTags(b, rows)
 	}
-	if err := db.queuePostChanges(b, []jobs.PostChange{change}); err != nil {
+	if err := db.queuePostChanges(b, []jobs.PostChange{change}, []*post.Post{p}); err != nil {
 		return err
 	}
 	return tx.SendBatch(ctx, b).Close()
@@ -257,12 +257,15 @@ func numbered(query string) string {
 // gives them in order; otherwise by the posts indexes.
 func selectPosts(q post.Query, paging bool) (*selection, error) {
 	s := &selection{from: ` FROM posts p`, order: ` ORDER BY p.published DESC, p.id DESC`}
-	orderCols := "(p.published, p.id)"
+	orderCols, published := "(p.published, p.id)", "p.published"
 	if q.Category != "" {
 		s.from = ` FROM post_tags pt JOIN posts p ON p.id = pt.post_id`
 		s.add(`pt.tag_id = (SELECT id FROM tags WHERE norm = ?)`, post.NormalizeTag(q.Category))
 		s.order = ` ORDER BY pt.published DESC, pt.post_id DESC`
-		orderCols = "(pt.published, pt.post_id)"
+		orderCols, published = "(pt.published, pt.post_id)", "pt.published"
+	}
+	if !q.PublishedBy.IsZero() {
+		s.add(published+` <= ?::text`, formatTime(q.PublishedBy))
 	}
 	if !q.Deleted {
 		s.add(`NOT p.deleted`)

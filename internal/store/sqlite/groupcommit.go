@@ -214,12 +214,14 @@ func (db *DB) insertGroup(group []*createReq) error {
 	// Each post stored gets its PostChanged job in the same transaction: a crash keeps
 	// both or neither.
 	var changes []jobs.PostChange
+	var posts []*post.Post
 	for _, req := range group {
 		if req.err == nil {
 			changes = append(changes, jobs.PostChange{URL: req.p.URL, Action: jobs.ActionCreate})
+			posts = append(posts, req.p)
 		}
 	}
-	if err := db.enqueuePostChanges(ctx, tx, changes); err != nil {
+	if err := db.enqueuePostChanges(ctx, tx, changes, posts); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

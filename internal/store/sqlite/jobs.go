@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/indiepub/indiepub/internal/jobs"
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // The job queue (jobs.Store; migrations/0010_jobs.sql). Every method is one statement
@@ -91,12 +92,15 @@ func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
 	return int(n), nil
 }
 
-// enqueuePostChanges adds, in tx, the PostChanged job of each change.
-func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs.PostChange) error {
+// enqueuePostChanges adds, in tx, the PostChanged job of each change, posts[i] being
+// the post of changes[i] as stored: the job of a scheduled post runs at its published
+// time (post.Post.ChangeDue), so that its listeners act then.
+func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs.PostChange, posts []*post.Post) error {
 	if len(changes) == 0 {
 		return nil
 	}
-	now := formatTime(db.now())
+	clock := db.now()
+	now := formatTime(clock)
 	rows := make([]jobRow, len(changes))
 	for i := range changes {
 		c := &changes[i]
@@ -105,7 +109,7 @@ func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs
 		if err != nil {
 			return fmt.Errorf("post change: %w", err)
 		}
-		rows[i] = jobRow{jobs.PostChanged, c.Change, string(payload), now}
+		rows[i] = jobRow{jobs.PostChanged, c.Change, string(payload), formatTime(posts[i].ChangeDue(clock))}
 	}
 	arg, err := json.Marshal(rows)
 	if err != nil {

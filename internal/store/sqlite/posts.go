@@ -113,7 +113,7 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	}
 	// The change's PostChanged job commits with it (jobs.go).
 	change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}
-	if err := db.enqueuePostChanges(ctx, tx, []jobs.PostChange{change}); err != nil {
+	if err := db.enqueuePostChanges(ctx, tx, []jobs.PostChange{change}, []*post.Post{p}); err != nil {
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -237,12 +237,15 @@ func (s *selection) add(cond string, args ...any) {
 // gives them in order; otherwise by the posts indexes (see 0001_posts.sql).
 func selectPosts(q post.Query, paging bool) (*selection, error) {
 	s := &selection{from: ` FROM posts p`, order: ` ORDER BY p.published DESC, p.id DESC`}
-	orderCols := "(p.published, p.id)"
+	orderCols, published := "(p.published, p.id)", "p.published"
 	if q.Category != "" {
 		s.from = ` FROM post_tags pt JOIN posts p ON p.id = pt.post_id`
 		s.add(`pt.tag_id = (SELECT id FROM tags WHERE norm = ?)`, NormalizeTag(q.Category))
 		s.order = ` ORDER BY pt.published DESC, pt.post_id DESC`
-		orderCols = "(pt.published, pt.post_id)"
+		orderCols, published = "(pt.published, pt.post_id)", "pt.published"
+	}
+	if !q.PublishedBy.IsZero() {
+		s.add(published+` <= ?`, formatTime(q.PublishedBy))
 	}
 	if !q.Deleted {
 		s.add(`p.deleted = 0`)

@@ -44,6 +44,9 @@ type Store interface {
 	TagCounts(ctx context.Context, q post.Query) ([]post.TagCount, error)
 	SiteTag(ctx context.Context, tag string) (string, error)
 	SiteChanges(ctx context.Context) (version int64, changed time.Time, err error)
+	// NextScheduled (site.Store) returns the earliest published time after t of a
+	// published, not deleted post; zero when there is none.
+	NextScheduled(ctx context.Context, t time.Time) (time.Time, error)
 	// PostsAwaitingSyndication (syndicate.PendingStore) lists the posts, not deleted,
 	// whose SyndicateTo is not empty, oldest first.
 	PostsAwaitingSyndication(ctx context.Context, limit int) ([]*post.Post, error)
@@ -186,6 +189,8 @@ var contracts = []contract{
 
 	{"List/OrderAndCursor", testListOrderAndCursor},
 	{"List/Filters", testListFilters},
+	{"List/PublishedBy", testListPublishedBy},
+	{"List/NextScheduled", testNextScheduled},
 	{"List/TagListingFollowsUpdates", testTagListingFollowsUpdates},
 
 	{"Tags/NormalizationAndCounts", testTagCounts},
@@ -237,6 +242,7 @@ var contracts = []contract{
 
 	{"SyndicationTargets/AddOnceByUID", testTargetsAddOnce},
 	{"SyndicationTargets/UpdateAndDelete", testTargetsUpdateDelete},
+	{"Jobs/ScheduledChangesWait", testJobsScheduledChangesWait},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

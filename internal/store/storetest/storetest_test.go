@@ -198,6 +198,9 @@ var breakers = map[string]struct {
 	"Search/FindsNameContentAndTags":             {"finds posts with any one of the words", func(s Store) Store { return anyWord{s} }},
 	"Search/FollowsChanges":                      {"ignores the status and visibility asked for", func(s Store) Store { return searchesAll{s} }},
 	"Search/NewestFirstAndPaging":                {"ignores Before", func(s Store) Store { return searchIgnoresBefore{s} }},
+	"List/PublishedBy":                           {"ignores PublishedBy", func(s Store) Store { return ignoresPublishedBy{s} }},
+	"List/NextScheduled":                         {"counts drafts as scheduled", func(s Store) Store { return draftsScheduled{s} }},
+	"Jobs/ScheduledChangesWait":                  {"runs a scheduled post's change at once", func(s Store) Store { return changesAtOnce{s} }},
 }
 
 type countsJobsToCome struct{ Store }
@@ -244,6 +247,43 @@ func (s keepsFirstSecret) UpdateSyndicationTarget(ctx context.Context, t *syndic
 		}
 	}
 	return s.Store.UpdateSyndicationTarget(ctx, &c)
+}
+
+// draftsScheduled answers NextScheduled from every post not deleted, drafts included.
+type draftsScheduled struct{ Store }
+
+func (s draftsScheduled) NextScheduled(ctx context.Context, t time.Time) (time.Time, error) {
+	posts, err := s.Store.ListPosts(ctx, post.Query{Limit: 1000})
+	var next time.Time
+	for _, p := range posts {
+		if p.Published.After(t) && (next.IsZero() || p.Published.Before(next)) {
+			next = p.Published
+		}
+	}
+	return next, err
+}
+
+type ignoresPublishedBy struct{ Store }
+
+func (s ignoresPublishedBy) ListPosts(ctx context.Context, q post.Query) ([]*post.Post, error) {
+	q.PublishedBy = time.Time{}
+	return s.Store.ListPosts(ctx, q)
+}
+
+// changesAtOnce makes every pending post.changed job due now after each create.
+type changesAtOnce struct{ Store }
+
+func (s changesAtOnce) CreatePost(ctx context.Context, p *post.Post) error {
+	if err := s.Store.CreatePost(ctx, p); err != nil {
+		return err
+	}
+	js, err := s.Store.Jobs(ctx, []jobs.State{jobs.Pending}, 1000)
+	for _, j := range js {
+		if j.Kind == jobs.PostChanged {
+			s.Store.RetryJob(ctx, j.ID, time.Now())
+		}
+	}
+	return err
 }
 
 type keepsFirstRedirect struct{ Store }

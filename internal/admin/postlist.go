@@ -1,0 +1,240 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/owner"
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// PostList serves the owner's list of posts: search, filters by type, status, visibility
+// and tag, pages by cursor.
+func (s *Server) PostList() http.Handler { return s.pages.Handle(s.postList) }
+
+const (
+	// listPageSize is how many posts a page of the list shows.
+	listPageSize = 25
+	// scanBatch and scanMax bound a filter the store cannot apply (a search, deleted or
+	// scheduled posts): the list reads posts scanBatch at a time and looks at no more
+	// than scanMax of them for one page, whose Older link goes on from there.
+	scanBatch = 250
+	scanMax   = 2000
+)
+
+// Post statuses the list filters by; "" is every post not deleted.
+const (
+	listPublished = "published"
+	listDraft     = "draft"
+	listScheduled = "scheduled"
+	listDeleted   = "deleted"
+)
+
+// listFilter is the list's query string.
+type listFilter struct {
+	Q, Type, Status, Visibility, Tag, Before string
+}
+
+// query is the filter's query string, with before as the cursor.
+func (f listFilter) query(before string) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"q": f.Q, "type": f.Type, "status": f.Status, "visibility": f.Visibility,
+		"tag": f.Tag, "before": before} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
+}
+
+type postListPage struct {
+	CSRF   string
+	Filter listFilter
+	Rows   []postRow
+	// Older and Newest link to the next page and back to the first, "" where there is
+	// none; Examined says how many posts a bounded scan looked at.
+	Older, Newest string
+	Examined      int
+	Types         []string
+	Statuses      []string
+	Visibilities  []string
+}
+
+type postRow struct {
+	URL, Title, Type, Status, Visibility, Published string
+	Tags                                            []string
+	Deleted                                         bool
+}
+
+var typeFilter = regexp.MustCompile(`^[a-z]{1,20}$`)
+
+func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.owner.SignedIn(w, r)
+	if err != nil || sess == nil {
+		return err
+	}
+	v := r.URL.Query()
+	f := listFilter{Q: strings.TrimSpace(v.Get("q")), Type: v.Get("type"), Status: v.Get("status"),
+		Visibility: v.Get("visibility"), Tag: strings.TrimSpace(v.Get("tag")), Before: v.Get("before")}
+	q, err := f.storeQuery(s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	posts, next, examined, err := s.listPosts(r.Context(), f, q)
+	if err != nil {
+		return err
+	}
+	page := postListPage{CSRF: sess.CSRF, Filter: f, Examined: examined,
+		Types:        []string{"note", "article", "photo", "reply", "like", "repost", "bookmark", "checkin", "event", "rsvp"},
+		Statuses:     []string{listPublished, listDraft, listScheduled, listDeleted},
+		Visibilities: []string{post.VisibilityPublic, post.VisibilityUnlisted, post.VisibilityPrivate}}
+	now := s.cfg.Now()
+	for _, p := range posts {
+		page.Rows = append(page.Rows, rowOf(p, now))
+	}
+	if next != "" {
+		page.Older = "/admin/posts?" + f.query(next)
+	}
+	if f.Before != "" {
+		page.Newest = "/admin/posts?" + f.query("")
+	}
+	s.pages.Render(w, r, http.StatusOK, "postlist", page)
+	return nil
+}
+
+// storeQuery is what the store can select of f; listPosts does the rest.
+func (f listFilter) storeQuery(now time.Time) (post.Query, error) {
+	q := post.Query{Category: f.Tag, After: f.Before}
+	if f.Before != "" {
+		if _, _, err := post.ParseCursor(f.Before); err != nil {
+			return q, owner.InvalidRequest("bad page cursor %q", f.Before)
+		}
+	}
+	if f.Type != "" {
+		if !typeFilter.MatchString(f.Type) {
+			return q, owner.InvalidRequest("bad post type %q", f.Type)
+		}
+		q.Type = f.Type
+	}
+	switch f.Visibility {
+	case "":
+	case post.VisibilityPublic, post.VisibilityUnlisted, post.VisibilityPrivate:
+		q.Visibility = []string{f.Visibility}
+	default:
+		return q, owner.InvalidRequest("bad visibility %q", f.Visibility)
+	}
+	switch f.Status {
+	case "":
+	case listPublished:
+		q.Status, q.PublishedBy = post.StatusPublished, now
+	case listDraft:
+		q.Status = post.StatusDraft
+	case listScheduled:
+		q.Status = post.StatusPublished
+	case listDeleted:
+		q.Deleted = true
+	default:
+		return q, owner.InvalidRequest("bad status %q", f.Status)
+	}
+	return q, nil
+}
+
+// listPosts reads one page of the list: straight from the store when it can select
+// everything, or else by a bounded scan (scanMax posts at most). next is the cursor of
+// the following page, "" on the last.
+func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (posts []*post.Post, next string, examined int, err error) {
+	now := s.cfg.Now()
+	if f.Q == "" && f.Status != listDeleted && f.Status != listScheduled {
+		q.Limit = listPageSize + 1
+		posts, err = s.store.ListPosts(ctx, q)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		if len(posts) > listPageSize {
+			posts = posts[:listPageSize]
+			next = posts[len(posts)-1].Cursor()
+		}
+		return posts, next, 0, nil
+	}
+	needle := strings.ToLower(f.Q)
+	q.Limit = scanBatch
+	for examined < scanMax {
+		batch, err := s.store.ListPosts(ctx, q)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		for _, p := range batch {
+			examined++
+			// Scheduled posts are the newest of all by their date: the first one past
+			// now ends them.
+			if f.Status == listScheduled && !p.Scheduled(now) {
+				return posts, "", examined, nil
+			}
+			if (f.Status != listDeleted || p.Deleted) && matches(p, needle) {
+				if len(posts) == listPageSize {
+					return posts, posts[len(posts)-1].Cursor(), examined, nil
+				}
+				posts = append(posts, p)
+			}
+			q.After = p.Cursor()
+		}
+		if len(batch) < scanBatch {
+			return posts, "", examined, nil
+		}
+	}
+	return posts, q.After, examined, nil
+}
+
+// matches reports whether the post's name, text, tags or URL hold needle (lower case).
+func matches(p *post.Post, needle string) bool {
+	if needle == "" {
+		return true
+	}
+	it := p.Item
+	for _, s := range append([]string{it.First("name"), it.First("content"), p.URL}, p.Categories...) {
+		if strings.Contains(strings.ToLower(s), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// rowOf is p as a row of the list.
+func rowOf(p *post.Post, now time.Time) postRow {
+	row := postRow{URL: p.URL, Type: p.Type, Visibility: p.Visibility, Tags: p.Categories, Deleted: p.Deleted,
+		Published: p.Published.UTC().Format("2006-01-02 15:04 UTC"), Status: listPublished}
+	switch {
+	case p.Deleted:
+		row.Status = listDeleted
+	case p.Status == post.StatusDraft:
+		row.Status = listDraft
+	case p.Scheduled(now):
+		row.Status = listScheduled
+	}
+	row.Title = p.Item.First("name")
+	if row.Title == "" {
+		row.Title = excerpt(p.Item.First("content"), 80)
+	}
+	if row.Title == "" {
+		row.Title = p.URL
+	}
+	return row
+}
+
+// excerpt is s on one line, cut at a word to at most n runes.
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}

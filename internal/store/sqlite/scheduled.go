@@ -1,0 +1,26 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// NextScheduled returns the earliest published time after t of a published post that is
+// not deleted: when the next scheduled post appears, and with it a change to listings
+// and feeds that no write marks. Zero when none is scheduled. One step along the index
+// posts_published.
+func (db *DB) NextScheduled(ctx context.Context, t time.Time) (time.Time, error) {
+	var s string
+	err := db.db.QueryRowContext(ctx, `SELECT published FROM posts
+		WHERE deleted = 0 AND published > ? AND status = 'published' ORDER BY published LIMIT 1`, formatTime(t)).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next scheduled post: %w", err)
+	}
+	return parseTime(s), nil
+}
