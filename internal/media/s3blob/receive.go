@@ -107,7 +107,7 @@ func (rc *receiver) start() error {
 	name := rc.s.prefix + tmpDir + "upload-" + hex.EncodeToString(rnd[:])
 	id, err := rc.s.core.NewMultipartUpload(rc.ctx, rc.s.bucket, name, minio.PutObjectOptions{})
 	if err != nil {
-		return fmt.Errorf("media: start upload: %w", err)
+		return fmt.Errorf("media: start upload: %w", rc.s.space.check(err))
 	}
 	rc.up = &upload{s: rc.s, ctx: rc.ctx, name: name, id: id, free: rc.free}
 	first := rc.first
@@ -188,7 +188,7 @@ func (u *upload) send(n int, buf *[]byte, part []byte) {
 		defer u.mu.Unlock()
 		if err != nil {
 			if u.err == nil {
-				u.err = fmt.Errorf("media: send part %d: %w", n, err)
+				u.err = fmt.Errorf("media: send part %d: %w", n, u.s.space.check(err))
 			}
 			return
 		}
@@ -214,7 +214,7 @@ func (u *upload) complete() error {
 	}
 	slices.SortFunc(u.done, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
 	if _, err := u.s.core.CompleteMultipartUpload(u.ctx, u.s.bucket, u.name, u.id, u.done, minio.PutObjectOptions{}); err != nil {
-		return fmt.Errorf("media: complete upload: %w", err)
+		return fmt.Errorf("media: complete upload: %w", u.s.space.check(err))
 	}
 	u.id = "" // complete: nothing left to abort
 	return nil
@@ -263,8 +263,9 @@ func (p *memPending) Commit(ctx context.Context, key string) error {
 	_, err = p.s.core.PutObject(ctx, p.s.bucket, name, bytes.NewReader(*p.buf), int64(len(*p.buf)), "",
 		hex.EncodeToString(sum[:]), minio.PutObjectOptions{ContentType: typ, CacheControl: cache, ContentDisposition: disp})
 	if err != nil {
-		return fmt.Errorf("media: put %s: %w", key, err)
+		return fmt.Errorf("media: put %s: %w", key, p.s.space.check(err))
 	}
+	p.s.space.check(nil)
 	return nil
 }
 
@@ -318,8 +319,9 @@ func (p *objPending) Commit(ctx context.Context, key string) error {
 			ContentType: typ, CacheControl: cache, ContentDisposition: disp},
 		minio.CopySrcOptions{Bucket: p.s.bucket, Object: p.name})
 	if err != nil {
-		return fmt.Errorf("media: copy to %s: %w", key, err)
+		return fmt.Errorf("media: copy to %s: %w", key, p.s.space.check(err))
 	}
+	p.s.space.check(nil)
 	return nil
 }
 
