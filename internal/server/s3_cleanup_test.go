@@ -67,7 +67,7 @@ func TestS3UploadAbandoned(t *testing.T) {
 }
 
 // TestS3UploadRefused: uploads refused while they are received (too large, the body cut
-// short, a type not accepted at the start) answer a 4xx and leave the bucket empty.
+// short) or after (a create that fails) answer a 4xx and leave the bucket empty.
 func TestS3UploadRefused(t *testing.T) {
 	s, cfg := newS3Server(t, func(c *server.Config) { c.MaxUpload = 20 << 20 })
 	tok := s.IssueToken(t, "media")
@@ -85,6 +85,16 @@ func TestS3UploadRefused(t *testing.T) {
 		t.Errorf("upload of a body cut short: %d %s, want 400", resp.StatusCode, b)
 	}
 	waitBucketEmpty(t, cfg, "an upload cut short")
+
+	// A Micropub create that fails once its file of two parts is stored: the file is
+	// discarded, object and temporary object alike.
+	tok = s.IssueToken(t, "create media")
+	ct, body = multipartFile(t, "video", mp4Of(10<<20), "h", "entry", "published", "yesterday")
+	resp, b = s.Do(t, http.MethodPost, "/micropub", tok, ct, bytes.NewReader(body))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("create with a video and a bad date: %d %s, want 400", resp.StatusCode, b)
+	}
+	waitBucketEmpty(t, cfg, "a create that failed after its file was stored")
 }
 
 // TestS3NoRoom runs the media endpoint and Micropub's files on an S3 server whose disk
