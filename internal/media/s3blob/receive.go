@@ -107,7 +107,7 @@ func (rc *receiver) start() error {
 	name := rc.s.prefix + tmpDir + "upload-" + hex.EncodeToString(rnd[:])
 	id, err := rc.s.core.NewMultipartUpload(rc.ctx, rc.s.bucket, name, minio.PutObjectOptions{})
 	if err != nil {
-		return fmt.Errorf("media: start upload: %w", err)
+		return fmt.Errorf("media: start upload: %w", rc.s.space.check(err))
 	}
 	rc.up = &upload{s: rc.s, ctx: rc.ctx, name: name, id: id, free: rc.free}
 	first := rc.first
@@ -180,15 +180,18 @@ func (u *upload) send(n int, buf *[]byte, part []byte) {
 		if u.failed() != nil {
 			return
 		}
-		// No checksum of the part here: minio-go signs it as it streams it (plain HTTP) or
-		// sends it over TLS, and the whole body's hash is taken as it is read.
+		// No checksum of the part, and no signature of its bytes: the whole body's hash is
+		// taken as it is read, and an UNSIGNED-PAYLOAD part is what minio-go sends over
+		// TLS anyway. Over plain HTTP (a server on the same machine or network only) it
+		// would otherwise sign every 64 KiB chunk with SHA-256, which the server checks
+		// again: two more passes over every byte, on the CPU the upload's own hash needs.
 		p, err := u.s.core.PutObjectPart(u.ctx, u.s.bucket, u.name, u.id, n, bytes.NewReader(part),
-			int64(len(part)), minio.PutObjectPartOptions{})
+			int64(len(part)), minio.PutObjectPartOptions{DisableContentSha256: true})
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		if err != nil {
 			if u.err == nil {
-				u.err = fmt.Errorf("media: send part %d: %w", n, err)
+				u.err = fmt.Errorf("media: send part %d: %w", n, u.s.space.check(err))
 			}
 			return
 		}
@@ -214,7 +217,7 @@ func (u *upload) complete() error {
 	}
 	slices.SortFunc(u.done, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
 	if _, err := u.s.core.CompleteMultipartUpload(u.ctx, u.s.bucket, u.name, u.id, u.done, minio.PutObjectOptions{}); err != nil {
-		return fmt.Errorf("media: complete upload: %w", err)
+		return fmt.Errorf("media: complete upload: %w", u.s.space.check(err))
 	}
 	u.id = "" // complete: nothing left to abort
 	return nil
@@ -263,8 +266,9 @@ func (p *memPending) Commit(ctx context.Context, key string) error {
 	_, err = p.s.core.PutObject(ctx, p.s.bucket, name, bytes.NewReader(*p.buf), int64(len(*p.buf)), "",
 		hex.EncodeToString(sum[:]), minio.PutObjectOptions{ContentType: typ, CacheControl: cache, ContentDisposition: disp})
 	if err != nil {
-		return fmt.Errorf("media: put %s: %w", key, err)
+		return fmt.Errorf("media: put %s: %w", key, p.s.space.check(err))
 	}
+	p.s.space.check(nil)
 	return nil
 }
 
@@ -318,8 +322,9 @@ func (p *objPending) Commit(ctx context.Context, key string) error {
 			ContentType: typ, CacheControl: cache, ContentDisposition: disp},
 		minio.CopySrcOptions{Bucket: p.s.bucket, Object: p.name})
 	if err != nil {
-		return fmt.Errorf("media: copy to %s: %w", key, err)
+		return fmt.Errorf("media: copy to %s: %w", key, p.s.space.check(err))
 	}
+	p.s.space.check(nil)
 	return nil
 }
 

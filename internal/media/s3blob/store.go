@@ -75,6 +75,7 @@ type Store struct {
 	partSize int64
 	logger   *slog.Logger
 	buffers  *bufferPool
+	space    *spaceLatch
 }
 
 var _ media.Blobs = (*Store)(nil)
@@ -104,6 +105,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	s.space = &spaceLatch{logger: s.logger, bucket: cfg.Bucket}
 	ok, err := core.BucketExists(ctx, cfg.Bucket)
 	if err != nil {
 		return nil, fmt.Errorf("s3 media store: bucket %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)

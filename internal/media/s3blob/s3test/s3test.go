@@ -23,20 +23,36 @@ import (
 // http://ACCESS_KEY:SECRET_KEY@HOST:PORT/ (https:// for TLS).
 const Env = "INDIEPUB_TEST_S3"
 
+// FullEnv names the environment variable with a second test server's URL, in the same
+// form as Env: one whose disk holds a few MiB only (.ci/run starts versitygw on a 12 MiB
+// tmpfs), for the tests of a server that has no room left.
+const FullEnv = "INDIEPUB_TEST_S3_FULL"
+
 // Server returns the configuration of the test server, without a bucket, or skips the
 // test (fails it under CI=true) when there is none.
 func Server(t testing.TB) s3blob.Config {
 	t.Helper()
-	raw := os.Getenv(Env)
+	return server(t, Env, "versitygw --port 127.0.0.1:PORT posix DIR")
+}
+
+// FullServer is Server for the server of FullEnv, whose disk is small.
+func FullServer(t testing.TB) s3blob.Config {
+	t.Helper()
+	return server(t, FullEnv, "versitygw --port 127.0.0.1:PORT posix DIR with DIR on a tmpfs of 12 MiB")
+}
+
+func server(t testing.TB, env, how string) s3blob.Config {
+	t.Helper()
+	raw := os.Getenv(env)
 	if raw == "" {
 		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			t.Fatalf("%s is not set: under CI the S3 tests need their server (.ci/run starts versitygw)", Env)
+			t.Fatalf("%s is not set: under CI the S3 tests need their server (.ci/run starts versitygw)", env)
 		}
-		t.Skipf("no S3 server: set %s=http://ACCESS:SECRET@127.0.0.1:PORT/ (e.g. ROOT_ACCESS_KEY=ACCESS ROOT_SECRET_KEY=SECRET versitygw --port 127.0.0.1:PORT posix DIR), or run .ci/run", Env)
+		t.Skipf("no S3 server: set %s=http://ACCESS:SECRET@127.0.0.1:PORT/ (e.g. ROOT_ACCESS_KEY=ACCESS ROOT_SECRET_KEY=SECRET %s), or run .ci/run", env, how)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		t.Fatalf("%s: want http://ACCESS:SECRET@HOST:PORT/", Env)
+		t.Fatalf("%s: want http://ACCESS:SECRET@HOST:PORT/", env)
 	}
 	secret, _ := u.User.Password()
 	return s3blob.Config{Endpoint: u.Host, Insecure: u.Scheme == "http", Region: "us-east-1",
@@ -47,7 +63,12 @@ func Server(t testing.TB) s3blob.Config {
 // ends, and returns the configuration of a store in it.
 func Bucket(t testing.TB) s3blob.Config {
 	t.Helper()
-	cfg := Server(t)
+	return BucketOn(t, Server(t))
+}
+
+// BucketOn is Bucket on the server of cfg (Server or FullServer).
+func BucketOn(t testing.TB, cfg s3blob.Config) s3blob.Config {
+	t.Helper()
 	client := Client(t, cfg)
 	var rnd [6]byte
 	rand.Read(rnd[:])
