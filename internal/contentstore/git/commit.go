@@ -118,9 +118,9 @@ func (r *Repo) rollback(ctx context.Context, touched []string) {
 	}
 }
 
-// write brings c's file up to date in the working tree: written where the preset puts
-// the post, removed when the post is deleted, moved when its path changed. It returns the
-// paths it touched and the commit message line.
+// write brings c's file up to date in the working tree: written where the preset puts a
+// new post (or where the post's file is), removed when the post is deleted. It returns
+// the paths it touched and the commit message line.
 func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string, error) {
 	old := paths[c.URL]
 	if c.Post == nil || c.Post.Deleted {
@@ -135,11 +135,12 @@ func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string
 		return []string{old}, r.message(c, old), nil
 	}
 	p := c.Post
-	want := r.cfg.Preset.FilePath(p)
-	if old != "" && sameLayout(old, want) {
-		want = old
+	// A post keeps the file it has, wherever the owner or an earlier template put it:
+	// the permalink in its front matter, not the file's name, is where it is published.
+	want := old
+	if want == "" {
+		want = freePath(r.cfg.Preset.FilePath(p), c.URL, files)
 	}
-	want = freePath(want, c.URL, files)
 	b, err := r.cfg.Preset.Render(p, r.cfg.SiteURL)
 	if err != nil {
 		return nil, "", err
@@ -162,11 +163,6 @@ func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string
 	paths[c.URL], files[want] = want, c.URL
 	return append(touched, want), r.message(c, want), nil
 }
-
-// sameLayout reports whether a file indiepub wrote (or found) can stay where it is: its
-// directory is the one the preset gives now. A file renamed by hand within that
-// directory keeps its name.
-func sameLayout(old, want string) bool { return path.Dir(old) == path.Dir(want) }
 
 // freePath is p, or p with -2, -3… before its extension when another post's file is
 // there already.

@@ -57,7 +57,10 @@ type Config struct {
 	Message string
 	// Token and SSHKey are the push credentials (from EnvToken, EnvSSHKey).
 	Token, User, SSHKey string
-	Logger              *slog.Logger
+	// Timeout bounds one git command, so that a remote that accepts a connection and
+	// never answers does not hold the clone; default 2 minutes.
+	Timeout time.Duration
+	Logger  *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -78,6 +81,9 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 2 * time.Minute
 	}
 }
 
@@ -197,6 +203,8 @@ func (r *Repo) git(ctx context.Context, args ...string) (string, error) {
 }
 
 func (r *Repo) gitIn(ctx context.Context, stdin []byte, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotepath=off",
 		"-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"}, args...)...)
 	cmd.Dir = r.cfg.Dir

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,7 +107,8 @@ func newGitServer(t testing.TB, preset, remote string, modify ...func(*server.Co
 		if err != nil {
 			t.Fatal(err)
 		}
-		gc := gitstore.Config{Dir: filepath.Join(c.DataDir, "git"), Remote: remote, SiteURL: c.URL, Preset: ps}
+		gc := gitstore.Config{Dir: filepath.Join(c.DataDir, "git"), Remote: remote, SiteURL: c.URL, Preset: ps,
+			Timeout: 20 * time.Second}
 		c.Jobs = jobs.Config{Workers: 16, Backoff: 100 * time.Millisecond, MaxBackoff: 500 * time.Millisecond,
 			MaxAttempts: 1000, Poll: 100 * time.Millisecond}
 		c.GitPull = -1
@@ -224,6 +226,9 @@ func (d *daemon) start(t testing.TB) {
 	cmd := exec.Command("git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
 		"--base-path="+d.base, "--listen=127.0.0.1", "--port="+strconv.Itoa(d.port), d.base)
 	cmd.Stderr = &stderr
+	// Its own process group, so that stopping it ends the children serving connections
+	// too (they hold the listening socket).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +249,7 @@ func (d *daemon) stop() {
 	if d.cmd == nil {
 		return
 	}
-	d.cmd.Process.Kill()
+	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 	d.cmd.Wait()
 	d.cmd = nil
 }
