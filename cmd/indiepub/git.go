@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/mail"
 	"os"
@@ -74,7 +75,8 @@ func (g *gitOptions) open(ctx context.Context, cfg *server.Config, logger *slog.
 	repo, err := gitstore.Open(ctx, gitstore.Config{
 		Dir: filepath.Join(cfg.DataDir, "git"), Remote: g.remote, Branch: g.branch, SiteURL: cfg.URL,
 		Preset: preset, AuthorName: author.Name, AuthorEmail: author.Address, Message: g.message,
-		Token: os.Getenv(gitstore.EnvToken), User: os.Getenv(gitstore.EnvUser), SSHKey: os.Getenv(gitstore.EnvSSHKey),
+		URLPatterns: cfg.URLPatterns,
+		Token:       os.Getenv(gitstore.EnvToken), User: os.Getenv(gitstore.EnvUser), SSHKey: os.Getenv(gitstore.EnvSSHKey),
 		Logger: logger,
 	})
 	if err != nil {
@@ -86,5 +88,35 @@ func (g *gitOptions) open(ctx context.Context, cfg *server.Config, logger *slog.
 	if g.pullEvery == 0 {
 		cfg.GitPull = -1
 	}
+	return nil
+}
+
+// importGit reads the posts of the repository at src into db. The clone becomes the data
+// directory's working clone when there is none yet, so that serve --content-store git
+// goes on from it.
+func importGit(ctx context.Context, o *options, g *gitOptions, db gitstore.Store, src string, stdout io.Writer, logger *slog.Logger) error {
+	if g.envErr != nil {
+		return g.envErr
+	}
+	preset, err := gitstore.PresetNamed(g.preset, g.paths)
+	if err != nil {
+		return fmt.Errorf("--git-preset: %w", err)
+	}
+	dir := filepath.Join(o.cfg.DataDir, "git")
+	if _, err := os.Stat(dir); err == nil {
+		tmp, err := os.MkdirTemp("", "indiepub-import-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "git")
+	}
+	n, err := gitstore.Import(ctx, gitstore.Config{Dir: dir, Remote: src, Branch: g.branch, SiteURL: o.cfg.URL,
+		Preset: preset, URLPatterns: o.cfg.URLPatterns, Token: os.Getenv(gitstore.EnvToken),
+		User: os.Getenv(gitstore.EnvUser), SSHKey: os.Getenv(gitstore.EnvSSHKey), Logger: logger}, db)
+	if err != nil {
+		return fmt.Errorf("import --git: %w", err)
+	}
+	fmt.Fprintf(stdout, "read %d post files from %s\n", n, gitstore.RedactURL(src))
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
-		"path/filepath"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"

@@ -351,9 +351,12 @@ func mf2Values(name string, v any, depth int) ([]any, error) {
 		return []any{x.Format(time.RFC3339)}, nil
 	case string:
 		if name == "published" || name == "updated" {
-			if _, err := post.ParseTime(x); err != nil {
+			// Jekyll writes "2024-05-01 09:30:00 +0200": mf2 wants RFC 3339.
+			t, err := post.ParseTime(x)
+			if err != nil {
 				return nil, fmt.Errorf("%q is not a date", x)
 			}
+			return []any{t.Format(time.RFC3339)}, nil
 		}
 		return []any{x}, nil
 	case bool, int, int64, uint64, float64:

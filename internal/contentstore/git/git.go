@@ -57,6 +57,9 @@ type Config struct {
 	Message string
 	// Token and SSHKey are the push credentials (from EnvToken, EnvSSHKey).
 	Token, User, SSHKey string
+	// URLPatterns are the site's URL patterns (post.Post.PathFor), for posts whose files
+	// name no permalink (written by hand, or by another tool).
+	URLPatterns map[string]string
 	// Timeout bounds one git command, so that a remote that accepts a connection and
 	// never answers does not hold the clone; default 2 minutes.
 	Timeout time.Duration

@@ -164,6 +164,10 @@ func (p *Publisher) ingest(ctx context.Context, c FileChange) error {
 	if f.Path != "" {
 		url = p.repo.URLOf(f.Path)
 	}
+	if url == "" {
+		// Where a file with no permalink is found again at the next start (scan).
+		url = p.repo.urlFor(f, c.Path)
+	}
 	if url != "" {
 		err := p.update(ctx, url, f.Item)
 		if err == nil {
@@ -178,18 +182,9 @@ func (p *Publisher) ingest(ctx context.Context, c FileChange) error {
 		return err
 	}
 	ps.Slug = fileSlug(c.Path)
-	pattern := p.URLPatterns[ps.Type]
-	if url != "" {
-		// The file names its place on the site: keep it.
-		ps.URL = url
-	} else {
-		ps.URL = p.repo.URLOf(ps.Path(pattern))
-	}
+	ps.URL = url
 	err = p.store.CreateNumbered(ctx, ps, func(slug string) string {
-		if url != "" {
-			return url + "-" + strings.TrimPrefix(slug, ps.Slug+"-")
-		}
-		return p.repo.URLOf(ps.PathFor(pattern, slug))
+		return url + "-" + strings.TrimPrefix(slug, ps.Slug+"-")
 	})
 	if err != nil {
 		return err
@@ -225,4 +220,27 @@ func fileSlug(file string) string {
 		base = path.Base(path.Dir(file))
 	}
 	return safeSlug(post.Slugify(datePrefix.ReplaceAllString(base, "")))
+}
+
+// Import reads the posts of the repository at src (a path or URL) into the index: an
+// existing Jekyll, Hugo or Eleventy site, or an Indiekit one, its front matter mapped back
+// to mf2. The repository becomes the working clone at cfg.Dir when there is none yet, so
+// that a later --content-store git finds its files. It returns how many files it read.
+func Import(ctx context.Context, cfg Config, store Store) (int, error) {
+	repo, err := Open(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	head := repo.rev(ctx, "HEAD")
+	if head == "" {
+		return 0, fmt.Errorf("import %s: the branch %s has no commits", RedactURL(cfg.Remote), repo.cfg.Branch)
+	}
+	files, err := repo.changedFiles(ctx, "", head)
+	if err != nil {
+		return 0, err
+	}
+	// The files are there already: importing them must not mark them as changed.
+	repo.pushed = head
+	pub := NewPublisher(repo, store, cfg.URLPatterns, cfg.Logger)
+	return len(files), pub.Ingest(ctx, files)
 }

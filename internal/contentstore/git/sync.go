@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // ErrConflict is a rebase that stopped on a file indiepub did not write: the owner
@@ -55,11 +58,12 @@ func (r *Repo) scan() error {
 				return err
 			}
 			f, err := Parse(b)
-			if err != nil || f.Path == "" {
+			if err != nil {
 				return nil
 			}
-			u := r.URLOf(f.Path)
-			r.paths[u], r.files[rel] = rel, u
+			if u := r.urlFor(f, rel); u != "" {
+				r.paths[u], r.files[rel] = rel, u
+			}
 			return nil
 		})
 		if err != nil {
@@ -67,6 +71,20 @@ func (r *Repo) scan() error {
 		}
 	}
 	return nil
+}
+
+// urlFor is the URL of the post in file rel: its permalink, or where the site's URL
+// patterns put it (as Ingest does for a file added by hand).
+func (r *Repo) urlFor(f *File, rel string) string {
+	if f.Path != "" {
+		return r.URLOf(f.Path)
+	}
+	p, err := post.New(f.Item, time.Time{})
+	if err != nil {
+		return ""
+	}
+	p.Slug = fileSlug(rel)
+	return r.URLOf(p.Path(r.cfg.URLPatterns[p.Type]))
 }
 
 // URLOf is the absolute URL of a path on the site.
