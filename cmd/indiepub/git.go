@@ -21,6 +21,7 @@ type gitOptions struct {
 	store, remote, branch, preset, author, message string
 	paths                                          map[string]string
 	pullEvery                                      time.Duration
+	publicURLCheck                                 bool
 	envErr                                         error
 }
 
@@ -32,6 +33,7 @@ func (g *gitOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&g.author, "git-author", env("INDIEPUB_GIT_AUTHOR", "indiepub <indiepub@localhost>"), `the commits' author, "Name <email>" (INDIEPUB_GIT_AUTHOR)`)
 	fs.StringVar(&g.message, "git-message", env("INDIEPUB_GIT_MESSAGE", "{action} {type}: {slug}"), "commit message template: {action} {type} {slug} {url} {path} (INDIEPUB_GIT_MESSAGE)")
 	fs.DurationVar(&g.pullEvery, "git-pull-every", envDuration("INDIEPUB_GIT_PULL_EVERY", 5*time.Minute), "how often the remote is pulled for hand edits; 0 only on POST /git/pull (INDIEPUB_GIT_PULL_EVERY)")
+	fs.BoolVar(&g.publicURLCheck, "public-url-check", envBool("INDIEPUB_PUBLIC_URL_CHECK"), "syndication and webmentions for a post wait until its public URL answers 200 (a static site built by its host) (INDIEPUB_PUBLIC_URL_CHECK)")
 	g.paths = map[string]string{}
 	if err := g.setPaths(env("INDIEPUB_GIT_PATHS", "")); err != nil {
 		g.envErr = fmt.Errorf("INDIEPUB_GIT_PATHS: %w", err)
@@ -57,6 +59,7 @@ func (g *gitOptions) open(ctx context.Context, cfg *server.Config, logger *slog.
 	if g.envErr != nil {
 		return g.envErr
 	}
+	cfg.PublicURLCheck = g.publicURLCheck
 	switch g.store {
 	case "", "database":
 		return nil

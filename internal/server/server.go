@@ -136,6 +136,10 @@ type Config struct {
 	// GitPull is how often the repository's remote is pulled; 0 means 5 minutes,
 	// negative never (only the webhook).
 	GitPull time.Duration
+	// PublicURLCheck makes syndication and webmentions for a post wait until its public
+	// URL answers 200 (--public-url-check): a static site is live only once its host has
+	// built the commit.
+	PublicURLCheck bool
 	// AccessLog logs every request at INFO through Logger (request id, route pattern,
 	// status, bytes, duration); without it they are logged only at DEBUG.
 	AccessLog bool
@@ -359,6 +363,9 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	listener := func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { return sender.PostChanged(ctx, c) }
 	handlers := map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
 		webmention.KindContext: sender.Context}
+	if cfg.PublicURLCheck {
+		handlers[webmention.KindSend] = waitLive(liveClient(cfg), cfg.Jobs.Backoff, sender.Send, payloadURL("source"))
+	}
 	runner.Listen(listener)
 	for kind, h := range handlers {
 		runner.Handle(kind, h)
