@@ -153,7 +153,8 @@ func TestPresetsWriteEveryPostType(t *testing.T) {
 			if _, body := frontMatter(t, remoteFile(t, g.remote, path)); strings.TrimSpace(body) != "Second" {
 				t.Errorf("after an undelete: body %q", body)
 			}
-			log := run(t, g.remote, "log", "--format=%s", "main")
+			// Whole messages: a change may share a commit with another (grouped), as its line.
+			log := run(t, g.remote, "log", "--format=%B", "main")
 			for _, msg := range []string{"create note: changing", "update note: changing", "delete note: changing", "undelete note: changing"} {
 				if !strings.Contains(log, msg) {
 					t.Errorf("no commit %q in the remote's history:\n%s", msg, log)
