@@ -46,9 +46,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // (.bar) or a JSON Feed into the data directory's site.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
-	var newURLs, noDownload bool
+	var newURLs, noDownload, fromGit bool
 	var uploads string
-	pos, err := parseFlags("import DIR-or-FILE [flags]", &o, args, stdout, stderr, func(fs *flag.FlagSet) {
+	var g gitOptions
+	pos, err := parseFlags("import DIR-or-FILE [flags]", &o, args, stdout, stderr, g.bind, func(fs *flag.FlagSet) {
+		fs.BoolVar(&fromGit, "git", false, "read the posts of a git repository (a path or URL): a Jekyll, Hugo, Eleventy or Indiekit site, laid out as --git-preset says")
 		fs.BoolVar(&newURLs, "new-urls", false, "give every imported post a URL by --url-pattern and redirect its old path to it, instead of keeping old paths that fit")
 		fs.StringVar(&uploads, "uploads", "", "a local copy of the WordPress site's wp-content/uploads, read instead of downloading attachments")
 		fs.BoolVar(&noDownload, "no-download", false, "download no attachments: files not found locally keep their old URLs")
@@ -65,6 +67,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer db.Close()
+	if fromGit {
+		return importGit(ctx, &o, &g, db, pos[0], stdout, logger)
+	}
+	if fromGit {
+		return importGit(ctx, &o, &g, db, pos[0], stdout, logger)
+	}
 	files, err := o.mediaService(db)
 	if err != nil {
 		return err

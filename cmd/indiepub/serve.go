@@ -28,7 +28,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, modify func(*server.Config)) error {
 	var o options
 	var metricsAddr string
-	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr, func(fs *flag.FlagSet) {
+	var g gitOptions
+	if _, err := parseFlags("serve [flags]", &o, args, stdout, stderr, g.bind, func(fs *flag.FlagSet) {
 		fs.StringVar(&metricsAddr, "metrics-addr", env("INDIEPUB_METRICS_ADDR", ""), "serve Prometheus metrics at /metrics on this separate address, e.g. 127.0.0.1:9090; off when empty (INDIEPUB_METRICS_ADDR)")
 		fs.BoolVar(&o.cfg.AccessLog, "access-log", envBool("INDIEPUB_ACCESS_LOG"), "log every request at INFO: request id, route, status, bytes, duration (INDIEPUB_ACCESS_LOG)")
 	}); err != nil {
@@ -60,6 +61,9 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, mod
 		}
 		stopMetrics := serveMetrics(mln, o.cfg.Metrics, logger)
 		defer stopMetrics()
+	}
+	if err := g.open(ctx, &o.cfg, logger); err != nil {
+		return err
 	}
 	if modify != nil {
 		modify(&o.cfg)

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/jobs"
@@ -30,7 +33,11 @@ func newRunner(cfg Config, db Store, synd *syndicate.Syndicator, website *site.H
 	jc.Logger = cfg.Logger
 	r := jobs.NewRunner(jc, db)
 	r.Listen(synd.Jobs)
-	r.Handle(syndicate.Kind, synd.Run)
+	if cfg.PublicURLCheck {
+		r.Handle(syndicate.Kind, waitLive(liveClient(cfg), cfg.Jobs.Backoff, synd.Run, payloadURL("url")))
+	} else {
+		r.Handle(syndicate.Kind, synd.Run)
+	}
 	if cfg.WebSubHub != "" {
 		r.Listen(websubJobs(db, website))
 		r.Handle(websub.Kind, websub.Handler(
@@ -64,6 +71,11 @@ func websubJobs(db interface {
 	}
 }
 
+// liveClient is the guarded client that asks whether posts are live.
+func liveClient(cfg Config) *http.Client {
+	return indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch, Timeout: 15 * time.Second})
+}
+
 // newSyndicator builds syndication to the configured targets; publishers read the
 // owner's files from the media service, never over the network.
 func newSyndicator(cfg Config, db Store, files *media.Service) *syndicate.Syndicator {
@@ -88,5 +100,65 @@ func mediaOpener(prefix string, files *media.Service) syndicate.MediaOpener {
 			return nil, "", err
 		}
 		return f, b.Type, nil
+	}
+}
+
+// liveTries bounds how many times a job waits for its post's public URL (--public-url-
+// check); after that it runs anyway, so that a site that never answers 200 at that URL
+// does not hold syndication for good.
+const liveTries = 8
+
+// waitLive wraps h, a job handler that points the outside world at a post (a syndicated
+// copy, a webmention), so that it runs only once the post's public URL answers as the site
+// should: 200, or 410 for a deleted post. A static site is live only after its host has
+// built the commit; until then (404, 5xx, unreachable) the job is tried again later, with
+// backoff from base (the runner's, 10 s by default) doubling up to 5 minutes, liveTries
+// times at most. urlOf reads the post's URL from the job's payload ("" to run at once).
+func waitLive(client *http.Client, base time.Duration, h jobs.Handler, urlOf func(payload []byte) string) jobs.Handler {
+	if base <= 0 {
+		base = 10 * time.Second
+	}
+	return func(ctx context.Context, j *jobs.Job) (string, error) {
+		u := urlOf(j.Payload)
+		if u == "" || j.Attempts > liveTries {
+			return h(ctx, j)
+		}
+		if err := isLive(ctx, client, u); err != nil {
+			wait := min(base<<min(max(j.Attempts-1, 0), 10), 5*time.Minute)
+			return "", &jobs.RetryError{After: wait, Err: fmt.Errorf("waiting until the post is live: %w", err)}
+		}
+		return h(ctx, j)
+	}
+}
+
+// isLive asks the post's public URL once.
+func isLive(ctx context.Context, client *http.Client, u string) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusGone {
+		return fmt.Errorf("%s answers %d", u, resp.StatusCode)
+	}
+	return nil
+}
+
+// payloadURL reads a post's URL from a job payload's field named key; "" when the job
+// removes something (a delete needs no live page).
+func payloadURL(key string) func([]byte) string {
+	return func(b []byte) string {
+		var m map[string]any
+		if json.Unmarshal(b, &m) != nil || m["delete"] == true {
+			return ""
+		}
+		s, _ := m[key].(string)
+		return s
 	}
 }

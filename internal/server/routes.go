@@ -37,6 +37,9 @@ type Routes struct {
 	// Syndicate is POST /syndicate, the webhook that enqueues the posts waiting for
 	// syndication.
 	Syndicate http.Handler
+	// GitPull is POST /git/pull, the git host's webhook that pulls the content
+	// repository (--content-store git).
+	GitPull http.Handler
 }
 
 // StudioLinks are the owner's bar, on the website and the owner's pages: the studio's
@@ -130,6 +133,9 @@ func (rt Routes) Mount(mux *http.ServeMux) (owner []string) {
 	}
 	if rt.Ready != nil {
 		mux.Handle("GET /readyz", rt.Ready)
+	}
+	if rt.GitPull != nil {
+		mux.Handle("POST /git/pull", rt.GitPull)
 	}
 	if rt.Syndicate != nil {
 		mux.Handle("POST /syndicate", rt.Syndicate)

@@ -3,10 +3,13 @@ package server_test
 import (
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	gitstore "github.com/indiepub/indiepub/internal/contentstore/git"
+	"github.com/indiepub/indiepub/internal/server"
 	"github.com/indiepub/indiepub/internal/servertest"
 )
 
@@ -68,6 +71,7 @@ func TestRouteTable(t *testing.T) {
 		{"GET /media/", "GET", "/media/ab/cd/nothing.jpg", 404, "application/json"},
 		{"GET /healthz", "GET", "/healthz", 200, "text/plain"},
 		{"POST /syndicate", "POST", "/syndicate", 401, "application/json"},
+		{"POST /git/pull", "POST", "/git/pull", 401, "application/json"},
 		{"GET /readyz", "GET", "/readyz", 200, "application/json"},
 		{"GET /{$}", "GET", "/", 200, "text/html"},
 		{"POST /visitor/signin", "POST", "/visitor/signin", 400, "application/json"},
@@ -108,7 +112,15 @@ func TestRouteTable(t *testing.T) {
 		}
 	}
 
-	srv := servertest.New(t)
+	// The git content store is on, for POST /git/pull: a local repository (no remote).
+	srv := servertest.New(t, func(c *server.Config) {
+		repo, err := gitstore.Open(t.Context(), gitstore.Config{Dir: filepath.Join(c.DataDir, "git"), SiteURL: c.URL,
+			Preset: gitstore.Presets["hugo"]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Git = repo
+	})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tt := range tests {
 		req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)

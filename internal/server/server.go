@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/admin"
 	"github.com/indiepub/indiepub/internal/authserver"
+	gitstore "github.com/indiepub/indiepub/internal/contentstore/git"
 	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/mediaendpoint"
@@ -144,6 +145,17 @@ type Config struct {
 	// ApproveVisitorMentions approves the verified webmentions from the hosts of visitors
 	// who signed in with their website through the site (only the hosts are kept).
 	ApproveVisitorMentions bool
+	// Git, when set, keeps every post as a front-matter file in this git repository
+	// (--content-store git): written and committed by jobs, pushed by jobs, and read back
+	// into the store when the remote changes (POST /git/pull, and every GitPull).
+	Git *gitstore.Repo
+	// GitPull is how often the repository's remote is pulled; 0 means 5 minutes,
+	// negative never (only the webhook).
+	GitPull time.Duration
+	// PublicURLCheck makes syndication and webmentions for a post wait until its public
+	// URL answers 200 (--public-url-check): a static site is live only once its host has
+	// built the commit.
+	PublicURLCheck bool
 	// AccessLog logs every request at INFO through Logger (request id, route pattern,
 	// status, bytes, duration); without it they are logged only at DEBUG.
 	AccessLog bool
@@ -190,6 +202,8 @@ type Handler struct {
 	site   *site.Handler
 	jobs   *jobs.Runner
 	logger *slog.Logger
+	// stopPulls ends the git repository's pull schedule.
+	stopPulls func()
 	// jobHandlers and listeners are the Webmention job handlers by kind and post-change
 	// listener registered with the runner, for tests that stop it and run jobs themselves.
 	jobHandlers map[string]jobs.Handler
@@ -209,7 +223,10 @@ func (h *Handler) PostListeners() []jobs.Listener { return h.listeners }
 // StopJobs stops the job runner that New started, letting running jobs finish until ctx
 // ends (see jobs.Runner.Stop). Call it after the HTTP server has shut down and before the
 // store is closed.
-func (h *Handler) StopJobs(ctx context.Context) error { return h.jobs.Stop(ctx) }
+func (h *Handler) StopJobs(ctx context.Context) error {
+	h.stopPulls()
+	return h.jobs.Stop(ctx)
+}
 
 // Warm renders the home page into the website's cache, so that the first visitor after a
 // start does not wait for it. It is meant to run in the background once the server is
@@ -373,17 +390,29 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		Files: mediaService, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
 	}, Syndication: syndicationAdmin{synd, db},
 		Media: mediaService, MaxUpload: mediaService.MaxSize()}, db, own, mp)
+	runner := newRunner(cfg, db, synd, website)
+	var gitHook http.Handler
+	stopPulls := func() {}
+	if cfg.Git != nil {
+		pub := gitPublisher(cfg, db, runner)
+		gitHook = syndicate.Authenticated(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret),
+			MaxBody: cfg.MaxBody, Logger: logger}, auth, gitPullHook(pub, cfg.Logger))
+		stopPulls = pullEvery(pub, cfg.GitPull, cfg.Logger)
+	}
 	mux := http.NewServeMux()
 	ownerRoutes := Routes{Owner: own, AuthServer: as, Admin: adminPages, Micropub: mp, Media: mediaEndpoint, Auth: auth,
 		Site: website, Webmention: receiver, Visitor: visitors.Service, Health: alive(), Ready: ready(db, blobs, cfg.Logger),
 		Syndicate: synd.Webhook(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret), MaxBody: cfg.MaxBody,
 			Logger: logger}, db, auth),
+		GitPull: gitHook,
 	}.Mount(mux)
 	bodies := reqbody.Limits{Idle: max(cfg.BodyTimeout, 0), MinRate: max(cfg.BodyMinRate, 0)}
-	runner := newRunner(cfg, db, synd, website)
 	listener := func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { return sender.PostChanged(ctx, c) }
 	handlers := map[string]jobs.Handler{webmention.KindSend: sender.Send, webmention.KindVerify: receiver.Verify,
 		webmention.KindContext: sender.Context}
+	if cfg.PublicURLCheck {
+		handlers[webmention.KindSend] = waitLive(liveClient(cfg), cfg.Jobs.Backoff, sender.Send, payloadURL("source"))
+	}
 	runner.Listen(listener)
 	for kind, h := range handlers {
 		runner.Handle(kind, h)
@@ -392,7 +421,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// transaction, and the runner's workers take them from the store.
 	runner.Start(context.WithoutCancel(ctx))
 	return &Handler{Handler: observe(cfg.Logger, cfg.AccessLog, cfg.Metrics, bodies.Handler(mux)),
-		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger,
+		media: mediaEndpoint, site: website, jobs: runner, logger: cfg.Logger, stopPulls: stopPulls,
 		jobHandlers: handlers, listeners: []jobs.Listener{listener}, ownerRoutes: ownerRoutes,
 	}, nil
 }

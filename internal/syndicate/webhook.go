@@ -102,9 +102,19 @@ func (s *Syndicator) Webhook(cfg WebhookConfig, store PendingStore, auth *indiea
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"enqueued": enqueued})
 	})
+	return Authenticated(cfg, auth, run)
+}
+
+// Authenticated is run behind the webhooks' authentication: X-Webhook-Signature (or
+// GitHub's X-Hub-Signature-256), the hex HMAC-SHA256 of the body under cfg.Secret, or
+// else a bearer token with the create scope (auth). The git pull webhook shares it.
+func Authenticated(cfg WebhookConfig, auth *indieauth.Authenticator, run http.Handler) http.Handler {
 	withToken := auth.Require("create")(run)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sig := r.Header.Get("X-Webhook-Signature")
+		if sig == "" {
+			sig = r.Header.Get("X-Hub-Signature-256")
+		}
 		if sig == "" {
 			withToken.ServeHTTP(w, r)
 			return
@@ -120,7 +130,7 @@ func (s *Syndicator) Webhook(cfg WebhookConfig, store PendingStore, auth *indiea
 			return
 		}
 		if !validSignature(cfg.Secret, body, sig) {
-			writeError(w, http.StatusForbidden, "forbidden", "X-Webhook-Signature does not match the body")
+			writeError(w, http.StatusForbidden, "forbidden", "the webhook signature does not match the body")
 			return
 		}
 		run.ServeHTTP(w, r)

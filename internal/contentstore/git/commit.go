@@ -1,0 +1,229 @@
+package git
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/indiepub/indiepub/internal/post"
+)
+
+// Change is one post change to write: the post as the index holds it now (nil when the
+// index has no such post any more), and what happened to it.
+type Change struct {
+	Action string
+	URL    string
+	Post   *post.Post
+}
+
+// batch is a group of changes committed together.
+type batch struct {
+	changes []Change
+	done    bool
+	commit  string
+	err     error
+}
+
+// Apply writes the change's file (or removes it) and commits it, grouped with the changes
+// other goroutines apply meanwhile, as the SQLite writer groups inserts: the first caller
+// to take the clone commits every change waiting, the others find theirs done. It returns
+// the commit that holds the change (HEAD when the file was already as the post is).
+func (r *Repo) Apply(ctx context.Context, c Change) (string, error) {
+	r.batchMu.Lock()
+	b := r.batch
+	if b == nil {
+		b = &batch{}
+		r.batch = b
+	}
+	b.changes = append(b.changes, c)
+	r.batchMu.Unlock()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if b.done {
+		return b.commit, b.err
+	}
+	r.batchMu.Lock()
+	if r.batch == b {
+		r.batch = nil
+	}
+	r.batchMu.Unlock()
+	b.commit, b.err = r.commit(ctx, b.changes)
+	if b.err == nil && b.commit == "" {
+		b.commit = r.rev(ctx, "HEAD")
+	}
+	b.done = true
+	return b.commit, b.err
+}
+
+// commit writes the files of changes and makes one commit of them. On failure the clone
+// is put back as it was (the jobs behind the changes are retried and write again).
+func (r *Repo) commit(ctx context.Context, changes []Change) (string, error) {
+	paths, files := clone(r.paths), clone(r.files)
+	var touched, msgs []string
+	for _, c := range changes {
+		ts, msg, err := r.write(c, paths, files)
+		if err != nil {
+			r.rollback(ctx, touched)
+			return "", err
+		}
+		touched = append(touched, ts...)
+		if len(ts) > 0 {
+			msgs = append(msgs, msg)
+		}
+	}
+	if len(touched) == 0 {
+		return "", nil
+	}
+	if _, err := r.git(ctx, append([]string{"add", "-A", "--"}, touched...)...); err != nil {
+		r.rollback(ctx, touched)
+		return "", err
+	}
+	if _, err := r.gitIn(ctx, []byte(message(msgs)), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
+		if out, _ := r.git(ctx, "status", "--porcelain", "--"); strings.TrimSpace(out) == "" {
+			// Nothing to commit: the files were as the posts are.
+			r.paths, r.files = paths, files
+			return "", nil
+		}
+		r.rollback(ctx, touched)
+		return "", err
+	}
+	r.paths, r.files = paths, files
+	return r.rev(ctx, "HEAD"), nil
+}
+
+// message is the commit message of a group: one change's own message, or a count
+// followed by each change's message.
+func message(msgs []string) string {
+	if len(msgs) == 1 {
+		return msgs[0] + "\n"
+	}
+	return fmt.Sprintf("%d changes\n\n%s\n", len(msgs), strings.Join(msgs, "\n"))
+}
+
+// rollback puts the touched files back as HEAD has them.
+func (r *Repo) rollback(ctx context.Context, touched []string) {
+	if _, err := r.git(ctx, "reset", "-q", "--hard", "HEAD"); err != nil {
+		r.cfg.Logger.Warn("git reset after a failed commit", "err", err)
+	}
+	for _, t := range touched {
+		if _, err := r.git(ctx, "cat-file", "-e", "HEAD:"+t); err != nil {
+			os.Remove(filepath.Join(r.cfg.Dir, filepath.FromSlash(t)))
+		}
+	}
+}
+
+// write brings c's file up to date in the working tree: written where the preset puts a
+// new post (or where the post's file is), removed when the post is deleted. It returns
+// the paths it touched and the commit message line.
+func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string, error) {
+	old := paths[c.URL]
+	if c.Post == nil || c.Post.Deleted {
+		if old == "" {
+			return nil, "", nil
+		}
+		delete(paths, c.URL)
+		delete(files, old)
+		if err := removeFile(r.cfg.Dir, old); err != nil {
+			return nil, "", err
+		}
+		return []string{old}, r.message(c, old), nil
+	}
+	p := c.Post
+	// A post keeps the file it has, wherever the owner or an earlier template put it:
+	// the permalink in its front matter, not the file's name, is where it is published.
+	want := old
+	if want == "" {
+		want = freePath(r.cfg.Preset.FilePath(p), c.URL, files)
+	}
+	b, err := r.cfg.Preset.Render(p, r.cfg.SiteURL)
+	if err != nil {
+		return nil, "", err
+	}
+	var touched []string
+	if old != "" && old != want {
+		delete(files, old)
+		if err := removeFile(r.cfg.Dir, old); err != nil {
+			return nil, "", err
+		}
+		touched = append(touched, old)
+	}
+	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(want))
+	if cur, err := os.ReadFile(full); err == nil && string(cur) == string(b) && old == want {
+		return touched, r.message(c, want), nil
+	}
+	if err := writeFile(full, b); err != nil {
+		return nil, "", err
+	}
+	paths[c.URL], files[want] = want, c.URL
+	return append(touched, want), r.message(c, want), nil
+}
+
+// freePath is p, or p with -2, -3… before its extension when another post's file is
+// there already.
+func freePath(p, url string, files map[string]string) string {
+	ext := path.Ext(p)
+	base := strings.TrimSuffix(p, ext)
+	for n := 2; ; n++ {
+		if u, ok := files[p]; !ok || u == url {
+			return p
+		}
+		p = fmt.Sprintf("%s-%d%s", base, n, ext)
+	}
+}
+
+// message is c's line in the commit message, from the template.
+func (r *Repo) message(c Change, file string) string {
+	typ, slug := "post", path.Base(strings.TrimSuffix(file, path.Ext(file)))
+	if c.Post != nil {
+		typ, slug = c.Post.Type, c.Post.Slug
+	}
+	return strings.NewReplacer("{action}", c.Action, "{type}", typ, "{slug}", slug,
+		"{url}", c.URL, "{path}", file).Replace(r.cfg.Message)
+}
+
+func writeFile(full string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", full, err)
+	}
+	tmp := full + ".indiepub-tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", full, err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, full)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", full, err)
+	}
+	return nil
+}
+
+func removeFile(dir, rel string) error {
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", rel, err)
+	}
+	return nil
+}
+
+func clone(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
