@@ -115,7 +115,7 @@ func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs
 	if err != nil {
 		return fmt.Errorf("post change: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, insertJobsSQL, now, string(arg)); err != nil {
+	if _, err := tx.StmtContext(ctx, db.stmts.insertJobs).ExecContext(ctx, now, string(arg)); err != nil {
 		return fmt.Errorf("post change: enqueue: %w", err)
 	}
 	return nil

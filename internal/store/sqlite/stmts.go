@@ -29,6 +29,7 @@ type stmts struct {
 	// The job queue's claim and completion (jobs.go), once per job.
 	claimJob    *sql.Stmt
 	claimJobs   *sql.Stmt
+	insertJobs  *sql.Stmt
 	completeJob *sql.Stmt
 
 	// What a post's change reads to know where its webmentions go (webmention.go).
@@ -77,6 +78,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.urlTaken, urlTakenSQL},
 		{&db.stmts.claimJob, claimJobSQL},
 		{&db.stmts.claimJobs, claimJobsSQL},
+		{&db.stmts.insertJobs, insertJobsSQL},
 		{&db.stmts.completeJob, completeJobSQL},
 		{&db.stmts.webmentionsSent, webmentionsSentSQL},
 	} {
@@ -115,7 +117,7 @@ func (db *DB) closeStmts() error {
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
-		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.completeJob, db.stmts.webmentionsSent} {
+		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.insertJobs, db.stmts.completeJob, db.stmts.webmentionsSent} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
