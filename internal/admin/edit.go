@@ -73,7 +73,8 @@ func formOf(p *post.Post) entryForm {
 	it := p.Item
 	f := entryForm{Kind: "note", Name: it.First("name"), Content: it.First("content"), Slug: p.Slug,
 		Published: p.Published.UTC().Format("2006-01-02T15:04:05"), Visibility: p.Visibility,
-		Draft: p.Status == post.StatusDraft, Tags: strings.Join(it.Tags(), ", "), Syndicate: map[string]bool{}}
+		Draft: p.Status == post.StatusDraft, Tags: strings.Join(it.Tags(), ", "), Syndicate: map[string]bool{},
+		Audience: strings.Join(it.Audience(), "\n")}
 	if kindKnown(p.Type) {
 		f.Kind = p.Type
 	}

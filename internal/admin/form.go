@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/indiepub/indiepub/internal/post"
 )
@@ -71,6 +72,13 @@ func (s *Server) micropubFields(ctx context.Context, page *writePage) url.Values
 		v.Set("visibility", f.Visibility)
 	default:
 		page.Errors["visibility"] = "choose public, unlisted or private"
+	}
+	for _, u := range strings.FieldsFunc(f.Audience, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if !webURL(u) {
+			page.Errors["audience"] = "give each person as the address (http or https) of their website"
+			break
+		}
+		v.Add("audience[]", u)
 	}
 	if f.Draft {
 		v.Set("post-status", post.StatusDraft)

@@ -79,8 +79,11 @@ func (s *Server) Write() http.Handler { return s.pages.Handle(s.write) }
 // entryForm is what the Write and Edit forms hold, as the owner typed it.
 type entryForm struct {
 	Kind, Name, Content, Target, Tags, Slug, Published, Visibility string
-	Draft                                                          bool
-	Syndicate                                                      map[string]bool
+	// Audience is the people the post is for, their URLs apart by spaces, commas or
+	// lines: a limited post, shown only to them once they sign in.
+	Audience  string
+	Draft     bool
+	Syndicate map[string]bool
 	// Photos are the photos already stored (by a preview, or on the post edited).
 	Photos []photo
 }
@@ -205,7 +208,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*owner.Sessio
 	f := entryForm{
 		Kind: v.Get("kind"), Name: strings.TrimSpace(v.Get("name")), Content: v.Get("content"),
 		Target: strings.TrimSpace(v.Get("target")), Tags: v.Get("tags"), Slug: strings.TrimSpace(v.Get("slug")),
-		Published: strings.TrimSpace(v.Get("published")), Visibility: v.Get("visibility"),
+		Published: strings.TrimSpace(v.Get("published")), Visibility: v.Get("visibility"), Audience: v.Get("audience"),
 		Draft: v.Get("draft") != "", Syndicate: map[string]bool{},
 	}
 	for _, uid := range v["syndicate-to"] {
@@ -304,7 +307,17 @@ func (s *Server) fetchCite(ctx context.Context, u string) *cite {
 		str, _ := vs[0].(string)
 		return str
 	}
-	return &cite{Name: first("name"), Author: first("author"), Summary: first("content")}
+	author := first("author")
+	if vs, _ := props["author"].([]any); author == "" && len(vs) > 0 {
+		// An h-card: its name (webmention.FetchContext gives the author as one when the
+		// page names its url or photo).
+		card, _ := vs[0].(map[string]any)
+		cp, _ := card["properties"].(map[string]any)
+		if names, _ := cp["name"].([]any); len(names) > 0 {
+			author, _ = names[0].(string)
+		}
+	}
+	return &cite{Name: first("name"), Author: author, Summary: first("content")}
 }
 
 // previewPost is the post values would make, for rendering its content.

@@ -218,8 +218,11 @@ func TestDeleteFromStudio(t *testing.T) {
 		!strings.Contains(body, "CSRF") || !strings.Contains(body, "style.css") {
 		t.Errorf("delete without CSRF: %d, want 403 with the themed page:\n%s", resp.StatusCode, body)
 	}
-	if resp, _ := post(nil, "/admin/posts/delete", url.Values{"url": {postURL}, "csrf": {csrf[1]}}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("visitor's delete: %d, want 403", resp.StatusCode)
+	// A visitor's browser is sent to sign in (TestOwnerRoutesRefuse).
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, _ := post(noRedirect, "/admin/posts/delete", url.Values{"url": {postURL}, "csrf": {csrf[1]}}); resp.StatusCode != http.StatusSeeOther ||
+		!strings.HasSuffix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("visitor's delete: %d to %q, want 303 to /login", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if got := status(); got != http.StatusOK {
 		t.Fatalf("after refused deletes the post answers %d, want 200", got)

@@ -182,8 +182,8 @@ func TestSyndicationPage(t *testing.T) {
 		t.Errorf("add without CSRF: %d, want 403 and the themed error page:\n%s", resp.StatusCode, body)
 	}
 	resp, body = ownerForm(t, srv, visitor, "/admin/syndication/remove", url.Values{"csrf": {"x"}, "uid": {uidStoredMasto}})
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("remove by a visitor: %d, want 403\n%s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("remove by a visitor: %d to %q, want 303 to /login (TestOwnerRoutesRefuse)\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	addStoredTargets(t, srv, c, masto, sky)
 

@@ -155,6 +155,9 @@ func TestWriteLikeAnApp(t *testing.T) {
 		{"bookmark", url.Values{"kind": {"bookmark"}, "target": {"https://elsewhere.example/post/4"}, "name": {"Worth reading"},
 			"content": {"Later"}, "published": {"2026-01-08T10:00"}},
 			nil, "h=entry&bookmark-of=https://elsewhere.example/post/4&name=Worth+reading&content=Later&published=2026-01-08T10:00:00Z"},
+		{"limited to an audience", url.Values{"kind": {"note"}, "content": {"For you two"},
+			"audience": {"https://friend.example/\r\n https://other.example/jo, "}, "published": {"2026-01-09T10:00"}},
+			nil, "h=entry&content=For+you+two&audience[]=https://friend.example/&audience[]=https://other.example/jo&published=2026-01-09T10:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,8 +250,9 @@ func TestWriteRefused(t *testing.T) {
 	}
 	csrf, _ := studioCSRF(t, s, c, "/admin/write")
 	fields.Set("csrf", csrf)
-	if resp, _ := postStudio(t, s, nil, "/admin/write", studioForm{fields: fields}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("visitor's write: %d, want 403", resp.StatusCode)
+	if resp, _ := postStudio(t, s, nil, "/admin/write", studioForm{fields: fields}); resp.StatusCode != http.StatusSeeOther ||
+		!strings.HasSuffix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("visitor's write: %d to %q, want 303 to /login", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if posts, _ := s.DB.ListPosts(t.Context(), postQueryAll()); len(posts) != 0 {
 		t.Errorf("after refused writes: %d posts, want none", len(posts))
