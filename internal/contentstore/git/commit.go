@@ -73,23 +73,23 @@ func (r *Repo) commit(ctx context.Context, changes []Change) (string, error) {
 			return "", err
 		}
 		touched = append(touched, ts...)
-		if len(ts) > 0 {
+		if msg != "" {
 			msgs = append(msgs, msg)
 		}
 	}
-	if len(touched) == 0 {
+	if len(msgs) == 0 {
 		return "", nil
 	}
-	if _, err := r.git(ctx, append([]string{"add", "-A", "--"}, touched...)...); err != nil {
-		r.rollback(ctx, touched)
-		return "", err
-	}
-	if _, err := r.gitIn(ctx, []byte(message(msgs)), "commit", "-q", "--no-verify", "-F", "-"); err != nil {
-		if out, _ := r.git(ctx, "status", "--porcelain", "--"); strings.TrimSpace(out) == "" {
-			// Nothing to commit: the files were as the posts are.
-			r.paths, r.files = paths, files
-			return "", nil
+	if len(touched) > 0 {
+		if _, err := r.git(ctx, append([]string{"add", "-A", "--"}, touched...)...); err != nil {
+			r.rollback(ctx, touched)
+			return "", err
 		}
+	}
+	// Every change gets its commit, even one whose file an earlier commit already wrote as
+	// the post now is (a create and its update a few milliseconds apart, both written from
+	// the index after the update): the history says what happened, in order.
+	if _, err := r.gitIn(ctx, []byte(message(msgs)), "commit", "-q", "--no-verify", "--allow-empty", "-F", "-"); err != nil {
 		r.rollback(ctx, touched)
 		return "", err
 	}
