@@ -1,7 +1,6 @@
 package git_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -222,10 +221,10 @@ func (d *daemon) start(t testing.TB) {
 	t.Helper()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var stderr bytes.Buffer
+	stderr := new(syncBuffer) // written by the command's output goroutine
 	cmd := exec.Command("git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
 		"--base-path="+d.base, "--listen=127.0.0.1", "--port="+strconv.Itoa(d.port), d.base)
-	cmd.Stderr = &stderr
+	cmd.Stderr = stderr
 	// Its own process group, so that stopping it ends the children serving connections
 	// too (they hold the listening socket).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
