@@ -22,10 +22,6 @@ var ErrNoFrontMatter = errors.New("no front matter")
 // maxFile bounds a post file read from the repository.
 const maxFile = 4 << 20
 
-// renamed are the mf2 properties a generator's themes know by another name; the
-// reverse direction (parse) also accepts the names in aliases.
-var renamed = map[string]string{"published": "date", "name": "title", "category": "tags"}
-
 // aliases are front-matter names read back as an mf2 property: what Jekyll, Hugo and
 // Indiekit sites write.
 var aliases = map[string]string{
