@@ -168,9 +168,19 @@ func (db *DB) commitGroup(group []*createReq) {
 func (db *DB) insertGroup(group []*createReq) error {
 	// The group's transaction must not end with any one caller's context.
 	ctx := context.Background()
+	if !db.clashed && distinctURLs(group) {
+		err := db.tryOneTrip(ctx, group)
+		if err == nil {
+			return nil
+		}
+		// A URL taken, or any other failure: the group goes the long way, which tells
+		// each create its own outcome.
+		db.clashed = uniqueViolation(err)
+	}
 	for attempt := 1; ; attempt++ {
 		err := db.tryGroup(ctx, group)
 		if err == nil {
+			db.clashed = clashed(group)
 			return nil
 		}
 		if attempt == maxAttempts || !retryable(err) {
@@ -179,10 +189,10 @@ func (db *DB) insertGroup(group []*createReq) error {
 	}
 }
 
-// tryGroup is one attempt at a group's transaction, in two round trips when no slug
-// clashes: BEGIN with the posts' insert, then the tags, the apps and COMMIT. A commit
-// waits for the log to reach the disk, so the fewer round trips besides, the more
-// creates per second one writer stores.
+// tryGroup is one attempt at a group's transaction the long way, which any group may
+// take (tryOneTrip is the short way, for groups whose URLs are all free), in two round
+// trips when no slug clashes: BEGIN with the posts' insert, which reports the URLs
+// taken, then the numbered slugs, the tags, the apps and COMMIT.
 func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
 	for _, req := range group {
 		req.reset()
@@ -237,8 +247,8 @@ func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
 	if err := db.numberAll(ctx, conn, clashed); err != nil {
 		return err
 	}
-	b, err = db.extras(group)
-	if err != nil {
+	b = &pgx.Batch{}
+	if err := db.extras(b, group); err != nil {
 		return err
 	}
 	b.Queue(`COMMIT`)
@@ -412,10 +422,10 @@ func queueTags(b *pgx.Batch, rows []tagRow) {
 	b.Queue(insertPostTagsSQL, ids, published, types, deleted, statuses, visibilities, norms)
 }
 
-// extras is a batch that stores the tags of the group's inserted posts, the app that
+// extras queues on b what stores the tags of the group's inserted posts, the app that
 // created each (post.Post.ClientID) and each one's PostChanged job, which so commits
 // with it: a crash keeps both or neither.
-func (db *DB) extras(group []*createReq) (*pgx.Batch, error) {
+func (db *DB) extras(b *pgx.Batch, group []*createReq) error {
 	var stored []*post.Post
 	var clientPosts []int64
 	var clients []string
@@ -432,7 +442,6 @@ func (db *DB) extras(group []*createReq) (*pgx.Batch, error) {
 			clients = append(clients, req.p.ClientID)
 		}
 	}
-	b := &pgx.Batch{}
 	if rows := tagRows(stored); len(rows) > 0 {
 		slices.SortStableFunc(rows, func(a, b tagRow) int { return cmp.Compare(a.norm, b.norm) })
 		queueTags(b, rows)
@@ -440,8 +449,5 @@ func (db *DB) extras(group []*createReq) (*pgx.Batch, error) {
 	if len(clients) > 0 {
 		b.Queue(insertPostClientsSQL, clientPosts, clients)
 	}
-	if err := db.queuePostChanges(b, changes, stored); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return db.queuePostChanges(b, changes, stored)
 }
