@@ -174,8 +174,13 @@ func (db *DB) insertGroup(group []*createReq) error {
 			return nil
 		}
 		// A URL taken, or any other failure: the group goes the long way, which tells
-		// each create its own outcome.
-		db.clashed = uniqueViolation(err)
+		// each create its own outcome. After any other failure the ids taken in advance
+		// are let go: one of them may be taken (a site copied in by indiepub migrate
+		// after they were taken, say), and the next group takes new ones.
+		db.clashed = urlTaken(err)
+		if !db.clashed {
+			db.ids = nil
+		}
 	}
 	for attempt := 1; ; attempt++ {
 		err := db.tryGroup(ctx, group)

@@ -134,8 +134,9 @@ func clashed(group []*createReq) bool {
 	return false
 }
 
-// uniqueViolation reports whether err is PostgreSQL's unique_violation (23505).
-func uniqueViolation(err error) bool {
+// urlTaken reports whether err is PostgreSQL's unique_violation (23505) of the posts'
+// URLs (posts_url_key, the name PostgreSQL gives the UNIQUE of migrations/0001_schema.sql).
+func urlTaken(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "posts_url_key"
 }

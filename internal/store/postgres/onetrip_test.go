@@ -16,7 +16,8 @@ import (
 // would bring them: a group whose URLs are free goes in one round trip with ids taken in
 // advance; a group with a URL taken fails that way and is stored the long way, each
 // create with its own outcome, and so is the next group; a group that finds no URL taken
-// the long way lets the one after go in one round trip again. Every post stored has its
+// the long way lets the one after go in one round trip again; an id in reserve found
+// taken sends the group the long way and lets the reserve go. Every post stored has its
 // tag and its PostChanged job; none of a create refused.
 func TestGroupWays(t *testing.T) {
 	ctx := context.Background()
@@ -48,6 +49,7 @@ func TestGroupWays(t *testing.T) {
 		{names: []string{"e"}, taken: -1},
 		{names: []string{"f", "g"}, taken: -1, idsUsed: 2},
 		{names: []string{"h", "h"}, taken: 1, clashedAt: true},
+		{names: []string{"i"}, taken: -1},
 	}
 	stored := 0
 	for _, st := range steps {
@@ -79,6 +81,22 @@ func TestGroupWays(t *testing.T) {
 			t.Errorf("group %v: clashed %v after, want %v", st.names, db.clashed, st.clashedAt)
 		}
 	}
+	// An id taken in advance that is taken by now (a site copied in afterwards, say):
+	// the group goes the long way and the ids in reserve are let go.
+	a, err := db.PostByURL(ctx, u("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.ids = []int64{a.ID, a.ID + 1000}
+	g := group("j")
+	if err := db.insertGroup(g); err != nil || g[0].err != nil {
+		t.Fatalf("group [j] with a taken id in reserve: %v, %v", err, g[0].err)
+	}
+	stored++
+	if g[0].p.ID == a.ID || len(db.ids) != 0 || db.clashed {
+		t.Errorf("group [j]: id %d (a's is %d), %d ids in reserve, clashed %v; want a new id, none, false",
+			g[0].p.ID, a.ID, len(db.ids), db.clashed)
+	}
 	if n, err := db.CountPosts(ctx, post.Query{}); err != nil || n != stored {
 		t.Errorf("CountPosts = %d, %v; want %d", n, err, stored)
 	}
@@ -96,7 +114,7 @@ func TestGroupWays(t *testing.T) {
 			changed[strings.Fields(j.Key)[0]]++
 		}
 	}
-	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
 		if changed[u(name)] != 1 {
 			t.Errorf("PostChanged jobs of %s: %d, want 1 (all: %v)", name, changed[u(name)], fmt.Sprint(changed))
 		}
