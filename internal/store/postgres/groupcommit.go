@@ -174,13 +174,8 @@ func (db *DB) insertGroup(group []*createReq) error {
 			return nil
 		}
 		// A URL taken, or any other failure: the group goes the long way, which tells
-		// each create its own outcome. After any other failure the ids taken in advance
-		// are let go: one of them may be taken (a site copied in by indiepub migrate
-		// after they were taken, say), and the next group takes new ones.
+		// each create its own outcome.
 		db.clashed = urlTaken(err)
-		if !db.clashed {
-			db.ids = nil
-		}
 	}
 	for attempt := 1; ; attempt++ {
 		err := db.tryGroup(ctx, group)
@@ -290,16 +285,19 @@ func firsts(group []*createReq) []*createReq {
 	return first
 }
 
-// insertPostsSQL inserts posts given as one array per column, in the arrays' order,
-// skipping those whose URL is taken, and names those it inserted.
-const insertPostsSQL = `INSERT INTO posts
+// insertPostsFrom inserts posts given as one array per column (postsArgs), in the
+// arrays' order.
+const insertPostsFrom = `INSERT INTO posts
 	(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies)
 	SELECT url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[],
 		$8::text[], $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
 		AS v(url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies, ord)
-	ORDER BY ord
-	ON CONFLICT (url) DO NOTHING RETURNING id, url`
+	ORDER BY ord`
+
+// insertPostsSQL inserts posts as insertPostsFrom does, skipping those whose URL is
+// taken, and names those it inserted.
+const insertPostsSQL = insertPostsFrom + ` ON CONFLICT (url) DO NOTHING RETURNING id, url`
 
 // insertPosts inserts reqs' posts with one statement (postsArgs); a create whose URL is
 // taken gets post.ErrExists.

@@ -1,54 +1,55 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
 // A group whose URLs are all free, the common case, is stored in one round trip: BEGIN,
 // the posts' insert, their tags, apps and PostChanged jobs, the NOTIFY and COMMIT go to
-// PostgreSQL as one pipeline, and the writer waits once, for the commit. That takes two
-// things known before the posts are inserted:
+// PostgreSQL as one pipeline, and the writer waits once, for the commit. Two things
+// make that possible:
 //
-//   - their ids, which the tags, apps and jobs refer to: the writer takes them from the
-//     posts' identity sequence in advance, idBlock at a time (one round trip outside any
-//     transaction per idBlock creates), and inserts each post with its own;
-//   - that every URL is free: the insert has no ON CONFLICT clause, so a URL taken makes
-//     it fail with unique_violation, PostgreSQL skips the rest of the pipeline (COMMIT
+//   - the statements after the posts' insert name the posts by URL, not by id (the ids
+//     come back with the insert's RETURNING, read once the pipeline has run), and join
+//     the posts table for the ids: later statements of a transaction see its earlier
+//     inserts;
+//   - every URL is free: the insert has no ON CONFLICT clause, so a URL taken makes it
+//     fail with unique_violation, PostgreSQL skips the rest of the pipeline (COMMIT
 //     included) and the writer rolls back and stores the group the long way (tryGroup),
-//     which gives each create its own outcome and numbers the slugs that need it. The
-//     unique index still decides, as for the long way; the short way only stops at the
-//     first URL taken.
+//     which gives each create its own outcome and numbers the slugs that need it. So a
+//     post joined by URL is always one this transaction inserted, and the unique index
+//     still decides, as for the long way; the short way only stops at the first URL
+//     taken.
 //
 // A group with two creates of one URL goes the long way at once, and so does every group
 // after one that found a URL taken, until a group finds none: creates of one slug in a
 // row (the same text posted again and again) then cost no failed attempt each.
 
-// idBlock is how many post ids the writer takes from the sequence at once. The ids of a
-// block an instance does not use (it stops, or its groups go the long way, which lets
-// the column's default number the posts) are never used: ids have gaps, as they have
-// after any rollback, and stay unique.
-const idBlock = 1024
+// insertFreshPostsSQL is insertPostsSQL without ON CONFLICT: a URL taken fails it.
+const insertFreshPostsSQL = insertPostsFrom + ` RETURNING id, url`
 
-// takeIDsSQL takes $1 ids from the posts' identity sequence.
-const takeIDsSQL = `SELECT nextval(pg_get_serial_sequence('posts', 'id')) FROM generate_series(1, $1::int)`
-
-// insertNewPostsSQL inserts posts with their ids, given as one array per column, in the
-// arrays' order; a URL taken fails it (unique_violation).
-const insertNewPostsSQL = `INSERT INTO posts
-	(id, url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies)
-	SELECT id, url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies
-	FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::bool[], $9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
-		AS v(id, url, slug, post_type, item, published, updated, deleted, status, visibility, syndicate_to, copies, ord)
-	ORDER BY ord`
+const (
+	// insertPostTagsByURLSQL links posts, named by URL, to tags by the tags' norms, with
+	// the posts' listing fields copied in, in the order insertPostTagsSQL takes.
+	insertPostTagsByURLSQL = `INSERT INTO post_tags (post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT p.id, t.id, p.published, p.post_type, p.deleted, p.status, p.visibility
+		FROM unnest($1::text[], $2::text[]) AS v(url, norm)
+		JOIN posts p ON p.url = v.url JOIN tags t ON t.norm = v.norm
+		ORDER BY p.id, t.id ON CONFLICT DO NOTHING`
+	// insertPostClientsByURLSQL records the app that created each post, named by URL.
+	insertPostClientsByURLSQL = `INSERT INTO post_clients (post_id, client_id)
+		SELECT p.id, v.client_id FROM unnest($1::text[], $2::text[]) AS v(url, client_id)
+		JOIN posts p ON p.url = v.url ORDER BY 1`
+)
 
 // tryOneTrip stores group, whose URLs are distinct, in one transaction sent as one
 // pipeline. Any error leaves nothing stored.
@@ -62,25 +63,26 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
 	}
 	defer pc.Release()
 	conn := pc.Conn()
-	if err := db.takeIDs(ctx, conn, len(group)); err != nil {
-		return err
-	}
-	for _, req := range group {
-		req.id, db.ids = db.ids[0], db.ids[1:]
-	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	sorted, args := postsArgs(group)
-	ids := make([]int64, len(sorted))
-	for i, req := range sorted {
-		ids[i] = req.id
-	}
-	b.Queue(insertNewPostsSQL, append([]any{ids}, args...)...)
-	if err := db.extras(b, group); err != nil {
+	b.Queue(insertFreshPostsSQL, args...)
+	if err := db.extrasByURL(b, group); err != nil {
 		return err
 	}
 	b.Queue(`COMMIT`)
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec()
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			err = readIDs(rows, sorted)
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		// COMMIT was skipped with the rest of the pipeline, or, if the error came
 		// after, rolled back the failed transaction; the ROLLBACK ends a transaction
 		// left open either way.
@@ -89,26 +91,38 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
 		}
 		return err
 	}
+	db.oneTrips++
 	db.wakeJobs()
 	return nil
 }
 
-// takeIDs makes sure the writer holds at least n ids.
-func (db *DB) takeIDs(ctx context.Context, conn *pgx.Conn, n int) error {
-	if len(db.ids) >= n {
-		return nil
+// extrasByURL is extras for a group all of whose posts are being inserted in the same
+// pipeline, their ids not known yet: it names them by URL.
+func (db *DB) extrasByURL(b *pgx.Batch, group []*createReq) error {
+	posts := make([]*post.Post, len(group))
+	changes := make([]jobs.PostChange, len(group))
+	var clientURLs, clients []string
+	for i, req := range group {
+		posts[i] = req.p
+		changes[i] = jobs.PostChange{URL: req.p.URL, Action: jobs.ActionCreate}
+		if req.p.ClientID != "" {
+			clientURLs = append(clientURLs, req.p.URL)
+			clients = append(clients, req.p.ClientID)
+		}
 	}
-	rows, err := conn.Query(ctx, takeIDsSQL, max(n, idBlock))
-	if err != nil {
-		return fmt.Errorf("post ids: %w", err)
+	if rows := tagRows(posts); len(rows) > 0 {
+		slices.SortStableFunc(rows, func(a, b tagRow) int { return cmp.Compare(a.norm, b.norm) })
+		urls, norms, displays := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+		for i, r := range rows {
+			urls[i], norms[i], displays[i] = r.p.URL, r.norm, r.display
+		}
+		b.Queue(insertTagsSQL, norms, displays)
+		b.Queue(insertPostTagsByURLSQL, urls, norms)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return fmt.Errorf("post ids: %w", err)
+	if len(clients) > 0 {
+		b.Queue(insertPostClientsByURLSQL, clientURLs, clients)
 	}
-	slices.Sort(ids)
-	db.ids = append(db.ids, ids...)
-	return nil
+	return db.queuePostChanges(b, changes, posts)
 }
 
 // distinctURLs reports whether no two of group's creates have one URL.

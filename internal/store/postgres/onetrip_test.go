@@ -13,12 +13,10 @@ import (
 )
 
 // TestGroupWays drives the writer's groups by hand, in the order a stream of creates
-// would bring them: a group whose URLs are free goes in one round trip with ids taken in
-// advance; a group with a URL taken fails that way and is stored the long way, each
+// would bring them: a group whose URLs are free goes in one round trip; a group with a URL taken fails that way and is stored the long way, each
 // create with its own outcome, and so is the next group; a group that finds no URL taken
-// the long way lets the one after go in one round trip again; an id in reserve found
-// taken sends the group the long way and lets the reserve go. Every post stored has its
-// tag and its PostChanged job; none of a create refused.
+// the long way lets the one after go in one round trip again. Every post stored has its
+// id, its tag and its PostChanged job; none of a create refused.
 func TestGroupWays(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, pgtest.URL(t))
@@ -30,7 +28,9 @@ func TestGroupWays(t *testing.T) {
 	group := func(names ...string) []*createReq {
 		var g []*createReq
 		for i, name := range names {
-			req, err := newCreateReq(ctx, testPost(t, u(name), i))
+			p := testPost(t, u(name), i)
+			p.ClientID = "https://app.example/" + name
+			req, err := newCreateReq(ctx, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,20 +41,21 @@ func TestGroupWays(t *testing.T) {
 	steps := []struct {
 		names     []string
 		taken     int  // the index of the create refused with post.ErrExists, or -1
-		idsUsed   int  // ids taken in advance that the group used: it tried one round trip
+		oneTrip   bool // stored in one round trip
 		clashedAt bool // the writer's state after the group
 	}{
-		{names: []string{"a", "b"}, taken: -1, idsUsed: 2},
-		{names: []string{"c", "a", "d"}, taken: 1, idsUsed: 3, clashedAt: true},
+		{names: []string{"a", "b"}, taken: -1, oneTrip: true},
+		{names: []string{"c", "a", "d"}, taken: 1, clashedAt: true},
 		{names: []string{"e"}, taken: -1},
-		{names: []string{"f", "g"}, taken: -1, idsUsed: 2},
+		{names: []string{"f", "g"}, taken: -1, oneTrip: true},
 		{names: []string{"h", "h"}, taken: 1, clashedAt: true},
 		{names: []string{"i"}, taken: -1},
+		{names: []string{"j"}, taken: -1, oneTrip: true},
 	}
 	stored := 0
 	for _, st := range steps {
 		g := group(st.names...)
-		idsBefore := len(db.ids)
+		tripsBefore := db.oneTrips
 		if err := db.insertGroup(g); err != nil {
 			t.Fatalf("group %v: %v", st.names, err)
 		}
@@ -68,34 +69,17 @@ func TestGroupWays(t *testing.T) {
 				t.Errorf("group %v: create of %s: %v", st.names, st.names[i], req.err)
 			default:
 				stored++
+				if got, err := db.PostByURL(ctx, req.p.URL); err != nil || got.ID != req.id || req.id == 0 {
+					t.Errorf("group %v: create of %s: id %d, stored as %v, %v", st.names, st.names[i], req.id, got, err)
+				}
 			}
 		}
-		used := idsBefore - len(db.ids)
-		if used < 0 { // a block was taken
-			used += idBlock
-		}
-		if used != st.idsUsed {
-			t.Errorf("group %v: used %d ids taken in advance, want %d", st.names, used, st.idsUsed)
+		if got := db.oneTrips > tripsBefore; got != st.oneTrip {
+			t.Errorf("group %v: stored in one round trip %v, want %v", st.names, got, st.oneTrip)
 		}
 		if db.clashed != st.clashedAt {
 			t.Errorf("group %v: clashed %v after, want %v", st.names, db.clashed, st.clashedAt)
 		}
-	}
-	// An id taken in advance that is taken by now (a site copied in afterwards, say):
-	// the group goes the long way and the ids in reserve are let go.
-	a, err := db.PostByURL(ctx, u("a"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.ids = []int64{a.ID, a.ID + 1000}
-	g := group("j")
-	if err := db.insertGroup(g); err != nil || g[0].err != nil {
-		t.Fatalf("group [j] with a taken id in reserve: %v, %v", err, g[0].err)
-	}
-	stored++
-	if g[0].p.ID == a.ID || len(db.ids) != 0 || db.clashed {
-		t.Errorf("group [j]: id %d (a's is %d), %d ids in reserve, clashed %v; want a new id, none, false",
-			g[0].p.ID, a.ID, len(db.ids), db.clashed)
 	}
 	if n, err := db.CountPosts(ctx, post.Query{}); err != nil || n != stored {
 		t.Errorf("CountPosts = %d, %v; want %d", n, err, stored)
@@ -103,6 +87,11 @@ func TestGroupWays(t *testing.T) {
 	tags, err := db.TagCounts(ctx, post.Query{})
 	if err != nil || len(tags) != 1 || tags[0].Count != stored {
 		t.Errorf("TagCounts = %+v, %v; want one tag on %d posts", tags, err, stored)
+	}
+	for _, name := range []string{"a", "c", "f"} { // one round trip, the long way, again one
+		if got, err := db.PostClient(ctx, u(name)); err != nil || got != "https://app.example/"+name {
+			t.Errorf("PostClient(%s) = %q, %v; want its app", name, got, err)
+		}
 	}
 	js, err := db.Jobs(ctx, []jobs.State{jobs.Pending}, 100)
 	if err != nil {

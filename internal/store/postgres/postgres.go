@@ -44,10 +44,10 @@ type DB struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
-	// Only the writer goroutine touches these: the posts' ids it took from their
-	// sequence in advance, and whether the last group found a URL taken (onetrip.go).
-	ids     []int64
-	clashed bool
+	// Only the writer goroutine touches these: whether the last group found a URL
+	// taken, and how many groups went in one round trip (onetrip.go).
+	clashed  bool
+	oneTrips int
 
 	// jobsWake is JobsEnqueued's channel (jobs.go), fed by this instance's enqueues and
 	// by the listener's notifications (listen.go), which stopListen ends.
