@@ -14,42 +14,44 @@ import (
 )
 
 // A group whose URLs are all free, the common case, is stored in one round trip: BEGIN,
-// the posts' insert, their tags, apps and PostChanged jobs, the NOTIFY and COMMIT go to
-// PostgreSQL as one pipeline, and the writer waits once, for the commit. Two things
-// make that possible:
+// the tags, the posts' insert with their links to tags and apps, their PostChanged jobs,
+// the NOTIFY and COMMIT go to PostgreSQL as one pipeline, and the writer waits once, for
+// the commit. Two things make that possible:
 //
-//   - the statements after the posts' insert name the posts by URL, not by id (the ids
-//     come back with the insert's RETURNING, read once the pipeline has run), and join
-//     the posts table for the ids: later statements of a transaction see its earlier
-//     inserts;
+//   - the posts' ids are needed by no statement sent after the insert: one statement
+//     inserts the posts and, in data-modifying CTEs, their tags' links and apps, taking
+//     the ids from the insert's RETURNING; the ids come back with the statement's rows,
+//     read once the pipeline has run. The tags themselves are inserted first, by a
+//     statement of their own: rows a CTE inserts are invisible to the rest of its
+//     statement, a previous statement's are not. (Joining the posts table by URL in later
+//     statements instead made PostgreSQL scan the whole table of a young site, whose
+//     cached plan chose a sequential scan.)
 //   - every URL is free: the insert has no ON CONFLICT clause, so a URL taken makes it
 //     fail with unique_violation, PostgreSQL skips the rest of the pipeline (COMMIT
 //     included) and the writer rolls back and stores the group the long way (tryGroup),
-//     which gives each create its own outcome and numbers the slugs that need it. So a
-//     post joined by URL is always one this transaction inserted, and the unique index
-//     still decides, as for the long way; the short way only stops at the first URL
-//     taken.
+//     which gives each create its own outcome and numbers the slugs that need it. The
+//     unique index decides, as for the long way; the short way only stops at the first
+//     URL taken.
 //
 // A group with two creates of one URL goes the long way at once, and so does every group
 // after one that found a URL taken, until a group finds none: creates of one slug in a
 // row (the same text posted again and again) then cost no failed attempt each.
 
-// insertFreshPostsSQL is insertPostsSQL without ON CONFLICT: a URL taken fails it.
-const insertFreshPostsSQL = insertPostsFrom + ` RETURNING id, url`
-
-const (
-	// insertPostTagsByURLSQL links posts, named by URL, to tags by the tags' norms, with
-	// the posts' listing fields copied in, in the order insertPostTagsSQL takes.
-	insertPostTagsByURLSQL = `INSERT INTO post_tags (post_id, tag_id, published, post_type, deleted, status, visibility)
-		SELECT p.id, t.id, p.published, p.post_type, p.deleted, p.status, p.visibility
-		FROM unnest($1::text[], $2::text[]) AS v(url, norm)
-		JOIN posts p ON p.url = v.url JOIN tags t ON t.norm = v.norm
-		ORDER BY p.id, t.id ON CONFLICT DO NOTHING`
-	// insertPostClientsByURLSQL records the app that created each post, named by URL.
-	insertPostClientsByURLSQL = `INSERT INTO post_clients (post_id, client_id)
-		SELECT p.id, v.client_id FROM unnest($1::text[], $2::text[]) AS v(url, client_id)
-		JOIN posts p ON p.url = v.url ORDER BY 1`
-)
+// insertFreshPostsSQL inserts posts as insertPostsFrom does, without ON CONFLICT (a URL
+// taken fails it), and with them their links to tags (an array of URLs, $12, and one of
+// the tags' norms, $13: the tags exist) and their apps (URLs $14, client IDs $15), in
+// the orders insertPostTagsSQL and insertPostClientsSQL take; it names the posts inserted.
+const insertFreshPostsSQL = `WITH ins AS (` + insertPostsFrom + `
+		RETURNING id, url, published, post_type, deleted, status, visibility),
+	linked AS (INSERT INTO post_tags (post_id, tag_id, published, post_type, deleted, status, visibility)
+		SELECT ins.id, t.id, ins.published, ins.post_type, ins.deleted, ins.status, ins.visibility
+		FROM unnest($12::text[], $13::text[]) AS v(url, norm)
+		JOIN ins ON ins.url = v.url JOIN tags t ON t.norm = v.norm
+		ORDER BY ins.id, t.id ON CONFLICT DO NOTHING),
+	apps AS (INSERT INTO post_clients (post_id, client_id)
+		SELECT ins.id, v.client_id FROM unnest($14::text[], $15::text[]) AS v(url, client_id)
+		JOIN ins ON ins.url = v.url ORDER BY 1)
+	SELECT id, url FROM ins`
 
 // tryOneTrip stores group, whose URLs are distinct, in one transaction sent as one
 // pipeline. Any error leaves nothing stored.
@@ -65,14 +67,21 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
 	conn := pc.Conn()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
+	tags, clients := freshExtras(group)
+	if len(tags.norms) > 0 {
+		b.Queue(insertTagsSQL, tags.norms, tags.displays)
+	}
 	sorted, args := postsArgs(group)
-	b.Queue(insertFreshPostsSQL, args...)
-	if err := db.extrasByURL(b, group); err != nil {
+	b.Queue(insertFreshPostsSQL, append(args, tags.urls, tags.norms, clients.urls, clients.ids)...)
+	if err := db.queuePostChanges(b, changesOf(group), postsOf(group)); err != nil {
 		return err
 	}
 	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
 	_, err = br.Exec()
+	if err == nil && len(tags.norms) > 0 {
+		_, err = br.Exec()
+	}
 	if err == nil {
 		var rows pgx.Rows
 		if rows, err = br.Query(); err == nil {
@@ -96,33 +105,47 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
 	return nil
 }
 
-// extrasByURL is extras for a group all of whose posts are being inserted in the same
-// pipeline, their ids not known yet: it names them by URL.
-func (db *DB) extrasByURL(b *pgx.Batch, group []*createReq) error {
+// byURL are columns of rows that name their post by URL.
+type byURL struct{ urls, norms, displays, ids []string }
+
+// freshExtras are the tags (urls, norms, displays; in the order of the norms) and the apps
+// (urls, ids) of group's posts, for insertTagsSQL and insertFreshPostsSQL.
+func freshExtras(group []*createReq) (tags, clients byURL) {
+	rows := tagRows(postsOf(group))
+	slices.SortStableFunc(rows, func(a, b tagRow) int { return cmp.Compare(a.norm, b.norm) })
+	// Empty arrays, not NULL: the statement's unnest then gives no rows.
+	tags = byURL{urls: []string{}, norms: []string{}, displays: []string{}}
+	for _, r := range rows {
+		tags.urls = append(tags.urls, r.p.URL)
+		tags.norms = append(tags.norms, r.norm)
+		tags.displays = append(tags.displays, r.display)
+	}
+	clients = byURL{urls: []string{}, ids: []string{}}
+	for _, req := range group {
+		if req.p.ClientID != "" {
+			clients.urls = append(clients.urls, req.p.URL)
+			clients.ids = append(clients.ids, req.p.ClientID)
+		}
+	}
+	return tags, clients
+}
+
+// postsOf returns the posts of group's creates.
+func postsOf(group []*createReq) []*post.Post {
 	posts := make([]*post.Post, len(group))
-	changes := make([]jobs.PostChange, len(group))
-	var clientURLs, clients []string
 	for i, req := range group {
 		posts[i] = req.p
+	}
+	return posts
+}
+
+// changesOf returns the PostChanged changes of group's creates.
+func changesOf(group []*createReq) []jobs.PostChange {
+	changes := make([]jobs.PostChange, len(group))
+	for i, req := range group {
 		changes[i] = jobs.PostChange{URL: req.p.URL, Action: jobs.ActionCreate}
-		if req.p.ClientID != "" {
-			clientURLs = append(clientURLs, req.p.URL)
-			clients = append(clients, req.p.ClientID)
-		}
 	}
-	if rows := tagRows(posts); len(rows) > 0 {
-		slices.SortStableFunc(rows, func(a, b tagRow) int { return cmp.Compare(a.norm, b.norm) })
-		urls, norms, displays := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
-		for i, r := range rows {
-			urls[i], norms[i], displays[i] = r.p.URL, r.norm, r.display
-		}
-		b.Queue(insertTagsSQL, norms, displays)
-		b.Queue(insertPostTagsByURLSQL, urls, norms)
-	}
-	if len(clients) > 0 {
-		b.Queue(insertPostClientsByURLSQL, clientURLs, clients)
-	}
-	return db.queuePostChanges(b, changes, posts)
+	return changes
 }
 
 // distinctURLs reports whether no two of group's creates have one URL.
