@@ -413,7 +413,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if cfg.PublicURLCheck {
 		handlers[webmention.KindSend] = waitLive(liveClient(cfg), cfg.Jobs.Backoff, sender.Send, payloadURL("source"))
 	}
-	runner.Listen(listener)
+	runner.ListenFor(sender.Wants, listener)
 	for kind, h := range handlers {
 		runner.Handle(kind, h)
 	}

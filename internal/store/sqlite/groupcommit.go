@@ -221,13 +221,14 @@ func (db *DB) insertGroup(group []*createReq) error {
 			posts = append(posts, req.p)
 		}
 	}
-	if err := db.enqueuePostChanges(ctx, tx, changes, posts); err != nil {
+	queued, err := db.enqueuePostChanges(ctx, tx, changes, posts)
+	if err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create post: commit: %w", err)
 	}
-	if len(changes) > 0 {
+	if queued > 0 {
 		db.wakeJobs()
 	}
 	return nil

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/indiepub/indiepub/internal/jobs"
 )
 
 //go:embed migrations/*.sql
@@ -61,6 +63,8 @@ type DB struct {
 
 	// jobsWake is JobsEnqueued's channel (jobs.go).
 	jobsWake chan struct{}
+	// ChangeFilter decides which post changes get a PostChanged job (Store.WatchChanges).
+	jobs.ChangeFilter
 }
 
 // Options are the store's settings beyond its file.
