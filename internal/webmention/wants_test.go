@@ -39,7 +39,7 @@ func FuzzWantsSeesEveryTarget(f *testing.F) {
 		} {
 			p := &post.Post{URL: create.URL, Type: c.kind, Status: post.StatusPublished,
 				Visibility: post.VisibilityPublic,
-				Item: post.Item{Type: []string{"h-entry"}, Properties: map[string][]any{"content": {c.value}}}}
+				Item:       post.Item{Type: []string{"h-entry"}, Properties: map[string][]any{"content": {c.value}}}}
 			if targets := webmention.Targets(p, c.html, 100); len(targets) > 0 && !s.Wants(create, p) {
 				t.Fatalf("%s content %q links to %q, and the sender says it wants nothing", c.kind, content, targets)
 			}
