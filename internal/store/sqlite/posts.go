@@ -123,6 +123,7 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	if queued > 0 {
 		db.wakeJobs()
 	}
+	db.wakeSearch()
 	return p, nil
 }
 

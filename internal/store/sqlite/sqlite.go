@@ -38,7 +38,11 @@ type DB struct {
 	closing        chan struct{}
 	writerDone     chan struct{}
 	checkpointDone chan struct{}
-	closeOnce      sync.Once
+	// searchWake wakes the search indexer (searchindex.go), which closes searchDone
+	// when it stops.
+	searchWake chan struct{}
+	searchDone chan struct{}
+	closeOnce  sync.Once
 	// writing is held by the writer while it stores a group, and by a checkpoint that
 	// resets the log (checkpoint.go), which stops the writer between groups.
 	writing sync.Mutex
