@@ -55,6 +55,29 @@ func listJobs(t TB, s Store, states ...jobs.State) []*jobs.Job {
 	return js
 }
 
+// changeJob is a post.changed job and the change its payload names.
+type changeJob struct {
+	job    *jobs.Job
+	change jobs.PostChange
+}
+
+// changeJobs lists the post.changed jobs in any state, oldest first, with their payloads.
+func changeJobs(t TB, s Store) []changeJob {
+	t.Helper()
+	var out []changeJob
+	for _, j := range listJobs(t, s, allStates...) {
+		if j.Kind != jobs.PostChanged {
+			continue
+		}
+		var c jobs.PostChange
+		if err := json.Unmarshal(j.Payload, &c); err != nil {
+			t.Fatalf("payload %q: %v", j.Payload, err)
+		}
+		out = append(out, changeJob{j, c})
+	}
+	return out
+}
+
 // testJobsEnqueueOnce: a job is identified by its kind and key. Enqueueing one that
 // exists adds nothing and reports 0, whatever state the first one is in; the same key
 // under another kind is another job. The payload and RunAt are kept.
@@ -368,14 +391,8 @@ func testJobsPostChanges(t TB, s Store) {
 	}
 	var got []jobs.PostChange
 	keys := map[string]bool{}
-	for _, j := range listJobs(t, s, allStates...) {
-		if j.Kind != jobs.PostChanged {
-			continue
-		}
-		var c jobs.PostChange
-		if err := json.Unmarshal(j.Payload, &c); err != nil {
-			t.Fatalf("payload %q: %v", j.Payload, err)
-		}
+	for _, cj := range changeJobs(t, s) {
+		j, c := cj.job, cj.change
 		if c.Change != j.Key || keys[j.Key] {
 			t.Errorf("change %q of job key %q: want the job's own key, unique", c.Change, j.Key)
 		}
@@ -456,15 +473,8 @@ func testJobsPostChangesFiltered(t TB, s Store) {
 	want = append(want, jobs.PostChange{URL: site + "f/after", Action: jobs.ActionCreate})
 
 	got := map[string]bool{}
-	for _, j := range listJobs(t, s, allStates...) {
-		if j.Kind != jobs.PostChanged {
-			continue
-		}
-		var c jobs.PostChange
-		if err := json.Unmarshal(j.Payload, &c); err != nil {
-			t.Fatalf("payload %q: %v", j.Payload, err)
-		}
-		got[c.URL+" "+c.Action] = true
+	for _, cj := range changeJobs(t, s) {
+		got[cj.change.URL+" "+cj.change.Action] = true
 	}
 	wanted := map[string]bool{}
 	for _, c := range want {
