@@ -3,10 +3,13 @@ package authserver_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -109,8 +112,9 @@ func TestAdminTokens(t *testing.T) {
 	}
 }
 
-// TestSetupLink: a fresh install prints a one-time link to its log; it sets the password
-// once and signs the owner in.
+// TestSetupLink: a fresh install writes a one-time link to a file only its user can read,
+// and logs where the file is, never the link; the link sets the password once and signs
+// the owner in, and its file goes.
 func TestSetupLink(t *testing.T) {
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
 	if err != nil {
@@ -122,7 +126,8 @@ func TestSetupLink(t *testing.T) {
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	own := owner.New(owner.Config{URL: ts.URL + "/", Logger: logger}, db)
+	linkFile := filepath.Join(t.TempDir(), "setup-link")
+	own := owner.New(owner.Config{URL: ts.URL + "/", Logger: logger, SetupLinkFile: linkFile}, db)
 	server.Routes{
 		Owner: own,
 		AuthServer: authserver.New(authserver.Config{
@@ -135,9 +140,22 @@ func TestSetupLink(t *testing.T) {
 	if err := own.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	link := regexp.MustCompile(`url="?([^"\s]+/setup\?token=[^"\s]+)`).FindStringSubmatch(logs.String())
+	written, err := os.ReadFile(linkFile)
+	if err != nil {
+		t.Fatalf("no setup link written: %v", err)
+	}
+	if fi, err := os.Stat(linkFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("setup link file: %v, mode %v, want 0600", err, fi.Mode())
+	}
+	link := regexp.MustCompile(`^(\S+/setup\?token=(\S+))\n$`).FindStringSubmatch(string(written))
 	if link == nil {
-		t.Fatalf("no setup link in the log: %q", logs.String())
+		t.Fatalf("setup link file holds %q, want the link and a newline", written)
+	}
+	if strings.Contains(logs.String(), link[2]) {
+		t.Errorf("the setup link's token is in the log: %q", logs.String())
+	}
+	if !strings.Contains(logs.String(), linkFile) {
+		t.Errorf("the log does not say where the setup link is: %q", logs.String())
 	}
 	b := newBrowser(t)
 	if resp, page := b.get(ts.URL + "/login"); !strings.Contains(page, "No password is set") {
@@ -164,6 +182,9 @@ func TestSetupLink(t *testing.T) {
 	}
 	if resp, _ := b.get(ts.URL + "/admin/tokens"); resp.StatusCode != http.StatusOK {
 		t.Errorf("signed in after setup: %d", resp.StatusCode)
+	}
+	if _, err := os.Stat(linkFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the used setup link's file: %v, want it gone", err)
 	}
 	if resp, _ := newBrowser(t).get(link[1]); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("setup link reused: %d, want 404", resp.StatusCode)

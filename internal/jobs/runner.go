@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 // Config sets a Runner's workers and retries; zero fields take the defaults.
@@ -102,6 +104,8 @@ type Runner struct {
 	store     Store
 	handlers  map[string]Handler
 	listeners []Listener
+	// interests[i] is what listeners[i] may act on; nil for every change.
+	interests []Interest
 
 	wake    chan struct{}
 	stop    chan struct{}
@@ -120,8 +124,27 @@ func NewRunner(cfg Config, store Store) *Runner {
 // Handle makes h the handler of kind.
 func (r *Runner) Handle(kind string, h Handler) { r.handlers[kind] = h }
 
-// Listen adds a listener of post changes.
-func (r *Runner) Listen(l Listener) { r.listeners = append(r.listeners, l) }
+// Listen adds a listener of every post change.
+func (r *Runner) Listen(l Listener) { r.ListenFor(nil, l) }
+
+// ListenFor adds a listener of the post changes wants accepts (every change when nil).
+// The listener may still be told of other changes, those another listener wanted.
+func (r *Runner) ListenFor(wants Interest, l Listener) {
+	r.listeners = append(r.listeners, l)
+	r.interests = append(r.interests, wants)
+}
+
+// Wants reports whether a listener may act on c, p being the post as c stores it: the
+// store's filter of changes (Store.WatchChanges) once the runner starts. With no listener,
+// no change is wanted.
+func (r *Runner) Wants(c PostChange, p *post.Post) bool {
+	for _, wants := range r.interests {
+		if wants == nil || wants(c, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // Lease is how long a claim holds a job.
 func (r *Runner) Lease() time.Duration { return r.cfg.Lease }
@@ -132,6 +155,8 @@ func (r *Runner) Start(ctx context.Context) {
 		return
 	}
 	r.started = true
+	// From now on the store enqueues only the changes some listener may act on.
+	r.store.WatchChanges(r.Wants)
 	ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = make(chan struct{})
 	kinds := make([]string, 0, len(r.handlers))

@@ -412,3 +412,79 @@ func TestRunnerPrunesDoneJobs(t *testing.T) {
 		t.Errorf("the failed job was pruned: %v", err)
 	}
 }
+
+// TestListenersDecideWhatIsEnqueued: once the runner starts, the store enqueues a post
+// change only when a listener's interest accepts it (jobs.Runner.Wants), so that a post
+// nobody listens for costs no job; the listeners are told of every change enqueued.
+// With no listener at all, no change is enqueued.
+func TestListenersDecideWhatIsEnqueued(t *testing.T) {
+	loud := func(c jobs.PostChange, p *post.Post) bool {
+		return c.Action != jobs.ActionCreate || strings.Contains(fmt.Sprint(p.Item.Properties["content"]), "loud")
+	}
+	for _, c := range []struct {
+		name  string
+		setup func(r *jobs.Runner, told func(jobs.PostChange))
+		want  []string // the changes enqueued, "slug action"
+	}{
+		{"one interested listener", func(r *jobs.Runner, told func(jobs.PostChange)) {
+			r.ListenFor(loud, func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { told(c); return nil, nil })
+		}, []string{"loud create", "quiet update"}},
+		{"and a listener of everything", func(r *jobs.Runner, told func(jobs.PostChange)) {
+			r.ListenFor(loud, func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { told(c); return nil, nil })
+			r.Listen(func(ctx context.Context, c jobs.PostChange) ([]*jobs.Job, error) { return nil, nil })
+		}, []string{"loud create", "quiet create", "quiet update"}},
+		{"no listener", func(r *jobs.Runner, told func(jobs.PostChange)) {}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := openStore(t)
+			var mu sync.Mutex
+			told := map[string]bool{}
+			start(t, db, jobs.Config{Workers: 1, Poll: 10 * time.Millisecond}, func(r *jobs.Runner) {
+				c.setup(r, func(ch jobs.PostChange) {
+					mu.Lock()
+					told[ch.URL+" "+ch.Action] = true
+					mu.Unlock()
+				})
+			})
+			for _, slug := range []string{"loud", "quiet"} {
+				p := newPost(t, "https://example.com/notes/"+slug)
+				p.Item.Properties["content"] = []any{slug}
+				if err := db.CreatePost(context.Background(), p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.UpdatePost(context.Background(), "https://example.com/notes/quiet", func(p *post.Post) error {
+				p.Item.Properties["content"] = []any{"edited"}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			all, err := db.Jobs(context.Background(), []jobs.State{jobs.Pending, jobs.Running, jobs.Done, jobs.Failed}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, j := range all {
+				if j.Kind == jobs.PostChanged {
+					_, rest, _ := strings.Cut(j.Key, "https://example.com/notes/")
+					slug, action, _ := strings.Cut(rest, " ")
+					action, _, _ = strings.Cut(action, " ")
+					got = append(got, slug+" "+action)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("post.changed jobs %q, want %q", got, c.want)
+			}
+			if c.want == nil {
+				return
+			}
+			waitJob(t, db, jobs.PostChanged, all[len(all)-1].Key, jobs.Done)
+			mu.Lock()
+			defer mu.Unlock()
+			if !told["https://example.com/notes/loud create"] || told["https://example.com/notes/quiet create"] != slices.Contains(c.want, "quiet create") {
+				t.Errorf("the interested listener was told of %v", told)
+			}
+		})
+	}
+}

@@ -29,8 +29,12 @@ type Count struct {
 
 // Store is what the Runner and the command line need from storage; the contract is
 // stated in internal/store/storetest. A store also enqueues a PostChanged job in the
-// same transaction as every change to a post.
+// same transaction as every change to a post that the filter set by WatchChanges accepts
+// (every change until it is set).
 type Store interface {
+	// WatchChanges sets the filter of post changes: a change for which wants is false
+	// is stored without its PostChanged job. ChangeFilter implements it.
+	WatchChanges(wants Interest)
 	// EnqueueJobs adds jobs, each pending from its RunAt (now when zero). A job whose
 	// kind and key exist already is skipped, whatever its state. It returns how many were
 	// added.

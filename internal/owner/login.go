@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/token"
@@ -131,6 +133,12 @@ func (s *Service) setup(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if s.cfg.SetupLinkFile != "" {
+		// The link is used: its file goes (another instance's, on a shared store, stays).
+		if err := os.Remove(s.cfg.SetupLinkFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.cfg.Logger.WarnContext(r.Context(), "remove the used setup link", "err", err)
+		}
 	}
 	if err := s.startSession(w, r); err != nil {
 		return err

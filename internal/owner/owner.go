@@ -7,9 +7,12 @@ package owner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/indiepub/indiepub/internal/token"
@@ -48,8 +51,13 @@ type Config struct {
 	URL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Logger receives the setup link and the errors of requests; required.
+	// Logger receives the errors of requests, and where the setup link is; required.
 	Logger *slog.Logger
+	// SetupLinkFile is where Start writes the one-time setup link when the owner has no
+	// password yet (mode 0600, the file replaced whole), and the log names the file: the
+	// link is a secret, and no secret goes to a log. Setting the password removes the
+	// file. Empty: no link is made, and the log says to run `indiepub passwd`.
+	SetupLinkFile string
 	// TrustedProxies are the addresses of reverse proxies in front of indiepub. A login
 	// from one of them is counted against the client address it put in X-Forwarded-For;
 	// otherwise X-Forwarded-For is ignored, since anyone can send it.
@@ -94,8 +102,9 @@ func (s *Service) SetupPage() http.Handler { return s.pages.Handle(s.setupPage) 
 // Setup sets the owner's password through a one-time setup link.
 func (s *Service) Setup() http.Handler { return s.pages.Handle(s.setup) }
 
-// Start logs a one-time setup link when the owner has no password yet, so that a fresh
-// install can be claimed from the machine it runs on.
+// Start writes a one-time setup link to Config.SetupLinkFile when the owner has no
+// password yet, so that a fresh install can be claimed by whoever can read the machine's
+// files, and logs where it is.
 func (s *Service) Start(ctx context.Context) error {
 	_, err := s.store.OwnerPassword(ctx)
 	if err == nil {
@@ -104,13 +113,42 @@ func (s *Service) Start(ctx context.Context) error {
 	if !errors.Is(err, ErrNoPassword) {
 		return err
 	}
+	if s.cfg.SetupLinkFile == "" {
+		s.cfg.Logger.WarnContext(ctx, "no owner password is set: run `indiepub passwd` to choose one")
+		return nil
+	}
 	link, err := s.NewSetupLink(ctx)
 	if err != nil {
 		return err
 	}
-	s.cfg.Logger.WarnContext(ctx, "no owner password is set: open this one-time link to choose one, or run `indiepub passwd`",
-		"url", link)
+	if err := writePrivateFile(s.cfg.SetupLinkFile, link+"\n"); err != nil {
+		return fmt.Errorf("setup link: %w", err)
+	}
+	s.cfg.Logger.WarnContext(ctx, "no owner password is set: open the one-time link in this file to choose one, or run `indiepub passwd`",
+		"file", s.cfg.SetupLinkFile)
 	return nil
+}
+
+// writePrivateFile replaces the file at path with text, readable by its owner alone: a
+// temporary file beside it, renamed over it, so that no reader sees half of it.
+func writePrivateFile(path, text string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".setup-link-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // NewSetupLink creates a one-time link to choose the owner's password, valid for a day,

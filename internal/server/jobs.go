@@ -32,7 +32,7 @@ func newRunner(cfg Config, db Store, synd *syndicate.Syndicator, website *site.H
 	jc := cfg.Jobs
 	jc.Logger = cfg.Logger
 	r := jobs.NewRunner(jc, db)
-	r.Listen(synd.Jobs)
+	r.ListenFor(synd.Wants, synd.Jobs)
 	if cfg.PublicURLCheck {
 		r.Handle(syndicate.Kind, waitLive(liveClient(cfg), cfg.Jobs.Backoff, synd.Run, payloadURL("url")))
 	} else {

@@ -38,18 +38,32 @@ func scrapeUntil(t *testing.T, m *metrics.Metrics, what string, ok func(map[stri
 func TestMetricsJobsAndMentions(t *testing.T) {
 	m := metrics.New(metrics.Build{Version: "v1.2.3", Commit: "abc123", Date: "2026-11-30T10:00:00Z"})
 	srv := servertest.New(t, func(c *server.Config) { c.Metrics = m; c.AllowPrivateFetch = true })
-	tok := srv.IssueToken(t, "create")
+	tok := srv.IssueToken(t, "create update")
 
 	_, before := scrape(t, m)
 	if n, seen := before[`indiepub_jobs{kind="post.changed",state="done"}`]; seen || n != 0 {
 		t.Errorf("post.changed jobs done before any post: %v", n)
 	}
+	// A note that links nowhere and names no syndication target: no listener acts on its
+	// create, so the store enqueues no post.changed job for it (jobs.Runner.Wants).
 	resp, body := srv.PostForm(t, "/micropub", tok, "h=entry&content=hello")
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)
 	}
 	target := resp.Header.Get("Location")
-	scrapeUntil(t, m, "the create's post.changed job done", func(got map[string]float64) bool {
+	_, got := scrape(t, m)
+	for _, state := range []string{"pending", "running", "done", "failed"} {
+		if n := got[`indiepub_jobs{kind="post.changed",state="`+state+`"}`]; n != 0 {
+			t.Errorf("%v post.changed jobs %s after a create no listener wants, want none", n, state)
+		}
+	}
+	// Its update is every listener's business (a link dropped, a copy to edit).
+	resp, body = srv.PostJSON(t, "/micropub", tok, map[string]any{"action": "update", "url": target,
+		"replace": map[string]any{"content": []any{"hello again"}}})
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("update: %d %s", resp.StatusCode, body)
+	}
+	scrapeUntil(t, m, "the update's post.changed job done", func(got map[string]float64) bool {
 		return got[`indiepub_jobs{kind="post.changed",state="done"}`] == 1
 	})
 

@@ -322,7 +322,8 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// The owner's identity: the login and setup pages, and the session the consent page,
 	// the owner's pages and the website ask about.
 	logger := cfg.Logger
-	own := owner.New(owner.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger, TrustedProxies: cfg.TrustedProxies}, db)
+	own := owner.New(owner.Config{URL: cfg.URL, Now: cfg.Now, Logger: logger, TrustedProxies: cfg.TrustedProxies,
+		SetupLinkFile: setupLinkFile(cfg.DataDir)}, db)
 	if err := own.Start(ctx); err != nil {
 		return nil, fmt.Errorf("check owner password: %w", err)
 	}
@@ -413,7 +414,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if cfg.PublicURLCheck {
 		handlers[webmention.KindSend] = waitLive(liveClient(cfg), cfg.Jobs.Backoff, sender.Send, payloadURL("source"))
 	}
-	runner.Listen(listener)
+	runner.ListenFor(sender.Wants, listener)
 	for kind, h := range handlers {
 		runner.Handle(kind, h)
 	}
@@ -440,4 +441,13 @@ func (rt refusing) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return rt.next.RoundTrip(r)
+}
+
+// setupLinkFile is where the owner's one-time setup link is written (owner.Config): in
+// the data directory, none without one.
+func setupLinkFile(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "setup-link")
 }

@@ -181,6 +181,11 @@ func TestWriteLikeAnApp(t *testing.T) {
 				t.Fatalf("app's create %s: %d %s", app, resp2.StatusCode, body2)
 			}
 			fromApp := source(t, s, tok, resp2.Header.Get("Location"))
+			// What the jobs record after the create (a webmention's delivery) comes to
+			// each post in its own time: the posts as written are what must match.
+			for _, p := range []map[string]any{studio, fromApp} {
+				delete(p, "mp-webmention-status")
+			}
 			if !reflect.DeepEqual(studio, fromApp) {
 				t.Errorf("studio's post\n%v\nan app's\n%v", studio, fromApp)
 			}

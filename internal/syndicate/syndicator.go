@@ -333,3 +333,10 @@ func (k *keyedMutex) lock(key string) func() {
 		k.mu.Unlock()
 	}
 }
+
+// Wants is the syndicator's interest in a post change (jobs.Interest): a create that
+// names targets, and every update, delete and undelete (a copy to edit, delete or
+// publish again).
+func (s *Syndicator) Wants(c jobs.PostChange, p *post.Post) bool {
+	return c.Action != jobs.ActionCreate || len(p.SyndicateTo) > 0
+}

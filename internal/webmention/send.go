@@ -143,6 +143,33 @@ func (s *Sender) PostChanged(ctx context.Context, ch jobs.PostChange) ([]*jobs.J
 	return out, nil
 }
 
+// Wants is the sender's interest in a post change (jobs.Interest), decided in the
+// change's write from the post alone: every update, delete and undelete (a post may drop
+// a link it sent to, or go away), and a create of a visible post that may link somewhere,
+// by a response property or by its content. It may say yes to a post with no target,
+// never no to one with a target.
+func (s *Sender) Wants(c jobs.PostChange, p *post.Post) bool {
+	if c.Action != jobs.ActionCreate {
+		return true
+	}
+	if !visible(p) {
+		return false
+	}
+	for _, prop := range responseProperties {
+		for _, v := range p.Item.Properties[prop] {
+			if _, nested := v.(map[string]any); prop != "category" || nested {
+				return true
+			}
+		}
+	}
+	for _, v := range p.Item.Properties["content"] {
+		if mayLink(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // visible reports whether a post is on the website for everyone to fetch.
 func visible(p *post.Post) bool {
 	return !p.Deleted && p.Status == post.StatusPublished && p.Visibility != post.VisibilityPrivate

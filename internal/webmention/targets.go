@@ -133,3 +133,40 @@ func rawContentHTML(p *post.Post) string {
 	}
 	return b.String()
 }
+
+// mayLink reports whether content (a string, or an object of html and value) may render
+// with a link: a URL with a scheme, a bare www. name (Markdown's autolinks), a Markdown
+// link or link reference definition, or an HTML href. Each of the content renderers
+// (site.RenderText, RenderMarkdown, SanitizeHTML) makes a link only from one of these.
+func mayLink(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, "://") || strings.Contains(v, "](") || strings.Contains(v, "]:") ||
+			containsFold(v, "href") || containsFold(v, "www.")
+	case map[string]any:
+		for _, x := range v {
+			if mayLink(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s holds sub in any ASCII case; sub is lower case and
+// starts with a letter. It finds candidates with IndexAny, so that a long text without
+// the first letter costs one fast scan.
+func containsFold(s, sub string) bool {
+	first := sub[:1] + strings.ToUpper(sub[:1])
+	for len(s) >= len(sub) {
+		i := strings.IndexAny(s, first)
+		if i < 0 || len(s)-i < len(sub) {
+			return false
+		}
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+		s = s[i+1:]
+	}
+	return false
+}

@@ -113,10 +113,12 @@ func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
 }
 
 // queuePostChanges queues on b, to run in a post change's transaction, the PostChanged
-// job of each change and the NOTIFY that wakes the runners once it commits; posts[i] is
-// the post of changes[i] as stored: the job of a scheduled post runs at its published
-// time (post.Post.ChangeDue), so that its listeners act then.
+// job of each change that the filter keeps (jobs.ChangeFilter) and the NOTIFY that wakes
+// the runners once it commits; posts[i] is the post of changes[i] as stored: the job of a
+// scheduled post runs at its published time (post.Post.ChangeDue), so that its listeners
+// act then.
 func (db *DB) queuePostChanges(b *pgx.Batch, changes []jobs.PostChange, posts []*post.Post) error {
+	changes, posts = db.Keep(changes, posts)
 	if len(changes) == 0 {
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -54,6 +55,8 @@ type DB struct {
 	jobsWake   chan struct{}
 	stopListen context.CancelFunc
 	listenDone chan struct{}
+	// ChangeFilter decides which post changes get a PostChanged job (Store.WatchChanges).
+	jobs.ChangeFilter
 
 	logger *slog.Logger
 }

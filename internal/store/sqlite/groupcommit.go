@@ -67,8 +67,11 @@ func (db *DB) startWriter() {
 	db.closing = make(chan struct{})
 	db.writerDone = make(chan struct{})
 	db.checkpointDone = make(chan struct{})
+	db.searchWake = make(chan struct{}, 1)
+	db.searchDone = make(chan struct{})
 	go db.writeLoop()
 	go db.checkpointLoop()
+	go db.searchLoop()
 }
 
 func (db *DB) stopWriter() {
@@ -79,6 +82,7 @@ func (db *DB) stopWriter() {
 		close(db.closing)
 		<-db.writerDone
 		<-db.checkpointDone
+		<-db.searchDone
 	})
 }
 
@@ -221,15 +225,17 @@ func (db *DB) insertGroup(group []*createReq) error {
 			posts = append(posts, req.p)
 		}
 	}
-	if err := db.enqueuePostChanges(ctx, tx, changes, posts); err != nil {
+	queued, err := db.enqueuePostChanges(ctx, tx, changes, posts)
+	if err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("create post: commit: %w", err)
 	}
-	if len(changes) > 0 {
+	if queued > 0 {
 		db.wakeJobs()
 	}
+	db.wakeSearch()
 	return nil
 }
 

@@ -92,12 +92,14 @@ func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
 	return int(n), nil
 }
 
-// enqueuePostChanges adds, in tx, the PostChanged job of each change, posts[i] being
-// the post of changes[i] as stored: the job of a scheduled post runs at its published
-// time (post.Post.ChangeDue), so that its listeners act then.
-func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs.PostChange, posts []*post.Post) error {
+// enqueuePostChanges adds, in tx, the PostChanged job of each change that the filter
+// keeps (jobs.ChangeFilter), posts[i] being the post of changes[i] as stored: the job of
+// a scheduled post runs at its published time (post.Post.ChangeDue), so that its
+// listeners act then. It returns how many it added.
+func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs.PostChange, posts []*post.Post) (int, error) {
+	changes, posts = db.Keep(changes, posts)
 	if len(changes) == 0 {
-		return nil
+		return 0, nil
 	}
 	clock := db.now()
 	now := formatTime(clock)
@@ -107,18 +109,18 @@ func (db *DB) enqueuePostChanges(ctx context.Context, tx *sql.Tx, changes []jobs
 		c.Change = newChangeKey(c.URL, c.Action)
 		payload, err := json.Marshal(c)
 		if err != nil {
-			return fmt.Errorf("post change: %w", err)
+			return 0, fmt.Errorf("post change: %w", err)
 		}
 		rows[i] = jobRow{jobs.PostChanged, c.Change, string(payload), formatTime(posts[i].ChangeDue(clock))}
 	}
 	arg, err := json.Marshal(rows)
 	if err != nil {
-		return fmt.Errorf("post change: %w", err)
+		return 0, fmt.Errorf("post change: %w", err)
 	}
 	if _, err := tx.StmtContext(ctx, db.stmts.insertJobs).ExecContext(ctx, now, string(arg)); err != nil {
-		return fmt.Errorf("post change: enqueue: %w", err)
+		return 0, fmt.Errorf("post change: enqueue: %w", err)
 	}
-	return nil
+	return len(changes), nil
 }
 
 // newChangeKey is the key of one change's PostChanged job: readable, and unique by its

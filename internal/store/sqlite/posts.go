@@ -113,13 +113,17 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	}
 	// The change's PostChanged job commits with it (jobs.go).
 	change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}
-	if err := db.enqueuePostChanges(ctx, tx, []jobs.PostChange{change}, []*post.Post{p}); err != nil {
+	queued, err := db.enqueuePostChanges(ctx, tx, []jobs.PostChange{change}, []*post.Post{p})
+	if err != nil {
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("update post %s: commit: %w", url, err)
 	}
-	db.wakeJobs()
+	if queued > 0 {
+		db.wakeJobs()
+	}
+	db.wakeSearch()
 	return p, nil
 }
 

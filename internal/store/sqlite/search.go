@@ -11,12 +11,17 @@ import (
 // SearchPosts lists the posts, never deleted ones, whose name, content or tags hold every
 // word of q.Text (post.SearchTerms), newest stored first (by ID), q.Limit of them (20 when
 // unset), only those with an ID below q.Before when it is set, filtered by q.Status and
-// q.Visibility. Text without words finds nothing. The index is post_search, which the
-// triggers of migrations/0016_search.sql keep in step with posts.
+// q.Visibility. Text without words finds nothing. The index is post_search, written
+// behind the posts (searchindex.go): what it has not taken yet it takes first, so that
+// the search finds every post stored before it. When that fails (a full disk), the search
+// answers from the index as it is.
 func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
 	match := ftsQuery(post.SearchTerms(q.Text))
 	if match == "" {
 		return []*post.Post{}, nil
+	}
+	if err := db.catchUpSearch(ctx, 0); err != nil {
+		db.logger.Warn("search index", "err", err)
 	}
 	s := &selection{}
 	s.add(`post_search MATCH ?`, match)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/indiepub/indiepub/internal/jobs"
 )
 
 //go:embed migrations/*.sql
@@ -36,7 +38,11 @@ type DB struct {
 	closing        chan struct{}
 	writerDone     chan struct{}
 	checkpointDone chan struct{}
-	closeOnce      sync.Once
+	// searchWake wakes the search indexer (searchindex.go), which closes searchDone
+	// when it stops.
+	searchWake chan struct{}
+	searchDone chan struct{}
+	closeOnce  sync.Once
 	// writing is held by the writer while it stores a group, and by a checkpoint that
 	// resets the log (checkpoint.go), which stops the writer between groups.
 	writing sync.Mutex
@@ -61,6 +67,8 @@ type DB struct {
 
 	// jobsWake is JobsEnqueued's channel (jobs.go).
 	jobsWake chan struct{}
+	// ChangeFilter decides which post changes get a PostChanged job (Store.WatchChanges).
+	jobs.ChangeFilter
 }
 
 // Options are the store's settings beyond its file.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,29 @@ func listJobs(t TB, s Store, states ...jobs.State) []*jobs.Job {
 		t.Fatalf("Jobs %v: %v", states, err)
 	}
 	return js
+}
+
+// changeJob is a post.changed job and the change its payload names.
+type changeJob struct {
+	job    *jobs.Job
+	change jobs.PostChange
+}
+
+// changeJobs lists the post.changed jobs in any state, oldest first, with their payloads.
+func changeJobs(t TB, s Store) []changeJob {
+	t.Helper()
+	var out []changeJob
+	for _, j := range listJobs(t, s, allStates...) {
+		if j.Kind != jobs.PostChanged {
+			continue
+		}
+		var c jobs.PostChange
+		if err := json.Unmarshal(j.Payload, &c); err != nil {
+			t.Fatalf("payload %q: %v", j.Payload, err)
+		}
+		out = append(out, changeJob{j, c})
+	}
+	return out
 }
 
 // testJobsEnqueueOnce: a job is identified by its kind and key. Enqueueing one that
@@ -367,14 +391,8 @@ func testJobsPostChanges(t TB, s Store) {
 	}
 	var got []jobs.PostChange
 	keys := map[string]bool{}
-	for _, j := range listJobs(t, s, allStates...) {
-		if j.Kind != jobs.PostChanged {
-			continue
-		}
-		var c jobs.PostChange
-		if err := json.Unmarshal(j.Payload, &c); err != nil {
-			t.Fatalf("payload %q: %v", j.Payload, err)
-		}
+	for _, cj := range changeJobs(t, s) {
+		j, c := cj.job, cj.change
 		if c.Change != j.Key || keys[j.Key] {
 			t.Errorf("change %q of job key %q: want the job's own key, unique", c.Change, j.Key)
 		}
@@ -384,6 +402,93 @@ func testJobsPostChanges(t TB, s Store) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("post.changed jobs:\n%v\nwant\n%v", got, want)
+	}
+}
+
+// testJobsPostChangesFiltered: once WatchChanges is given a filter, a change gets its
+// PostChanged job only when the filter accepts it; the filter is asked with the change
+// (its URL and action) and the post as the change stores it: the URL a numbered create
+// got, the content an update wrote. Creates grouped into one commit are each asked
+// alone. A nil filter keeps every change again.
+func testJobsPostChangesFiltered(t TB, s Store) {
+	var mu sync.Mutex
+	asked := map[string]int{} // "url action" -> times asked
+	s.WatchChanges(func(c jobs.PostChange, p *post.Post) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.URL != p.URL {
+			t.Errorf("filter asked of %s with the post at %s", c.URL, p.URL)
+		}
+		asked[c.URL+" "+c.Action]++
+		content := fmt.Sprint(p.Item.Properties["content"])
+		return strings.Contains(content, "wanted")
+	})
+	defer s.WatchChanges(nil)
+	withContent := func(p *post.Post, content string) *post.Post {
+		p.Item.Properties["content"] = []any{content}
+		return p
+	}
+	var want []jobs.PostChange
+	create(t, s, withContent(note(t, "f/quiet", 0), "nobody listens"))
+	create(t, s, withContent(note(t, "f/loud", 0), "wanted"))
+	want = append(want, jobs.PostChange{URL: site + "f/loud", Action: jobs.ActionCreate})
+	numbered := withContent(note(t, "f/loud", 1), "wanted again")
+	if err := s.CreateNumbered(t.Context(), numbered, func(slug string) string { return site + "f/" + slug }); err != nil {
+		t.Fatalf("CreateNumbered: %v", err)
+	}
+	want = append(want, jobs.PostChange{URL: numbered.URL, Action: jobs.ActionCreate})
+	// Concurrent creates, so that a store that groups them commits several at once.
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			content := "quiet"
+			if i%2 == 0 {
+				content = "wanted"
+			}
+			p := withContent(note(t, fmt.Sprintf("f/many-%d", i), 0), content)
+			if err := s.CreatePost(t.Context(), p); err != nil {
+				t.Errorf("CreatePost %s: %v", p.URL, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := 0; i < 16; i += 2 {
+		want = append(want, jobs.PostChange{URL: site + fmt.Sprintf("f/many-%d", i), Action: jobs.ActionCreate})
+	}
+	update(t, s, site+"f/quiet", func(p *post.Post) { p.Item.Properties["content"] = []any{"now wanted"} })
+	want = append(want, jobs.PostChange{URL: site + "f/quiet", Action: jobs.ActionUpdate})
+	update(t, s, site+"f/loud", func(p *post.Post) { p.Item.Properties["content"] = []any{"quiet now"} })
+	deletePost(t, s, site+"f/quiet", true)
+	want = append(want, jobs.PostChange{URL: site + "f/quiet", Action: jobs.ActionDelete})
+	mu.Lock()
+	for _, k := range []string{"f/quiet create", "f/loud create", "f/many-1 create", "f/many-2 create",
+		"f/quiet update", "f/loud update", "f/quiet delete"} {
+		if asked[site+k] != 1 {
+			t.Errorf("filter asked %d times of %s, want once", asked[site+k], k)
+		}
+	}
+	mu.Unlock()
+	s.WatchChanges(nil)
+	create(t, s, withContent(note(t, "f/after", 0), "nobody listens"))
+	want = append(want, jobs.PostChange{URL: site + "f/after", Action: jobs.ActionCreate})
+
+	got := map[string]bool{}
+	for _, cj := range changeJobs(t, s) {
+		got[cj.change.URL+" "+cj.change.Action] = true
+	}
+	wanted := map[string]bool{}
+	for _, c := range want {
+		wanted[c.URL+" "+c.Action] = true
+	}
+	for k := range wanted {
+		if !got[k] {
+			t.Errorf("no post.changed job for %s, which the filter accepted", k)
+		}
+	}
+	for k := range got {
+		if !wanted[k] {
+			t.Errorf("a post.changed job for %s, which the filter refused", k)
+		}
 	}
 }
 

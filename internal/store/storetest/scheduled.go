@@ -1,11 +1,9 @@
 package storetest
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/indiepub/indiepub/internal/jobs"
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -40,14 +38,8 @@ func testJobsScheduledChangesWait(t TB, s Store) {
 	deletePost(t, s, site+"sched/later", true)
 	soon := time.Now().Add(time.Minute)
 	var got []string
-	for _, j := range listJobs(t, s, allStates...) {
-		if j.Kind != jobs.PostChanged {
-			continue
-		}
-		var c jobs.PostChange
-		if err := json.Unmarshal(j.Payload, &c); err != nil {
-			t.Fatalf("payload %q: %v", j.Payload, err)
-		}
+	for _, cj := range changeJobs(t, s) {
+		j, c := cj.job, cj.change
 		when := "now"
 		switch {
 		case j.RunAt.Equal(due):

@@ -127,6 +127,9 @@ type Store interface {
 	RetryJob(ctx context.Context, id int64, now time.Time) error
 	PruneJobs(ctx context.Context, before time.Time) (int64, error)
 	JobsEnqueued() <-chan struct{}
+	// Which post changes get a PostChanged job (jobs.ChangeFilter): what the runner's
+	// listeners may act on.
+	WatchChanges(wants jobs.Interest)
 
 	// What the metrics count at each scrape (server.Reports): jobs by kind and state with
 	// the earliest run time of those pending and due at now, and received webmentions by
@@ -236,6 +239,7 @@ var contracts = []contract{
 	{"Jobs/BatchClaimAndCompletion", testJobsBatch},
 	{"Jobs/ConcurrentBatchClaimsTakeEachJobOnce", testJobsConcurrentBatchClaims},
 	{"Jobs/PostChangesEnqueuedInTheirTransaction", testJobsPostChanges},
+	{"Jobs/PostChangesFiltered", testJobsPostChangesFiltered},
 	{"Jobs/EnqueueWakesTheRunner", testJobsEnqueueWakes},
 	{"Jobs/CountsByKindAndState", testJobsCounts},
 	{"Jobs/PruneDoneBefore", testJobsPrune},

@@ -201,6 +201,7 @@ var breakers = map[string]struct {
 	"List/PublishedBy":                           {"ignores PublishedBy", func(s Store) Store { return ignoresPublishedBy{s} }},
 	"List/NextScheduled":                         {"counts drafts as scheduled", func(s Store) Store { return draftsScheduled{s} }},
 	"Jobs/ScheduledChangesWait":                  {"runs a scheduled post's change at once", func(s Store) Store { return changesAtOnce{s} }},
+	"Jobs/PostChangesFiltered":                   {"enqueues every change whatever its filter", func(s Store) Store { return unfiltered{s} }},
 }
 
 type countsJobsToCome struct{ Store }
@@ -822,6 +823,11 @@ func (s readsThenClaimsBatch) ClaimJobs(ctx context.Context, now time.Time, leas
 
 // enqueuesOutside enqueues a create's post.changed job on its own, before the post is
 // stored: a create that fails (a taken URL) leaves its job behind.
+// unfiltered takes a filter of post changes and never uses it.
+type unfiltered struct{ Store }
+
+func (unfiltered) WatchChanges(jobs.Interest) {}
+
 type enqueuesOutside struct{ Store }
 
 func (s enqueuesOutside) CreatePost(ctx context.Context, p *post.Post) error {

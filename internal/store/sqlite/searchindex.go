@@ -1,0 +1,123 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The search index (post_search) is written behind the posts, not in their transactions
+// (migrations/0026_search_behind.sql): a create costs the writer no full-text work, and
+// the index takes the posts a batch at a time, which costs FTS5 far less per post than a
+// segment for every group commit. Two things bring it up to date: the indexer goroutine,
+// searchDelay after writes, and SearchPosts itself, which first indexes whatever is behind
+// so that a search finds every post stored before it.
+
+const (
+	// searchDelay is how long the indexer lets writes gather after it is woken.
+	searchDelay = 100 * time.Millisecond
+	// searchBatch is how many new posts one index transaction takes: few enough that it
+	// holds the writer for a few milliseconds at most.
+	searchBatch = 512
+)
+
+// wakeSearch tells the indexer that posts were written.
+func (db *DB) wakeSearch() {
+	select {
+	case db.searchWake <- struct{}{}:
+	default:
+	}
+}
+
+// searchLoop indexes what is behind, searchDelay after each wake, until the store closes.
+func (db *DB) searchLoop() {
+	defer close(db.searchDone)
+	for {
+		select {
+		case <-db.searchWake:
+		case <-db.closing:
+			return
+		}
+		select {
+		case <-time.After(searchDelay):
+		case <-db.closing:
+			return
+		}
+		if err := db.catchUpSearch(context.Background(), 0); err != nil {
+			db.logger.Warn("search index", "err", err)
+		}
+	}
+}
+
+// catchUpSearch indexes in batches until the index holds every post up to upTo (the
+// newest post now when 0) and every change stored before the call.
+func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
+	if upTo == 0 {
+		behind, newest, err := db.searchBehind(ctx)
+		if err != nil || !behind {
+			return err
+		}
+		upTo = newest
+	}
+	for {
+		mark, err := db.indexSearch(ctx)
+		if err != nil {
+			return db.space.check(err)
+		}
+		if mark >= upTo {
+			return nil
+		}
+	}
+}
+
+// searchBehind reports whether posts or changes wait to be indexed, and the newest
+// post's ID.
+func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err error) {
+	err = db.db.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM posts),
+		(SELECT coalesce(max(id), 0) FROM posts) > (SELECT id FROM search_indexed)
+		OR EXISTS (SELECT 1 FROM search_backlog)`).Scan(&newest, &behind)
+	if err != nil {
+		return false, 0, fmt.Errorf("search index: %w", err)
+	}
+	return behind, newest, nil
+}
+
+// indexSearch runs one index transaction: the rows of the posts changed since they were
+// indexed are replaced, and up to searchBatch new posts are added. It returns the
+// highest post ID indexed.
+func (db *DB) indexSearch(ctx context.Context) (int64, error) {
+	db.writing.Lock()
+	defer db.writing.Unlock()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("search index: %w", err)
+	}
+	defer tx.Rollback()
+	var mark, next int64
+	if err := tx.QueryRowContext(ctx, `SELECT id, min((SELECT coalesce(max(id), 0) FROM posts), id + ?)
+		FROM search_indexed`, searchBatch).Scan(&mark, &next); err != nil {
+		return 0, fmt.Errorf("search index: %w", err)
+	}
+	for _, step := range []struct {
+		sql  string
+		args []any
+	}{
+		// The changed posts indexed before: their old rows out, their rows as they are now in.
+		{`DELETE FROM post_search WHERE rowid IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`, []any{mark}},
+		{`INSERT INTO post_search (rowid, name, content, tags) SELECT id, name, content, tags
+			FROM post_search_text WHERE id IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`, []any{mark}},
+		// The new posts, as they are now: their changes so far need no more.
+		{`INSERT INTO post_search (rowid, name, content, tags) SELECT id, name, content, tags
+			FROM post_search_text WHERE id > ? AND id <= ?`, []any{mark, next}},
+		{`DELETE FROM search_backlog WHERE post_id <= ?`, []any{next}},
+		{`UPDATE search_indexed SET id = ?`, []any{next}},
+	} {
+		if _, err := tx.ExecContext(ctx, step.sql, step.args...); err != nil {
+			return 0, fmt.Errorf("search index: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("search index: commit: %w", err)
+	}
+	return next, nil
+}
