@@ -78,6 +78,28 @@ func (s *studio) wantProp(props map[string]any, name string, want ...any) {
 	}
 }
 
+// wantResponse checks the URL a response is about, in its q=source: the URL as written
+// or, once the reply-context job has read the page, the h-cite of it with that url.
+func (s *studio) wantResponse(props map[string]any, name, want string) {
+	s.t.Helper()
+	vs, _ := props[name].([]any)
+	if len(vs) != 1 {
+		s.t.Errorf("q=source %s = %#v, want %s", name, props[name], want)
+		return
+	}
+	got, _ := vs[0].(string)
+	if cite, ok := vs[0].(map[string]any); ok {
+		cp, _ := cite["properties"].(map[string]any)
+		urls, _ := cp["url"].([]any)
+		if len(urls) == 1 {
+			got, _ = urls[0].(string)
+		}
+	}
+	if got != want {
+		s.t.Errorf("q=source %s = %#v, want %s", name, vs[0], want)
+	}
+}
+
 // publish clicks Publish (or Save) and waits for the post's page; it returns its URL.
 func (s *studio) publish(step string) string {
 	s.t.Helper()
@@ -214,7 +236,7 @@ func TestStudioInBrowser(t *testing.T) {
 	}
 	reply := s.publish("reply")
 	props = s.source(reply)
-	s.wantProp(props, "in-reply-to", replied.URL+"/harbour")
+	s.wantResponse(props, "in-reply-to", replied.URL+"/harbour")
 	s.wantProp(props, "content", "It did here too.")
 
 	// A like, a repost and a bookmark: the URL alone (the bookmark with a title).
@@ -229,7 +251,7 @@ func TestStudioInBrowser(t *testing.T) {
 		if link := eval[string](s, fmt.Sprintf(`(document.querySelector('article.h-entry a[href=%q]') || {}).href || ''`, target)); link != target {
 			t.Errorf("the %s's page does not link %s", r.kind, target)
 		}
-		s.wantProp(s.source(u), r.prop, target)
+		s.wantResponse(s.source(u), r.prop, target)
 	}
 
 	// A post scheduled a few seconds ahead: the owner sees it marked, visitors get 404
@@ -237,7 +259,8 @@ func TestStudioInBrowser(t *testing.T) {
 	due := time.Now().UTC().Add(8 * time.Second).Truncate(time.Second)
 	s.write("scheduled", "note")
 	s.do("scheduled: fill", chromedp.SendKeys(chromedp.ID("content"), "Written ahead of the tide."),
-		chromedp.SetValue(chromedp.ID("published"), due.Format("2006-01-02T15:04:05")))
+		// A datetime-local input takes no typing in a fixed format; its value does.
+		void(chromedp.Evaluate[string](fmt.Sprintf(`document.getElementById('published').value = %q`, due.Format("2006-01-02T15:04:05")))))
 	scheduled := s.publish("scheduled")
 	if text := eval[string](s, `document.body.textContent`); !strings.Contains(text, "Scheduled") {
 		t.Errorf("the owner's view of a scheduled post is not marked Scheduled")
