@@ -89,7 +89,14 @@
   photos.addEventListener("drop", function (e) {
     e.preventDefault();
     zone.classList.remove("over");
-    Array.prototype.forEach.call(e.dataTransfer.files, function (f) { upload(f, null); });
+    Array.prototype.forEach.call(e.dataTransfer.files, function (f) {
+      if (f.type.indexOf("image/") === 0) {
+        upload(f, null);
+      } else {
+        zone.textContent = f.name + " is not a photo: drop images here.";
+        zone.setAttribute("role", "alert");
+      }
+    });
   });
   Array.prototype.forEach.call(photos.querySelectorAll("input[type=file]"), function (input) {
     input.addEventListener("change", function () {
