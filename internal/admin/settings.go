@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/settings"
 )
 
@@ -40,10 +41,16 @@ var fixedBy = map[string]string{
 	"url_patterns": "--url-pattern (INDIEPUB_URL_PATTERNS)",
 }
 
+// errNoSettings answers the settings routes of owner's pages built without settings.
+var errNoSettings = owner.Errorf(http.StatusNotFound, "not_found", "this server keeps no settings")
+
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.owner.SignedIn(w, r)
 	if err != nil || sess == nil {
 		return err
+	}
+	if s.cfg.Settings == nil {
+		return errNoSettings
 	}
 	st, err := s.cfg.Settings.Stored(r.Context())
 	if err != nil {
@@ -80,6 +87,9 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.owner.CheckForm(r)
 	if err != nil {
 		return err
+	}
+	if s.cfg.Settings == nil {
+		return errNoSettings
 	}
 	v := r.PostForm
 	f := settingsForm{Name: strings.TrimSpace(v.Get("name")), Photo: strings.TrimSpace(v.Get("photo")),
