@@ -1,5 +1,5 @@
 // Package admin serves the owner's pages: the apps holding tokens, the apps allowed to
-// sign in without PKCE, and the webmentions received. Who the owner is, and the CSRF
+// sign in without PKCE, the webmentions received, and the site's settings. Who the owner is, and the CSRF
 // tokens of the forms, come from package owner.
 package admin
 
@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/settings"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
@@ -52,6 +53,9 @@ type Config struct {
 	MaxUpload int64
 	// Studio is what the Write and Edit pages need.
 	Studio Studio
+	// Settings are the site's settings, shown and saved at /admin/settings; the Write
+	// form starts with their default visibility.
+	Settings *settings.Service
 }
 
 // Server serves the owner's pages.
@@ -69,6 +73,7 @@ var templateFS embed.FS
 // New returns the owner's pages, open to the owner signed in through own; posts are
 // changed through posts.
 func New(cfg Config, store Store, own *owner.Service, posts Posts) *Server {
+	cfg.Script = ScriptPath
 	pages := cfg.Pages(templateFS, "templates/*.html")
 	if cfg.Studio.MaxBody <= 0 {
 		cfg.Studio.MaxBody = 10 << 20

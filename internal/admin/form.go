@@ -67,7 +67,13 @@ func (s *Server) micropubFields(ctx context.Context, page *writePage) url.Values
 		v.Set("published", t.Format(time.RFC3339))
 	}
 	switch f.Visibility {
-	case post.VisibilityPublic, "":
+	case "":
+	case post.VisibilityPublic:
+		// Said only when the site's default is another one, which a create without it
+		// would get.
+		if s.defaultVisibility(ctx) != post.VisibilityPublic {
+			v.Set("visibility", f.Visibility)
+		}
 	case post.VisibilityUnlisted, post.VisibilityPrivate:
 		v.Set("visibility", f.Visibility)
 	default:
@@ -126,6 +132,16 @@ func (s *Server) matchTags(ctx context.Context, input string) ([]string, error) 
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// defaultVisibility is the visibility a create that names none gets.
+func (s *Server) defaultVisibility(ctx context.Context) string {
+	if s.cfg.Settings != nil {
+		if cur, err := s.cfg.Settings.Current(ctx); err == nil && cur.DefaultVisibility != "" {
+			return cur.DefaultVisibility
+		}
+	}
+	return post.VisibilityPublic
 }
 
 func parsePublished(s string) (time.Time, bool) {

@@ -181,8 +181,7 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return mediaError(err)
 			}
-			http.Redirect(w, r, "/admin/media?done=uploaded&url="+url.QueryEscape(u.URL), http.StatusSeeOther)
-			return nil
+			return uploaded(w, r, u.URL)
 		}
 		part.Close()
 	}

@@ -121,6 +121,15 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := entryForm{Kind: "note", Visibility: post.VisibilityPublic}
+	if s.cfg.Settings != nil {
+		cur, err := s.cfg.Settings.Current(r.Context())
+		if err != nil {
+			return err
+		}
+		if cur.DefaultVisibility != "" {
+			f.Visibility = cur.DefaultVisibility
+		}
+	}
 	if k := r.URL.Query().Get("kind"); kindKnown(k) {
 		f.Kind = k
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/settings"
 )
 
 // create stores a new post and answers 201 with its URL in Location (Micropub 3.3.2).
@@ -54,6 +55,16 @@ func (h *Handler) createPost(ctx context.Context, tok *indieauth.Token, req *req
 	if draftOnly {
 		it.Properties["post-status"] = []any{post.StatusDraft}
 	}
+	set, err := h.settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v := set.DefaultVisibility; v != "" && v != post.VisibilityPublic && len(it.Properties["visibility"]) == 0 &&
+		len(it.Audience()) == 0 {
+		// The owner's default, written into the post as if the client had sent it, so that
+		// q=source says what the post is.
+		it.Properties["visibility"] = []any{v}
+	}
 	p, err := post.New(it, h.cfg.Now())
 	if err != nil {
 		return nil, err
@@ -69,10 +80,19 @@ func (h *Handler) createPost(ctx context.Context, tok *indieauth.Token, req *req
 	// readScope); it is stored in the create's own transaction.
 	p.ClientID = tok.ClientID
 	base := post.ChooseSlug(slugItem(p.Item), req.stringCmd("mp-slug"), p.LocalPublished())
-	if err := h.insert(ctx, p, base); err != nil {
+	if err := h.insert(ctx, p, base, set.URLPatterns); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// settings returns the settings in force: Config.Settings's, or the URL patterns given
+// at start.
+func (h *Handler) settings(ctx context.Context) (settings.Settings, error) {
+	if h.cfg.Settings == nil {
+		return settings.Settings{URLPatterns: h.cfg.URLPatterns}, nil
+	}
+	return h.cfg.Settings(ctx)
 }
 
 // typeName is what an mf2 root class name looks like (h-entry, h-event, h-review); the
@@ -104,8 +124,8 @@ func createScope(tok *indieauth.Token) (draftOnly bool, err error) {
 // numbered one (slug-2, slug-3…), which the store picks from a counter in the same
 // transaction as the insert: the cost of a create does not grow with the number of posts
 // that share its slug.
-func (h *Handler) insert(ctx context.Context, p *post.Post, base string) error {
-	pattern := h.cfg.URLPatterns[p.Type]
+func (h *Handler) insert(ctx context.Context, p *post.Post, base string, patterns map[string]string) error {
+	pattern := patterns[p.Type]
 	p.Slug = base
 	p.URL = h.abs(p.Path(pattern))
 	return h.store.CreateNumbered(ctx, p, func(slug string) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/indiepub/indiepub/indieauth"
 	"github.com/indiepub/indiepub/internal/media"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/settings"
 	"github.com/indiepub/indiepub/internal/webmention"
 )
 
@@ -76,8 +77,13 @@ type Config struct {
 	URL string
 	// MediaEndpoint is the absolute URL advertised as media-endpoint ("" for none).
 	MediaEndpoint string
-	// URLPatterns maps post types to URL patterns (see post.Post.Path).
+	// URLPatterns maps post types to URL patterns (see post.Post.Path), when Settings
+	// is nil.
 	URLPatterns map[string]string
+	// Settings, when set, gives the settings in force at each create: the URL patterns
+	// and the visibility of a post whose client sends none. The owner changes them while
+	// the server runs (internal/settings).
+	Settings func(ctx context.Context) (settings.Settings, error)
 	// MaxBody caps a form or JSON request body, and the text parts of a multipart body, in
 	// bytes.
 	MaxBody int64

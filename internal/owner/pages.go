@@ -22,6 +22,7 @@ var templateFS embed.FS
 type Pages struct {
 	t   *template.Template
 	log *slog.Logger
+	csp string
 }
 
 // NewPages parses the shared layout and error page together with the files of fsys that
@@ -38,7 +39,22 @@ func NewPages(cfg PageConfig, fsys fs.FS, patterns ...string) *Pages {
 		"studio": func() []Link { return cfg.Links },
 	})
 	t = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/error.html"))
-	return &Pages{t: template.Must(t.ParseFS(fsys, patterns...)), log: cfg.Logger}
+	return &Pages{t: template.Must(t.ParseFS(fsys, patterns...)), log: cfg.Logger, csp: cfg.policy()}
+}
+
+// policy is the Content-Security-Policy of the pages: no framing; the logo may come
+// from the client's site; the stylesheet is the site's own. No script runs but the one
+// Script names, by its exact URL (CSP 3, "Paths and redirects"), which may then talk to
+// the pages' own origin (connect-src).
+func (c PageConfig) policy() string {
+	script := "script-src 'none'"
+	if c.Script != "" {
+		if u, err := url.Parse(c.URL); err == nil && u.Host != "" {
+			script = "script-src " + u.Scheme + "://" + u.Host + c.Script + "; connect-src 'self'"
+		}
+	}
+	return "default-src 'none'; " + script + "; img-src https: http: data:; style-src 'self' 'unsafe-inline'; " +
+		"frame-ancestors 'none'; base-uri 'none'"
 }
 
 // Link is one link of the owner's bar.
@@ -58,6 +74,9 @@ type PageConfig struct {
 	// Links are the owner's bar on the pages that show it (the studio-bar template): the
 	// studio's pages, in order.
 	Links []Link
+	// Script is the path, on the site's origin, of the one script the pages may load
+	// ("" for none): served from a file embedded in the binary, never inline.
+	Script string
 }
 
 // Pages fills in c's defaults and returns the templates of fsys that match patterns, in
@@ -100,9 +119,7 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	// The pages need no script and no framing; the logo may come from the client's site;
-	// the stylesheet is the site's own.
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src https: http: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", p.csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)

@@ -53,6 +53,7 @@ func StudioLinks(siteURL string) []owner.Link {
 		{Label: "Mentions", URL: siteURL + "admin/mentions"},
 		{Label: "Syndication", URL: siteURL + "admin/syndication"},
 		{Label: "Apps", URL: siteURL + "admin/tokens"},
+		{Label: "Settings", URL: siteURL + "admin/settings"},
 	}
 }
 
@@ -106,6 +107,10 @@ func (rt Routes) Mount(mux *http.ServeMux) (owner []string) {
 		st.Handle("GET /admin/media", ad.MediaLibrary())
 		st.Handle("POST /admin/media/upload", ad.UploadMedia())
 		st.Handle("POST /admin/media/delete", ad.DeleteMedia())
+		st.Handle("GET /admin/studio.js", ad.Script())
+		st.Handle("POST /admin/preview", ad.Preview())
+		st.Handle("GET /admin/settings", ad.SettingsPage())
+		st.Handle("POST /admin/settings", ad.SaveSettings())
 	}
 	if rt.Micropub != nil {
 		// The endpoint answers the methods it does not serve with a JSON 405, not the

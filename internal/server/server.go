@@ -25,6 +25,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/reqbody"
 	"github.com/indiepub/indiepub/internal/secret"
+	"github.com/indiepub/indiepub/internal/settings"
 	"github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
@@ -260,6 +261,9 @@ type Store interface {
 	Reports
 	syndicate.TargetStore
 	webmention.VisitorDomains
+	// Settings and SaveSettings keep the owner's settings page (settings.Store).
+	Settings(ctx context.Context) (settings.Settings, error)
+	SaveSettings(ctx context.Context, s settings.Settings) error
 	// RememberVisitorDomain records the host of a visitor who signed in (visitor.Config).
 	RememberVisitorDomain(ctx context.Context, domain string, at time.Time) error
 	// Ping reports whether the store can be reached, and Migrated whether its schema is
@@ -307,10 +311,14 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if err := synd.CheckStored(ctx); err != nil {
 		return nil, err
 	}
+	// The owner's settings: stored, changed in the studio, with those given by flag in
+	// their place.
+	siteSettings := settings.NewService(db, settings.Settings{Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
+		URLPatterns: cfg.URLPatterns})
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: mediaEndpoint.EndpointURL(),
-		URLPatterns:   cfg.URLPatterns,
+		Settings:      siteSettings.Current,
 		MaxBody:       cfg.MaxBody,
 		MaxUpload:     cfg.MaxUpload,
 		SyndicateTo:   micropubTargets(synd),
@@ -333,14 +341,23 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 		PageConfig: pageCfg,
 		Fetch:      indieauth.NewClient(indieauth.FetchOptions{AllowPrivate: cfg.AllowPrivateFetch}),
 		Verifier:   issuedTokens(cfg, db, verifier),
-		Profile: func(context.Context) authserver.Profile {
-			return authserver.Profile{Name: cfg.Name, Photo: cfg.Photo, Email: cfg.Email}
+		Profile: func(ctx context.Context) authserver.Profile {
+			cur, err := siteSettings.Current(ctx)
+			if err != nil {
+				logger.WarnContext(ctx, "read settings for the profile", "err", err)
+				cur = siteSettings.Fixed()
+			}
+			return authserver.Profile{Name: cur.Name, Photo: cur.Photo, Email: cfg.Email}
 		},
 	}, db, own)
 
 	// The website: home, tags, feeds and the posts at their URLs.
 	siteCfg := site.Config{
 		URL: cfg.URL, Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
+		Profile: func(ctx context.Context, version int64) (site.Profile, error) {
+			cur, err := siteSettings.At(ctx, version)
+			return site.Profile{Name: cur.Name, Photo: cur.Photo, Note: cur.Note}, err
+		},
 		ThemeDir:  filepath.Join(cfg.DataDir, "theme"),
 		MediaURL:  cfg.MediaURL,
 		IsOwner:   own.IsOwner,
@@ -389,7 +406,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	adminPages := admin.New(admin.Config{PageConfig: pageCfg, Studio: admin.Studio{
 		Targets: studioTargets(synd), Preview: website.ContentHTML, FetchContext: sender.FetchContext,
 		Files: mediaService, MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
-	}, Syndication: syndicationAdmin{synd, db},
+	}, Syndication: syndicationAdmin{synd, db}, Settings: siteSettings,
 		Media: mediaService, MaxUpload: mediaService.MaxSize()}, db, own, mp)
 	runner := newRunner(cfg, db, synd, website)
 	var gitHook http.Handler

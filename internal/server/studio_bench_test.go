@@ -17,7 +17,9 @@ import (
 // studioBenchPosts is how many posts the studio's pages must stay fast at.
 const studioBenchPosts = 100_000
 
-// BenchmarkStudioPages renders the owner's Write form, Edit form and list of posts from
+// BenchmarkStudioPages renders the owner's Write form, Edit form, list of posts and
+// settings, and the home page as the owner sees it (the settings in force read per
+// request), from
 // a database of 100,000 posts (with 80 tags in use), calling the real handler tree
 // directly with the owner's session, so that the pages' own work (session check, queries,
 // templates) is measured, not the network. The posts are stored through the store's
@@ -40,6 +42,8 @@ func BenchmarkStudioPages(b *testing.B) {
 		{"posts-draft", "/admin/posts?status=draft"},
 		{"posts-tag", "/admin/posts?tag=tag-7&type=note"},
 		{"posts-search", "/admin/posts?q=number+99999"},
+		{"settings", "/admin/settings"},
+		{"home", "/"},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -33,7 +33,7 @@ type feedData struct {
 // feed serves the home feed, or a tag's when the path names one, in the given format.
 func (h *Handler) feed(kind feedKind) renderFunc {
 	return func(r *http.Request, changed time.Time) (*rendered, error) {
-		fd := &feedData{Title: h.cfg.Name, HomeURL: h.cfg.URL}
+		fd := &feedData{Title: h.who().Name, HomeURL: h.cfg.URL}
 		var category string
 		if t := r.PathValue("tag"); t != "" {
 			display, err := h.store.SiteTag(r.Context(), t)
@@ -41,7 +41,7 @@ func (h *Handler) feed(kind feedKind) renderFunc {
 				return nil, err
 			}
 			category = display
-			fd.Title = h.cfg.Name + ": " + display
+			fd.Title = h.who().Name + ": " + display
 			fd.HomeURL = h.tagURL(display)
 		}
 		base := h.cfg.URL
@@ -163,8 +163,8 @@ func (h *Handler) atom(fd *feedData) ([]byte, error) {
 			{Rel: "self", Type: "application/atom+xml", Href: fd.SelfURL},
 			{Rel: "alternate", Type: "text/html", Href: fd.HomeURL},
 		},
-		Author: atomPerson{Name: h.cfg.Name, URI: h.cfg.URL},
-		Icon:   h.cfg.Photo,
+		Author: atomPerson{Name: h.who().Name, URI: h.cfg.URL},
+		Icon:   h.who().Photo,
 	}
 	if h.cfg.Hub != "" {
 		doc.Links = append(doc.Links, atomLink{Rel: "hub", Href: h.cfg.Hub})
@@ -247,18 +247,18 @@ type rssGUID struct {
 
 func (h *Handler) rss(fd *feedData) ([]byte, error) {
 	doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{
-		Title: fd.Title, Link: fd.HomeURL, Description: "Posts by " + h.cfg.Name,
+		Title: fd.Title, Link: fd.HomeURL, Description: "Posts by " + h.who().Name,
 		Language: h.cfg.Lang, LastBuildDate: fd.Updated.UTC().Format(time.RFC1123Z),
 		AtomLinks: []atomLink{{Rel: "self", Type: "application/rss+xml", Href: fd.SelfURL}},
 	}}
 	if h.cfg.Hub != "" {
 		doc.Channel.AtomLinks = append(doc.Channel.AtomLinks, atomLink{Rel: "hub", Href: h.cfg.Hub})
 	}
-	if h.cfg.Note != "" {
-		doc.Channel.Description = h.cfg.Note
+	if h.who().Note != "" {
+		doc.Channel.Description = h.who().Note
 	}
-	if h.cfg.Photo != "" {
-		doc.Channel.Image = &rssImage{URL: h.cfg.Photo, Title: fd.Title, Link: fd.HomeURL}
+	if h.who().Photo != "" {
+		doc.Channel.Image = &rssImage{URL: h.who().Photo, Title: fd.Title, Link: fd.HomeURL}
 	}
 	for i, e := range fd.Entries {
 		it := rssItem{
@@ -355,8 +355,8 @@ type jsonAttachment struct {
 func (h *Handler) jsonFeed(fd *feedData) ([]byte, error) {
 	doc := jsonFeedDoc{
 		Version: "https://jsonfeed.org/version/1.1", Title: fd.Title, HomePageURL: fd.HomeURL,
-		FeedURL: fd.SelfURL, Description: h.cfg.Note, Icon: h.cfg.Photo, Language: h.cfg.Lang,
-		Authors: []jsonAuthor{{Name: h.cfg.Name, URL: h.cfg.URL, Avatar: h.cfg.Photo}},
+		FeedURL: fd.SelfURL, Description: h.who().Note, Icon: h.who().Photo, Language: h.cfg.Lang,
+		Authors: []jsonAuthor{{Name: h.who().Name, URL: h.cfg.URL, Avatar: h.who().Photo}},
 		Items:   []jsonFeedItem{},
 	}
 	if h.cfg.Hub != "" {

@@ -39,7 +39,7 @@ type feedLink struct {
 }
 
 func (h *Handler) page(r *http.Request, title string, data any) *page {
-	p := &page{Site: &h.cfg, Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
+	p := &page{Site: h.who(), Title: title, Links: h.links, Owner: h.cfg.IsOwner(r), Data: data,
 		CSS: h.cfg.URL + "style.css?v=" + strings.Trim(h.theme.cssETag, `"`)}
 	if p.Owner && h.cfg.OwnerCSRF != nil {
 		p.CSRF = h.cfg.OwnerCSRF(r)
@@ -183,10 +183,10 @@ func (h *Handler) home(r *http.Request, changed time.Time) (*rendered, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.Name = h.cfg.Name
-	p := h.page(r, h.cfg.Name, l)
+	l.Name = h.who().Name
+	p := h.page(r, h.who().Name, l)
 	p.Canonical = h.cfg.URL
-	p.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	p.Feeds = feedLinks(h.cfg.URL, h.who().Name)
 	if h.cfg.Hub != "" {
 		p.Links = append(p.Links[:len(p.Links):len(p.Links)], discoveryLink{Rel: "hub", Href: h.cfg.Hub},
 			discoveryLink{Rel: "self", Href: h.cfg.URL})
@@ -259,7 +259,7 @@ func (h *Handler) entryPage(r *http.Request, _ time.Time) (*rendered, error) {
 	}
 	pg := h.page(r, e.Title(), e)
 	pg.Canonical = p.URL
-	pg.Feeds = feedLinks(h.cfg.URL, h.cfg.Name)
+	pg.Feeds = feedLinks(h.cfg.URL, h.who().Name)
 	pg.NoIndex = p.Visibility != post.VisibilityPublic || p.Status != post.StatusPublished
 	pg.Limited = limited
 	mod := p.Published

@@ -41,6 +41,9 @@ func (h *Handler) serve(fn renderFunc) http.Handler {
 		if err != nil {
 			return err
 		}
+		if err := h.refreshProfile(r.Context(), version); err != nil {
+			return err
+		}
 		// The owner and signed-in visitors see pages made for them: never cached.
 		owner := h.cfg.IsOwner(r) || h.visitor(r) != nil
 		key := r.URL.Path + "?" + r.URL.RawQuery
@@ -157,6 +160,12 @@ func (fc *fragmentCache) get(key [32]byte) (template.HTML, bool) {
 	defer fc.mu.Unlock()
 	html, ok := fc.entries[key]
 	return html, ok
+}
+
+func (fc *fragmentCache) clear() {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	fc.entries, fc.size = nil, 0
 }
 
 func (fc *fragmentCache) put(key [32]byte, html template.HTML) {

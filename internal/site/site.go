@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	mediastore "github.com/indiepub/indiepub/internal/media"
@@ -54,10 +55,15 @@ type Config struct {
 	// URL is the site's absolute URL with a trailing slash. Every URL on the site is built
 	// from it, never from the request's Host.
 	URL string
-	// Name, Photo and Note describe the owner in the home page's h-card.
+	// Name, Photo and Note describe the owner in the home page's h-card, unless Profile
+	// is set.
 	Name  string
 	Photo string
 	Note  string
+	// Profile, when set, gives the owner's profile in force when the store's count of
+	// changes (SiteChanges) is version; it is asked on every response, so that a change
+	// of the owner's settings shows at once (internal/settings caches it per version).
+	Profile func(ctx context.Context, version int64) (Profile, error)
 	// Lang is the pages' language (the html lang attribute); "en" by default.
 	Lang string
 	// PageSize is how many posts a listing page shows; 20 by default.
@@ -116,17 +122,8 @@ func (c *Config) defaults() {
 	if !strings.HasSuffix(c.URL, "/") {
 		c.URL += "/"
 	}
-	if c.Name == "" {
-		c.Name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(c.URL, "https://"), "http://"), "/")
-	}
 	if c.Lang == "" {
 		c.Lang = "en"
-	}
-	// A photo given as a path lives on the site itself; h-cards and feeds need it absolute.
-	if base, err := url.Parse(c.URL); err == nil && c.Photo != "" {
-		if ref, err := url.Parse(c.Photo); err == nil && !ref.IsAbs() {
-			c.Photo = base.ResolveReference(ref).String()
-		}
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = 20
@@ -181,6 +178,8 @@ type Handler struct {
 	cache     pageCache
 	rendered  contentCache
 	fragments fragmentCache
+	// profile is the configuration with the owner's profile in force (profile.go).
+	profile atomic.Pointer[Config]
 }
 
 // New returns the website handler. A theme that fails to parse is logged and the
@@ -188,6 +187,7 @@ type Handler struct {
 func New(cfg Config, store Store) *Handler {
 	cfg.defaults()
 	h := &Handler{cfg: cfg, store: store, start: cfg.Now().UTC().Truncate(time.Second)}
+	h.profile.Store(cfg.withProfile(cfg.normalize(Profile{Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note})))
 	var err error
 	if h.theme, err = loadTheme(cfg.ThemeDir, h.funcs()); err != nil {
 		cfg.Logger.Error("theme failed to load; using the default theme", "dir", cfg.ThemeDir, "err", err)

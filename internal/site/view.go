@@ -252,7 +252,7 @@ func (h *Handler) newEntry(p *post.Post) *entry {
 
 // author is the owner's h-card as the p-author of posts and feeds.
 func (h *Handler) author() card {
-	return card{Class: "p-author", Kind: "h-card", Name: h.cfg.Name, URL: h.cfg.URL, Photo: h.cfg.Photo}
+	return card{Class: "p-author", Kind: "h-card", Name: h.who().Name, URL: h.cfg.URL, Photo: h.who().Photo}
 }
 
 // content renders the post's content: HTML sanitized, an article's plain text as Markdown,

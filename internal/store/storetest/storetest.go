@@ -21,6 +21,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/pkce"
 	"github.com/indiepub/indiepub/internal/post"
+	"github.com/indiepub/indiepub/internal/settings"
 	"github.com/indiepub/indiepub/internal/syndicate"
 	"github.com/indiepub/indiepub/internal/token"
 	"github.com/indiepub/indiepub/internal/webmention"
@@ -141,6 +142,9 @@ type Store interface {
 	AddSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error
 	UpdateSyndicationTarget(ctx context.Context, t *syndicate.StoredTarget) error
 	DeleteSyndicationTarget(ctx context.Context, uid string) error
+	// The site's settings from the owner's settings page (settings.Store).
+	Settings(ctx context.Context) (settings.Settings, error)
+	SaveSettings(ctx context.Context, s settings.Settings) error
 
 	// Ping reports whether the store can be reached (the server's /readyz).
 	Ping(ctx context.Context) error
@@ -247,6 +251,8 @@ var contracts = []contract{
 	{"SyndicationTargets/AddOnceByUID", testTargetsAddOnce},
 	{"SyndicationTargets/UpdateAndDelete", testTargetsUpdateDelete},
 	{"Jobs/ScheduledChangesWait", testJobsScheduledChangesWait},
+
+	{"Settings/SavedWholeAndCounted", testSettings},
 }
 
 // Run runs the whole suite against stores that open makes. open returns a fresh, empty

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,7 @@ import (
 	"github.com/indiepub/indiepub/internal/owner"
 	"github.com/indiepub/indiepub/internal/post"
 	"github.com/indiepub/indiepub/internal/server"
+	"github.com/indiepub/indiepub/internal/settings"
 	website "github.com/indiepub/indiepub/internal/site"
 	"github.com/indiepub/indiepub/internal/store/sqlite"
 	"github.com/indiepub/indiepub/internal/syndicate"
@@ -47,6 +49,7 @@ var (
 	_ webmention.SendStore    = Store(nil)
 	_ webmention.MentionStore = Store(nil)
 	_ move.Store              = Store(nil)
+	_ settings.Store          = Store(nil)
 	_ Store                   = (*sqlite.DB)(nil)
 	// What the handler tree takes is no more than what the suite states.
 	_ server.Store = Store(nil)
@@ -202,6 +205,22 @@ var breakers = map[string]struct {
 	"List/NextScheduled":                         {"counts drafts as scheduled", func(s Store) Store { return draftsScheduled{s} }},
 	"Jobs/ScheduledChangesWait":                  {"runs a scheduled post's change at once", func(s Store) Store { return changesAtOnce{s} }},
 	"Jobs/PostChangesFiltered":                   {"enqueues every change whatever its filter", func(s Store) Store { return unfiltered{s} }},
+	"Settings/SavedWholeAndCounted":              {"merges saved URL patterns into the old ones", func(s Store) Store { return mergesPatterns{s} }},
+}
+
+// mergesPatterns keeps the URL patterns of earlier saves that a save does not name.
+type mergesPatterns struct{ Store }
+
+func (s mergesPatterns) SaveSettings(ctx context.Context, st settings.Settings) error {
+	old, err := s.Store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	patterns := map[string]string{}
+	maps.Copy(patterns, old.URLPatterns)
+	maps.Copy(patterns, st.URLPatterns)
+	st.URLPatterns = patterns
+	return s.Store.SaveSettings(ctx, st)
 }
 
 type countsJobsToCome struct{ Store }
