@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,18 +27,24 @@ func TestHealthz(t *testing.T) {
 }
 
 // TestLoggerInConfig: what the server logs at start goes to the configured logger, here
-// the setup link of a fresh install, and that link works.
+// where the setup link of a fresh install is (the data directory's setup-link), and that
+// link works.
 func TestLoggerInConfig(t *testing.T) {
 	var logs bytes.Buffer
 	srv := servertest.New(t, func(c *server.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	m := regexp.MustCompile(`url="?([^"\s]+/setup\?token=[^"\s]+)`).FindStringSubmatch(logs.String())
-	if m == nil || !strings.HasPrefix(m[1], srv.Cfg.URL) {
-		t.Fatalf("no setup link in the configured logger's output: %q", logs.String())
+	file := filepath.Join(srv.Cfg.DataDir, "setup-link")
+	m := regexp.MustCompile(`file="?([^"\s]+)`).FindStringSubmatch(logs.String())
+	if m == nil || m[1] != file {
+		t.Fatalf("the configured logger's output does not name %s: %q", file, logs.String())
 	}
-	if resp, _ := srv.Get(t, m[1], ""); resp.StatusCode != http.StatusOK {
-		t.Errorf("GET the logged setup link: %d, want 200", resp.StatusCode)
+	link, err := os.ReadFile(file)
+	if err != nil || !strings.HasPrefix(string(link), srv.Cfg.URL+"setup?token=") {
+		t.Fatalf("setup link file: %q, %v", link, err)
+	}
+	if resp, _ := srv.Get(t, strings.TrimSpace(string(link)), ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET the setup link: %d, want 200", resp.StatusCode)
 	}
 }
 
