@@ -20,6 +20,9 @@ type Search struct {
 	// Status and Visibility (any of), when set, keep only the posts that have them.
 	Status     string
 	Visibility []string
+	// Prefix makes the last word also find the words it begins, as a search box typed
+	// into does ("walnu" finds "walnut").
+	Prefix bool
 }
 
 // Bounds of a search's words: a query of any length costs the same few index lookups.

@@ -11,13 +11,17 @@ import (
 // SearchPosts lists the posts, never deleted ones, whose name, content or tags hold every
 // word of q.Text (post.SearchTerms), newest stored first (by ID), q.Limit of them (20 when
 // unset), only those with an ID below q.Before when it is set, filtered by q.Status and
-// q.Visibility. Text without words finds nothing. The index is post_search, which the
-// triggers of migrations/0016_search.sql keep in step with posts.
+// q.Visibility; with q.Prefix the last word also finds the words it begins. Text without
+// words finds nothing. The index is post_search, which the triggers of
+// migrations/0025_post_files_search.sql keep in step with posts, who may see each post
+// included: the filters are words of the index too, and the columns of posts only
+// confirm them.
 func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
-	match := ftsQuery(post.SearchTerms(q.Text))
+	match := ftsQuery(post.SearchTerms(q.Text), q.Prefix)
 	if match == "" {
 		return []*post.Post{}, nil
 	}
+	match += accessQuery(q)
 	s := &selection{}
 	s.add(`post_search MATCH ?`, match)
 	s.add(`p.deleted = 0`)
@@ -57,13 +61,41 @@ func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, err
 	return posts, nil
 }
 
-// ftsQuery is an FTS5 query that matches every term: each one a string (§3.1 of
-// https://www.sqlite.org/fts5.html, its double quotes doubled), so that nothing in it is
-// an operator, a column filter or a prefix; strings side by side are ANDed (§3.7).
-func ftsQuery(terms []string) string {
+// ftsQuery is an FTS5 query that matches every term in the name, content or tags: each
+// one a string (§3.1 of https://www.sqlite.org/fts5.html, its double quotes doubled), so
+// that nothing in it is an operator, a column filter or a prefix, except the last one's
+// "*" (a prefix query, §3.3) when prefix is set; strings side by side are ANDed (§3.7),
+// and the column filter (§3.6) leaves out the access column.
+func ftsQuery(terms []string, prefix bool) string {
+	if len(terms) == 0 {
+		return ""
+	}
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
 		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	return strings.Join(quoted, " ")
+	if prefix {
+		quoted[len(quoted)-1] += " *"
+	}
+	return "{name content tags} : (" + strings.Join(quoted, " ") + ")"
+}
+
+// accessQuery is the part of the FTS5 query that keeps the posts q may see, by the words
+// of the access column: "live" (not deleted), "s" and the status, "v" and a visibility.
+// The status and visibilities are the store's own words (letters only), which the
+// columns' conditions confirm.
+func accessQuery(q post.Search) string {
+	word := func(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
+	out := ` AND access : ` + word("live")
+	if q.Status != "" {
+		out += ` AND access : ` + word("s"+q.Status)
+	}
+	if len(q.Visibility) > 0 {
+		vs := make([]string, len(q.Visibility))
+		for i, v := range q.Visibility {
+			vs[i] = word("v" + v)
+		}
+		out += ` AND access : (` + strings.Join(vs, " OR ") + `)`
+	}
+	return out
 }

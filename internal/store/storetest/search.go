@@ -129,3 +129,33 @@ func testSearchPaging(t TB, s Store) {
 		t.Errorf("pages of 2: %q, want %q", got, want)
 	}
 }
+
+// testSearchPrefix: with Prefix the last word also finds the words it begins, the others
+// still whole words; without it a part of a word finds nothing. The visitor's filters
+// hold for prefixes too.
+func testSearchPrefix(t TB, s Store) {
+	create(t, s, newPost(t, "d/walnut", `{"type":"h-entry","properties":{"content":["walnut bread"],"published":["`+hour(1)+`"]}}`))
+	create(t, s, newPost(t, "d/wall", `{"type":"h-entry","properties":{"content":["a wall of bread"],"published":["`+hour(2)+`"]}}`))
+	create(t, s, newPost(t, "d/draft", `{"type":"h-entry","properties":{"content":["walnut cake"],"post-status":["draft"],"published":["`+hour(3)+`"]}}`))
+	for _, tt := range []struct {
+		text   string
+		prefix bool
+		want   []string
+	}{
+		{"walnu", false, nil},
+		{"walnu", true, []string{"d/walnut"}},
+		{"wal", true, []string{"d/wall", "d/walnut"}},
+		{"bread wal", true, []string{"d/wall", "d/walnut"}},
+		{"wal bread", true, nil}, // only the last word is a prefix
+		{"walnut*", true, []string{"d/walnut"}},
+	} {
+		q := visitorSearch(tt.text)
+		q.Prefix = tt.prefix
+		if got := urls(search(t, s, q)); !sameList(got, tt.want) {
+			t.Errorf("search %q (prefix %v): %q, want %q", tt.text, tt.prefix, got, tt.want)
+		}
+	}
+	if got := urls(search(t, s, post.Search{Text: "cak", Prefix: true})); !sameList(got, []string{"d/draft"}) {
+		t.Errorf("the owner's search for \"cak\" as a prefix: %q, want [d/draft]", got)
+	}
+}

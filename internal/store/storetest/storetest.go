@@ -184,6 +184,7 @@ var contracts = []contract{
 	{"Search/FindsNameContentAndTags", testSearchFinds},
 	{"Search/FollowsChanges", testSearchFollowsChanges},
 	{"Search/NewestFirstAndPaging", testSearchPaging},
+	{"Search/Prefix", testSearchPrefix},
 
 	{"Redirects/ExactPathLastTarget", testRedirects},
 
@@ -207,6 +208,7 @@ var contracts = []contract{
 	{"Media/Records", testMediaRecords},
 	{"Media/SameFileOneRecord", testMediaSameFile},
 	{"Media/PostsUsingAFile", testPostsUsingAFile},
+	{"Media/FilesFollowChanges", testFilesFollowChanges},
 
 	{"Owner/Password", testOwnerPassword},
 	{"Owner/SetupLinkSingleUse", testSetupLink},
