@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +21,10 @@ func (s *Server) PostList() http.Handler { return s.pages.Handle(s.postList) }
 const (
 	// listPageSize is how many posts a page of the list shows.
 	listPageSize = 25
-	// scanBatch and scanMax bound a filter the store cannot apply (a search, deleted or
-	// scheduled posts): the list reads posts scanBatch at a time and looks at no more
-	// than scanMax of them for one page, whose Older link goes on from there.
+	// scanBatch and scanMax bound a filter the store cannot apply (deleted or scheduled
+	// posts; a search's type, tag and scheduled posts): the list reads posts scanBatch at
+	// a time and looks at no more than scanMax of them for one page, whose Older link
+	// goes on from there.
 	scanBatch = 250
 	scanMax   = 2000
 )
@@ -106,10 +109,14 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// searched reports whether the page is a search of the full-text index: a search of
+// any posts but the deleted ones, which the index never finds.
+func (f listFilter) searched() bool { return f.Q != "" && f.Status != listDeleted }
+
 // storeQuery is what the store can select of f; listPosts does the rest.
 func (f listFilter) storeQuery(now time.Time) (post.Query, error) {
 	q := post.Query{Category: f.Tag, After: f.Before}
-	if f.Before != "" {
+	if f.Before != "" && !f.searched() {
 		if _, _, err := post.ParseCursor(f.Before); err != nil {
 			return q, owner.InvalidRequest("bad page cursor %q", f.Before)
 		}
@@ -148,6 +155,9 @@ func (f listFilter) storeQuery(now time.Time) (post.Query, error) {
 // the following page, "" on the last.
 func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (posts []*post.Post, next string, examined int, err error) {
 	now := s.cfg.Now()
+	if f.searched() {
+		return s.searchPosts(ctx, f, q, now)
+	}
 	if f.Q == "" && f.Status != listDeleted && f.Status != listScheduled {
 		q.Limit = listPageSize + 1
 		posts, err = s.store.ListPosts(ctx, q)
@@ -187,6 +197,72 @@ func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (pos
 		}
 	}
 	return posts, q.After, examined, nil
+}
+
+// searchPosts reads one page of a search from the store's full-text index (SearchPosts:
+// the words of the name, content and tags, the last word a prefix as the owner types),
+// newest stored first, paged by the ID of the last post shown. The status and visibility
+// asked for are the index's; a type, a tag and the scheduled or published posts are
+// kept from its results, scanBatch at a time and scanMax at most, as listPosts does.
+// Unlike the list's own scan, a search finds whole words (the last one begun) and not
+// the post's URL.
+func (s *Server) searchPosts(ctx context.Context, f listFilter, q post.Query, now time.Time) (posts []*post.Post, next string, examined int, err error) {
+	sq := post.Search{Text: f.Q, Prefix: true, Visibility: q.Visibility, Limit: scanBatch}
+	if f.Before != "" {
+		if sq.Before, err = strconv.ParseInt(f.Before, 10, 64); err != nil || sq.Before <= 0 {
+			return nil, "", 0, owner.InvalidRequest("bad page cursor %q", f.Before)
+		}
+	}
+	switch f.Status {
+	case listDraft:
+		sq.Status = post.StatusDraft
+	case listPublished, listScheduled:
+		sq.Status = post.StatusPublished
+	}
+	keep := func(p *post.Post) bool {
+		switch {
+		case f.Type != "" && p.Type != f.Type,
+			f.Tag != "" && !slices.ContainsFunc(p.Categories, func(c string) bool { return post.NormalizeTag(c) == post.NormalizeTag(f.Tag) }),
+			f.Status == listScheduled && !p.Scheduled(now),
+			f.Status == listPublished && p.Scheduled(now):
+			return false
+		}
+		return true
+	}
+	filtered := f.Type != "" || f.Tag != "" || f.Status == listScheduled || f.Status == listPublished
+	if !filtered {
+		// Every result is shown: a page and one more, to know whether there is another.
+		sq.Limit = listPageSize + 1
+	}
+	for examined < scanMax {
+		batch, err := s.store.SearchPosts(ctx, sq)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		for _, p := range batch {
+			examined++
+			if keep(p) {
+				if len(posts) == listPageSize {
+					return posts, strconv.FormatInt(posts[len(posts)-1].ID, 10), shown(examined, filtered), nil
+				}
+				posts = append(posts, p)
+			}
+			sq.Before = p.ID
+		}
+		if len(batch) < sq.Limit {
+			return posts, "", shown(examined, filtered), nil
+		}
+	}
+	return posts, strconv.FormatInt(sq.Before, 10), shown(examined, filtered), nil
+}
+
+// shown is how many posts the page says it looked through: none when the store selected
+// them all.
+func shown(examined int, filtered bool) int {
+	if !filtered {
+		return 0
+	}
+	return examined
 }
 
 // matches reports whether the post's name, text, tags or URL hold needle (lower case).
