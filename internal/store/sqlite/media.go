@@ -118,11 +118,16 @@ func (db *DB) PostsReferencing(ctx context.Context, url string, limit int) ([]st
 	return urls, nil
 }
 
+const postsUsingSQL = `SELECT p.url FROM post_files f CROSS JOIN posts p ON p.id = f.post_id
+	WHERE f.url = ? AND p.deleted = 0 ORDER BY p.published DESC, p.id DESC LIMIT ?`
+
 // postsUsing returns the live posts that use the file at url, newest first, at most
-// limit, from the index: the file's rows, then each post's.
+// limit, from the index: the file's rows, then each post's. CROSS JOIN keeps that order
+// of the loops (https://www.sqlite.org/optoverview.html#manual_control_of_join_order):
+// otherwise the planner may walk all posts in date order, to spare the sort of a few
+// rows, and look each one up in post_files.
 func (db *DB) postsUsing(ctx context.Context, url string, limit int) ([]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT p.url FROM post_files f JOIN posts p ON p.id = f.post_id
-		WHERE f.url = ? AND p.deleted = 0 ORDER BY p.published DESC, p.id DESC LIMIT ?`, url, limit)
+	rows, err := db.stmts.postsUsing.QueryContext(ctx, url, limit)
 	if err != nil {
 		return nil, fmt.Errorf("posts using %s: %w", url, err)
 	}
