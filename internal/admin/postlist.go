@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +39,9 @@ const (
 // listFilter is the list's query string.
 type listFilter struct {
 	Q, Type, Status, Visibility, Tag, Before string
+	// Prefix says that the search takes its last word as the beginning of one
+	// (searchPosts).
+	Prefix bool
 }
 
 // query is the filter's query string, with before as the cursor.
@@ -50,6 +52,9 @@ func (f listFilter) query(before string) string {
 		if s != "" {
 			v.Set(k, s)
 		}
+	}
+	if f.Prefix {
+		v.Set("prefix", "1")
 	}
 	return v.Encode()
 }
@@ -82,12 +87,13 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := r.URL.Query()
 	f := listFilter{Q: strings.TrimSpace(v.Get("q")), Type: v.Get("type"), Status: v.Get("status"),
-		Visibility: v.Get("visibility"), Tag: strings.TrimSpace(v.Get("tag")), Before: v.Get("before")}
+		Visibility: v.Get("visibility"), Tag: strings.TrimSpace(v.Get("tag")), Before: v.Get("before"),
+		Prefix: v.Get("prefix") == "1"}
 	q, err := f.storeQuery(s.cfg.Now())
 	if err != nil {
 		return err
 	}
-	posts, next, examined, err := s.listPosts(r.Context(), f, q)
+	posts, next, examined, err := s.listPosts(r.Context(), &f, q)
 	if err != nil {
 		return err
 	}
@@ -153,7 +159,7 @@ func (f listFilter) storeQuery(now time.Time) (post.Query, error) {
 // listPosts reads one page of the list: straight from the store when it can select
 // everything, or else by a bounded scan (scanMax posts at most). next is the cursor of
 // the following page, "" on the last.
-func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (posts []*post.Post, next string, examined int, err error) {
+func (s *Server) listPosts(ctx context.Context, f *listFilter, q post.Query) (posts []*post.Post, next string, examined int, err error) {
 	now := s.cfg.Now()
 	if f.searched() {
 		return s.searchPosts(ctx, f, q, now)
@@ -200,14 +206,16 @@ func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (pos
 }
 
 // searchPosts reads one page of a search from the store's full-text index (SearchPosts:
-// the words of the name, content and tags, the last word a prefix as the owner types),
-// newest stored first, paged by the ID of the last post shown. The status and visibility
-// asked for are the index's; a type, a tag and the scheduled or published posts are
-// kept from its results, scanBatch at a time and scanMax at most, as listPosts does.
-// Unlike the list's own scan, a search finds whole words (the last one begun) and not
-// the post's URL.
-func (s *Server) searchPosts(ctx context.Context, f listFilter, q post.Query, now time.Time) (posts []*post.Post, next string, examined int, err error) {
-	sq := post.Search{Text: f.Q, Prefix: true, Visibility: q.Visibility, Limit: scanBatch}
+// the words of the name, content and tags), newest stored first, paged by the ID of the
+// last post shown. The status, visibility, type and tag asked for are the index's; the
+// scheduled posts (and the published ones, which leave them out) are kept from its
+// results, scanBatch at a time and scanMax at most, as listPosts does. When the first
+// page finds nothing with whole words, the last word is taken as the beginning of one
+// (as typed: "pan" for "pancake"), and f and so the Older link keep to that (prefix=1). A prefix
+// is asked only then: the index merges every word it begins, a long read for a common
+// one. Unlike the list's own scan, a search finds words, not parts of them, nor the URL.
+func (s *Server) searchPosts(ctx context.Context, f *listFilter, q post.Query, now time.Time) (posts []*post.Post, next string, examined int, err error) {
+	sq := post.Search{Text: f.Q, Prefix: f.Prefix, Visibility: q.Visibility, Type: q.Type, Category: q.Category}
 	if f.Before != "" {
 		if sq.Before, err = strconv.ParseInt(f.Before, 10, 64); err != nil || sq.Before <= 0 {
 			return nil, "", 0, owner.InvalidRequest("bad page cursor %q", f.Before)
@@ -219,20 +227,26 @@ func (s *Server) searchPosts(ctx context.Context, f listFilter, q post.Query, no
 	case listPublished, listScheduled:
 		sq.Status = post.StatusPublished
 	}
-	keep := func(p *post.Post) bool {
-		switch {
-		case f.Type != "" && p.Type != f.Type,
-			f.Tag != "" && !slices.ContainsFunc(p.Categories, func(c string) bool { return post.NormalizeTag(c) == post.NormalizeTag(f.Tag) }),
-			f.Status == listScheduled && !p.Scheduled(now),
-			f.Status == listPublished && p.Scheduled(now):
-			return false
-		}
-		return true
+	posts, next, examined, err = s.searchPage(ctx, f, sq, now)
+	if err == nil && len(posts) == 0 && f.Before == "" && !f.Prefix {
+		f.Prefix, sq.Prefix = true, true
+		posts, next, examined, err = s.searchPage(ctx, f, sq, now)
 	}
-	filtered := f.Type != "" || f.Tag != "" || f.Status == listScheduled || f.Status == listPublished
-	if !filtered {
-		// Every result is shown: a page and one more, to know whether there is another.
-		sq.Limit = listPageSize + 1
+	return posts, next, examined, err
+}
+
+// searchPage reads the page of the search sq: the posts kept, the cursor of the next
+// page, and how many posts it looked through when it kept some out.
+func (s *Server) searchPage(ctx context.Context, f *listFilter, sq post.Search, now time.Time) (posts []*post.Post, next string, examined int, err error) {
+	filtered := f.Status == listScheduled || f.Status == listPublished
+	keep := func(p *post.Post) bool {
+		return !filtered || p.Scheduled(now) == (f.Status == listScheduled)
+	}
+	// Every result is shown unless some are kept out: a page and one more, to know
+	// whether there is another.
+	sq.Limit = listPageSize + 1
+	if filtered {
+		sq.Limit = scanBatch
 	}
 	for examined < scanMax {
 		batch, err := s.store.SearchPosts(ctx, sq)

@@ -75,13 +75,20 @@ func TestPostListSearch(t *testing.T) {
 			t.Errorf("?%s: %q, want %s", tt.query, got, tt.want)
 		}
 	}
-	first, next := list("q=pancake")
-	if len(first) != 25 || first[0] != "Pancake later" || next == "" {
-		t.Fatalf("?q=pancake: %q and Older %q, want 25 from Pancake later and an Older link", first, next)
-	}
-	rest, last := list(next)
-	if len(rest) != 9 || rest[8] != "Pancake 00" || last != "" {
-		t.Errorf("?%s: %q and Older %q, want the 9 oldest, ending with Pancake 00, and no Older link", next, rest, last)
+	// Whole words, then (nothing found) the last word as the beginning of one, which the
+	// Older link keeps to.
+	for _, q := range []string{"q=pancake", "q=PANC"} {
+		first, next := list(q)
+		if len(first) != 25 || first[0] != "Pancake later" || next == "" {
+			t.Fatalf("?%s: %q and Older %q, want 25 from Pancake later and an Older link", q, first, next)
+		}
+		if prefix := strings.Contains(next, "prefix=1"); prefix != (q == "q=PANC") {
+			t.Errorf("?%s: Older link %q, want prefix=1 in it only for a prefix", q, next)
+		}
+		rest, last := list(next)
+		if len(rest) != 9 || rest[8] != "Pancake 00" || last != "" {
+			t.Errorf("?%s: %q and Older %q, want the 9 oldest, ending with Pancake 00, and no Older link", next, rest, last)
+		}
 	}
 	for _, bad := range []string{"q=pancake&before=garbage", "q=pancake&before=-3", "q=pancake&status=lost"} {
 		if resp, _ := get(t, s, c, "/admin/posts?"+bad); resp.StatusCode != http.StatusBadRequest {

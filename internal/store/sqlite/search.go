@@ -11,7 +11,7 @@ import (
 // SearchPosts lists the posts, never deleted ones, whose name, content or tags hold every
 // word of q.Text (post.SearchTerms), newest stored first (by ID), q.Limit of them (20 when
 // unset), only those with an ID below q.Before when it is set, filtered by q.Status and
-// q.Visibility; with q.Prefix the last word also finds the words it begins. Text without
+// q.Visibility, q.Type and q.Category; with q.Prefix the last word also finds the words it begins. Text without
 // words finds nothing. The index is post_search, which the triggers of
 // migrations/0025_post_files_search.sql keep in step with posts, who may see each post
 // included: the filters are words of the index too, and the columns of posts only
@@ -21,7 +21,8 @@ func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, err
 	if match == "" {
 		return []*post.Post{}, nil
 	}
-	match += accessQuery(q)
+	ask, exclude := accessQuery(q)
+	match = "(" + match + ask + ")" + exclude
 	s := &selection{}
 	s.add(`post_search MATCH ?`, match)
 	s.add(`p.deleted = 0`)
@@ -30,6 +31,13 @@ func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, err
 	}
 	if len(q.Visibility) > 0 {
 		s.add(`p.visibility IN (?`+strings.Repeat(",?", len(q.Visibility)-1)+`)`, stringArgs(q.Visibility)...)
+	}
+	if q.Type != "" {
+		s.add(`p.post_type = ?`, q.Type)
+	}
+	if q.Category != "" {
+		s.add(`EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id
+			AND pt.tag_id = (SELECT id FROM tags WHERE norm = ?))`, NormalizeTag(q.Category))
 	}
 	if q.Before > 0 {
 		s.add(`s.rowid < ?`, q.Before)
@@ -80,22 +88,22 @@ func ftsQuery(terms []string, prefix bool) string {
 	return "{name content tags} : (" + strings.Join(quoted, " ") + ")"
 }
 
-// accessQuery is the part of the FTS5 query that keeps the posts q may see, by the words
-// of the access column: "live" (not deleted), "s" and the status, "v" and a visibility.
-// The status and visibilities are the store's own words (letters only), which the
-// columns' conditions confirm.
-func accessQuery(q post.Search) string {
+// accessQuery is the parts of the FTS5 query that keep the posts q may see, by the words
+// of the access column (post.Search.AccessWords): those ANDed with the search's words,
+// and the NOT that follows (§3.7); the columns' conditions confirm them.
+func accessQuery(q post.Search) (ask, exclude string) {
 	word := func(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
-	out := ` AND access : ` + word("live")
-	if q.Status != "" {
-		out += ` AND access : ` + word("s"+q.Status)
-	}
-	if len(q.Visibility) > 0 {
-		vs := make([]string, len(q.Visibility))
-		for i, v := range q.Visibility {
-			vs[i] = word("v" + v)
+	all, none := q.AccessWords()
+	for _, group := range all {
+		alts := make([]string, len(group))
+		for i, w := range group {
+			alts[i] = word(w)
 		}
-		out += ` AND access : (` + strings.Join(vs, " OR ") + `)`
+		ask += ` AND access : (` + strings.Join(alts, " OR ") + `)`
 	}
-	return out
+	nots := make([]string, len(none))
+	for i, w := range none {
+		nots[i] = word(w)
+	}
+	return ask, ` NOT access : (` + strings.Join(nots, " OR ") + `)`
 }

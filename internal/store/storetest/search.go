@@ -159,3 +159,27 @@ func testSearchPrefix(t TB, s Store) {
 		t.Errorf("the owner's search for \"cak\" as a prefix: %q, want [d/draft]", got)
 	}
 }
+
+// testSearchTypeAndTag: Type and Category narrow a search, the tag whatever its case.
+func testSearchTypeAndTag(t TB, s Store) {
+	create(t, s, newPost(t, "e/article", `{"type":"h-entry","properties":{"name":["Fig jam"],"content":["figs and sugar"],"category":["Kitchen"],"published":["`+hour(1)+`"]}}`))
+	create(t, s, newPost(t, "e/note", `{"type":"h-entry","properties":{"content":["figs again"],"category":["kitchen"],"published":["`+hour(2)+`"]}}`))
+	create(t, s, newPost(t, "e/other", `{"type":"h-entry","properties":{"content":["figs in the garden"],"category":["garden"],"published":["`+hour(3)+`"]}}`))
+	for _, tt := range []struct {
+		typ, tag string
+		want     []string
+	}{
+		{"", "", []string{"e/other", "e/note", "e/article"}},
+		{"article", "", []string{"e/article"}},
+		{"note", "", []string{"e/other", "e/note"}},
+		{"", "KITCHEN", []string{"e/note", "e/article"}},
+		{"note", "kitchen", []string{"e/note"}},
+		{"", "nowhere", nil},
+	} {
+		q := visitorSearch("figs")
+		q.Type, q.Category = tt.typ, tt.tag
+		if got := urls(search(t, s, q)); !sameList(got, tt.want) {
+			t.Errorf("search for figs, type %q, tag %q: %q, want %q", tt.typ, tt.tag, got, tt.want)
+		}
+	}
+}

@@ -185,6 +185,7 @@ var contracts = []contract{
 	{"Search/FollowsChanges", testSearchFollowsChanges},
 	{"Search/NewestFirstAndPaging", testSearchPaging},
 	{"Search/Prefix", testSearchPrefix},
+	{"Search/TypeAndTag", testSearchTypeAndTag},
 
 	{"Redirects/ExactPathLastTarget", testRedirects},
 

@@ -200,6 +200,7 @@ var breakers = map[string]struct {
 	"Search/FollowsChanges":                      {"ignores the status and visibility asked for", func(s Store) Store { return searchesAll{s} }},
 	"Search/NewestFirstAndPaging":                {"ignores Before", func(s Store) Store { return searchIgnoresBefore{s} }},
 	"Search/Prefix":                              {"ignores Prefix", func(s Store) Store { return searchIgnoresPrefix{s} }},
+	"Search/TypeAndTag":                          {"ignores the tag", func(s Store) Store { return searchIgnoresTag{s} }},
 	"List/PublishedBy":                           {"ignores PublishedBy", func(s Store) Store { return ignoresPublishedBy{s} }},
 	"List/NextScheduled":                         {"counts drafts as scheduled", func(s Store) Store { return draftsScheduled{s} }},
 	"Jobs/ScheduledChangesWait":                  {"runs a scheduled post's change at once", func(s Store) Store { return changesAtOnce{s} }},
@@ -884,6 +885,13 @@ func (s searchesAll) SearchPosts(ctx context.Context, q post.Search) ([]*post.Po
 type searchIgnoresBefore struct{ Store }
 
 type searchIgnoresPrefix struct{ Store }
+
+type searchIgnoresTag struct{ Store }
+
+func (s searchIgnoresTag) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Category = ""
+	return s.Store.SearchPosts(ctx, q)
+}
 
 func (s searchIgnoresPrefix) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
 	q.Prefix = false

@@ -23,11 +23,12 @@ INSERT INTO post_files_state (id, prefixes) VALUES (1, '');
 
 -- Search (SearchPosts) with who may see each post inside the index: the generated column
 -- of migrations/0006_search.sql made again, the post's words at weight A and, at weight
--- D, "live", "s<status>" and "v<visibility>" for a post not deleted, "deleted" for one
--- deleted. A visitor's search asks for its words at weight A AND for "spublished" and
--- "vpublic" at weight D; the GIN index holds every word whatever its weight, so the scan
--- intersects the posting lists and a word held only by drafts finds no row to read
--- (weights are checked on the rows the index gives,
+-- D, a word for each way a post is hidden from visitors: "xdeleted", "xs<status>" for a
+-- status other than published, "xv<visibility>" for a visibility other than public. A
+-- visitor's search asks for its words at weight A and NOT any of those; the GIN index
+-- holds every word whatever its weight, so the scan leaves out the hidden posts from
+-- their posting lists and a word held only by drafts finds no row to read (weights are
+-- checked on the rows the index gives,
 -- https://www.postgresql.org/docs/current/textsearch-controls.html §12.3.2).
 ALTER TABLE posts DROP COLUMN search;
 ALTER TABLE posts ADD COLUMN search tsvector GENERATED ALWAYS AS (
@@ -38,7 +39,8 @@ ALTER TABLE posts ADD COLUMN search tsvector GENERATED ALWAYS AS (
 			regexp_replace(item::jsonb #>> '{properties,content,0,html}', '<[^>]*>', ' ', 'g'), '')
 		ELSE '' END) ||
 	to_tsvector('simple', jsonb_path_query_array(item::jsonb, '$.properties.category[*] ? (@.type() == "string")')), 'A') ||
-	setweight(to_tsvector('simple', CASE WHEN deleted THEN 'deleted'
-		ELSE 'live s' || status || ' v' || visibility END), 'D')
+	setweight(to_tsvector('simple', CASE WHEN deleted THEN 'xdeleted ' ELSE '' END ||
+		CASE WHEN status <> 'published' THEN 'xs' || status || ' ' ELSE '' END ||
+		CASE WHEN visibility <> 'public' THEN 'xv' || visibility ELSE '' END), 'D')
 ) STORED;
 CREATE INDEX posts_search ON posts USING gin (search);

@@ -22,13 +22,14 @@ CREATE TABLE post_files_state (
 INSERT INTO post_files_state (id, prefixes) VALUES (1, '');
 
 -- Search (SearchPosts) with who may see each post inside the index: the full-text table
--- of migrations/0016_search.sql gains a column, access, whose words are "live",
--- "s<status>" and "v<visibility>" for a post not deleted and "deleted" for one deleted.
--- A visitor's search asks for its words in name, content and tags AND for "spublished"
--- and "vpublic" in access, so that FTS5 intersects the doclists (§3.7) and a word held
--- only by drafts costs the reading of its doclist, not of every draft's row. The
--- triggers now also follow the columns access is made of. The table is built again for
--- the posts there are.
+-- of migrations/0016_search.sql gains a column, access, with a word for each way a post
+-- is hidden from visitors: "xdeleted", "xs<status>" for a status other than published,
+-- "xv<visibility>" for a visibility other than public; a published, public post has
+-- none. A visitor's search is its words NOT any of those (§3.7), so that a word held only
+-- by drafts costs the reading of two doclists, not of every draft's row, and a common
+-- word's search stops at the first page as before (words every visible post had, ANDed
+-- with common words, made FTS5 walk their long doclists). The triggers now also follow
+-- the columns access is made of. The table is built again for the posts there are.
 DROP TRIGGER posts_search_insert;
 DROP TRIGGER posts_search_delete;
 DROP TRIGGER posts_search_update_before;
@@ -45,7 +46,9 @@ CREATE VIEW post_search_text AS SELECT id,
 		ELSE '' END AS content,
 	COALESCE((SELECT group_concat(value, ' ') FROM json_each(item, '$.properties.category')
 		WHERE type = 'text'), '') AS tags,
-	CASE WHEN deleted THEN 'deleted' ELSE 'live s' || status || ' v' || visibility END AS access
+	CASE WHEN deleted THEN 'xdeleted ' ELSE '' END ||
+		CASE WHEN status <> 'published' THEN 'xs' || status || ' ' ELSE '' END ||
+		CASE WHEN visibility <> 'public' THEN 'xv' || visibility ELSE '' END AS access
 	FROM posts;
 
 CREATE VIRTUAL TABLE post_search USING fts5(name, content, tags, access,
