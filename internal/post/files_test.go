@@ -43,3 +43,21 @@ func TestFileURLs(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFileFinderNoFile is what a create of a post that uses no file pays for the
+// index of files: one look for the media URLs in its JSON.
+func BenchmarkFileFinderNoFile(b *testing.B) {
+	f := NewFileFinder([]string{"https://example.com/media/", "https://cdn.example/site/"})
+	item := Item{Type: []string{"h-entry"}, Properties: map[string][]any{
+		"content": {"Benchmark note number 12345"}, "category": {"bench", "go"}}}
+	encoded, err := json.Marshal(item)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if f.Files(item, encoded) != nil {
+			b.Fatal("files found")
+		}
+	}
+}
