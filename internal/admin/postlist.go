@@ -211,9 +211,10 @@ func (s *Server) listPosts(ctx context.Context, f *listFilter, q post.Query) (po
 // scheduled posts (and the published ones, which leave them out) are kept from its
 // results, scanBatch at a time and scanMax at most, as listPosts does. When the first
 // page finds nothing with whole words, the last word is taken as the beginning of one
-// (as typed: "pan" for "pancake"), and f and so the Older link keep to that (prefix=1). A prefix
-// is asked only then: the index merges every word it begins, a long read for a common
-// one. Unlike the list's own scan, a search finds words, not parts of them, nor the URL.
+// (as typed: "pan" for "pancake"), and f, so the Older link, keeps to that (prefix=1). A
+// prefix is asked only then: the index merges every word it begins, a long read for a
+// common one. Unlike the list's own scan, a search finds words, not parts of them, nor
+// the URL.
 func (s *Server) searchPosts(ctx context.Context, f *listFilter, q post.Query, now time.Time) (posts []*post.Post, next string, examined int, err error) {
 	sq := post.Search{Text: f.Q, Prefix: f.Prefix, Visibility: q.Visibility, Type: q.Type, Category: q.Category}
 	if f.Before != "" {
