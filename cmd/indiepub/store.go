@@ -36,5 +36,12 @@ func (o *options) openDB(ctx context.Context, logger *slog.Logger) (store, error
 		o.cfg.MediaLocker = postgres.MediaLocker{DB: db}
 		return db, nil
 	}
-	return sqlite.OpenWith(ctx, filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger})
+	return sqlite.OpenWith(ctx, filepath.Join(o.cfg.DataDir, "indiepub.db"), sqlite.Options{Logger: logger,
+		MediaURLs: o.mediaURLs()})
+}
+
+// mediaURLs are the URLs uploaded files are published under, for the store's index of
+// the files each post uses: the site's media/ and --media-url.
+func (o *options) mediaURLs() []string {
+	return []string{o.cfg.URL + "media/", o.cfg.MediaURL}
 }

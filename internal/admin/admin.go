@@ -35,6 +35,9 @@ type Store interface {
 	PostByURL(ctx context.Context, url string) (*post.Post, error)
 	// PostsReferencing returns the URLs of live posts that use a file (media library).
 	PostsReferencing(ctx context.Context, url string, limit int) ([]string, error)
+	// SearchPosts lists the posts, not deleted, holding the words searched, newest
+	// stored first, for the list of posts' search (postlist.go).
+	SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error)
 	// Categories lists the tags in use, for the write form's suggestions and for
 	// matching what the owner types to existing tags.
 	Categories(ctx context.Context, prefix string) ([]string, error)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,9 +20,10 @@ func (s *Server) PostList() http.Handler { return s.pages.Handle(s.postList) }
 const (
 	// listPageSize is how many posts a page of the list shows.
 	listPageSize = 25
-	// scanBatch and scanMax bound a filter the store cannot apply (a search, deleted or
-	// scheduled posts): the list reads posts scanBatch at a time and looks at no more
-	// than scanMax of them for one page, whose Older link goes on from there.
+	// scanBatch and scanMax bound a filter the store cannot apply (deleted or scheduled
+	// posts; a search's type, tag and scheduled posts): the list reads posts scanBatch at
+	// a time and looks at no more than scanMax of them for one page, whose Older link
+	// goes on from there.
 	scanBatch = 250
 	scanMax   = 2000
 )
@@ -37,6 +39,9 @@ const (
 // listFilter is the list's query string.
 type listFilter struct {
 	Q, Type, Status, Visibility, Tag, Before string
+	// Prefix says that the search takes its last word as the beginning of one
+	// (searchPosts).
+	Prefix bool
 }
 
 // query is the filter's query string, with before as the cursor.
@@ -47,6 +52,9 @@ func (f listFilter) query(before string) string {
 		if s != "" {
 			v.Set(k, s)
 		}
+	}
+	if f.Prefix {
+		v.Set("prefix", "1")
 	}
 	return v.Encode()
 }
@@ -79,12 +87,13 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := r.URL.Query()
 	f := listFilter{Q: strings.TrimSpace(v.Get("q")), Type: v.Get("type"), Status: v.Get("status"),
-		Visibility: v.Get("visibility"), Tag: strings.TrimSpace(v.Get("tag")), Before: v.Get("before")}
+		Visibility: v.Get("visibility"), Tag: strings.TrimSpace(v.Get("tag")), Before: v.Get("before"),
+		Prefix: v.Get("prefix") == "1"}
 	q, err := f.storeQuery(s.cfg.Now())
 	if err != nil {
 		return err
 	}
-	posts, next, examined, err := s.listPosts(r.Context(), f, q)
+	posts, next, examined, err := s.listPosts(r.Context(), &f, q)
 	if err != nil {
 		return err
 	}
@@ -106,10 +115,14 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// searched reports whether the page is a search of the full-text index: a search of
+// any posts but the deleted ones, which the index never finds.
+func (f listFilter) searched() bool { return f.Q != "" && f.Status != listDeleted }
+
 // storeQuery is what the store can select of f; listPosts does the rest.
 func (f listFilter) storeQuery(now time.Time) (post.Query, error) {
 	q := post.Query{Category: f.Tag, After: f.Before}
-	if f.Before != "" {
+	if f.Before != "" && !f.searched() {
 		if _, _, err := post.ParseCursor(f.Before); err != nil {
 			return q, owner.InvalidRequest("bad page cursor %q", f.Before)
 		}
@@ -146,8 +159,11 @@ func (f listFilter) storeQuery(now time.Time) (post.Query, error) {
 // listPosts reads one page of the list: straight from the store when it can select
 // everything, or else by a bounded scan (scanMax posts at most). next is the cursor of
 // the following page, "" on the last.
-func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (posts []*post.Post, next string, examined int, err error) {
+func (s *Server) listPosts(ctx context.Context, f *listFilter, q post.Query) (posts []*post.Post, next string, examined int, err error) {
 	now := s.cfg.Now()
+	if f.searched() {
+		return s.searchPosts(ctx, f, q, now)
+	}
 	if f.Q == "" && f.Status != listDeleted && f.Status != listScheduled {
 		q.Limit = listPageSize + 1
 		posts, err = s.store.ListPosts(ctx, q)
@@ -187,6 +203,81 @@ func (s *Server) listPosts(ctx context.Context, f listFilter, q post.Query) (pos
 		}
 	}
 	return posts, q.After, examined, nil
+}
+
+// searchPosts reads one page of a search from the store's full-text index (SearchPosts:
+// the words of the name, content and tags), newest stored first, paged by the ID of the
+// last post shown. The status, visibility, type and tag asked for are the index's; the
+// scheduled posts (and the published ones, which leave them out) are kept from its
+// results, scanBatch at a time and scanMax at most, as listPosts does. When the first
+// page finds nothing with whole words, the last word is taken as the beginning of one
+// (as typed: "pan" for "pancake"), and f, so the Older link, keeps to that (prefix=1). A
+// prefix is asked only then: the index merges every word it begins, a long read for a
+// common one. Unlike the list's own scan, a search finds words, not parts of them, nor
+// the URL.
+func (s *Server) searchPosts(ctx context.Context, f *listFilter, q post.Query, now time.Time) (posts []*post.Post, next string, examined int, err error) {
+	sq := post.Search{Text: f.Q, Prefix: f.Prefix, Visibility: q.Visibility, Type: q.Type, Category: q.Category}
+	if f.Before != "" {
+		if sq.Before, err = strconv.ParseInt(f.Before, 10, 64); err != nil || sq.Before <= 0 {
+			return nil, "", 0, owner.InvalidRequest("bad page cursor %q", f.Before)
+		}
+	}
+	switch f.Status {
+	case listDraft:
+		sq.Status = post.StatusDraft
+	case listPublished, listScheduled:
+		sq.Status = post.StatusPublished
+	}
+	posts, next, examined, err = s.searchPage(ctx, f, sq, now)
+	if err == nil && len(posts) == 0 && f.Before == "" && !f.Prefix {
+		f.Prefix, sq.Prefix = true, true
+		posts, next, examined, err = s.searchPage(ctx, f, sq, now)
+	}
+	return posts, next, examined, err
+}
+
+// searchPage reads the page of the search sq: the posts kept, the cursor of the next
+// page, and how many posts it looked through when it kept some out.
+func (s *Server) searchPage(ctx context.Context, f *listFilter, sq post.Search, now time.Time) (posts []*post.Post, next string, examined int, err error) {
+	filtered := f.Status == listScheduled || f.Status == listPublished
+	keep := func(p *post.Post) bool {
+		return !filtered || p.Scheduled(now) == (f.Status == listScheduled)
+	}
+	// Every result is shown unless some are kept out: a page and one more, to know
+	// whether there is another.
+	sq.Limit = listPageSize + 1
+	if filtered {
+		sq.Limit = scanBatch
+	}
+	for examined < scanMax {
+		batch, err := s.store.SearchPosts(ctx, sq)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		for _, p := range batch {
+			examined++
+			if keep(p) {
+				if len(posts) == listPageSize {
+					return posts, strconv.FormatInt(posts[len(posts)-1].ID, 10), shown(examined, filtered), nil
+				}
+				posts = append(posts, p)
+			}
+			sq.Before = p.ID
+		}
+		if len(batch) < sq.Limit {
+			return posts, "", shown(examined, filtered), nil
+		}
+	}
+	return posts, strconv.FormatInt(sq.Before, 10), shown(examined, filtered), nil
+}
+
+// shown is how many posts the page says it looked through: none when the store selected
+// them all.
+func shown(examined int, filtered bool) int {
+	if !filtered {
+		return 0
+	}
+	return examined
 }
 
 // matches reports whether the post's name, text, tags or URL hold needle (lower case).

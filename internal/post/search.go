@@ -1,6 +1,7 @@
 package post
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,6 +21,12 @@ type Search struct {
 	// Status and Visibility (any of), when set, keep only the posts that have them.
 	Status     string
 	Visibility []string
+	// Prefix makes the last word also find the words it begins, as a search box typed
+	// into does ("walnu" finds "walnut").
+	Prefix bool
+	// Type and Category (case-insensitive), when set, keep only the posts of that type
+	// and with that tag.
+	Type, Category string
 }
 
 // Bounds of a search's words: a query of any length costs the same few index lookups.
@@ -61,4 +68,40 @@ func cutBytes(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// The stores' search indexes hold, beside a post's words, a word for each way the post is
+// hidden from visitors: AccessDeleted when it is deleted, "xs" and its status when that
+// is not published, "xv" and its visibility when that is not public. A published, public
+// post has none, so that the filters of a visitor's search exclude a few rare words
+// rather than intersect with words every post has.
+const AccessDeleted = "xdeleted"
+
+// AccessWords are the access words q's filters ask for: a post found must have one word
+// of each group of all, and none of the words of none (deleted posts are never found).
+func (q Search) AccessWords() (all [][]string, none []string) {
+	none = []string{AccessDeleted}
+	switch q.Status {
+	case "":
+	case StatusPublished:
+		none = append(none, "xs"+StatusDraft)
+	default:
+		all = append(all, []string{"xs" + q.Status})
+	}
+	if len(q.Visibility) == 0 {
+		return all, none
+	}
+	if slices.Contains(q.Visibility, VisibilityPublic) {
+		for _, v := range []string{VisibilityUnlisted, VisibilityPrivate} {
+			if !slices.Contains(q.Visibility, v) {
+				none = append(none, "xv"+v)
+			}
+		}
+		return all, none
+	}
+	group := make([]string, len(q.Visibility))
+	for i, v := range q.Visibility {
+		group[i] = "xv" + v
+	}
+	return append(all, group), none
 }

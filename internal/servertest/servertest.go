@@ -34,23 +34,27 @@ type Server struct {
 func New(t testing.TB, modify ...func(*server.Config)) *Server {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "indiepub.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := &Server{DB: db}
+	s := &Server{}
 	// The handler is built after the listener exists, so that the configured URL can be
 	// the server's own address.
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Handler.ServeHTTP(w, r)
 	}))
 	s.Start()
-	t.Cleanup(s.Close)
 	s.Cfg = server.Config{URL: s.URL + "/", DataDir: dir, RefuseFetch: RefuseNames}
 	for _, m := range modify {
 		m(&s.Cfg)
 	}
+	// The store indexes the files posts use under the media URLs the config gives.
+	db, err := sqlite.OpenWith(t.Context(), filepath.Join(dir, "indiepub.db"), sqlite.Options{
+		MediaURLs: []string{strings.TrimSuffix(s.Cfg.URL, "/") + "/media/", s.Cfg.MediaURL}})
+	if err != nil {
+		s.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	t.Cleanup(s.Close)
+	s.DB = db
 	if s.Handler, err = server.New(t.Context(), s.Cfg, db); err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,9 @@ type createReq struct {
 	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
 	urlOf     func(slug string) string
 	base, key string
+
+	// files are the files the post uses (files.go), most often none.
+	files []string
 }
 
 // numbered reports whether a taken URL sends the create to a numbered slug.
@@ -452,5 +455,6 @@ func (db *DB) extras(b *pgx.Batch, group []*createReq) error {
 	if len(clients) > 0 {
 		b.Queue(insertPostClientsSQL, clientPosts, clients)
 	}
+	queuePostFiles(b, group)
 	return db.queuePostChanges(b, changes, stored)
 }

@@ -99,6 +99,11 @@ func (db *DB) Import(ctx context.Context, src *sql.DB) ([]Copied, error) {
 				}
 			}
 		}
+		// The index of the files posts use is not copied: it is found again under this
+		// store's media URLs.
+		if err := db.indexAllFiles(ctx, tx); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

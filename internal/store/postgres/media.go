@@ -85,8 +85,12 @@ func (db *DB) DeleteUpload(ctx context.Context, url string) error {
 
 // PostsReferencing returns the URLs of the live (not deleted) posts whose properties
 // mention url anywhere (photo, video, audio, or inside content), newest first, at most
-// limit of them.
+// limit of them. A URL under the store's media URLs is looked up in the index of the
+// files each post uses (files.go); any other is looked for in every post's JSON.
 func (db *DB) PostsReferencing(ctx context.Context, url string, limit int) ([]string, error) {
+	if db.files.Covers(url) {
+		return db.postsUsing(ctx, url, limit)
+	}
 	// The item column is JSON as encoding/json wrote it, where a URL may appear with
 	// characters escaped (&, < and >), so both spellings are searched.
 	enc, err := json.Marshal(url)

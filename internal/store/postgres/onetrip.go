@@ -39,8 +39,9 @@ import (
 
 // insertFreshPostsSQL inserts posts as insertPostsFrom does, without ON CONFLICT (a URL
 // taken fails it), and with them their links to tags (an array of URLs, $12, and one of
-// the tags' norms, $13: the tags exist) and their apps (URLs $14, client IDs $15), in
-// the orders insertPostTagsSQL and insertPostClientsSQL take; it names the posts inserted.
+// the tags' norms, $13: the tags exist), their apps (URLs $14, client IDs $15) and the
+// files they use (URLs $16, file URLs $17), in the orders insertPostTagsSQL,
+// insertPostClientsSQL and insertPostFilesSQL take; it names the posts inserted.
 const insertFreshPostsSQL = `WITH ins AS (` + insertPostsFrom + `
 		RETURNING id, url, published, post_type, deleted, status, visibility),
 	linked AS (INSERT INTO post_tags (post_id, tag_id, published, post_type, deleted, status, visibility)
@@ -50,7 +51,10 @@ const insertFreshPostsSQL = `WITH ins AS (` + insertPostsFrom + `
 		ORDER BY ins.id, t.id ON CONFLICT DO NOTHING),
 	apps AS (INSERT INTO post_clients (post_id, client_id)
 		SELECT ins.id, v.client_id FROM unnest($14::text[], $15::text[]) AS v(url, client_id)
-		JOIN ins ON ins.url = v.url ORDER BY 1)
+		JOIN ins ON ins.url = v.url ORDER BY 1),
+	files AS (INSERT INTO post_files (url, post_id)
+		SELECT v.file, ins.id FROM unnest($16::text[], $17::text[]) AS v(url, file)
+		JOIN ins ON ins.url = v.url ORDER BY 1, 2 ON CONFLICT DO NOTHING)
 	SELECT id, url FROM ins`
 
 // tryOneTrip stores group, whose URLs are distinct, in one transaction sent as one
@@ -72,7 +76,13 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
 		b.Queue(insertTagsSQL, tags.norms, tags.displays)
 	}
 	sorted, args := postsArgs(group)
-	b.Queue(insertFreshPostsSQL, append(args, tags.urls, tags.norms, clients.urls, clients.ids)...)
+	var fileOf, files []string
+	for _, req := range group {
+		for _, f := range req.files {
+			fileOf, files = append(fileOf, req.p.URL), append(files, f)
+		}
+	}
+	b.Queue(insertFreshPostsSQL, append(args, tags.urls, tags.norms, clients.urls, clients.ids, fileOf, files)...)
 	if err := db.queuePostChanges(b, changesOf(group), postsOf(group)); err != nil {
 		return err
 	}

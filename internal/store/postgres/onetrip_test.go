@@ -30,7 +30,7 @@ func TestGroupWays(t *testing.T) {
 		for i, name := range names {
 			p := testPost(t, u(name), i)
 			p.ClientID = "https://app.example/" + name
-			req, err := newCreateReq(ctx, p)
+			req, err := db.newCreateReq(ctx, p)
 			if err != nil {
 				t.Fatal(err)
 			}

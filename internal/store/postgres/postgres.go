@@ -59,6 +59,9 @@ type DB struct {
 	jobs.ChangeFilter
 
 	logger *slog.Logger
+
+	// files finds the files a post uses, for the index PostsReferencing reads (files.go).
+	files post.FileFinder
 }
 
 // Options are the store's settings beyond its URL.
@@ -68,6 +71,10 @@ type Options struct {
 	// MaxConns bounds the pool; 0 means DefaultMaxConns. A pool_max_conns in the URL
 	// wins over both.
 	MaxConns int32
+	// MediaURLs are the URLs the site's uploads are published under (the site's media/
+	// and --media-url): the store keeps an index of the posts that use each file under
+	// them (files.go). A file under none of them is looked for in every post's JSON.
+	MediaURLs []string
 }
 
 // DefaultMaxConns is the pool's size unless Options or the URL say otherwise. A request
@@ -103,13 +110,18 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{pool: pool, Now: time.Now, logger: logger, jobsWake: make(chan struct{}, 1)}
+	db := &DB{pool: pool, Now: time.Now, logger: logger, jobsWake: make(chan struct{}, 1),
+		files: post.NewFileFinder(opts.MediaURLs)}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
 	if err := db.migrate(ctx, sub); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.syncFileIndex(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

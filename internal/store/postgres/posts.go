@@ -20,7 +20,7 @@ import (
 // instances creating one URL at once get one post and one ErrExists; nothing of that
 // post is stored. Concurrent creates are committed together (groupcommit.go).
 func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
-	req, err := newCreateReq(ctx, p)
+	req, err := db.newCreateReq(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
 // taken and locked in the create's transaction (slugs.go), so creates on several
 // instances get distinct numbers.
 func (db *DB) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug string) string) error {
-	req, err := newCreateReq(ctx, p)
+	req, err := db.newCreateReq(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (db *DB) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug 
 	return db.submit(ctx, req)
 }
 
-func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
+func (db *DB) newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 	item, err := json.Marshal(p.Item)
 	if err != nil {
 		return nil, fmt.Errorf("create post: encode: %w", err)
@@ -55,7 +55,7 @@ func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 		return nil, fmt.Errorf("create post: encode: %w", err)
 	}
 	return &createReq{ctx: ctx, p: p, item: string(item), synd: string(synd), copies: string(copies),
-		done: make(chan error, 1)}, nil
+		done: make(chan error, 1), files: db.files.Files(p.Item, item)}, nil
 }
 
 const postColumns = `p.id, p.url, p.slug, p.post_type, p.item, p.published, p.updated, p.deleted,
@@ -91,11 +91,16 @@ func (db *DB) UpdatePost(ctx context.Context, url string, fn func(*post.Post) er
 			return fmt.Errorf("update post %s: %w", url, err)
 		}
 		wasDeleted := p.Deleted
+		// The files the post used, before fn changes its item in place.
+		var wasFiles []string
+		if len(db.files.Prefixes()) > 0 {
+			wasFiles = post.FileURLs(p.Item, db.files.Prefixes())
+		}
 		if err := fn(p); err != nil {
 			return err
 		}
 		change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}
-		if err := db.writePost(ctx, tx, p, change); err != nil {
+		if err := db.writePost(ctx, tx, p, change, wasFiles); err != nil {
 			return fmt.Errorf("update post %s: %w", url, err)
 		}
 		out = p
@@ -119,8 +124,9 @@ func changeAction(was, is bool) string {
 	return jobs.ActionUpdate
 }
 
-// writePost rewrites a stored post's row and its tags, and enqueues change's job.
-func (db *DB) writePost(ctx context.Context, tx pgx.Tx, p *post.Post, change jobs.PostChange) error {
+// writePost rewrites a stored post's row, its tags and the files it uses (which were
+// wasFiles), and enqueues change's job.
+func (db *DB) writePost(ctx context.Context, tx pgx.Tx, p *post.Post, change jobs.PostChange, wasFiles []string) error {
 	item, err := json.Marshal(p.Item)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
@@ -141,6 +147,7 @@ func (db *DB) writePost(ctx context.Context, tx pgx.Tx, p *post.Post, change job
 	if err := db.queuePostChanges(b, []jobs.PostChange{change}, []*post.Post{p}); err != nil {
 		return err
 	}
+	queueFileChanges(b, p.ID, wasFiles, db.files.Files(p.Item, item))
 	return tx.SendBatch(ctx, b).Close()
 }
 

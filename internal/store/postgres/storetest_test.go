@@ -10,7 +10,7 @@ import (
 // TestContract runs the storage contract against PostgreSQL, a fresh schema per test.
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		db, err := Open(t.Context(), pgtest.URL(t))
+		db, err := OpenWith(t.Context(), pgtest.URL(t), Options{MediaURLs: []string{storetest.MediaURL}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,9 +35,11 @@ type createReq struct {
 	ctx                context.Context
 	p                  *post.Post
 	item, synd, copies []byte
-	id                 int64
-	err                error
-	done               chan error
+	// files are the files the post uses (files.go), most often none.
+	files []string
+	id    int64
+	err   error
+	done  chan error
 
 	// A numbered create (CreateNumbered) has urlOf, the URL of a slug; base and key are
 	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
@@ -213,6 +215,9 @@ func (db *DB) insertGroup(group []*createReq) error {
 		return err
 	}
 	if err := db.insertPostClients(ctx, tx, group); err != nil {
+		return err
+	}
+	if err := db.insertPostFiles(ctx, tx, group); err != nil {
 		return err
 	}
 	// Each post stored gets its PostChanged job in the same transaction: a crash keeps

@@ -84,8 +84,12 @@ func (db *DB) DeleteUpload(ctx context.Context, url string) error {
 
 // PostsReferencing returns the URLs of the live (not deleted) posts whose properties
 // mention url anywhere (photo, video, audio, or inside content), newest first, at most
-// limit of them.
+// limit of them. A URL under the store's media URLs is looked up in the index of the
+// files each post uses (files.go); any other is looked for in every post's JSON.
 func (db *DB) PostsReferencing(ctx context.Context, url string, limit int) ([]string, error) {
+	if db.files.Covers(url) {
+		return db.postsUsing(ctx, url, limit)
+	}
 	// The item column is JSON, where a URL may appear with characters escaped by the
 	// encoder (encoding/json escapes &, < and >), so both spellings are searched.
 	enc, err := json.Marshal(url)
@@ -110,6 +114,34 @@ func (db *DB) PostsReferencing(ctx context.Context, url string, limit int) ([]st
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("posts referencing %s: %w", url, err)
+	}
+	return urls, nil
+}
+
+const postsUsingSQL = `SELECT p.url FROM post_files f CROSS JOIN posts p ON p.id = f.post_id
+	WHERE f.url = ? AND p.deleted = 0 ORDER BY p.published DESC, p.id DESC LIMIT ?`
+
+// postsUsing returns the live posts that use the file at url, newest first, at most
+// limit, from the index: the file's rows, then each post's. CROSS JOIN keeps that order
+// of the loops (https://www.sqlite.org/optoverview.html#manual_control_of_join_order):
+// otherwise the planner may walk all posts in date order, to spare the sort of a few
+// rows, and look each one up in post_files.
+func (db *DB) postsUsing(ctx context.Context, url string, limit int) ([]string, error) {
+	rows, err := db.stmts.postsUsing.QueryContext(ctx, url, limit)
+	if err != nil {
+		return nil, fmt.Errorf("posts using %s: %w", url, err)
+	}
+	defer rows.Close()
+	var urls []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("posts using %s: %w", url, err)
+		}
+		urls = append(urls, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("posts using %s: %w", url, err)
 	}
 	return urls, nil
 }

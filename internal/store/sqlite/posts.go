@@ -17,7 +17,7 @@ import (
 // post is stored. Concurrent creates are committed together (see groupcommit.go); each
 // still gets its own result.
 func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
-	req, err := newCreateReq(ctx, p)
+	req, err := db.newCreateReq(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (db *DB) CreatePost(ctx context.Context, p *post.Post) error {
 // URL in the same transaction as the insert (slugs.go), so a create costs the same
 // however many posts share its slug.
 func (db *DB) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug string) string) error {
-	req, err := newCreateReq(ctx, p)
+	req, err := db.newCreateReq(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (db *DB) CreateNumbered(ctx context.Context, p *post.Post, urlOf func(slug 
 	return db.space.check(db.submit(ctx, req))
 }
 
-func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
+func (db *DB) newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 	item, err := json.Marshal(p.Item)
 	if err != nil {
 		return nil, fmt.Errorf("create post: encode: %w", err)
@@ -51,7 +51,8 @@ func newCreateReq(ctx context.Context, p *post.Post) (*createReq, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create post: encode: %w", err)
 	}
-	return &createReq{ctx: ctx, p: p, item: item, synd: synd, copies: copies, done: make(chan error, 1)}, nil
+	return &createReq{ctx: ctx, p: p, item: item, synd: synd, copies: copies, files: db.files.Files(p.Item, item),
+		done: make(chan error, 1)}, nil
 }
 
 // PostByURL returns the post at url, deleted or not; post.ErrNotFound if there is none.
@@ -90,6 +91,11 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
 	wasDeleted := p.Deleted
+	// The files the post used, before fn changes its item in place.
+	var wasFiles []string
+	if len(db.files.Prefixes()) > 0 {
+		wasFiles = post.FileURLs(p.Item, db.files.Prefixes())
+	}
 	if err := fn(p); err != nil {
 		return nil, err
 	}
@@ -110,6 +116,9 @@ func (db *DB) updatePost(ctx context.Context, url string, fn func(*post.Post) er
 	}
 	if err := db.setTags(ctx, tx, p); err != nil {
 		return nil, err
+	}
+	if err := updatePostFiles(ctx, tx, p.ID, wasFiles, db.files.Files(p.Item, item)); err != nil {
+		return nil, fmt.Errorf("update post %s: %w", url, err)
 	}
 	// The change's PostChanged job commits with it (jobs.go).
 	change := jobs.PostChange{URL: p.URL, Action: changeAction(wasDeleted, p.Deleted)}

@@ -8,8 +8,9 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
-// FuzzSearch runs whatever a visitor may type as a search against a real index: the
-// query built from it is never an FTS5 syntax error.
+// FuzzSearch runs whatever a visitor may type as a search against a real index, as the
+// owner's list (every post, the last word a prefix) and a visitor (the published, public
+// or unlisted ones) ask: the query built from it is never an FTS5 syntax error.
 func FuzzSearch(f *testing.F) {
 	for _, s := range []string{"coffee", `"`, `a"b`, `*`, `NEAR(a b)`, `-x`, `a OR b`, `name:x`,
 		`^a`, `(a`, `a AND`, "café", "İstanbul", "\x00", "\xff", "日本語"} {
@@ -30,8 +31,11 @@ func FuzzSearch(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if _, err := db.SearchPosts(t.Context(), post.Search{Text: s}); err != nil {
-			t.Fatalf("search %q: %v", s, err)
+		for _, q := range []post.Search{{Text: s}, {Text: s, Prefix: true, Status: post.StatusPublished,
+			Visibility: []string{post.VisibilityPublic, post.VisibilityUnlisted}}} {
+			if _, err := db.SearchPosts(t.Context(), q); err != nil {
+				t.Fatalf("search %+v: %v", q, err)
+			}
 		}
 	})
 }

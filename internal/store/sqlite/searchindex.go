@@ -104,10 +104,10 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 	}{
 		// The changed posts indexed before: their old rows out, their rows as they are now in.
 		{`DELETE FROM post_search WHERE rowid IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`, []any{mark}},
-		{`INSERT INTO post_search (rowid, name, content, tags) SELECT id, name, content, tags
+		{`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
 			FROM post_search_text WHERE id IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`, []any{mark}},
 		// The new posts, as they are now: their changes so far need no more.
-		{`INSERT INTO post_search (rowid, name, content, tags) SELECT id, name, content, tags
+		{`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
 			FROM post_search_text WHERE id > ? AND id <= ?`, []any{mark, next}},
 		{`DELETE FROM search_backlog WHERE post_id <= ?`, []any{next}},
 		{`UPDATE search_indexed SET id = ?`, []any{next}},

@@ -19,6 +19,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/indiepub/indiepub/internal/jobs"
+	"github.com/indiepub/indiepub/internal/post"
 )
 
 //go:embed migrations/*.sql
@@ -69,6 +70,9 @@ type DB struct {
 	jobsWake chan struct{}
 	// ChangeFilter decides which post changes get a PostChanged job (Store.WatchChanges).
 	jobs.ChangeFilter
+
+	// files finds the files a post uses, for the index PostsReferencing reads (files.go).
+	files post.FileFinder
 }
 
 // Options are the store's settings beyond its file.
@@ -79,6 +83,10 @@ type Options struct {
 	// Now is the clock by which the store lists live tokens and dates what it dates
 	// itself (a token's last use, a migration); nil means time.Now.
 	Now func() time.Time
+	// MediaURLs are the URLs the site's uploads are published under (the site's media/
+	// and --media-url): the store keeps an index of the posts that use each file under
+	// them (files.go). A file under none of them is looked for in every post's JSON.
+	MediaURLs []string
 }
 
 // Open opens (creating if needed) the database file at path and applies any migrations
@@ -108,7 +116,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{db: sdb, now: now, logger: logger, jobsWake: make(chan struct{}, 1)}
+	db := &DB{db: sdb, now: now, logger: logger, jobsWake: make(chan struct{}, 1), files: post.NewFileFinder(opts.MediaURLs)}
 	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
 	sub, err := fs.Sub(migrations, "migrations")
@@ -117,6 +125,10 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.migrate(ctx, sub); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	if err := db.syncFileIndex(ctx); err != nil {
 		sdb.Close()
 		return nil, err
 	}

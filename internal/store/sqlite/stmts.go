@@ -35,6 +35,9 @@ type stmts struct {
 	// What a post's change reads to know where its webmentions go (webmention.go).
 	webmentionsSent *sql.Stmt
 
+	// The posts using a file (media.go), once per file of the media library's page.
+	postsUsing *sql.Stmt
+
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
 	insertPosts    rowStmts
 	insertTags     rowStmts
@@ -81,6 +84,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.insertJobs, insertJobsSQL},
 		{&db.stmts.completeJob, completeJobSQL},
 		{&db.stmts.webmentionsSent, webmentionsSentSQL},
+		{&db.stmts.postsUsing, postsUsingSQL},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -117,7 +121,8 @@ func (db *DB) closeStmts() error {
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
-		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.insertJobs, db.stmts.completeJob, db.stmts.webmentionsSent} {
+		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.insertJobs, db.stmts.completeJob, db.stmts.webmentionsSent,
+		db.stmts.postsUsing} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -10,7 +10,7 @@ import (
 // TestContract runs the storage contract against SQLite, a fresh file per test.
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store {
-		db, err := Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
+		db, err := OpenWith(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"), Options{MediaURLs: []string{storetest.MediaURL}})
 		if err != nil {
 			t.Fatal(err)
 		}

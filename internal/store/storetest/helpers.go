@@ -13,6 +13,10 @@ import (
 // site is the URL the suite's posts and files live under.
 const site = "https://example.com/"
 
+// MediaURL is where the suite's files are published: a store under test is opened with
+// it as the URL of the site's uploads (the index of the files posts use).
+const MediaURL = site + "media/"
+
 // epoch is the suite's fixed clock: posts are published at hours after it.
 var epoch = time.Date(2024, 5, 4, 12, 0, 0, 0, time.UTC)
 

@@ -160,3 +160,48 @@ func testPostsUsingAFile(t TB, s Store) {
 		t.Errorf("PostsReferencing after undeleting m/4 and taking the photo off m/1: %q, want %q", got, want)
 	}
 }
+
+// testFilesFollowChanges: which posts use a file follows every change of the posts, in
+// every way a post names a file: a Markdown image or link in text content, the href of
+// HTML content, a photo with a query (a resized variant), a create numbered past a taken
+// slug, updates that swap one file for another or add one, a delete and an undelete.
+// Another site's file of the same name is not this site's.
+func testFilesFollowChanges(t TB, s Store) {
+	a, b, c, d := MediaURL+"aa/a.jpg", MediaURL+"bb/b.pdf", MediaURL+"cc/c.png", MediaURL+"dd/d.jpg"
+	for i, props := range []string{
+		`"content":["A cup: ![a cup](` + a + ` \"the cup\")."]`,
+		`"content":[{"html":"<p>The <a href=\"` + b + `\">paper</a>.</p>","value":"The paper."}]`,
+		`"photo":["` + a + `?w=300"]`,
+		`"content":["See https://other.example/media/dd/d.jpg and ` + MediaURL + `"]`,
+	} {
+		create(t, s, newPost(t, fmt.Sprintf("f/%d", i+1), `{"properties":{"published":["`+hour(i)+`"],`+props+`}}`))
+	}
+	numbered := newPost(t, "f/1", `{"properties":{"published":["`+hour(5)+`"],"photo":["`+d+`"]}}`)
+	if err := s.CreateNumbered(t.Context(), numbered, func(slug string) string { return site + "f/" + slug }); err != nil {
+		t.Fatalf("CreateNumbered: %v", err)
+	}
+	using := func(step string, want map[string][]string) {
+		t.Helper()
+		for _, file := range []string{a, b, c, d} {
+			got, err := s.PostsReferencing(t.Context(), file, 10)
+			if err != nil {
+				t.Fatalf("PostsReferencing %s: %v", file, err)
+			}
+			for i := range got {
+				got[i] = strings.TrimPrefix(got[i], site)
+			}
+			if !sameList(got, want[file]) {
+				t.Errorf("%s: posts using %s: %q, want %q", step, strings.TrimPrefix(file, MediaURL), got, want[file])
+			}
+		}
+	}
+	using("after the creates", map[string][]string{a: {"f/3", "f/1"}, b: {"f/2"}, d: {strings.TrimPrefix(numbered.URL, site)}})
+	update(t, s, site+"f/1", func(p *post.Post) { p.Item.Properties["content"] = []any{"Now ![a plate](" + c + ")"} })
+	update(t, s, site+"f/2", func(p *post.Post) { p.Item.Properties["photo"] = []any{map[string]any{"value": a, "alt": "A cup"}} })
+	using("after the updates", map[string][]string{a: {"f/3", "f/2"}, b: {"f/2"}, c: {"f/1"}, d: {strings.TrimPrefix(numbered.URL, site)}})
+	deletePost(t, s, site+"f/3", true)
+	update(t, s, site+"f/2", func(p *post.Post) { p.Item.Properties["content"] = []any{"No paper."} })
+	using("after deleting f/3 and taking the paper off f/2", map[string][]string{a: {"f/2"}, c: {"f/1"}, d: {strings.TrimPrefix(numbered.URL, site)}})
+	deletePost(t, s, site+"f/3", false)
+	using("after undeleting f/3", map[string][]string{a: {"f/3", "f/2"}, c: {"f/1"}, d: {strings.TrimPrefix(numbered.URL, site)}})
+}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"slices"
+
 	"github.com/indiepub/indiepub/internal/post"
 )
 
@@ -95,6 +97,23 @@ func testSearchFollowsChanges(t TB, s Store) {
 	if got := urls(search(t, s, post.Search{Text: "quince"})); len(got) != 3 {
 		t.Errorf("the owner's search finds %q, want the draft, the private and the unlisted post", got)
 	}
+	// The owner's filters (the studio's list): one status, or some visibilities.
+	for _, tt := range []struct {
+		q    post.Search
+		want []string
+	}{
+		{post.Search{Text: "quince", Status: post.StatusDraft}, []string{"b/draft"}},
+		{post.Search{Text: "quince", Status: post.StatusPublished}, []string{"b/private", "b/unlisted"}},
+		{post.Search{Text: "quince", Visibility: []string{post.VisibilityPrivate}}, []string{"b/private"}},
+		{post.Search{Text: "quince", Visibility: []string{post.VisibilityUnlisted, post.VisibilityPrivate}},
+			[]string{"b/private", "b/unlisted"}},
+	} {
+		got := urls(search(t, s, tt.q))
+		slices.Sort(got)
+		if !sameList(got, tt.want) {
+			t.Errorf("search %+v: %q, want %q", tt.q, got, tt.want)
+		}
+	}
 	update(t, s, site+"b/private", func(p *post.Post) {
 		p.Item.Properties["visibility"] = []any{post.VisibilityPublic}
 	})
@@ -127,5 +146,59 @@ func testSearchPaging(t TB, s Store) {
 	}
 	if !sameList(got, want) {
 		t.Errorf("pages of 2: %q, want %q", got, want)
+	}
+}
+
+// testSearchPrefix: with Prefix the last word also finds the words it begins, the others
+// still whole words; without it a part of a word finds nothing. The visitor's filters
+// hold for prefixes too.
+func testSearchPrefix(t TB, s Store) {
+	create(t, s, newPost(t, "d/walnut", `{"type":"h-entry","properties":{"content":["walnut bread"],"published":["`+hour(1)+`"]}}`))
+	create(t, s, newPost(t, "d/wall", `{"type":"h-entry","properties":{"content":["a wall of bread"],"published":["`+hour(2)+`"]}}`))
+	create(t, s, newPost(t, "d/draft", `{"type":"h-entry","properties":{"content":["walnut cake"],"post-status":["draft"],"published":["`+hour(3)+`"]}}`))
+	for _, tt := range []struct {
+		text   string
+		prefix bool
+		want   []string
+	}{
+		{"walnu", false, nil},
+		{"walnu", true, []string{"d/walnut"}},
+		{"wal", true, []string{"d/wall", "d/walnut"}},
+		{"bread wal", true, []string{"d/wall", "d/walnut"}},
+		{"wal bread", true, nil}, // only the last word is a prefix
+		{"walnut*", true, []string{"d/walnut"}},
+	} {
+		q := visitorSearch(tt.text)
+		q.Prefix = tt.prefix
+		if got := urls(search(t, s, q)); !sameList(got, tt.want) {
+			t.Errorf("search %q (prefix %v): %q, want %q", tt.text, tt.prefix, got, tt.want)
+		}
+	}
+	if got := urls(search(t, s, post.Search{Text: "cak", Prefix: true})); !sameList(got, []string{"d/draft"}) {
+		t.Errorf("the owner's search for \"cak\" as a prefix: %q, want [d/draft]", got)
+	}
+}
+
+// testSearchTypeAndTag: Type and Category narrow a search, the tag whatever its case.
+func testSearchTypeAndTag(t TB, s Store) {
+	create(t, s, newPost(t, "e/article", `{"type":"h-entry","properties":{"name":["Fig jam"],"content":["figs and sugar"],"category":["Kitchen"],"published":["`+hour(1)+`"]}}`))
+	create(t, s, newPost(t, "e/note", `{"type":"h-entry","properties":{"content":["figs again"],"category":["kitchen"],"published":["`+hour(2)+`"]}}`))
+	create(t, s, newPost(t, "e/other", `{"type":"h-entry","properties":{"content":["figs in the garden"],"category":["garden"],"published":["`+hour(3)+`"]}}`))
+	for _, tt := range []struct {
+		typ, tag string
+		want     []string
+	}{
+		{"", "", []string{"e/other", "e/note", "e/article"}},
+		{"article", "", []string{"e/article"}},
+		{"note", "", []string{"e/other", "e/note"}},
+		{"", "KITCHEN", []string{"e/note", "e/article"}},
+		{"note", "kitchen", []string{"e/note"}},
+		{"", "nowhere", nil},
+	} {
+		q := visitorSearch("figs")
+		q.Type, q.Category = tt.typ, tt.tag
+		if got := urls(search(t, s, q)); !sameList(got, tt.want) {
+			t.Errorf("search for figs, type %q, tag %q: %q, want %q", tt.typ, tt.tag, got, tt.want)
+		}
 	}
 }

@@ -191,6 +191,8 @@ var contracts = []contract{
 	{"Search/FindsNameContentAndTags", testSearchFinds},
 	{"Search/FollowsChanges", testSearchFollowsChanges},
 	{"Search/NewestFirstAndPaging", testSearchPaging},
+	{"Search/Prefix", testSearchPrefix},
+	{"Search/TypeAndTag", testSearchTypeAndTag},
 
 	{"Redirects/ExactPathLastTarget", testRedirects},
 
@@ -214,6 +216,7 @@ var contracts = []contract{
 	{"Media/Records", testMediaRecords},
 	{"Media/SameFileOneRecord", testMediaSameFile},
 	{"Media/PostsUsingAFile", testPostsUsingAFile},
+	{"Media/FilesFollowChanges", testFilesFollowChanges},
 
 	{"Owner/Password", testOwnerPassword},
 	{"Owner/SetupLinkSingleUse", testSetupLink},

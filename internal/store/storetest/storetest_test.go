@@ -82,7 +82,7 @@ func TestContractsCatchBrokenStores(t *testing.T) {
 }
 
 func openSQLite(t *testing.T) Store {
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
+	db, err := sqlite.OpenWith(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"), sqlite.Options{MediaURLs: []string{MediaURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +163,7 @@ var breakers = map[string]struct {
 	"Media/Records":                             {"ignores DeleteUpload", func(s Store) Store { return ignoresDeleteUpload{s} }},
 	"Media/SameFileOneRecord":                   {"keeps the first upload's record as it was", func(s Store) Store { return keepsFirstUpload{s} }},
 	"Media/PostsUsingAFile":                     {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
+	"Media/FilesFollowChanges":                  {"matches only whole property values", func(s Store) Store { return wholeValuesOnly{s} }},
 	"Owner/Password":                            {"gives an empty password when none is set", func(s Store) Store { return emptyPassword{s} }},
 	"Owner/SetupLinkSingleUse":                  {"sets the password with any link", func(s Store) Store { return anySetupLink{s} }},
 	"Sessions/Lifetime":                         {"ignores session expiry", func(s Store) Store { return ignoresSessionExpiry{s} }},
@@ -201,6 +202,8 @@ var breakers = map[string]struct {
 	"Search/FindsNameContentAndTags":             {"finds posts with any one of the words", func(s Store) Store { return anyWord{s} }},
 	"Search/FollowsChanges":                      {"ignores the status and visibility asked for", func(s Store) Store { return searchesAll{s} }},
 	"Search/NewestFirstAndPaging":                {"ignores Before", func(s Store) Store { return searchIgnoresBefore{s} }},
+	"Search/Prefix":                              {"ignores Prefix", func(s Store) Store { return searchIgnoresPrefix{s} }},
+	"Search/TypeAndTag":                          {"ignores the tag", func(s Store) Store { return searchIgnoresTag{s} }},
 	"List/PublishedBy":                           {"ignores PublishedBy", func(s Store) Store { return ignoresPublishedBy{s} }},
 	"List/NextScheduled":                         {"counts drafts as scheduled", func(s Store) Store { return draftsScheduled{s} }},
 	"Jobs/ScheduledChangesWait":                  {"runs a scheduled post's change at once", func(s Store) Store { return changesAtOnce{s} }},
@@ -905,6 +908,20 @@ func (s searchesAll) SearchPosts(ctx context.Context, q post.Search) ([]*post.Po
 }
 
 type searchIgnoresBefore struct{ Store }
+
+type searchIgnoresPrefix struct{ Store }
+
+type searchIgnoresTag struct{ Store }
+
+func (s searchIgnoresTag) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Category = ""
+	return s.Store.SearchPosts(ctx, q)
+}
+
+func (s searchIgnoresPrefix) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
+	q.Prefix = false
+	return s.Store.SearchPosts(ctx, q)
+}
 
 func (s searchIgnoresBefore) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
 	q.Before = 0
