@@ -30,8 +30,8 @@ func gitIn(t *testing.T, dir string, args ...string) string {
 
 // The git content store's flags and variables as the README's "Static sites" section
 // documents them: the clone in DATA/git, the branch, the preset, a per-type path from the
-// flag and one from INDIEPUB_GIT_PATHS, the author, the message template, and the
-// scheduled pull.
+// flag and one from INDIEPUB_GIT_PATHS, the author, the message template, media committed
+// under --git-media-dir, and the scheduled pull.
 func TestServeGitFlags(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
@@ -43,12 +43,12 @@ func TestServeGitFlags(t *testing.T) {
 	addr := startServe(t, io.Discard, "--data", data, "--content-store", "git", "--git-remote", remote,
 		"--git-branch", "site", "--git-preset", "hugo", "--git-author", "Jane Doe <jane@example.com>",
 		"--git-message", "{action} {type} {slug} ({path})", "--git-path", "photo=content/photos/{yyyy}/{slug}.md",
-		"--git-pull-every", "300ms")
+		"--git-pull-every", "300ms", "--git-media", "--git-media-dir", "assets/uploads")
 	if _, err := os.Stat(filepath.Join(data, "git", ".git")); err != nil {
 		t.Fatalf("no working clone in DATA/git: %v", err)
 	}
 	var out bytes.Buffer
-	if err := Main(context.Background(), []string{"token", "issue", "--data", data, "--addr", addr, "--scope", "create update"}, nil, &out, io.Discard); err != nil {
+	if err := Main(context.Background(), []string{"token", "issue", "--data", data, "--addr", addr, "--scope", "create update media"}, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(out.String())
@@ -73,6 +73,11 @@ func TestServeGitFlags(t *testing.T) {
 		"photo": []any{"https://example.com/cat.jpg"}})
 	create(map[string]any{"name": []any{"Essay"}, "content": []any{"long"}, "mp-slug": []any{"essay"}, "published": []any{published}})
 	note := create(map[string]any{"content": []any{"short"}, "mp-slug": []any{"short"}, "published": []any{published}})
+	resp, body := postFile(t, "http://"+addr+"/media", token, pngBytes(t, 5))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", resp.StatusCode, body)
+	}
+	_, mediaPath, _ := strings.Cut(resp.Header.Get("Location"), "/media/")
 
 	show := func(rev string) string {
 		cmd := exec.Command("git", "show", "-s", "--format=%an <%ae>%n%B", rev)
@@ -80,7 +85,8 @@ func TestServeGitFlags(t *testing.T) {
 		b, _ := cmd.Output()
 		return string(b)
 	}
-	files := []string{"content/photos/2026/cat.md", "content/posts/2026/12/essay.md", "content/notes/short.md"}
+	files := []string{"content/photos/2026/cat.md", "content/posts/2026/12/essay.md", "content/notes/short.md",
+		"assets/uploads/" + mediaPath}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		cmd := exec.Command("git", "ls-tree", "-r", "--name-only", "site")
@@ -157,6 +163,7 @@ func TestServeGitFlagsRefused(t *testing.T) {
 		{[]string{"--content-store", "git", "--git-path", "nothing"}, "", "want type=template"},
 		{[]string{"--content-store", "git", "--git-author", "no address"}, "", "--git-author"},
 		{[]string{"--content-store", "git"}, "photo", "INDIEPUB_GIT_PATHS"},
+		{[]string{"--content-store", "git", "--git-media", "--git-media-dir", "../site"}, "", "media folder"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " ")+" "+tt.env, func(t *testing.T) {

@@ -1,9 +1,11 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,11 +16,15 @@ import (
 )
 
 // Change is one post change to write: the post as the index holds it now (nil when the
-// index has no such post any more), and what happened to it.
+// index has no such post any more), and what happened to it. A change of a media file
+// names it by Media, its path in the media store, instead: Open gives its bytes, nil
+// when the upload is gone.
 type Change struct {
 	Action string
 	URL    string
 	Post   *post.Post
+	Media  string
+	Open   func() (io.ReadCloser, error)
 }
 
 // batch is a group of changes committed together.
@@ -122,6 +128,9 @@ func (r *Repo) rollback(ctx context.Context, touched []string) {
 // new post (or where the post's file is), removed when the post is deleted. It returns
 // the paths it touched and the commit message line.
 func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string, error) {
+	if c.Media != "" {
+		return r.writeMedia(c)
+	}
 	old := paths[c.URL]
 	if c.Post == nil || c.Post.Deleted {
 		if old == "" {
@@ -164,6 +173,36 @@ func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string
 	return append(touched, want), r.message(c, want), nil
 }
 
+// writeMedia copies an uploaded file into the media folder, or removes it there when the
+// upload is gone. Its name is its hash: a file already there is the same file.
+func (r *Repo) writeMedia(c Change) ([]string, string, error) {
+	rel := path.Join(r.cfg.MediaDir, c.Media)
+	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(rel))
+	_, err := os.Stat(full)
+	exists := err == nil
+	if c.Open == nil {
+		if !exists {
+			return nil, "", nil
+		}
+		if err := removeFile(r.cfg.Dir, rel); err != nil {
+			return nil, "", err
+		}
+		return []string{rel}, r.message(c, rel), nil
+	}
+	if exists {
+		return nil, "", nil
+	}
+	src, err := c.Open()
+	if err != nil {
+		return nil, "", fmt.Errorf("open %s: %w", c.Media, err)
+	}
+	defer src.Close()
+	if err := writeFrom(full, src); err != nil {
+		return nil, "", err
+	}
+	return []string{rel}, r.message(c, rel), nil
+}
+
 // freePath is p, or p with -2, -3… before its extension when another post's file is
 // there already.
 func freePath(p, url string, files map[string]string) string {
@@ -180,6 +219,9 @@ func freePath(p, url string, files map[string]string) string {
 // message is c's line in the commit message, from the template.
 func (r *Repo) message(c Change, file string) string {
 	typ, slug := "post", path.Base(strings.TrimSuffix(file, path.Ext(file)))
+	if c.Media != "" {
+		typ, slug = "media", path.Base(file)
+	}
 	if c.Post != nil {
 		typ, slug = c.Post.Type, c.Post.Slug
 	}
@@ -188,6 +230,12 @@ func (r *Repo) message(c Change, file string) string {
 }
 
 func writeFile(full string, b []byte) error {
+	return writeFrom(full, bytes.NewReader(b))
+}
+
+// writeFrom writes full from src through a temporary file renamed into place, so that
+// git never adds half a file.
+func writeFrom(full string, src io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", full, err)
 	}
@@ -196,7 +244,7 @@ func writeFile(full string, b []byte) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", full, err)
 	}
-	_, err = f.Write(b)
+	_, err = io.Copy(f, src)
 	if err == nil {
 		err = f.Sync()
 	}

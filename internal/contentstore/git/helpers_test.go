@@ -183,7 +183,7 @@ func (g *gitServer) idle(t testing.TB) {
 		}
 		for _, j := range js {
 			switch j.Kind {
-			case jobs.PostChanged, gitstore.KindWrite, gitstore.KindPush:
+			case jobs.PostChanged, gitstore.KindWrite, gitstore.KindPush, gitstore.KindMedia:
 				return false
 			}
 		}
