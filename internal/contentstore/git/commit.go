@@ -25,6 +25,8 @@ type Change struct {
 	Post   *post.Post
 	Media  string
 	Open   func() (io.ReadCloser, error)
+	// Aliases are the paths that redirect to the post (Preset.Aliases).
+	Aliases []string
 }
 
 // batch is a group of changes committed together.
@@ -150,7 +152,7 @@ func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string
 	if want == "" {
 		want = freePath(r.cfg.Preset.FilePath(p), c.URL, files)
 	}
-	b, err := r.cfg.Preset.Render(p, r.cfg.SiteURL)
+	b, err := r.cfg.Preset.Render(p, r.cfg.SiteURL, c.Aliases)
 	if err != nil {
 		return nil, "", err
 	}

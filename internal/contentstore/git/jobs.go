@@ -82,7 +82,18 @@ func (p *Publisher) Write(ctx context.Context, j *jobs.Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return p.apply(ctx, Change{Action: c.Action, URL: c.URL, Post: ps})
+	ch := Change{Action: c.Action, URL: c.URL, Post: ps}
+	if rs, ok := p.store.(Redirects); ok && ps != nil && p.repo.cfg.Preset.Aliases != "" {
+		if ch.Aliases, err = rs.RedirectsTo(ctx, c.URL); err != nil {
+			return "", err
+		}
+	}
+	return p.apply(ctx, ch)
+}
+
+// Redirects is the store's list of a post's old paths, for the preset's aliases.
+type Redirects interface {
+	RedirectsTo(ctx context.Context, target string) ([]string, error)
 }
 
 // apply commits c and queues the push of the commit.

@@ -38,6 +38,10 @@ type Preset struct {
 	// Jekyll's "published: false".
 	DraftKey   string
 	DraftValue bool
+	// Aliases is the front-matter name of a post's old paths, the redirects the index
+	// knows (an imported site's addresses): Hugo's "aliases", jekyll-redirect-from's
+	// "redirect_from"; "" writes none (Eleventy has no such key).
+	Aliases string
 	// MediaDir is the folder uploaded media are committed under (Config.Media), each
 	// at its path in the media store ("ab/cd/<sha256>.jpg"): a folder the generator
 	// publishes at the site's root, so that a file's URL on the built site is the one
@@ -48,11 +52,14 @@ type Preset struct {
 // Presets are the generators indiepub writes for (--git-preset).
 var Presets = map[string]Preset{
 	"jekyll": {Name: "jekyll", Path: "_posts/{yyyy}-{mm}-{dd}-{slug}.md", Format: YAML,
-		Updated: "updated", Permalink: "permalink", DraftKey: "published", DraftValue: false, MediaDir: "media"},
+		Updated: "updated", Permalink: "permalink", DraftKey: "published", DraftValue: false, MediaDir: "media",
+		Aliases: "redirect_from"},
 	"hugo": {Name: "hugo", Path: "content/{type}s/{slug}.md", Format: YAML,
-		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true, MediaDir: "static/media"},
+		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true, MediaDir: "static/media",
+		Aliases: "aliases"},
 	"hugo-toml": {Name: "hugo-toml", Path: "content/{type}s/{slug}.md", Format: TOML,
-		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true, MediaDir: "static/media"},
+		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true, MediaDir: "static/media",
+		Aliases: "aliases"},
 	"eleventy": {Name: "eleventy", Path: "src/{type}s/{slug}.md", Format: YAML,
 		Updated: "updated", Permalink: "permalink", DraftKey: "draft", DraftValue: true, MediaDir: "src/media"},
 }
