@@ -38,7 +38,7 @@ func BenchmarkCreatesGit(b *testing.B) {
 	})
 	start := time.Now()
 	creates(b, g, seed, 16, "seed")
-	g.idle(b)
+	g.idleWithin(b, 30*time.Minute)
 	b.Logf("seeded %d posts in %s", seed, time.Since(start).Round(time.Millisecond))
 
 	b.Run("c=16", func(b *testing.B) {
@@ -48,7 +48,7 @@ func BenchmarkCreatesGit(b *testing.B) {
 		lat := creates(b, g, b.N, 16, "bench"+strconv.Itoa(b.N))
 		elapsed := time.Since(start)
 		b.StopTimer()
-		g.idle(b)
+		g.idleWithin(b, 30*time.Minute)
 		drain := time.Since(start) - elapsed
 		self, kids := cpu(syscall.RUSAGE_SELF)-self0, cpu(syscall.RUSAGE_CHILDREN)-kids0
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "creates/s")

@@ -113,6 +113,10 @@ type Repo struct {
 	askpass string
 	// pushed is the last commit this process pushed (or found on the remote).
 	pushed string
+	// born is set once HEAD names a commit (the branch is born); commits counts the
+	// commits this process made, for git's upkeep (see commitFiles).
+	born    bool
+	commits int
 }
 
 // Open opens the working clone at cfg.Dir, cloning cfg.Remote into it (or creating an

@@ -176,7 +176,13 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 // jobs, such as webmentions to hosts that do not exist, may retry on).
 func (g *gitServer) idle(t testing.TB) {
 	t.Helper()
-	waitFor(t, "git jobs done", 5*time.Minute, func() bool {
+	g.idleWithin(t, 5*time.Minute)
+}
+
+// idleWithin is idle with its own deadline.
+func (g *gitServer) idleWithin(t testing.TB, d time.Duration) {
+	t.Helper()
+	waitFor(t, "git jobs done", d, func() bool {
 		js, err := g.DB.Jobs(context.Background(), []jobs.State{jobs.Pending, jobs.Running}, 100000)
 		if err != nil {
 			t.Fatal(err)
