@@ -22,6 +22,8 @@ type gitOptions struct {
 	paths                                          map[string]string
 	pullEvery                                      time.Duration
 	publicURLCheck                                 bool
+	media                                          bool
+	mediaDir                                       string
 	envErr                                         error
 }
 
@@ -33,6 +35,8 @@ func (g *gitOptions) bind(fs *flag.FlagSet) {
 	fs.StringVar(&g.author, "git-author", env("INDIEPUB_GIT_AUTHOR", "indiepub <indiepub@localhost>"), `the commits' author, "Name <email>" (INDIEPUB_GIT_AUTHOR)`)
 	fs.StringVar(&g.message, "git-message", env("INDIEPUB_GIT_MESSAGE", "{action} {type}: {slug}"), "commit message template: {action} {type} {slug} {url} {path} (INDIEPUB_GIT_MESSAGE)")
 	fs.DurationVar(&g.pullEvery, "git-pull-every", envDuration("INDIEPUB_GIT_PULL_EVERY", 5*time.Minute), "how often the remote is pulled for hand edits; 0 only on POST /git/pull (INDIEPUB_GIT_PULL_EVERY)")
+	fs.BoolVar(&g.media, "git-media", envBool("INDIEPUB_GIT_MEDIA"), "commit uploaded media into the repository too, under the preset's media folder (static/media for hugo, media for jekyll, src/media for eleventy) (INDIEPUB_GIT_MEDIA)")
+	fs.StringVar(&g.mediaDir, "git-media-dir", env("INDIEPUB_GIT_MEDIA_DIR", ""), "the folder --git-media commits uploads under, instead of the preset's (INDIEPUB_GIT_MEDIA_DIR)")
 	fs.BoolVar(&g.publicURLCheck, "public-url-check", envBool("INDIEPUB_PUBLIC_URL_CHECK"), "syndication and webmentions for a post wait until its public URL answers 200 (a static site built by its host) (INDIEPUB_PUBLIC_URL_CHECK)")
 	g.paths = map[string]string{}
 	if err := g.setPaths(env("INDIEPUB_GIT_PATHS", "")); err != nil {
@@ -78,8 +82,8 @@ func (g *gitOptions) open(ctx context.Context, cfg *server.Config, logger *slog.
 	repo, err := gitstore.Open(ctx, gitstore.Config{
 		Dir: filepath.Join(cfg.DataDir, "git"), Remote: g.remote, Branch: g.branch, SiteURL: cfg.URL,
 		Preset: preset, AuthorName: author.Name, AuthorEmail: author.Address, Message: g.message,
-		URLPatterns: cfg.URLPatterns,
-		Token:       os.Getenv(gitstore.EnvToken), User: os.Getenv(gitstore.EnvUser), SSHKey: os.Getenv(gitstore.EnvSSHKey),
+		URLPatterns: cfg.URLPatterns, Media: g.media, MediaDir: g.mediaDir,
+		Token: os.Getenv(gitstore.EnvToken), User: os.Getenv(gitstore.EnvUser), SSHKey: os.Getenv(gitstore.EnvSSHKey),
 		Logger: logger,
 	})
 	if err != nil {

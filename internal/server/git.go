@@ -11,6 +11,7 @@ import (
 
 	gitstore "github.com/indiepub/indiepub/internal/contentstore/git"
 	"github.com/indiepub/indiepub/internal/jobs"
+	"github.com/indiepub/indiepub/internal/media"
 )
 
 // defaultGitPull is how often the git repository's remote is pulled when the
@@ -18,13 +19,50 @@ import (
 const defaultGitPull = 5 * time.Minute
 
 // gitPublisher registers the git repository's jobs with the runner: a write job per post
-// change, push jobs per commit.
-func gitPublisher(cfg Config, db Store, r *jobs.Runner) *gitstore.Publisher {
+// change, push jobs per commit, and a media job per upload saved or deleted when the
+// repository commits media (copied from lib).
+func gitPublisher(cfg Config, db Store, r *jobs.Runner, lib gitstore.MediaSource) *gitstore.Publisher {
 	pub := gitstore.NewPublisher(cfg.Git, db, cfg.URLPatterns, cfg.Logger)
 	r.Listen(pub.Jobs)
 	r.Handle(gitstore.KindWrite, pub.Write)
 	r.Handle(gitstore.KindPush, pub.Push)
+	if cfg.Git.CommitsMedia() {
+		pub.CopyMedia(lib)
+		r.Handle(gitstore.KindMedia, pub.Media)
+	}
 	return pub
+}
+
+// gitMediaRecords are the media records of a store that queue a git.media job after
+// each upload saved or deleted, so that the repository's copy follows the library. The
+// job is queued just after the record changed, not in its transaction: a crash between
+// the two leaves the repository without that file until it is uploaded again.
+type gitMediaRecords struct {
+	media.Records
+	queue interface {
+		EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error)
+	}
+	now func() time.Time
+}
+
+func (g gitMediaRecords) SaveUpload(ctx context.Context, u *media.Upload) error {
+	if err := g.Records.SaveUpload(ctx, u); err != nil {
+		return err
+	}
+	_, err := g.queue.EnqueueJobs(ctx, gitstore.MediaChanged(u.URL, u.Path, g.now()))
+	return err
+}
+
+func (g gitMediaRecords) DeleteUpload(ctx context.Context, url string) error {
+	u, err := g.Records.Upload(ctx, url)
+	if err != nil {
+		return err
+	}
+	if err := g.Records.DeleteUpload(ctx, url); err != nil {
+		return err
+	}
+	_, err = g.queue.EnqueueJobs(ctx, gitstore.MediaChanged(u.URL, u.Path, g.now()))
+	return err
 }
 
 // gitPullHook is POST /git/pull: the git host's push webhook (or a build's deploy hook)

@@ -299,8 +299,12 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	if cfg.Metrics != nil {
 		blobs = countBlobs(blobs, cfg.Metrics)
 	}
+	var records media.Records = db
+	if cfg.Git != nil && cfg.Git.CommitsMedia() {
+		records = gitMediaRecords{Records: db, queue: db, now: cfg.Now}
+	}
 	mediaService := media.NewService(media.ServiceConfig{URL: cfg.URL, FilesURL: cfg.MediaURL, Types: cfg.MediaTypes,
-		MaxSize: cfg.MaxUpload, Locker: cfg.MediaLocker, Now: cfg.Now, Logger: cfg.Logger}, blobs, db)
+		MaxSize: cfg.MaxUpload, Locker: cfg.MediaLocker, Now: cfg.Now, Logger: cfg.Logger}, blobs, records)
 	mediaEndpoint := mediaendpoint.New(mediaendpoint.Config{URL: cfg.URL, MaxBody: cfg.MaxBody,
 		BodyTimeout: max(cfg.BodyTimeout, 0), BodyMinRate: max(cfg.BodyMinRate, 0),
 		RawMin: cfg.RawUploadMin, RawAnywhere: cfg.RawUploadMin != 0 && cfg.RawUploadMin != math.MaxInt64,
@@ -412,7 +416,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	var gitHook http.Handler
 	stopPulls := func() {}
 	if cfg.Git != nil {
-		pub := gitPublisher(cfg, db, runner)
+		pub := gitPublisher(cfg, db, runner, mediaService)
 		gitHook = syndicate.Authenticated(syndicate.WebhookConfig{Secret: []byte(cfg.SyndicateSecret),
 			MaxBody: cfg.MaxBody, Logger: logger}, auth, gitPullHook(pub, cfg.Logger))
 		stopPulls = pullEvery(pub, cfg.GitPull, cfg.Logger)

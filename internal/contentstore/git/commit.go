@@ -1,9 +1,11 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -14,11 +16,17 @@ import (
 )
 
 // Change is one post change to write: the post as the index holds it now (nil when the
-// index has no such post any more), and what happened to it.
+// index has no such post any more), and what happened to it. A change of a media file
+// names it by Media, its path in the media store, instead: Open gives its bytes, nil
+// when the upload is gone.
 type Change struct {
 	Action string
 	URL    string
 	Post   *post.Post
+	Media  string
+	Open   func() (io.ReadCloser, error)
+	// Aliases are the paths that redirect to the post (Preset.Aliases).
+	Aliases []string
 }
 
 // batch is a group of changes committed together.
@@ -80,21 +88,64 @@ func (r *Repo) commit(ctx context.Context, changes []Change) (string, error) {
 	if len(msgs) == 0 {
 		return "", nil
 	}
-	if len(touched) > 0 {
-		if _, err := r.git(ctx, append([]string{"add", "-A", "--"}, touched...)...); err != nil {
-			r.rollback(ctx, touched)
-			return "", err
-		}
-	}
-	// Every change gets its commit, even one whose file an earlier commit already wrote as
-	// the post now is (a create and its update a few milliseconds apart, both written from
-	// the index after the update): the history says what happened, in order.
-	if _, err := r.gitIn(ctx, []byte(message(msgs)), "commit", "-q", "--no-verify", "--allow-empty", "-F", "-"); err != nil {
+	commit, err := r.commitFiles(ctx, touched, message(msgs))
+	if err != nil {
 		r.rollback(ctx, touched)
 		return "", err
 	}
 	r.paths, r.files = paths, files
-	return r.rev(ctx, "HEAD"), nil
+	return commit, nil
+}
+
+// maintainEvery is how many commits go between two runs of git's own upkeep (packing
+// loose objects), which git commit would otherwise start after each commit.
+const maintainEvery = 100
+
+// commitFiles stages the touched files and commits the index on HEAD with msg. It uses
+// git's plumbing rather than git add and git commit: git commit first refreshes the
+// whole index, an lstat of every file in the repository (10,000 and more, with posts
+// in one folder each) for each commit, and then starts git maintenance; update-index,
+// write-tree, commit-tree and update-ref touch only what changed (write-tree reuses the
+// trees of unchanged folders from the index's cache-tree extension). It returns the
+// new commit.
+func (r *Repo) commitFiles(ctx context.Context, touched []string, msg string) (string, error) {
+	if len(touched) > 0 {
+		// --add for new files, --remove for files gone from the working tree.
+		if _, err := r.git(ctx, append([]string{"update-index", "--add", "--remove", "--"}, touched...)...); err != nil {
+			return "", err
+		}
+	}
+	tree, err := r.git(ctx, "write-tree")
+	if err != nil {
+		return "", err
+	}
+	// Every change gets its commit, even one whose file an earlier commit already wrote as
+	// the post now is (a create and its update a few milliseconds apart, both written from
+	// the index after the update): the history says what happened, in order. So a commit
+	// whose tree is its parent's is made too (commit-tree does not refuse it).
+	args := []string{"commit-tree", strings.TrimSpace(tree)}
+	if !r.born {
+		r.born = r.rev(ctx, "HEAD") != ""
+	}
+	if r.born {
+		args = append(args, "-p", "HEAD")
+	}
+	out, err := r.gitIn(ctx, []byte(msg), append(args, "-F", "-")...)
+	if err != nil {
+		return "", err
+	}
+	commit := strings.TrimSpace(out)
+	subject, _, _ := strings.Cut(msg, "\n")
+	if _, err := r.git(ctx, "update-ref", "-m", "commit: "+subject, "HEAD", commit); err != nil {
+		return "", err
+	}
+	r.born = true
+	if r.commits++; r.commits%maintainEvery == 0 {
+		if _, err := r.git(ctx, "maintenance", "run", "--auto", "--quiet"); err != nil {
+			r.cfg.Logger.Warn("git maintenance", "err", err)
+		}
+	}
+	return commit, nil
 }
 
 // message is the commit message of a group: one change's own message, or a count
@@ -122,6 +173,9 @@ func (r *Repo) rollback(ctx context.Context, touched []string) {
 // new post (or where the post's file is), removed when the post is deleted. It returns
 // the paths it touched and the commit message line.
 func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string, error) {
+	if c.Media != "" {
+		return r.writeMedia(c)
+	}
 	old := paths[c.URL]
 	if c.Post == nil || c.Post.Deleted {
 		if old == "" {
@@ -141,7 +195,7 @@ func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string
 	if want == "" {
 		want = freePath(r.cfg.Preset.FilePath(p), c.URL, files)
 	}
-	b, err := r.cfg.Preset.Render(p, r.cfg.SiteURL)
+	b, err := r.cfg.Preset.Render(p, r.cfg.SiteURL, c.Aliases)
 	if err != nil {
 		return nil, "", err
 	}
@@ -164,6 +218,43 @@ func (r *Repo) write(c Change, paths, files map[string]string) ([]string, string
 	return append(touched, want), r.message(c, want), nil
 }
 
+// writeMedia copies an uploaded file into the media folder, or removes it there when the
+// upload is gone. Its name is its hash: a file already there is the same file.
+func (r *Repo) writeMedia(c Change) ([]string, string, error) {
+	rel := path.Join(r.cfg.MediaDir, c.Media)
+	full := filepath.Join(r.cfg.Dir, filepath.FromSlash(rel))
+	_, err := os.Stat(full)
+	exists := err == nil
+	if c.Open == nil {
+		if !exists {
+			return nil, "", nil
+		}
+		if err := removeFile(r.cfg.Dir, rel); err != nil {
+			return nil, "", err
+		}
+		return []string{rel}, r.message(c, rel), nil
+	}
+	if exists {
+		return nil, "", nil
+	}
+	src, err := c.Open()
+	if err != nil {
+		return nil, "", fmt.Errorf("open %s: %w", c.Media, err)
+	}
+	defer src.Close()
+	// Through a temporary file: a media file that exists is taken as complete.
+	tmp := full + ".indiepub-tmp"
+	if err := writeFrom(tmp, src); err != nil {
+		os.Remove(tmp)
+		return nil, "", err
+	}
+	if err := os.Rename(tmp, full); err != nil {
+		os.Remove(tmp)
+		return nil, "", fmt.Errorf("write %s: %w", full, err)
+	}
+	return []string{rel}, r.message(c, rel), nil
+}
+
 // freePath is p, or p with -2, -3… before its extension when another post's file is
 // there already.
 func freePath(p, url string, files map[string]string) string {
@@ -180,6 +271,9 @@ func freePath(p, url string, files map[string]string) string {
 // message is c's line in the commit message, from the template.
 func (r *Repo) message(c Change, file string) string {
 	typ, slug := "post", path.Base(strings.TrimSuffix(file, path.Ext(file)))
+	if c.Media != "" {
+		typ, slug = "media", path.Base(file)
+	}
 	if c.Post != nil {
 		typ, slug = c.Post.Type, c.Post.Slug
 	}
@@ -187,27 +281,29 @@ func (r *Repo) message(c Change, file string) string {
 		"{url}", c.URL, "{path}", file).Replace(r.cfg.Message)
 }
 
+// writeFile writes full in place. Not through a temporary file renamed into place: only
+// indiepub touches the clone, under Repo.mu, so git never reads half a file; a write cut
+// short by a crash is written again when its job runs again. Nor synced: the index (the
+// store) is what survives a crash, and git does not sync the files it checks out either.
+// In a folder of 10,000 posts creating and renaming a second file cost as much again.
 func writeFile(full string, b []byte) error {
+	return writeFrom(full, bytes.NewReader(b))
+}
+
+// writeFrom writes full from src (see writeFile).
+func writeFrom(full string, src io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", full, err)
 	}
-	tmp := full + ".indiepub-tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", full, err)
 	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
+	_, err = io.Copy(f, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, full)
-	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", full, err)
 	}
 	return nil

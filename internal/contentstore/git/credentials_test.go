@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -121,5 +122,81 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("the log holds a secret:\n%s", logs.String())
 		}
+	}
+}
+
+// The SSH key file of INDIEPUB_GIT_SSH_KEY reaches ssh as "-i FILE" with IdentitiesOnly
+// (GIT_SSH_COMMAND), for an ssh:// remote. There is no SSH server here: a stand-in ssh
+// (testdata/fakessh) records its arguments, refuses any other key, and runs git's
+// command on this machine as sshd would. Pushes work with the key; once the host
+// refuses it, the error says so, and neither errors nor the log ever hold the key.
+func TestSSHKeyUsedAndNeverLogged(t *testing.T) {
+	requireTool(t, "git")
+	fake, err := filepath.Abs(filepath.Join("testdata", "fakessh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", fake+string(os.PathListSeparator)+os.Getenv("PATH"))
+	dir := t.TempDir()
+	const material = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
+	key := filepath.Join(dir, "deploy key") // a space, to show it is quoted
+	if err := os.WriteFile(key, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"+material+"\n-----END OPENSSH PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	argLog, refuse := filepath.Join(dir, "ssh-args"), filepath.Join(dir, "refuse")
+	t.Setenv("FAKESSH_LOG", argLog)
+	t.Setenv("FAKESSH_KEY", key)
+	t.Setenv("FAKESSH_REFUSE", refuse)
+	base := t.TempDir()
+	run(t, base, "init", "-q", "--bare", "-b", "main", "site.git")
+	remote := "ssh://git@git.example.com" + filepath.Join(base, "site.git")
+
+	// Without the key the host refuses: the clone at start fails and says why.
+	_, err = gitstore.Open(context.Background(), gitstore.Config{Dir: filepath.Join(t.TempDir(), "git"), Remote: remote,
+		SiteURL: "https://example.com/", Preset: gitstore.Presets["hugo"]})
+	if err == nil || !strings.Contains(err.Error(), "Permission denied (publickey)") {
+		t.Fatalf("open without the key: %v, want the host's refusal", err)
+	}
+
+	logs := &syncBuffer{}
+	g := newGitServer(t, "hugo", remote, func(c *server.Config, gc *gitstore.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		gc.Logger = c.Logger
+		gc.SSHKey = key
+	})
+	g.create(t, map[string]any{"content": []any{"pushed over ssh"}, "mp-slug": []any{"over-ssh"}})
+	g.idle(t)
+	if remoteFile(t, filepath.Join(base, "site.git"), "content/notes/over-ssh.md") == "" {
+		t.Fatal("nothing pushed over ssh with the key")
+	}
+	args, err := os.ReadFile(argLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(args), "-i "+key+" -o IdentitiesOnly=yes") || !strings.Contains(string(args), "git-receive-pack") {
+		t.Errorf("ssh was not given the key file for the push; its calls:\n%s", args)
+	}
+
+	// The host revokes the key: the push fails, its error says so without the key.
+	if err := os.WriteFile(refuse, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g.create(t, map[string]any{"content": []any{"refused"}, "mp-slug": []any{"refused"}})
+	var lastErr string
+	waitFor(t, "a failed push", time.Minute, func() bool {
+		js, _ := g.DB.Jobs(context.Background(), []jobs.State{jobs.Pending, jobs.Failed}, 1000)
+		for _, j := range js {
+			if j.Kind == gitstore.KindPush && j.LastError != "" {
+				lastErr = j.LastError
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(lastErr, "Permission denied (publickey)") {
+		t.Errorf("push error %q does not say what failed", lastErr)
+	}
+	if strings.Contains(lastErr, material) || strings.Contains(logs.String(), material) {
+		t.Errorf("the key is in an error or the log:\n%s\n%s", lastErr, logs.String())
 	}
 }

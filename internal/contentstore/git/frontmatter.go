@@ -32,14 +32,15 @@ var aliases = map[string]string{
 // generatorOnly are front-matter names that steer the generator and are no part of the
 // post: they are dropped when a file is read back.
 var generatorOnly = map[string]bool{"layout": true, "type": true, "weight": true, "aliases": true,
-	"excerpt_separator": true, "sitemap": true, "menu": true, "slug": true, "permalink": true, "url": true,
+	"excerpt_separator": true, "sitemap": true, "menu": true, "slug": true, "permalink": true, "url": true, "redirect_from": true,
 	"draft": true, "published": true, "eleventyExcludeFromCollections": true}
 
 // Render is p's file: front matter with every property a theme needs, in the names the
 // preset's generator expects, and the content as body (Markdown or HTML as written).
-// siteURL gives the post's path on the site (the permalink).
-func (ps Preset) Render(p *post.Post, siteURL string) ([]byte, error) {
-	fm := ps.frontMatter(p, siteURL)
+// siteURL gives the post's path on the site (the permalink); old are the paths that
+// redirect to the post, written as the preset's aliases.
+func (ps Preset) Render(p *post.Post, siteURL string, old []string) ([]byte, error) {
+	fm := ps.frontMatter(p, siteURL, old)
 	var buf bytes.Buffer
 	switch ps.Format {
 	case TOML:
@@ -85,7 +86,7 @@ type keyValue struct {
 
 // frontMatter lists the front matter of p in a stable order: the generator's keys
 // first, then the remaining mf2 properties by name.
-func (ps Preset) frontMatter(p *post.Post, siteURL string) []keyValue {
+func (ps Preset) frontMatter(p *post.Post, siteURL string, old []string) []keyValue {
 	var fm []keyValue
 	props := p.Item.Properties
 	if t, ok := fmTime(p.Item.First("published")); ok {
@@ -107,6 +108,11 @@ func (ps Preset) frontMatter(p *post.Post, siteURL string) []keyValue {
 	}
 	if path := sitePath(p.URL, siteURL); path != "" {
 		fm = append(fm, keyValue{ps.Permalink, path})
+	}
+	if ps.Aliases != "" && len(old) > 0 {
+		// Hugo writes a page at each alias that sends the browser on to the post
+		// (gohugo.io/content-management/urls/#aliases), as indiepub answers 301 there.
+		fm = append(fm, keyValue{ps.Aliases, slices.Clone(old)})
 	}
 	var names []string
 	for k := range props {
@@ -136,7 +142,8 @@ func (ps Preset) frontMatter(p *post.Post, siteURL string) []keyValue {
 // usesKey reports whether the preset writes key itself: an mf2 property of that name
 // would clash with it.
 func (ps Preset) usesKey(k string) bool {
-	return k == "date" || k == "title" || k == "tags" || k == ps.Updated || k == ps.Permalink || k == ps.DraftKey
+	return k == "date" || k == "title" || k == "tags" || k == ps.Updated || k == ps.Permalink || k == ps.DraftKey ||
+		(ps.Aliases != "" && k == ps.Aliases)
 }
 
 // listProperty are written as lists even with one value, as themes loop over them.

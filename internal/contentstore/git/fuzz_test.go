@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 		}
 		p.URL, p.Slug = "https://example.com/notes/x", "x"
 		for _, name := range []string{"jekyll", "hugo-toml"} {
-			if _, err := gitstore.Presets[name].Render(p, "https://example.com/"); err != nil {
+			if _, err := gitstore.Presets[name].Render(p, "https://example.com/", nil); err != nil {
 				t.Fatalf("%s: a parsed post does not render: %v\n%q", name, err, b)
 			}
 		}

@@ -60,6 +60,11 @@ type Config struct {
 	// URLPatterns are the site's URL patterns (post.Post.PathFor), for posts whose files
 	// name no permalink (written by hand, or by another tool).
 	URLPatterns map[string]string
+	// Media commits uploaded media files into the repository, under MediaDir (default
+	// the preset's), as well as keeping them in the media store; without it posts link
+	// them by URL only.
+	Media    bool
+	MediaDir string
 	// Timeout bounds one git command, so that a remote that accepts a connection and
 	// never answers does not hold the clone; default 2 minutes.
 	Timeout time.Duration
@@ -88,6 +93,9 @@ func (c *Config) defaults() {
 	if c.Timeout <= 0 {
 		c.Timeout = 2 * time.Minute
 	}
+	if c.MediaDir == "" {
+		c.MediaDir = c.Preset.MediaDir
+	}
 }
 
 // Repo is the working clone. Its methods may be called from many goroutines: writes are
@@ -105,12 +113,21 @@ type Repo struct {
 	askpass string
 	// pushed is the last commit this process pushed (or found on the remote).
 	pushed string
+	// born is set once HEAD names a commit (the branch is born); commits counts the
+	// commits this process made, for git's upkeep (see commitFiles).
+	born    bool
+	commits int
 }
 
 // Open opens the working clone at cfg.Dir, cloning cfg.Remote into it (or creating an
 // empty repository) the first time, and reads the files indiepub wrote.
 func Open(ctx context.Context, cfg Config) (*Repo, error) {
 	cfg.defaults()
+	if cfg.Media {
+		if err := CheckDir(cfg.MediaDir); err != nil {
+			return nil, fmt.Errorf("media folder: %w", err)
+		}
+	}
 	r := &Repo{cfg: cfg, paths: map[string]string{}, files: map[string]string{}}
 	if err := r.writeAskpass(); err != nil {
 		return nil, err
@@ -157,6 +174,9 @@ func (r *Repo) create(ctx context.Context) error {
 
 // Dir is the working clone's directory.
 func (r *Repo) Dir() string { return r.cfg.Dir }
+
+// CommitsMedia reports whether uploaded media are committed into the repository.
+func (r *Repo) CommitsMedia() bool { return r.cfg.Media }
 
 // writeAskpass writes the helper git asks for an HTTPS user name and password: it
 // prints them from the environment git is given, so that the token is never in a

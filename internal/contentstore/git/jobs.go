@@ -37,6 +37,7 @@ type Store interface {
 type Publisher struct {
 	repo  *Repo
 	store Store
+	media MediaSource
 	// URLPatterns are the site's URL patterns, for posts added to the repository by hand.
 	URLPatterns map[string]string
 	Logger      *slog.Logger
@@ -53,6 +54,10 @@ func NewPublisher(repo *Repo, store Store, urlPatterns map[string]string, logger
 
 // Repo is the working clone.
 func (p *Publisher) Repo() *Repo { return p.repo }
+
+// CopyMedia has the publisher copy uploads from src when the repository commits media
+// (Config.Media).
+func (p *Publisher) CopyMedia(src MediaSource) { p.media = src }
 
 // Jobs is the post-change listener: one write job per change.
 func (p *Publisher) Jobs(_ context.Context, c jobs.PostChange) ([]*jobs.Job, error) {
@@ -77,7 +82,23 @@ func (p *Publisher) Write(ctx context.Context, j *jobs.Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	commit, err := p.repo.Apply(ctx, Change{Action: c.Action, URL: c.URL, Post: ps})
+	ch := Change{Action: c.Action, URL: c.URL, Post: ps}
+	if rs, ok := p.store.(Redirects); ok && ps != nil && p.repo.cfg.Preset.Aliases != "" {
+		if ch.Aliases, err = rs.RedirectsTo(ctx, c.URL); err != nil {
+			return "", err
+		}
+	}
+	return p.apply(ctx, ch)
+}
+
+// Redirects is the store's list of a post's old paths, for the preset's aliases.
+type Redirects interface {
+	RedirectsTo(ctx context.Context, target string) ([]string, error)
+}
+
+// apply commits c and queues the push of the commit.
+func (p *Publisher) apply(ctx context.Context, c Change) (string, error) {
+	commit, err := p.repo.Apply(ctx, c)
 	if err != nil {
 		return "", err
 	}

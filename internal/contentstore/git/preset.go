@@ -38,18 +38,30 @@ type Preset struct {
 	// Jekyll's "published: false".
 	DraftKey   string
 	DraftValue bool
+	// Aliases is the front-matter name of a post's old paths, the redirects the index
+	// knows (an imported site's addresses): Hugo's "aliases", jekyll-redirect-from's
+	// "redirect_from"; "" writes none (Eleventy has no such key).
+	Aliases string
+	// MediaDir is the folder uploaded media are committed under (Config.Media), each
+	// at its path in the media store ("ab/cd/<sha256>.jpg"): a folder the generator
+	// publishes at the site's root, so that a file's URL on the built site is the one
+	// indiepub gave it (<url>media/ab/cd/…) when --url is the site's.
+	MediaDir string
 }
 
 // Presets are the generators indiepub writes for (--git-preset).
 var Presets = map[string]Preset{
 	"jekyll": {Name: "jekyll", Path: "_posts/{yyyy}-{mm}-{dd}-{slug}.md", Format: YAML,
-		Updated: "updated", Permalink: "permalink", DraftKey: "published", DraftValue: false},
+		Updated: "updated", Permalink: "permalink", DraftKey: "published", DraftValue: false, MediaDir: "media",
+		Aliases: "redirect_from"},
 	"hugo": {Name: "hugo", Path: "content/{type}s/{slug}.md", Format: YAML,
-		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true},
+		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true, MediaDir: "static/media",
+		Aliases: "aliases"},
 	"hugo-toml": {Name: "hugo-toml", Path: "content/{type}s/{slug}.md", Format: TOML,
-		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true},
+		Updated: "lastmod", Permalink: "url", DraftKey: "draft", DraftValue: true, MediaDir: "static/media",
+		Aliases: "aliases"},
 	"eleventy": {Name: "eleventy", Path: "src/{type}s/{slug}.md", Format: YAML,
-		Updated: "updated", Permalink: "permalink", DraftKey: "draft", DraftValue: true},
+		Updated: "updated", Permalink: "permalink", DraftKey: "draft", DraftValue: true, MediaDir: "src/media"},
 }
 
 // PresetNamed returns the named preset with per-type path overrides (type=template)
@@ -67,6 +79,19 @@ func PresetNamed(name string, paths map[string]string) (Preset, error) {
 		p.Paths[typ] = tmpl
 	}
 	return p, nil
+}
+
+// CheckDir refuses a folder (--git-media-dir) that could leave the repository.
+func CheckDir(dir string) error {
+	if dir == "" || strings.HasPrefix(dir, "/") || strings.Contains(dir, "\\") {
+		return fmt.Errorf("%q: a relative path with / separators", dir)
+	}
+	for _, part := range strings.Split(dir, "/") {
+		if part == ".." || part == "." || part == "" || part == ".git" {
+			return fmt.Errorf("%q: no empty, ., .. or .git parts", dir)
+		}
+	}
+	return nil
 }
 
 // checkTemplate refuses a path template that could leave the repository or that names

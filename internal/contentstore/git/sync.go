@@ -266,8 +266,20 @@ func (r *Repo) resolve(ctx context.Context, file, onto string) (bool, error) {
 		// In a rebase "ours" is the branch being rebased onto: the remote.
 		side, winner = "--ours", "the remote's change"
 	}
-	r.cfg.Logger.Warn("git conflict in a post file resolved for the newer change", "file", file, "kept", winner)
 	ours := side == "--theirs"
+	if ours {
+		// The remote's version stays in history: its commit is an ancestor of the result.
+		r.cfg.Logger.Warn("git conflict in a post file resolved for the newer change", "file", file, "kept", winner)
+	} else {
+		// indiepub's commit is dropped from the branch; a ref in the clone keeps it, so
+		// that the version the index had is not lost (git show REF:FILE).
+		ref := "refs/indiepub/overridden/" + r.rev(ctx, "REBASE_HEAD")
+		if _, err := r.git(ctx, "update-ref", ref, "REBASE_HEAD"); err != nil {
+			return false, err
+		}
+		r.cfg.Logger.Warn("git conflict in a post file resolved for the newer change", "file", file, "kept", winner,
+			"overridden", ref)
+	}
 	if _, err := r.git(ctx, "checkout", side, "--", file); err != nil {
 		// The kept side deleted the file.
 		_, err = r.git(ctx, "rm", "-q", "--", file)

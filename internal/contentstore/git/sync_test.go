@@ -158,3 +158,26 @@ func TestHandEditPulledShowsInSource(t *testing.T) {
 		t.Errorf("notes on the remote after the pull: %v", files)
 	}
 }
+
+// The scheduled pull (--git-pull-every) reads a hand edit back without any webhook.
+func TestScheduledPullReadsAHandEdit(t *testing.T) {
+	remote := bareRemote(t)
+	g := newGitServer(t, "jekyll", remote, func(c *server.Config, _ *gitstore.Config) { c.GitPull = 200 * time.Millisecond })
+	u := g.create(t, map[string]any{"content": []any{"As posted"}, "mp-slug": []any{"scheduled"},
+		"published": []any{"2026-12-01T09:00:00Z"}})
+	g.idle(t)
+
+	hand := handClone(t, remote)
+	const file = "_posts/2026-12-01-scheduled.md"
+	b, err := os.ReadFile(filepath.Join(hand, filepath.FromSlash(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeHand(t, hand, file, strings.Replace(string(b), "As posted", "Edited, never announced", 1))
+	run(t, hand, "commit", "-q", "-am", "quiet edit")
+	run(t, hand, "push", "-q", "origin", "main")
+
+	waitFor(t, "the hand edit in q=source", time.Minute, func() bool {
+		return str(g.source(t, u)["content"]) == "[Edited, never announced]"
+	})
+}

@@ -33,3 +33,19 @@ func (db *DB) Redirect(ctx context.Context, path string) (string, error) {
 	}
 	return target, nil
 }
+
+// RedirectsTo lists the paths that redirect to target, in order: a post's old
+// addresses, written into its file for a static site (Hugo's aliases). It scans the
+// table (target has no index): redirects are the old paths of an import, few beside the
+// posts.
+func (db *DB) RedirectsTo(ctx context.Context, target string) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT path FROM redirects WHERE target = $1 ORDER BY path`, target)
+	if err != nil {
+		return nil, fmt.Errorf("redirects to %s: %w", target, err)
+	}
+	paths, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("redirects to %s: %w", target, err)
+	}
+	return paths, nil
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/indiepub/indiepub/internal/post"
 )
@@ -35,6 +36,22 @@ func testRedirects(t TB, s Store) {
 		got, err := s.Redirect(ctx, path)
 		if err != nil || got != want {
 			t.Errorf("Redirect(%s) = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	// The paths that lead to a URL, in order; none for a URL nothing redirects to, and
+	// not a path pointed elsewhere since.
+	if err := s.AddRedirect(ctx, "/2019/05/hello.html", site+"articles/2019/05/hello"); err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]string{
+		site + "articles/2019/05/hello": "[/2019/05/hello.html /2019/05/hello/]",
+		site + "articles/2020/01/about": "[/about/]",
+		site + "articles/2019/01/about": "[]",
+		site + "notes/2019/05/nowhere":  "[]",
+	} {
+		got, err := s.RedirectsTo(ctx, target)
+		if err != nil || fmt.Sprint(got) != want {
+			t.Errorf("RedirectsTo(%s) = %v, %v; want %s", target, got, err, want)
 		}
 	}
 	for _, path := range []string{"/About/", "/2019/05/", "/2019/05/hello//"} {

@@ -58,6 +58,8 @@ type Store interface {
 	// Redirects from old paths of imported posts (site.Store, move.Store).
 	AddRedirect(ctx context.Context, path, target string) error
 	Redirect(ctx context.Context, path string) (string, error)
+	// RedirectsTo (the git content store) lists the paths redirecting to a URL, in order.
+	RedirectsTo(ctx context.Context, target string) ([]string, error)
 
 	// Media records (media.Records).
 	SaveUpload(ctx context.Context, u *media.Upload) error
