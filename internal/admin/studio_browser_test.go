@@ -123,8 +123,8 @@ func (s *studio) write(step, kind string) {
 // site has in another case, schedule a post a few seconds ahead and see it appear, edit a
 // post, delete and undelete it, and sign out. Each step checks the page it lands on and the
 // post's Micropub q=source. It also takes the screenshots of the write form, the posts
-// list and the media library at 1280 and 390 px (to $INDIEPUB_SCREENSHOT_DIR when set,
-// else the test's temporary directory) and checks that at 390 px none scrolls sideways.
+// list and the media library at 1280, 390 and 360 px (to $INDIEPUB_SCREENSHOT_DIR when set,
+// else the test's temporary directory) and checks that at 390 and 360 px none scrolls sideways.
 func TestStudioInBrowser(t *testing.T) {
 	ctx := browsertest.NewFor(t, 6*time.Minute)
 	// The page replied to, served on the loopback address the guarded client may reach
@@ -322,8 +322,9 @@ func TestStudioInBrowser(t *testing.T) {
 	s.do("studio after signing out", chromedp.Navigate(srv.URL+"/admin/write"), chromedp.WaitVisible(chromedp.ID("password")))
 }
 
-// screenshots takes each page at 1280 and 390 px wide, checks that the narrow one does
-// not scroll sideways, and keeps the PNGs.
+// screenshots takes each page at 1280 and 390 px wide (and at 360, the narrowest width
+// the studio is to be usable at), checks that the narrow ones do not scroll sideways, and
+// keeps the PNGs.
 func screenshots(s *studio, pages map[string]string) {
 	s.t.Helper()
 	dir := os.Getenv("INDIEPUB_SCREENSHOT_DIR")
@@ -331,7 +332,7 @@ func screenshots(s *studio, pages map[string]string) {
 		dir = s.t.TempDir()
 	}
 	for name, path := range pages {
-		for _, width := range []int64{1280, 390} {
+		for _, width := range []int64{1280, 390, 360} {
 			s.do(fmt.Sprintf("%s at %d px", name, width), chromedp.EmulateViewport(width, 844),
 				chromedp.Navigate(s.srv.URL+path), chromedp.WaitVisible(chromedp.CSS("main")),
 				void(chromedp.Poll[bool](`Array.from(document.images).every(i => i.complete)`, chromedp.WithPollingTimeout(10*time.Second))))
