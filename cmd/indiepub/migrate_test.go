@@ -89,13 +89,14 @@ func TestMigrateToPostgres(t *testing.T) {
 	sdb.Close()
 
 	out := runCmd(t, "migrate", "--data", data, "--to", pgURL)
-	for _, want := range []string{"posts            4", "tags             2", "tokens           1", "media            1", "jobs             5", "redirects        1", "mentions         1"} {
+	for _, want := range []string{"posts            4", "tags             2", "tokens           1", "media            1", "jobs             1", "redirects        1", "mentions         1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("migrate said %q, want a line %q", out, want)
 		}
 	}
 	// The job queue comes along: each change's post.changed job, in the order of the
-	// changes, with its state (the SQLite server ran them).
+	// changes, with its state (the SQLite server ran them). The four creates are plain
+	// notes no listener acts on, so they have none (jobs.Runner.Wants); the delete has.
 	pg, err := postgres.Open(t.Context(), pgURL)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +126,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		}
 		actions = append(actions, c.Action)
 	}
-	if got, want := strings.Join(actions, " "), "create create create create delete"; got != want {
+	if got, want := strings.Join(actions, " "), "delete"; got != want {
 		t.Errorf("jobs copied for the changes %q, want %q", got, want)
 	}
 	if err := Main(context.Background(), []string{"migrate", "--data", data, "--to", pgURL}, nil, io.Discard, io.Discard); err == nil ||
