@@ -192,28 +192,39 @@ func (db *DB) insertGroup(group []*createReq) error {
 	}
 }
 
-// tryGroup is one attempt at a group's transaction the long way, which any group may
-// take (tryOneTrip is the short way, for groups whose URLs are all free), in two round
-// trips when no slug clashes: BEGIN with the posts' insert, which reports the URLs
-// taken, then the numbered slugs, the tags, the apps and COMMIT.
-func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
+// groupConn starts an attempt at group's transaction, either way: it resets the creates'
+// outcomes and takes a connection. release gives the connection back, after a ROLLBACK
+// unless the transaction committed; one in an unknown state is closed instead.
+func (db *DB) groupConn(ctx context.Context, group []*createReq) (conn *pgx.Conn, release func(committed bool), err error) {
 	for _, req := range group {
 		req.reset()
 	}
 	pc, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer pc.Release()
-	conn := pc.Conn()
-	committed := false
-	defer func() {
+	conn = pc.Conn()
+	return conn, func(committed bool) {
 		if !committed {
 			if _, rerr := conn.Exec(ctx, `ROLLBACK`); rerr != nil {
-				conn.Close(ctx) // a connection in an unknown state is not given back
+				conn.Close(ctx)
 			}
 		}
-	}()
+		pc.Release()
+	}, nil
+}
+
+// tryGroup is one attempt at a group's transaction the long way, which any group may
+// take (tryOneTrip is the short way, for groups whose URLs are all free), in two round
+// trips when no slug clashes: BEGIN with the posts' insert, which reports the URLs
+// taken, then the numbered slugs, the tags, the apps and COMMIT.
+func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
+	conn, release, err := db.groupConn(ctx, group)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() { release(committed) }()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	sorted, args := postsArgs(firsts(group))

@@ -60,15 +60,14 @@ const insertFreshPostsSQL = `WITH ins AS (` + insertPostsFrom + `
 // tryOneTrip stores group, whose URLs are distinct, in one transaction sent as one
 // pipeline. Any error leaves nothing stored.
 func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
-	for _, req := range group {
-		req.reset()
-	}
-	pc, err := db.pool.Acquire(ctx)
+	conn, release, err := db.groupConn(ctx, group)
 	if err != nil {
 		return err
 	}
-	defer pc.Release()
-	conn := pc.Conn()
+	// COMMIT was skipped with the rest of the pipeline after an error, or, if the error
+	// came after, rolled back the failed transaction; release's ROLLBACK ends a
+	// transaction left open either way.
+	defer func() { release(err == nil) }()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
 	tags, clients := freshExtras(group)
@@ -102,12 +101,6 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq) (err error) {
 		err = cerr
 	}
 	if err != nil {
-		// COMMIT was skipped with the rest of the pipeline, or, if the error came
-		// after, rolled back the failed transaction; the ROLLBACK ends a transaction
-		// left open either way.
-		if _, rerr := conn.Exec(ctx, `ROLLBACK`); rerr != nil {
-			conn.Close(ctx) // a connection in an unknown state is not given back
-		}
 		return err
 	}
 	db.oneTrips++
