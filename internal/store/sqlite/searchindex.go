@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -16,9 +17,12 @@ import (
 const (
 	// searchDelay is how long the indexer lets writes gather after it is woken.
 	searchDelay = 100 * time.Millisecond
-	// searchBatch is how many new posts one index transaction takes: few enough that it
-	// holds the writer for a few milliseconds at most.
-	searchBatch = 512
+	// searchBatch is how many new posts one index transaction takes. The transaction
+	// stops the group writer (one writer at a time), so it is kept to about a millisecond:
+	// at 512 posts a batch, under 5,000 creates/s, each batch held the writer for 5.7 ms
+	// (27 ms at worst), and those stops were most of the creates' p99; at 64, 1.3 ms
+	// (p99 5 ms), for about 8 µs more of FTS5 work a post.
+	searchBatch = 64
 )
 
 // wakeSearch tells the indexer that posts were written.
@@ -67,6 +71,8 @@ func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
 		if mark >= upTo {
 			return nil
 		}
+		// Let the writer, waiting for db.writing, commit its group before the next batch.
+		runtime.Gosched()
 	}
 }
 
