@@ -30,6 +30,12 @@ type CacheOptions struct {
 	MaxEntries int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Generation, if set, lets a token store say that tokens were revoked: it is read
+	// before each verification and at each hit, and an answer is used only while
+	// Generation returns what it returned before that answer was verified. A store that
+	// bumps it after every revocation (even one made by another process sharing the
+	// counter) has the revocation refused at the next request, whatever the TTL.
+	Generation func() uint64
 }
 
 // Cache is a Verifier that remembers another Verifier's answers in memory, so that a
@@ -54,10 +60,12 @@ type cacheEntry struct {
 	tok   *Token
 	err   error // an ErrInvalidToken, when tok is nil
 	until time.Time
+	gen   uint64 // CacheOptions.Generation before the verification
 }
 
 type flight struct {
 	done chan struct{}
+	gen  uint64
 	tok  *Token
 	err  error
 }
@@ -90,14 +98,23 @@ func (c *Cache) Verify(ctx context.Context, raw string) (*Token, error) {
 		return c.verifier.Verify(ctx, raw)
 	}
 	key := hashToken(raw)
+	gen := c.generation()
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
-	if ok && c.o.Now().Before(e.until) {
+	if ok && e.gen == gen && c.o.Now().Before(e.until) {
 		c.hits.Add(1)
 		return e.tok, e.err
 	}
-	return c.verify(ctx, key, raw)
+	return c.verify(ctx, key, raw, gen)
+}
+
+// generation is CacheOptions.Generation's value now, 0 without one.
+func (c *Cache) generation() uint64 {
+	if c.o.Generation == nil {
+		return 0
+	}
+	return c.o.Generation()
 }
 
 // Hits counts the verifications answered from memory since the Cache was made, for
@@ -115,10 +132,12 @@ func hashToken(raw string) [sha256.Size]byte {
 	return sha256.Sum256([]byte(raw))
 }
 
-// verify asks the underlying verifier, unless a request with the same token already is.
-func (c *Cache) verify(ctx context.Context, key [sha256.Size]byte, raw string) (*Token, error) {
+// verify asks the underlying verifier, unless a request with the same token already is
+// since the generation gen (one begun before a revocation may have read the token as it
+// was).
+func (c *Cache) verify(ctx context.Context, key [sha256.Size]byte, raw string, gen uint64) (*Token, error) {
 	c.mu.Lock()
-	if f, ok := c.inflight[key]; ok {
+	if f, ok := c.inflight[key]; ok && f.gen == gen {
 		c.mu.Unlock()
 		select {
 		case <-f.done:
@@ -127,17 +146,19 @@ func (c *Cache) verify(ctx context.Context, key [sha256.Size]byte, raw string) (
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		}
 	}
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), gen: gen}
 	c.inflight[key] = f
 	c.mu.Unlock()
 
 	f.tok, f.err = c.verifier.Verify(ctx, raw)
 
 	c.mu.Lock()
-	delete(c.inflight, key)
+	if c.inflight[key] == f {
+		delete(c.inflight, key)
+	}
 	if until, ok := c.expiry(f.tok, f.err); ok {
 		c.makeRoom()
-		c.entries[key] = cacheEntry{tok: f.tok, err: f.err, until: until}
+		c.entries[key] = cacheEntry{tok: f.tok, err: f.err, until: until, gen: gen}
 	}
 	c.mu.Unlock()
 	close(f.done)

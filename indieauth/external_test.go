@@ -522,6 +522,83 @@ func TestCacheBounded(t *testing.T) {
 	}
 }
 
+// TestCacheGeneration: a change of CacheOptions.Generation (a store's count of
+// revocations) makes the next verification ask again, whatever the TTL, and a request
+// made after the change does not take the answer of a verification begun before it.
+func TestCacheGeneration(t *testing.T) {
+	var gen atomic.Uint64
+	var calls atomic.Int32
+	var revoked atomic.Bool
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var block atomic.Bool
+	v := indieauth.VerifierFunc(func(ctx context.Context, raw string) (*indieauth.Token, error) {
+		calls.Add(1)
+		wasRevoked := revoked.Load() // read as a store would, before it waits
+		if block.CompareAndSwap(true, false) {
+			started <- struct{}{}
+			<-release
+		}
+		if wasRevoked {
+			return nil, indieauth.ErrInvalidToken
+		}
+		return &indieauth.Token{Me: "https://me.example/", Scope: []string{"create"}}, nil
+	})
+	cache := indieauth.NewCache(v, indieauth.CacheOptions{TTL: time.Hour, NegativeTTL: -1, Generation: gen.Load})
+	ctx := context.Background()
+	for range 5 {
+		if _, err := cache.Verify(ctx, "tok"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("5 verifications in one generation asked %d times, want 1", n)
+	}
+	// Revoked: the store's answer changes, and so does the generation.
+	revoked.Store(true)
+	gen.Add(1)
+	if _, err := cache.Verify(ctx, "tok"); !errors.Is(err, indieauth.ErrInvalidToken) {
+		t.Fatalf("after the generation changed: %v, want ErrInvalidToken", err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("asked %d times in all, want 2", n)
+	}
+
+	// A verification begun before a revocation (it read the token live) is not shared
+	// with a request that comes after.
+	revoked.Store(false)
+	gen.Add(1)
+	block.Store(true)
+	first := make(chan error, 1)
+	go func() {
+		_, err := cache.Verify(ctx, "tok2")
+		first <- err
+	}()
+	<-started
+	revoked.Store(true)
+	gen.Add(1)
+	second := make(chan error, 1)
+	go func() {
+		_, err := cache.Verify(ctx, "tok2")
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		if !errors.Is(err, indieauth.ErrInvalidToken) {
+			t.Errorf("request after the revocation, while an earlier verification runs: %v, want ErrInvalidToken", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the request after the revocation waited for the verification begun before it")
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the earlier verification: %v, want its own answer (live)", err)
+	}
+	// The earlier answer, remembered under the old generation, is not used now.
+	if _, err := cache.Verify(ctx, "tok2"); !errors.Is(err, indieauth.ErrInvalidToken) {
+		t.Errorf("after both: %v, want ErrInvalidToken", err)
+	}
+}
+
 func TestExternalConnectionRefused(t *testing.T) {
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close() // nothing listens on its port any more

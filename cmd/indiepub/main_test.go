@@ -245,3 +245,63 @@ func TestURLPatterns(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestTokenRevokedFromTheShellWhileServing: the server remembers the tokens it verified,
+// and a token revoked by `indiepub token revoke` (its own store on the same data
+// directory, as from another process) is still refused at the very next request, by id
+// and by app, however many requests the server answered from memory before.
+func TestTokenRevokedFromTheShellWhileServing(t *testing.T) {
+	addr := freeAddr(t)
+	data := filepath.Join(t.TempDir(), "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "--addr", addr, "--data", data}, strings.NewReader(""), io.Discard, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	waitHealthy(t, "http://"+addr+"/healthz", done)
+	run := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := Main(context.Background(), append(args, "--data", data, "--addr", addr), nil, &out, io.Discard); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	status := func(tok string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/micropub?q=config", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	byID := run("token", "issue", "--scope", "create", "--client-id", "https://a.example/")
+	byApp := run("token", "issue", "--scope", "create", "--client-id", "https://b.example/")
+	for _, tok := range []string{byID, byApp} {
+		for range 20 {
+			if got := status(tok); got != http.StatusOK {
+				t.Fatalf("q=config with a live token: %d, want 200", got)
+			}
+		}
+	}
+	run("token", "revoke", "1")
+	// A token that is not (or no longer) valid is a 403 (W3C Micropub §3.7.5, as
+	// indieauth.WriteError answers).
+	if got := status(byID); got != http.StatusForbidden {
+		t.Errorf("right after `token revoke 1`: %d, want 403", got)
+	}
+	if got := status(byApp); got != http.StatusOK {
+		t.Errorf("the other app's token after `token revoke 1`: %d, want 200", got)
+	}
+	run("token", "revoke", "--client-id", "https://b.example/")
+	if got := status(byApp); got != http.StatusForbidden {
+		t.Errorf("right after `token revoke --client-id`: %d, want 403", got)
+	}
+}

@@ -59,6 +59,7 @@ func (db *DB) RedeemCode(ctx context.Context, hash string, check func(*token.Cod
 		if err := tx.Commit(); err != nil {
 			return nil, fmt.Errorf("redeem code: %w", err)
 		}
+		db.revoked()
 		return c, token.ErrCodeUsed
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE auth_codes SET used = 1 WHERE hash = ?`, hash); err != nil {
@@ -120,7 +121,11 @@ func (db *DB) RotateRefresh(ctx context.Context, refreshHash string, now time.Ti
 	if err := insertGrant(ctx, tx, g); err != nil {
 		return fmt.Errorf("refresh: %w", err)
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.revoked()
+	return nil
 }
 
 func insertGrant(ctx context.Context, tx *sql.Tx, g *token.Grant) error {
@@ -145,6 +150,9 @@ func (db *DB) RevokeTokenHash(ctx context.Context, hash string) (bool, error) {
 		return false, fmt.Errorf("revoke token: %w", err)
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 {
+		db.revoked()
+	}
 	return n > 0, nil
 }
 
@@ -154,6 +162,7 @@ func (db *DB) RevokeClientTokens(ctx context.Context, clientID string) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("revoke tokens of %s: %w", clientID, err)
 	}
+	db.revoked()
 	return res.RowsAffected()
 }
 

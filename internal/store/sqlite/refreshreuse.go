@@ -39,5 +39,6 @@ func (db *DB) RevokeAfterRefreshReuse(ctx context.Context, refreshHash string) (
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("refresh reuse: %w", err)
 	}
+	db.revoked()
 	return true, nil
 }

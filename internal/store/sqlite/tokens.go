@@ -64,6 +64,7 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("revoke token %d: %w", id, token.ErrNotFound)
 	}
+	db.revoked()
 	return nil
 }
 
