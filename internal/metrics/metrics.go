@@ -163,7 +163,7 @@ func (m *Metrics) CacheHits(hits func() uint64) {
 	}
 	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "indiepub_token_cache_hits_total",
-		Help: "Token verifications answered from the cache of an external token endpoint's answers.",
+		Help: "Token verifications answered from memory: an external token endpoint's answers, or the SQLite store's own tokens.",
 	}, func() float64 { return float64(hits()) }))
 }
 

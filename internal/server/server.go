@@ -277,12 +277,14 @@ type Store interface {
 func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	cfg.Defaults()
 	cfg.Logger = withRequestIDs(cfg.Logger)
+	// Asked of the store itself: the metrics' wrapper below has only Store's methods.
+	revocations, _ := db.(revocationCounter)
 	if cfg.Metrics != nil {
 		db = countedStore{Store: db, m: cfg.Metrics}
 	}
 	verifier := cfg.Verifier
 	if verifier == nil {
-		verifier = newVerifier(cfg, db)
+		verifier = newVerifier(cfg, db, revocations)
 	}
 	if hits, ok := verifier.(interface{ Hits() uint64 }); ok {
 		cfg.Metrics.CacheHits(hits.Hits)

@@ -26,8 +26,9 @@ type revocationCounter interface {
 	TokenGeneration() uint64
 }
 
-// newVerifier builds the token verifier that cfg.Auth chooses.
-func newVerifier(cfg Config, db token.Store) indieauth.Verifier {
+// newVerifier builds the token verifier that cfg.Auth chooses; revocations is the
+// store's revocation counter, nil if it has none.
+func newVerifier(cfg Config, db token.Store, revocations revocationCounter) indieauth.Verifier {
 	if cfg.Auth != AuthExternal {
 		local := &token.Local{Store: db, Now: cfg.Now, Me: cfg.URL, Logger: cfg.Logger}
 		// Remembered only where every revocation, even one made by the token command
@@ -35,9 +36,9 @@ func newVerifier(cfg Config, db token.Store) indieauth.Verifier {
 		// database read of every request was a tenth of the CPU of a create. Elsewhere
 		// (PostgreSQL, where revocation must reach every instance at its next request)
 		// each request reads the token.
-		if rc, ok := db.(revocationCounter); ok {
+		if revocations != nil {
 			return indieauth.NewCache(local, indieauth.CacheOptions{
-				TTL: localTokenTTL, Now: cfg.Now, Generation: rc.TokenGeneration})
+				TTL: localTokenTTL, Now: cfg.Now, Generation: revocations.TokenGeneration})
 		}
 		return local
 	}
