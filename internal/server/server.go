@@ -272,6 +272,12 @@ type Store interface {
 	Migrated(ctx context.Context) error
 }
 
+// savesCounter is a store that counts saves of the settings as revocationCounter does
+// revocations (settings.Service.Saves).
+type savesCounter interface {
+	SettingsGeneration() uint64
+}
+
 // New returns indiepub's whole handler tree on db. ctx bounds the start-up work (the
 // owner's setup link); the handler outlives it.
 func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
@@ -279,6 +285,7 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	cfg.Logger = withRequestIDs(cfg.Logger)
 	// Asked of the store itself: the metrics' wrapper below has only Store's methods.
 	revocations, _ := db.(revocationCounter)
+	saves, _ := db.(savesCounter)
 	if cfg.Metrics != nil {
 		db = countedStore{Store: db, m: cfg.Metrics}
 	}
@@ -321,6 +328,9 @@ func New(ctx context.Context, cfg Config, db Store) (*Handler, error) {
 	// their place.
 	siteSettings := settings.NewService(db, settings.Settings{Name: cfg.Name, Photo: cfg.Photo, Note: cfg.Note,
 		URLPatterns: cfg.URLPatterns})
+	if saves != nil {
+		siteSettings.Saves = saves.SettingsGeneration
+	}
 	mp := micropub.New(micropub.Config{
 		URL:           cfg.URL,
 		MediaEndpoint: mediaEndpoint.EndpointURL(),

@@ -152,11 +152,21 @@ func FormatPatterns(patterns map[string]string) string {
 type Service struct {
 	store Store
 	fixed Settings
+	// Saves, if set, counts the saves of the settings in memory that every process on
+	// the store shares (the SQLite store's SettingsGeneration): Current then reads the
+	// store only when it moved, instead of reading the change count, which every post
+	// moves, for every request.
+	Saves func() uint64
 
 	mu      sync.Mutex
 	version int64
 	loaded  bool
 	current Settings
+
+	// The settings as Current read them at the count of saves saves.
+	saves      uint64
+	savesRead  bool
+	savesValue Settings
 }
 
 // NewService returns the settings of store, where the non-empty fields of fixed (and
@@ -179,11 +189,36 @@ func (s *Service) Stored(ctx context.Context) (Settings, error) {
 
 // Current returns the settings in force now.
 func (s *Service) Current(ctx context.Context) (Settings, error) {
+	if s.Saves != nil {
+		return s.bySaves(ctx)
+	}
 	version, _, err := s.store.SiteChanges(ctx)
 	if err != nil {
 		return Settings{}, err
 	}
 	return s.At(ctx, version)
+}
+
+// bySaves is Current by the count of saves: the count is read before the settings, so
+// that a save committed meanwhile moves it past what is remembered.
+func (s *Service) bySaves(ctx context.Context) (Settings, error) {
+	n := s.Saves()
+	s.mu.Lock()
+	if s.savesRead && s.saves == n {
+		cur := s.savesValue
+		s.mu.Unlock()
+		return cur, nil
+	}
+	s.mu.Unlock()
+	st, err := s.Stored(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	cur := s.merge(st)
+	s.mu.Lock()
+	s.savesValue, s.saves, s.savesRead = cur, n, true
+	s.mu.Unlock()
+	return cur, nil
 }
 
 // At returns the settings in force at the store's change count version (SiteChanges),

@@ -89,6 +89,35 @@ func TestServiceFixedWinAndCache(t *testing.T) {
 	}
 }
 
+// TestServiceBySaves: with a count of saves, Current reads the store only when the count
+// moved, not when the site's change count (every post) did, and a save made elsewhere
+// (another process: the store's count moves, this Service saved nothing) shows at the
+// next call.
+func TestServiceBySaves(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{s: Settings{Name: "Stored"}}
+	var saves uint64
+	svc := NewService(st, Settings{})
+	svc.Saves = func() uint64 { return saves }
+	for i := range 5 {
+		st.version++ // a post created
+		if got, err := svc.Current(ctx); err != nil || got.Name != "Stored" {
+			t.Fatalf("call %d: Current = %+v, %v", i, got, err)
+		}
+	}
+	if st.reads != 1 {
+		t.Errorf("5 calls while posts changed the site read the store %d times, want once", st.reads)
+	}
+	st.s = Settings{Name: "Saved elsewhere"}
+	saves++
+	if got, _ := svc.Current(ctx); got.Name != "Saved elsewhere" {
+		t.Errorf("after the count of saves moved: %+v", got)
+	}
+	if st.reads != 2 {
+		t.Errorf("store read %d times, want 2", st.reads)
+	}
+}
+
 func TestCheckPhoto(t *testing.T) {
 	for photo, ok := range map[string]bool{
 		"": true, "https://example.com/me.jpg": true, "/media/me.jpg": true,

@@ -29,7 +29,7 @@ func (db *DB) Settings(ctx context.Context) (settings.Settings, error) {
 }
 
 // SaveSettings replaces the site's settings; the site's change counter rises with them
-// (a trigger of migration 0024).
+// (a trigger of migration 0024), and so does SettingsGeneration.
 func (db *DB) SaveSettings(ctx context.Context, s settings.Settings) error {
 	value, err := json.Marshal(s)
 	if err != nil {
@@ -40,5 +40,6 @@ func (db *DB) SaveSettings(ctx context.Context, s settings.Settings) error {
 	if err := db.space.check(err); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
+	db.counters.bump(countSettings)
 	return nil
 }

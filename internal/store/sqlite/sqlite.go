@@ -66,8 +66,8 @@ type DB struct {
 	// logger receives the background checkpoints' failures and the disk's filling up.
 	logger *slog.Logger
 
-	// revocations counts token revocations across processes (tokengen.go).
-	revocations *counter
+	// counters count token revocations and settings saves across processes (counters.go).
+	counters *counters
 
 	// jobsWake is JobsEnqueued's channel (jobs.go).
 	jobsWake chan struct{}
@@ -139,13 +139,13 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
-	if db.revocations, err = openCounter(path + "-revocations"); err != nil {
+	if db.counters, err = openCounters(path + "-counters"); err != nil {
 		db.closeStmts()
 		sdb.Close()
 		return nil, err
 	}
 	if db.ckpt, err = openCheckpointer(path); err != nil {
-		db.revocations.close()
+		db.counters.close()
 		db.closeStmts()
 		sdb.Close()
 		return nil, err
@@ -157,7 +157,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close stops the writer, waiting for the group being committed, and closes the database.
 func (db *DB) Close() error {
 	db.stopWriter()
-	return errors.Join(db.closeStmts(), db.ckpt.Close(), db.db.Close(), db.revocations.close())
+	return errors.Join(db.closeStmts(), db.ckpt.Close(), db.db.Close(), db.counters.close())
 }
 
 // SQL exposes the underlying handle for packages' own tests and tools.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/indiepub/indiepub/internal/settings"
 	"github.com/indiepub/indiepub/internal/token"
 )
 
@@ -121,5 +122,38 @@ func TestTokenGenerationSeesEveryRevocation(t *testing.T) {
 	}
 	if got := server.TokenGeneration(); got != before {
 		t.Errorf("generation moved from %d to %d without a revocation", before, got)
+	}
+}
+
+// TestSettingsGenerationSeesSaves: a save of the settings through a second store on the
+// same database moves the count the first reads; a post does not.
+func TestSettingsGenerationSeesSaves(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "indiepub.db")
+	server, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	before := server.SettingsGeneration()
+	if err := other.CreatePost(ctx, newPost(t, `{"type":["h-entry"],"properties":{"content":["Hi"]}}`, "https://me.example/a-post")); err != nil {
+		t.Fatal(err)
+	}
+	if got := server.SettingsGeneration(); got != before {
+		t.Errorf("a post moved the count of saves from %d to %d", before, got)
+	}
+	if err := other.SaveSettings(ctx, settings.Settings{Name: "Jane"}); err != nil {
+		t.Fatal(err)
+	}
+	if server.SettingsGeneration() == before {
+		t.Error("a save through another store left the count of saves where it was")
+	}
+	if server.TokenGeneration() != 0 {
+		t.Errorf("a save moved the count of revocations to %d", server.TokenGeneration())
 	}
 }
