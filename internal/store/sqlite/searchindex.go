@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"time"
@@ -13,6 +14,23 @@ import (
 // segment for every group commit. Two things bring it up to date: the indexer goroutine,
 // searchDelay after writes, and SearchPosts itself, which first indexes whatever is behind
 // so that a search finds every post stored before it.
+
+// The index transaction's statements, prepared once (stmts.go): searchMarkSQL reads
+// the mark and the last post of this batch, then searchStepsSQL run in order.
+const searchMarkSQL = `SELECT id, min((SELECT coalesce(max(id), 0) FROM posts), id + ?) FROM search_indexed`
+
+var searchStepsSQL = [...]string{
+	// The changed posts indexed before (up to the mark): their old rows out, their rows as
+	// they are now in.
+	`DELETE FROM post_search WHERE rowid IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`,
+	`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
+		FROM post_search_text WHERE id IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`,
+	// The new posts (mark, next], as they are now: their changes so far need no more.
+	`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
+		FROM post_search_text WHERE id > ? AND id <= ?`,
+	`DELETE FROM search_backlog WHERE post_id <= ?`,
+	`UPDATE search_indexed SET id = ?`,
+}
 
 const (
 	// searchDelay is how long the indexer lets writes gather after it is woken.
@@ -100,25 +118,17 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 	}
 	defer tx.Rollback()
 	var mark, next int64
-	if err := tx.QueryRowContext(ctx, `SELECT id, min((SELECT coalesce(max(id), 0) FROM posts), id + ?)
-		FROM search_indexed`, searchBatch).Scan(&mark, &next); err != nil {
+	if err := tx.StmtContext(ctx, db.stmts.searchMark).QueryRowContext(ctx, searchBatch).Scan(&mark, &next); err != nil {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
+	st := &db.stmts.searchSteps
 	for _, step := range []struct {
-		sql  string
+		st   *sql.Stmt
 		args []any
 	}{
-		// The changed posts indexed before: their old rows out, their rows as they are now in.
-		{`DELETE FROM post_search WHERE rowid IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`, []any{mark}},
-		{`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
-			FROM post_search_text WHERE id IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`, []any{mark}},
-		// The new posts, as they are now: their changes so far need no more.
-		{`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
-			FROM post_search_text WHERE id > ? AND id <= ?`, []any{mark, next}},
-		{`DELETE FROM search_backlog WHERE post_id <= ?`, []any{next}},
-		{`UPDATE search_indexed SET id = ?`, []any{next}},
+		{st[0], []any{mark}}, {st[1], []any{mark}}, {st[2], []any{mark, next}}, {st[3], []any{next}}, {st[4], []any{next}},
 	} {
-		if _, err := tx.ExecContext(ctx, step.sql, step.args...); err != nil {
+		if _, err := tx.StmtContext(ctx, step.st).ExecContext(ctx, step.args...); err != nil {
 			return 0, fmt.Errorf("search index: %w", err)
 		}
 	}
