@@ -66,15 +66,8 @@ func TestServeOnFreshDataDir(t *testing.T) {
 	if len(tok) < 32 || strings.ContainsAny(tok, "+/=&% \n") {
 		t.Fatalf("token issue printed %q, want one URL-safe token", out.String())
 	}
-	req, _ := http.NewRequest("GET", "http://"+addr+"/micropub?q=config", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		t.Errorf("GET /micropub with an issued token: %d, want the token accepted", resp.StatusCode)
+	if code := configStatus(t, addr, tok); code == http.StatusUnauthorized || code == http.StatusForbidden {
+		t.Errorf("GET /micropub with an issued token: %d, want the token accepted", code)
 	}
 
 	cancel()
@@ -89,6 +82,19 @@ func TestServeOnFreshDataDir(t *testing.T) {
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("log %q does not mention the shutdown", logs.String())
 	}
+}
+
+// configStatus is the status of a q=config query to the server at addr with tok.
+func configStatus(t *testing.T, addr, tok string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/micropub?q=config", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func waitHealthy(t *testing.T, url string, done <-chan error) {
@@ -272,17 +278,7 @@ func TestTokenRevokedFromTheShellWhileServing(t *testing.T) {
 		}
 		return strings.TrimSpace(out.String())
 	}
-	status := func(tok string) int {
-		t.Helper()
-		req, _ := http.NewRequest("GET", "http://"+addr+"/micropub?q=config", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	status := func(tok string) int { return configStatus(t, addr, tok) }
 	byID := run("token", "issue", "--scope", "create", "--client-id", "https://a.example/")
 	byApp := run("token", "issue", "--scope", "create", "--client-id", "https://b.example/")
 	for _, tok := range []string{byID, byApp} {

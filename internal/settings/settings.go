@@ -158,15 +158,17 @@ type Service struct {
 	// moves, for every request.
 	Saves func() uint64
 
-	mu      sync.Mutex
-	version int64
-	loaded  bool
-	current Settings
+	mu sync.Mutex
+	// byVersion is what At read last, at a change count; bySaves what Current read
+	// last, at a count of saves.
+	byVersion, bySaves remembered
+}
 
-	// The settings as Current read them at the count of saves saves.
-	saves      uint64
-	savesRead  bool
-	savesValue Settings
+// remembered is the settings in force as read when a count was at key.
+type remembered struct {
+	key   uint64
+	read  bool
+	value Settings
 }
 
 // NewService returns the settings of store, where the non-empty fields of fixed (and
@@ -190,7 +192,7 @@ func (s *Service) Stored(ctx context.Context) (Settings, error) {
 // Current returns the settings in force now.
 func (s *Service) Current(ctx context.Context) (Settings, error) {
 	if s.Saves != nil {
-		return s.bySaves(ctx)
+		return s.at(ctx, &s.bySaves, s.Saves())
 	}
 	version, _, err := s.store.SiteChanges(ctx)
 	if err != nil {
@@ -199,34 +201,19 @@ func (s *Service) Current(ctx context.Context) (Settings, error) {
 	return s.At(ctx, version)
 }
 
-// bySaves is Current by the count of saves: the count is read before the settings, so
-// that a save committed meanwhile moves it past what is remembered.
-func (s *Service) bySaves(ctx context.Context) (Settings, error) {
-	n := s.Saves()
-	s.mu.Lock()
-	if s.savesRead && s.saves == n {
-		cur := s.savesValue
-		s.mu.Unlock()
-		return cur, nil
-	}
-	s.mu.Unlock()
-	st, err := s.Stored(ctx)
-	if err != nil {
-		return Settings{}, err
-	}
-	cur := s.merge(st)
-	s.mu.Lock()
-	s.savesValue, s.saves, s.savesRead = cur, n, true
-	s.mu.Unlock()
-	return cur, nil
-}
-
 // At returns the settings in force at the store's change count version (SiteChanges),
 // which the caller has just read: they are read again only when it moved.
 func (s *Service) At(ctx context.Context, version int64) (Settings, error) {
+	return s.at(ctx, &s.byVersion, uint64(version))
+}
+
+// at returns the settings remembered in r if they were read at the count key, and reads
+// them otherwise. The caller reads the count before: a change committed meanwhile moves
+// it past what is remembered.
+func (s *Service) at(ctx context.Context, r *remembered, key uint64) (Settings, error) {
 	s.mu.Lock()
-	if s.loaded && s.version == version {
-		cur := s.current
+	if r.read && r.key == key {
+		cur := r.value
 		s.mu.Unlock()
 		return cur, nil
 	}
@@ -237,7 +224,7 @@ func (s *Service) At(ctx context.Context, version int64) (Settings, error) {
 	}
 	cur := s.merge(st)
 	s.mu.Lock()
-	s.current, s.version, s.loaded = cur, version, true
+	*r = remembered{key: key, read: true, value: cur}
 	s.mu.Unlock()
 	return cur, nil
 }
