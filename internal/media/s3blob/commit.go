@@ -18,13 +18,13 @@ const copiesInFlight = 4
 
 // objPending is a body received as temporary objects, one per part (see upload).
 type objPending struct {
-	s     *Store
-	name  string
-	parts []sentPart
-	size  int64
-	mu    sync.Mutex
-	open  []io.Closer // readers Content opened
-	gone  bool
+	s       *Store
+	name    string
+	parts   []sentPart
+	size    int64
+	mu      sync.Mutex
+	open    []io.Closer   // readers Content opened
+	removed chan struct{} // closed once the parts are deleted; nil until that starts
 }
 
 // Content reads the parts one after the other, each opened when the reading reaches it.
@@ -40,8 +40,8 @@ func (p *objPending) Content() io.Reader {
 func (p *objPending) openPart(part sentPart) io.Reader {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.gone {
-		return errReader{fmt.Errorf("media: read part %d: discarded", part.n)}
+	if p.removed != nil {
+		return errReader{fmt.Errorf("media: read part %d: deleted", part.n)}
 	}
 	obj, err := p.s.core.Client.GetObject(context.Background(), p.s.bucket, partName(p.name, part.n), minio.GetObjectOptions{})
 	if err != nil {
@@ -83,6 +83,8 @@ func (p *objPending) Commit(ctx context.Context, key string) error {
 	}
 	done, err := p.copyParts(ctx, name, id)
 	if err == nil {
+		// The parts are copied, so they go while the server puts the copies together.
+		p.removeParts()
 		_, err = p.s.core.CompleteMultipartUpload(ctx, p.s.bucket, name, id, done, minio.PutObjectOptions{})
 	}
 	if err != nil {
@@ -139,16 +141,29 @@ func (p *objPending) copyParts(ctx context.Context, name, id string) ([]minio.Co
 	return done, nil
 }
 
-// Discard deletes the temporary objects; a committed copy stays.
-func (p *objPending) Discard() {
+// removeParts starts deleting the temporary objects, once; Content reads them no more.
+func (p *objPending) removeParts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.removed != nil {
+		return
+	}
+	p.removed = make(chan struct{})
+	go func() {
+		defer close(p.removed)
+		p.s.removeParts(context.Background(), p.name, len(p.parts))
+	}()
+}
+
+// Discard deletes the temporary objects, and returns once they are gone; a committed
+// copy stays.
+func (p *objPending) Discard() {
+	p.mu.Lock()
 	for _, c := range p.open {
 		c.Close()
 	}
 	p.open = nil
-	if !p.gone {
-		p.gone = true
-		p.s.removeParts(context.Background(), p.name, len(p.parts))
-	}
+	p.mu.Unlock()
+	p.removeParts()
+	<-p.removed
 }
