@@ -159,10 +159,12 @@ func (rc *receiver) releaseFree() {
 // upload is a body of several parts being sent, each part as a temporary object of its
 // own (partName), each from its own goroutine, as many at once as there are buffers to
 // spare. The parts are not one multipart upload: S3 copies only from objects, never
-// from the parts of an upload in progress, and completing such an upload into one
-// temporary object costs the server a copy of every byte (versitygw, MinIO on disk)
-// before the copy to the content address costs another. Objects of their own are copied
-// straight into the parts of the multipart upload at the content address (Commit).
+// from the parts of an upload in progress, so they would first have to be completed into
+// one temporary object (versitygw's posix backend writes them into a new file), which
+// one CopyObject would then copy to the content address, in one thread on servers that
+// hash what they copy. Objects of their own are copied several at once straight into
+// the parts of the multipart upload at the content address (Commit), whose completion
+// takes the place of the temporary object's.
 type upload struct {
 	s    *Store
 	ctx  context.Context
