@@ -89,10 +89,7 @@ func (rc *receiver) run(r io.Reader, max int64) (*media.Received, error) {
 			}
 			continue
 		case n == 2:
-			if err := rc.start(); err != nil {
-				rc.free <- buf
-				return nil, err
-			}
+			rc.start()
 		}
 		rc.up.send(n, buf, part)
 		if eof {
@@ -102,14 +99,13 @@ func (rc *receiver) run(r io.Reader, max int64) (*media.Received, error) {
 }
 
 // start names the upload's temporary objects and sends the first part.
-func (rc *receiver) start() error {
+func (rc *receiver) start() {
 	var rnd [16]byte
 	rand.Read(rnd[:])
 	rc.up = &upload{s: rc.s, ctx: rc.ctx, name: rc.s.prefix + tmpDir + "upload-" + hex.EncodeToString(rnd[:]), free: rc.free}
 	first := rc.first
 	rc.first = nil
 	rc.up.send(1, first, *first)
-	return nil
 }
 
 // finish completes what was received: the one part kept in memory, or the parts sent.
