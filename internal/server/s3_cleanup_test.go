@@ -37,8 +37,8 @@ func waitBucketEmpty(t *testing.T, cfg s3blob.Config, what string) {
 }
 
 // TestS3UploadAbandoned: a client that goes away in the middle of an upload of several
-// parts leaves neither an object nor a part of its multipart upload in the bucket, as
-// the S3 API lists them.
+// parts leaves neither an object nor a temporary part nor an unfinished upload in the
+// bucket, as the S3 API lists them.
 func TestS3UploadAbandoned(t *testing.T) {
 	s, cfg := newS3Server(t)
 	tok := s.IssueToken(t, "media")
@@ -51,14 +51,14 @@ func TestS3UploadAbandoned(t *testing.T) {
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST /media HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
 		strings.TrimPrefix(s.URL, "http://"), tok, ct, len(body))
-	// Send three parts' worth, then wait until S3 lists the multipart upload under way.
+	// Send three parts' worth, then wait until S3 lists a part stored under .tmp/.
 	if _, err := conn.Write(body[:24<<20]); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for !slices.ContainsFunc(bucketHolds(t, cfg), func(n string) bool { return strings.HasPrefix(n, "upload:") }) {
+	for !slices.ContainsFunc(bucketHolds(t, cfg), func(n string) bool { return strings.HasPrefix(n, "indiepub/.tmp/") }) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no multipart upload under way after 24 MiB sent: the bucket holds %q", bucketHolds(t, cfg))
+			t.Fatalf("no part stored after 24 MiB sent: the bucket holds %q", bucketHolds(t, cfg))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/minio/minio-go/v7"
@@ -22,8 +23,8 @@ import (
 const buffersPerUpload = 3
 
 // Receive streams head and then r into S3 while hashing them. A body of one part stays in
-// memory until Commit; a larger one becomes a temporary object, through a multipart upload
-// that is aborted if anything fails, r's error, max passed or ctx done included.
+// memory until Commit; a larger one becomes temporary objects, one per part, all deleted
+// if anything fails, r's error, max passed or ctx done included.
 func (s *Store) Receive(ctx context.Context, head []byte, r io.Reader, max int64) (*media.Received, error) {
 	rc := &receiver{s: s, ctx: ctx, h: sha256.New(), free: make(chan *[]byte, buffersPerUpload)}
 	for range buffersPerUpload {
@@ -43,8 +44,8 @@ type receiver struct {
 	ctx  context.Context
 	h    hash.Hash
 	free chan *[]byte // buffers not in use
-	// first is the first part, held until a second one shows that the body needs a
-	// multipart upload.
+	// first is the first part, held until a second one shows that the body needs
+	// several.
 	first *[]byte
 	up    *upload
 }
@@ -88,10 +89,7 @@ func (rc *receiver) run(r io.Reader, max int64) (*media.Received, error) {
 			}
 			continue
 		case n == 2:
-			if err := rc.start(); err != nil {
-				rc.free <- buf
-				return nil, err
-			}
+			rc.start()
 		}
 		rc.up.send(n, buf, part)
 		if eof {
@@ -100,24 +98,17 @@ func (rc *receiver) run(r io.Reader, max int64) (*media.Received, error) {
 	}
 }
 
-// start begins the multipart upload to a temporary object and sends the first part.
-func (rc *receiver) start() error {
+// start names the upload's temporary objects and sends the first part.
+func (rc *receiver) start() {
 	var rnd [16]byte
 	rand.Read(rnd[:])
-	name := rc.s.prefix + tmpDir + "upload-" + hex.EncodeToString(rnd[:])
-	id, err := rc.s.core.NewMultipartUpload(rc.ctx, rc.s.bucket, name, minio.PutObjectOptions{})
-	if err != nil {
-		return fmt.Errorf("media: start upload: %w", rc.s.space.check(err))
-	}
-	rc.up = &upload{s: rc.s, ctx: rc.ctx, name: name, id: id, free: rc.free}
+	rc.up = &upload{s: rc.s, ctx: rc.ctx, name: rc.s.prefix + tmpDir + "upload-" + hex.EncodeToString(rnd[:]), free: rc.free}
 	first := rc.first
 	rc.first = nil
 	rc.up.send(1, first, *first)
-	return nil
 }
 
-// finish completes what was received: the one part kept in memory, or the multipart
-// upload.
+// finish completes what was received: the one part kept in memory, or the parts sent.
 func (rc *receiver) finish(size int64) (*media.Received, error) {
 	sum := hex.EncodeToString(rc.h.Sum(nil))
 	if rc.up == nil {
@@ -126,17 +117,19 @@ func (rc *receiver) finish(size int64) (*media.Received, error) {
 		rc.releaseFree()
 		return &media.Received{Hash: sum, Size: size, Pending: &memPending{s: rc.s, buf: data}}, nil
 	}
-	if err := rc.up.complete(); err != nil {
+	parts, err := rc.up.wait()
+	if err != nil {
 		return nil, err
 	}
 	rc.releaseFree()
-	return &media.Received{Hash: sum, Size: size, Pending: &objPending{s: rc.s, name: rc.up.name, size: size}}, nil
+	return &media.Received{Hash: sum, Size: size, Pending: &objPending{s: rc.s, name: rc.up.name, parts: parts, size: size}}, nil
 }
 
-// fail aborts the multipart upload, if any, once its parts in flight are done.
+// fail removes the parts sent, once those in flight are done.
 func (rc *receiver) fail() {
 	if rc.up != nil {
-		rc.up.abort()
+		rc.up.wg.Wait()
+		rc.s.removeParts(rc.ctx, rc.up.name, rc.up.sent)
 	}
 	if rc.first != nil {
 		*rc.first = (*rc.first)[:cap(*rc.first)]
@@ -159,22 +152,36 @@ func (rc *receiver) releaseFree() {
 	}
 }
 
-// upload is a multipart upload in progress: its parts are sent each from its own
-// goroutine, as many at once as there are buffers to spare.
+// upload is a body of several parts being sent, each part as a temporary object of its
+// own (partName), each from its own goroutine, as many at once as there are buffers to
+// spare. The parts are not one multipart upload: S3 copies only from objects, never
+// from the parts of an upload in progress, so they would first have to be completed into
+// one temporary object (versitygw's posix backend writes them into a new file), which
+// one CopyObject would then copy to the content address, in one thread on servers that
+// hash what they copy. Objects of their own are copied several at once straight into
+// the parts of the multipart upload at the content address (Commit), whose completion
+// takes the place of the temporary object's.
 type upload struct {
 	s    *Store
 	ctx  context.Context
-	name string
-	id   string
+	name string // the parts' names start with it
 	free chan *[]byte
 	wg   sync.WaitGroup
+	sent int // parts started, all of which failure or Discard removes
 	mu   sync.Mutex
-	done []minio.CompletePart
+	done []sentPart
 	err  error
+}
+
+// sentPart is a part stored as a temporary object.
+type sentPart struct {
+	n    int
+	size int64
 }
 
 // send sends part number n, held in buf, and gives buf back when it is done.
 func (u *upload) send(n int, buf *[]byte, part []byte) {
+	u.sent = n
 	u.wg.Go(func() {
 		defer func() { *buf = (*buf)[:cap(*buf)]; u.free <- buf }()
 		if u.failed() != nil {
@@ -185,8 +192,8 @@ func (u *upload) send(n int, buf *[]byte, part []byte) {
 		// TLS anyway. Over plain HTTP (a server on the same machine or network only) it
 		// would otherwise sign every 64 KiB chunk with SHA-256, which the server checks
 		// again: two more passes over every byte, on the CPU the upload's own hash needs.
-		p, err := u.s.core.PutObjectPart(u.ctx, u.s.bucket, u.name, u.id, n, bytes.NewReader(part),
-			int64(len(part)), minio.PutObjectPartOptions{DisableContentSha256: true})
+		_, err := u.s.core.PutObject(u.ctx, u.s.bucket, partName(u.name, n), bytes.NewReader(part),
+			int64(len(part)), "", "", minio.PutObjectOptions{DisableContentSha256: true})
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		if err != nil {
@@ -195,7 +202,7 @@ func (u *upload) send(n int, buf *[]byte, part []byte) {
 			}
 			return
 		}
-		u.done = append(u.done, minio.CompletePart{PartNumber: n, ETag: p.ETag})
+		u.done = append(u.done, sentPart{n: n, size: int64(len(part))})
 	})
 }
 
@@ -206,40 +213,41 @@ func (u *upload) failed() error {
 	return u.err
 }
 
-// complete waits for the parts and makes the temporary object of them.
-func (u *upload) complete() error {
+// wait waits for the parts in flight and returns them all, in order.
+func (u *upload) wait() ([]sentPart, error) {
 	u.wg.Wait()
 	if err := u.failed(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := u.ctx.Err(); err != nil {
-		return fmt.Errorf("media: receive: %w", err)
+		return nil, fmt.Errorf("media: receive: %w", err)
 	}
-	slices.SortFunc(u.done, func(a, b minio.CompletePart) int { return a.PartNumber - b.PartNumber })
-	if _, err := u.s.core.CompleteMultipartUpload(u.ctx, u.s.bucket, u.name, u.id, u.done, minio.PutObjectOptions{}); err != nil {
-		return fmt.Errorf("media: complete upload: %w", u.s.space.check(err))
-	}
-	u.id = "" // complete: nothing left to abort
-	return nil
+	slices.SortFunc(u.done, func(a, b sentPart) int { return a.n - b.n })
+	return u.done, nil
 }
 
-// abort waits for the parts in flight and aborts the upload, so that S3 keeps none of
-// them; if it was completed already, it removes the temporary object.
-func (u *upload) abort() {
-	u.wg.Wait()
-	if u.id == "" {
-		u.s.removeTemp(u.ctx, u.name)
-		return
-	}
-	u.s.cleanup(u.ctx, "abort multipart upload", func(ctx context.Context) error {
-		return u.s.core.AbortMultipartUpload(ctx, u.s.bucket, u.name, u.id)
-	})
-}
+// partName is the temporary object of part n of the upload named name.
+func partName(name string, n int) string { return name + ".part" + strconv.Itoa(n) }
 
-// removeTemp deletes a temporary object.
-func (s *Store) removeTemp(ctx context.Context, name string) {
-	s.cleanup(ctx, "remove temporary object", func(ctx context.Context) error {
-		return s.core.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{})
+// removeParts deletes the temporary objects of parts 1 to n of the upload named name, in
+// batches, those that were never stored (a part that failed) included: S3 deletes a
+// missing object without a word.
+func (s *Store) removeParts(ctx context.Context, name string, n int) {
+	s.cleanup(ctx, "remove temporary objects", func(ctx context.Context) error {
+		objs := make(chan minio.ObjectInfo)
+		go func() {
+			defer close(objs)
+			for i := 1; i <= n; i++ {
+				objs <- minio.ObjectInfo{Key: partName(name, i)}
+			}
+		}()
+		var err error
+		for r := range s.core.Client.RemoveObjectsWithResult(ctx, s.bucket, objs, minio.RemoveObjectsOptions{}) {
+			if r.Err != nil && err == nil {
+				err = fmt.Errorf("%s: %w", r.ObjectName, r.Err)
+			}
+		}
+		return err
 	})
 }
 
@@ -280,65 +288,6 @@ func (p *memPending) Discard() {
 		*p.buf = (*p.buf)[:cap(*p.buf)]
 		p.s.buffers.put(p.buf)
 		p.buf = nil
-	}
-}
-
-// objPending is a body received as a temporary object.
-type objPending struct {
-	s    *Store
-	name string
-	size int64
-	mu   sync.Mutex
-	open []io.Closer // readers Content opened
-	gone bool
-}
-
-// Content reads the temporary object.
-func (p *objPending) Content() io.Reader {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	obj, err := p.s.core.Client.GetObject(context.Background(), p.s.bucket, p.name, minio.GetObjectOptions{})
-	if err != nil {
-		return errReader{err}
-	}
-	p.open = append(p.open, obj)
-	return io.LimitReader(obj, p.size)
-}
-
-// Commit copies the temporary object to key, server-side, unless an object is there
-// already, which holds the same bytes.
-func (p *objPending) Commit(ctx context.Context, key string) error {
-	name, err := p.s.object(key)
-	if err != nil {
-		return err
-	}
-	if exists, err := p.s.exists(ctx, name); err != nil || exists {
-		return err
-	}
-	typ, cache, disp := headers(key)
-	// ComposeObject copies in one request up to 5 GiB, in a multipart copy beyond.
-	_, err = p.s.core.ComposeObject(ctx,
-		minio.CopyDestOptions{Bucket: p.s.bucket, Object: name, ReplaceMetadata: true,
-			ContentType: typ, CacheControl: cache, ContentDisposition: disp},
-		minio.CopySrcOptions{Bucket: p.s.bucket, Object: p.name})
-	if err != nil {
-		return fmt.Errorf("media: copy to %s: %w", key, p.s.space.check(err))
-	}
-	p.s.space.check(nil)
-	return nil
-}
-
-// Discard deletes the temporary object; a committed copy stays.
-func (p *objPending) Discard() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.open {
-		c.Close()
-	}
-	p.open = nil
-	if !p.gone {
-		p.gone = true
-		p.s.removeTemp(context.Background(), p.name)
 	}
 }
 

@@ -2,11 +2,12 @@
 // (media.Blobs), on github.com/minio/minio-go/v7. Keys are the same content addresses as
 // on disk (ab/cd/<sha256><ext>), under an optional prefix. An upload is hashed while it
 // is sent: a body that fits in one part stays in memory until it is committed, and goes
-// to its key in one PUT; a larger one goes to a temporary key in a multipart upload of
-// parts of bounded size, a few in flight, so that memory stays flat whatever the size,
-// and is then copied server-side to its content address (or dropped if that holds it
-// already) and the temporary object deleted. A failed or abandoned upload aborts its
-// multipart upload and leaves no object behind.
+// to its key in one PUT; a larger one goes in parts of bounded size, a few in flight, so
+// that memory stays flat whatever the size, each part to a temporary object of its own,
+// and the parts are then copied server-side, several at once, into a multipart upload at
+// the content address (or dropped if that holds the bytes already) and deleted. A failed
+// or abandoned upload deletes its parts, aborts its multipart copy, and leaves no object
+// behind.
 package s3blob
 
 import (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -11,14 +12,15 @@ import (
 	"github.com/indiepub/indiepub/internal/media/s3blob/s3test"
 )
 
-// recorder is a transport that keeps the X-Amz-Content-Sha256 of every part sent.
+// recorder is a transport that keeps the X-Amz-Content-Sha256 of every part sent: a PUT
+// of a temporary object (a part copied server-side sends no bytes).
 type recorder struct {
 	mu     sync.Mutex
 	hashes []string
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPut && req.URL.Query().Has("partNumber") {
+	if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/.tmp/") {
 		r.mu.Lock()
 		r.hashes = append(r.hashes, req.Header.Get("X-Amz-Content-Sha256"))
 		r.mu.Unlock()
