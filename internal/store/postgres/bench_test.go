@@ -126,8 +126,13 @@ func clashing(b *testing.B, n int) *DB {
 		FROM (SELECT 'c' || i AS s FROM generate_series(1, $1) i UNION ALL SELECT 'same') v`, n); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.pool.Exec(b.Context(), `ANALYZE`); err != nil {
-		b.Fatal(err)
+	// Statistics of a table of thousands of posts, as a site's; those of a table of one
+	// post would make PostgreSQL plan the foreign keys' checks of post_tags as scans of
+	// the whole table until autovacuum analyzes it again.
+	if n > 0 {
+		if _, err := db.pool.Exec(b.Context(), `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return db
 }

@@ -42,6 +42,13 @@ import (
 //
 // Two creates of one URL in a group: only the first is inserted; a later one is
 // post.ErrExists, or numbered after the first, in the order of arrival.
+//
+// The tags go in before the insert decides which URLs are free, so a create refused
+// (post.ErrExists: CreatePost of a URL taken, or a URL pattern without the slug) can leave
+// a tag no post carries, which SiteTag then finds; the tags in use (Categories, TagCounts)
+// ignore it. A numbered create's tags are its post's wherever it goes. (Filtering the tags
+// by a lookup of the posts' URLs made PostgreSQL scan the whole posts table at every group:
+// the cached plan of a young site.)
 
 // insertGroupSQL inserts posts given as one array per column (postsArgs), skipping those
 // whose URL is taken, and with them:
@@ -84,15 +91,6 @@ const insertGroupSQL = `WITH ins AS (` + insertPostsFrom + ` ON CONFLICT (url) D
 		RETURNING url, next)
 	SELECT id, url, false FROM ins UNION ALL SELECT next, url, true FROM numbers`
 
-// insertNewTagsSQL creates the tags never seen, as insertTagsSQL does, of the posts whose
-// URL ($3) is free: a create refused leaves no tag behind. (Posts are never removed, only
-// marked deleted, so a URL taken stays taken; a URL another instance takes between this
-// statement and the insert can leave a tag no post carries.)
-const insertNewTagsSQL = `INSERT INTO tags (norm, display)
-	SELECT norm, display FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS v(norm, display, url, ord)
-	WHERE NOT EXISTS (SELECT 1 FROM posts WHERE posts.url = v.url)
-	ORDER BY norm, ord ON CONFLICT (norm) DO NOTHING`
-
 // tryOneTrip stores group in one transaction sent as one pipeline, giving each create
 // its id or post.ErrExists, and returns the numbered creates it did not store: with
 // number, those whose URL was taken, moved to the numbers it took for them; without,
@@ -112,7 +110,7 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq, number bool) (
 	b.Queue(`BEGIN`)
 	tags, clients := freshExtras(firsts)
 	if len(tags.norms) > 0 {
-		b.Queue(insertNewTagsSQL, tags.norms, tags.displays, tags.urls)
+		b.Queue(insertTagsSQL, tags.norms, tags.displays)
 	}
 	_, args := postsArgs(firsts)
 	var fileOf, files []string
@@ -272,7 +270,7 @@ func outcomes(group []*createReq, ids, next map[string]int64, number bool) []*cr
 type byURL struct{ urls, norms, displays, ids []string }
 
 // freshExtras are the tags (urls, norms, displays; in the order of the norms) and the apps
-// (urls, ids) of group's posts, for insertNewTagsSQL and insertGroupSQL.
+// (urls, ids) of group's posts, for insertTagsSQL and insertGroupSQL.
 func freshExtras(group []*createReq) (tags, clients byURL) {
 	rows := tagRows(postsOf(group))
 	slices.SortStableFunc(rows, func(a, b tagRow) int { return cmp.Compare(a.norm, b.norm) })

@@ -46,7 +46,7 @@ func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEn
 // numbers following arrival; only a numbered URL taken anyway goes the long way, which
 // numbers its create past the others. Every
 // post stored has its id, its tag, its app and its PostChanged job; a create refused
-// leaves none of them, nor a tag of its own.
+// leaves none of them.
 func TestGroupWays(t *testing.T) {
 	ctx := context.Background()
 	trips := &tripCounter{}
@@ -97,9 +97,6 @@ func TestGroupWays(t *testing.T) {
 	var stored []string
 	for _, st := range steps {
 		g := group(st.names...)
-		if st.names[0] == "c" {
-			g[1].p.Categories = append(g[1].p.Categories, "Refused")
-		}
 		before := trips.n.Load()
 		if rest, err := db.insertGroup(g); err != nil {
 			t.Fatalf("group %v: %v (%d creates not stored)", st.names, err, len(rest))
@@ -134,9 +131,6 @@ func TestGroupWays(t *testing.T) {
 	tags, err := db.TagCounts(ctx, post.Query{})
 	if err != nil || len(tags) != 1 || tags[0].Count != len(stored) {
 		t.Errorf("TagCounts = %+v, %v; want one tag on %d posts", tags, err, len(stored))
-	}
-	if _, err := db.SiteTag(ctx, "Refused"); !errors.Is(err, post.ErrNotFound) {
-		t.Errorf("SiteTag(Refused), the tag of a create refused: %v, want post.ErrNotFound", err)
 	}
 	js, err := db.Jobs(ctx, []jobs.State{jobs.Pending}, 1000)
 	if err != nil {
