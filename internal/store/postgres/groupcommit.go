@@ -180,23 +180,47 @@ func (db *DB) insertGroup(group []*createReq) (rest []*createReq, err error) {
 	for _, req := range group {
 		req.reset()
 	}
-	numbered, err := db.tryOneTrip(ctx, group, true)
+	hold := db.clashing
+	numbered, err := db.oneTrip(ctx, func(conn *pgx.Conn) ([]*createReq, error) {
+		numbered, err := db.tryOneTrip(ctx, conn, group, trip{number: true, hold: hold})
+		if err == nil {
+			db.clashing = len(numbered) > 0
+		}
+		if err != nil || !hold {
+			return numbered, err
+		}
+		return db.tryOneTrip(ctx, conn, numbered, trip{begun: true})
+	})
 	if err != nil {
 		// Nothing was stored; the long way tells each create its own outcome.
 		return group, db.longWay(ctx, group)
 	}
-	if len(numbered) == 0 {
-		return nil, nil
-	}
-	left, err := db.tryOneTrip(ctx, numbered, false)
-	if err != nil {
-		left = numbered
+	left := numbered
+	if len(numbered) > 0 && !hold {
+		left, err = db.oneTrip(ctx, func(conn *pgx.Conn) ([]*createReq, error) {
+			return db.tryOneTrip(ctx, conn, numbered, trip{})
+		})
+		if err != nil {
+			left = numbered
+		}
 	}
 	if len(left) == 0 {
 		return nil, nil
 	}
 	// A numbered URL taken anyway, or a failure.
 	return left, db.longWay(ctx, left)
+}
+
+// oneTrip runs fn, which ends the transaction it begins unless it fails, on a connection
+// of its own.
+func (db *DB) oneTrip(ctx context.Context, fn func(conn *pgx.Conn) ([]*createReq, error)) ([]*createReq, error) {
+	conn, release, err := db.groupConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rest, err := fn(conn)
+	release(err == nil)
+	return rest, err
 }
 
 // longWay stores group with tryGroup, trying again a transaction PostgreSQL aborted as a

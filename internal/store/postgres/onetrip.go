@@ -33,12 +33,15 @@ import (
 //     of that URL that found it taken, in one upsert.
 //
 // The numbered creates then go, at their numbered URLs, through a second pipeline of the
-// same kind: a group whose slugs clash costs two round trips and two commits, however
-// many clash, where each clash used to cost a failed pipeline and two statements. Their
-// numbers commit with the first transaction, so a crash between the two only leaves them
-// unused; no other create could have had them. A numbered URL taken anyway (a client
-// asked for "hello-3" itself) sends its create the long way (tryGroup), which looks for
-// the next free number.
+// same kind: a group whose slugs clash costs two round trips, however many clash, where
+// each clash used to cost a failed pipeline and two statements. The first group that
+// clashes commits twice: its numbers commit with the first transaction, so a crash
+// between the two only leaves them unused (no other create could have had them). After
+// a group that clashed the writer expects the next to clash too (one text posted again
+// and again, a batch of posts sent again) and holds its transaction open after the first
+// pipeline: the second, or a COMMIT alone if nothing clashed, ends it, and the group
+// commits once. A numbered URL taken anyway (a client asked for "hello-3" itself) sends
+// its create the long way (tryGroup), which looks for the next free number.
 //
 // Two creates of one URL in a group: only the first is inserted; a later one is
 // post.ErrExists, or numbered after the first, in the order of arrival.
@@ -91,54 +94,52 @@ const insertGroupSQL = `WITH ins AS (` + insertPostsFrom + ` ON CONFLICT (url) D
 		RETURNING url, next)
 	SELECT id, url, false FROM ins UNION ALL SELECT next, url, true FROM numbers`
 
-// tryOneTrip stores group in one transaction sent as one pipeline, giving each create
-// its id or post.ErrExists, and returns the numbered creates it did not store: with
-// number, those whose URL was taken, moved to the numbers it took for them; without,
-// those whose numbered URL was taken, left as they are. An error leaves nothing stored.
-func (db *DB) tryOneTrip(ctx context.Context, group []*createReq, number bool) (rest []*createReq, err error) {
-	conn, release, err := db.groupConn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// COMMIT was skipped with the rest of the pipeline after an error, or, if the error
-	// came after, rolled back the failed transaction; release's ROLLBACK ends a
-	// transaction left open either way.
-	defer func() { release(err == nil) }()
-	firsts, later := splitFirsts(group)
-	counts := countersOf(firsts, later, number)
+// trip says what one pipeline of tryOneTrip does besides storing its creates.
+type trip struct {
+	// number moves the numbered creates whose URL is taken to numbers it takes.
+	number bool
+	// begun: the transaction is open already (no BEGIN); hold: it stays open (no COMMIT).
+	begun, hold bool
+}
+
+// tryOneTrip stores group on conn as one pipeline, giving each create its id or
+// post.ErrExists, and returns the numbered creates it did not store: with t.number,
+// those whose URL was taken, moved to the numbers it took for them; without, those whose
+// numbered URL was taken, left as they are. An error leaves nothing of the transaction
+// stored. An empty group sends only what ends or begins the transaction.
+func (db *DB) tryOneTrip(ctx context.Context, conn *pgx.Conn, group []*createReq, t trip) ([]*createReq, error) {
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN`)
+	if !t.begun {
+		b.Queue(`BEGIN`)
+	}
+	firsts, later := splitFirsts(group)
 	tags, clients := freshExtras(firsts)
 	if len(tags.norms) > 0 {
 		b.Queue(insertTagsSQL, tags.norms, tags.displays)
 	}
-	_, args := postsArgs(firsts)
-	var fileOf, files []string
-	for _, req := range firsts {
-		for _, f := range req.files {
-			fileOf, files = append(fileOf, req.p.URL), append(files, f)
+	if len(group) > 0 {
+		args, jobs, err := db.groupArgs(firsts, later, tags, clients, t.number)
+		if err != nil {
+			return nil, err
+		}
+		b.Queue(insertGroupSQL, args...)
+		if jobs > 0 {
+			b.Queue(notifyJobsSQL)
 		}
 	}
-	clock := db.Now()
-	jobs, jobURLs, err := db.postChangeJobs(changesOf(firsts), postsOf(firsts), clock)
-	if err != nil {
-		return nil, err
+	if !t.hold {
+		b.Queue(`COMMIT`)
 	}
-	args = append(args, tags.urls, tags.norms, clients.urls, clients.ids, nonNil(fileOf), nonNil(files),
-		nonNil(jobURLs), nonNil(jobs.kinds), nonNil(jobs.keys), nonNil(jobs.payloads), nonNil(jobs.runAts),
-		formatTime(clock), counts.urls, counts.more, counts.first)
-	b.Queue(insertGroupSQL, args...)
-	if len(jobURLs) > 0 {
-		b.Queue(notifyJobsSQL)
-	}
-	b.Queue(`COMMIT`)
 	br := conn.SendBatch(ctx, b)
-	_, err = br.Exec()
+	var err error
+	if !t.begun {
+		_, err = br.Exec()
+	}
 	if err == nil && len(tags.norms) > 0 {
 		_, err = br.Exec()
 	}
 	var ids, next map[string]int64
-	if err == nil {
+	if err == nil && len(group) > 0 {
 		ids, next, err = readGroupRows(br)
 	}
 	if cerr := br.Close(); err == nil {
@@ -147,9 +148,32 @@ func (db *DB) tryOneTrip(ctx context.Context, group []*createReq, number bool) (
 	if err != nil {
 		return nil, err
 	}
-	db.oneTrips++
-	db.wakeJobs()
-	return outcomes(group, ids, next, number), nil
+	if !t.hold {
+		db.wakeJobs()
+	}
+	return outcomes(group, ids, next, t.number), nil
+}
+
+// groupArgs are insertGroupSQL's arguments for the creates firsts (of distinct URLs),
+// their tags and their apps (freshExtras), and the creates later of the same URLs; jobs
+// is how many PostChanged jobs they hold.
+func (db *DB) groupArgs(firsts, later []*createReq, tags, clients byURL, number bool) (args []any, jobs int, err error) {
+	_, args = postsArgs(firsts)
+	var fileOf, files []string
+	for _, req := range firsts {
+		for _, f := range req.files {
+			fileOf, files = append(fileOf, req.p.URL), append(files, f)
+		}
+	}
+	clock := db.Now()
+	cols, jobURLs, err := db.postChangeJobs(changesOf(firsts), postsOf(firsts), clock)
+	if err != nil {
+		return nil, 0, err
+	}
+	counts := countersOf(firsts, later, number)
+	return append(args, tags.urls, tags.norms, clients.urls, clients.ids, nonNil(fileOf), nonNil(files),
+		nonNil(jobURLs), nonNil(cols.kinds), nonNil(cols.keys), nonNil(cols.payloads), nonNil(cols.runAts),
+		formatTime(clock), counts.urls, counts.more, counts.first), len(jobURLs), nil
 }
 
 // splitFirsts returns the first create of each URL in group and the later ones, each in

@@ -15,10 +15,10 @@ import (
 	"github.com/indiepub/indiepub/internal/store/postgres/pgtest"
 )
 
-// tripCounter counts the round trips of a pool's connections: each statement sent alone
-// and each pipeline (pgx.Batch) is one. The listener's LISTEN (listen.go), on a
-// connection of its own, is not counted.
-type tripCounter struct{ n atomic.Int64 }
+// tripCounter counts the round trips of a pool's connections, each statement sent alone
+// and each pipeline (pgx.Batch) being one, and the COMMITs in pipelines. The listener's
+// LISTEN (listen.go), on a connection of its own, is not counted.
+type tripCounter struct{ n, commits atomic.Int64 }
 
 func (c *tripCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	if !strings.HasPrefix(d.SQL, "LISTEN ") {
@@ -34,17 +34,21 @@ func (c *tripCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tr
 	return ctx
 }
 
-func (c *tripCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *tripCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, d pgx.TraceBatchQueryData) {
+	if d.SQL == "COMMIT" {
+		c.commits.Add(1)
+	}
+}
 
 func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // TestGroupWays drives the writer's groups by hand, in the order a stream of creates
-// would bring them, and counts each group's round trips: a group is stored in one round
-// trip whether its URLs are free or some are taken (each create refused gets
-// post.ErrExists); a group with numbered creates whose slugs are taken (posts stored
-// before posted again, one text over and over) takes two, however many clash, the
-// numbers following arrival; only a numbered URL taken anyway goes the long way, which
-// numbers its create past the others. Every
+// would bring them, and counts each group's round trips and commits: a group is stored
+// in one round trip whether its URLs are free or some are taken (each create refused
+// gets post.ErrExists); a group with numbered creates whose slugs are taken (posts
+// stored before posted again, one text over and over) takes two, however many clash,
+// the numbers following arrival, and after such a group the next commits once; only a
+// numbered URL taken anyway goes the long way, which numbers its create past the others. Every
 // post stored has its id, its tag, its app and its PostChanged job; a create refused
 // leaves none of them.
 func TestGroupWays(t *testing.T) {
@@ -77,32 +81,38 @@ func TestGroupWays(t *testing.T) {
 		return g
 	}
 	steps := []struct {
-		names []string
-		want  []string // each create's URL's last part, or "" for post.ErrExists
-		trips int      // round trips, or 0 for any number
+		names          []string
+		want           []string // each create's URL's last part, or "" for post.ErrExists
+		trips, commits int      // round trips and commits, or 0 for any number
 	}{
-		{[]string{"a", "b"}, []string{"a", "b"}, 1},
-		{[]string{"c", "a", "d"}, []string{"c", "", "d"}, 1},
-		{[]string{"e"}, []string{"e"}, 1},
-		{[]string{"h", "h"}, []string{"h", ""}, 1},
-		{[]string{"#a", "#b", "#f", "#c", "#d"}, []string{"a-2", "b-2", "f", "c-2", "d-2"}, 2},
-		{[]string{"#a", "#a", "#g", "#a"}, []string{"a-3", "a-4", "g", "a-5"}, 2},
-		{[]string{"#i", "#i", "i"}, []string{"i", "i-2", ""}, 2},
-		{[]string{"j"}, []string{"j"}, 1},
-		{[]string{"k-2"}, []string{"k-2"}, 1},
+		{[]string{"a", "b"}, []string{"a", "b"}, 1, 1},
+		{[]string{"c", "a", "d"}, []string{"c", "", "d"}, 1, 1},
+		{[]string{"e"}, []string{"e"}, 1, 1},
+		{[]string{"h", "h"}, []string{"h", ""}, 1, 1},
+		// The first group whose numbered slugs clash commits twice; the groups after it
+		// are expected to clash and commit once.
+		{[]string{"#a", "#b", "#f", "#c", "#d"}, []string{"a-2", "b-2", "f", "c-2", "d-2"}, 2, 2},
+		{[]string{"#a", "#a", "#g", "#a"}, []string{"a-3", "a-4", "g", "a-5"}, 2, 1},
+		{[]string{"#i", "#i", "i"}, []string{"i", "i-2", ""}, 2, 1},
+		{[]string{"j"}, []string{"j"}, 2, 1}, // expected to clash, and did not
+		{[]string{"k-2"}, []string{"k-2"}, 1, 1},
 		// k-2 taken anyway: the second create moves past the third's number.
-		{[]string{"#k", "#k", "#k"}, []string{"k", "k-4", "k-3"}, 0},
-		{[]string{"l"}, []string{"l"}, 1},
+		{[]string{"#k", "#k", "#k"}, []string{"k", "k-4", "k-3"}, 0, 0},
+		{[]string{"l"}, []string{"l"}, 2, 1},
+		{[]string{"m"}, []string{"m"}, 1, 1},
 	}
 	var stored []string
 	for _, st := range steps {
 		g := group(st.names...)
-		before := trips.n.Load()
+		before, commitsBefore := trips.n.Load(), trips.commits.Load()
 		if rest, err := db.insertGroup(g); err != nil {
 			t.Fatalf("group %v: %v (%d creates not stored)", st.names, err, len(rest))
 		}
 		if got := trips.n.Load() - before; st.trips != 0 && got != int64(st.trips) {
 			t.Errorf("group %v: %d round trips, want %d", st.names, got, st.trips)
+		}
+		if got := trips.commits.Load() - commitsBefore; st.commits != 0 && got != int64(st.commits) {
+			t.Errorf("group %v: %d commits, want %d", st.names, got, st.commits)
 		}
 		for i, req := range g {
 			switch {

@@ -45,9 +45,9 @@ type DB struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
-	// Only the writer goroutine touches this: how many one-trip pipelines committed
-	// (onetrip.go).
-	oneTrips int
+	// Only the writer goroutine touches this: whether the last group had numbered
+	// creates whose URL was taken (onetrip.go).
+	clashing bool
 
 	// jobsWake is JobsEnqueued's channel (jobs.go), fed by this instance's enqueues and
 	// by the listener's notifications (listen.go), which stopListen ends.
