@@ -19,9 +19,9 @@ import (
 // Every commit waits for the write-ahead log to reach the disk, which costs the same
 // whether it carries one post or many. So creates go through one writer goroutine per
 // instance that takes every create waiting at that moment and stores them together: one
-// transaction, one multi-row insert of the posts, one round trip for their tags and
-// apps. While a group commits the next one gathers, so the group size follows the load
-// with no timer.
+// transaction, one statement inserting the posts with their tags' links, apps and jobs,
+// one round trip (onetrip.go). While a group commits the next one gathers, so the group
+// size follows the load with no timer.
 //
 // Each create still gets its own answer. A URL already taken (by a stored post, by a
 // create of another instance, or by an earlier create in the same group) is skipped by
