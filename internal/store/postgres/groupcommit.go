@@ -19,15 +19,16 @@ import (
 // Every commit waits for the write-ahead log to reach the disk, which costs the same
 // whether it carries one post or many. So creates go through one writer goroutine per
 // instance that takes every create waiting at that moment and stores them together: one
-// transaction, one multi-row insert of the posts, one round trip for their tags and
-// apps. While a group commits the next one gathers, so the group size follows the load
-// with no timer.
+// transaction, one statement inserting the posts with their tags' links, apps and jobs,
+// one round trip (onetrip.go). While a group commits the next one gathers, so the group
+// size follows the load with no timer.
 //
 // Each create still gets its own answer. A URL already taken (by a stored post, by a
 // create of another instance, or by an earlier create in the same group) is skipped by
 // the unique index (ON CONFLICT DO NOTHING) and reported as post.ErrExists to that
-// caller alone. Any other failure rolls the group back and its creates are retried one
-// transaction each, so the failure reaches only the create that causes it.
+// caller alone, or numbered (slugs.go). Any other failure rolls the group back and its
+// creates are tried the long way (tryGroup), then one transaction each, so the failure
+// reaches only the create that causes it.
 
 // maxGroup bounds a group so that one commit stays short.
 const maxGroup = 256
@@ -54,6 +55,12 @@ type createReq struct {
 
 // numbered reports whether a taken URL sends the create to a numbered slug.
 func (req *createReq) numbered() bool { return req.urlOf != nil }
+
+// numberable reports whether the create is numbered and numbers make new URLs: its URL
+// pattern has the slug.
+func (req *createReq) numberable() bool {
+	return req.numbered() && req.urlOf(post.NthSlug(req.base, 2)) != req.key
+}
 
 // setNumber moves a numbered create to its slug's n-th URL.
 func (req *createReq) setNumber(n int) {
@@ -149,41 +156,79 @@ func (db *DB) commitGroup(group []*createReq) {
 	if len(live) == 0 {
 		return
 	}
-	err := db.insertGroup(live)
+	rest, err := db.insertGroup(live)
 	if err == nil {
 		return
 	}
-	if len(live) == 1 {
-		live[0].err = err
+	if len(rest) == 1 {
+		rest[0].err = err
 		return
 	}
-	for _, req := range live {
-		if err := db.insertGroup([]*createReq{req}); err != nil {
+	for _, req := range rest {
+		if _, err := db.insertGroup([]*createReq{req}); err != nil {
 			req.err = err
 		}
 	}
 }
 
-// insertGroup inserts the group's posts, tags and apps in one transaction. Creates whose
+// insertGroup stores the group's posts, tags, apps and jobs (onetrip.go). Creates whose
 // URL is taken get post.ErrExists in their err, unless they are numbered (slugs.go); the
-// error returned fails the whole group. A transaction PostgreSQL aborted as a deadlock
-// victim is tried again.
-func (db *DB) insertGroup(group []*createReq) error {
+// error returned fails the creates it returns, none of which was stored.
+func (db *DB) insertGroup(group []*createReq) (rest []*createReq, err error) {
 	// The group's transaction must not end with any one caller's context.
 	ctx := context.Background()
-	if !db.clashed && distinctURLs(group) {
-		err := db.tryOneTrip(ctx, group)
-		if err == nil {
-			return nil
-		}
-		// A URL taken, or any other failure: the group goes the long way, which tells
-		// each create its own outcome.
-		db.clashed = urlTaken(err)
+	for _, req := range group {
+		req.reset()
 	}
+	hold := db.clashing
+	numbered, err := db.oneTrip(ctx, func(conn *pgx.Conn) ([]*createReq, error) {
+		numbered, err := db.tryOneTrip(ctx, conn, group, trip{number: true, hold: hold})
+		if err == nil {
+			db.clashing = len(numbered) > 0
+		}
+		if err != nil || !hold {
+			return numbered, err
+		}
+		return db.tryOneTrip(ctx, conn, numbered, trip{begun: true})
+	})
+	if err != nil {
+		// Nothing was stored; the long way tells each create its own outcome.
+		return group, db.longWay(ctx, group)
+	}
+	left := numbered
+	if len(numbered) > 0 && !hold {
+		left, err = db.oneTrip(ctx, func(conn *pgx.Conn) ([]*createReq, error) {
+			return db.tryOneTrip(ctx, conn, numbered, trip{})
+		})
+		if err != nil {
+			left = numbered
+		}
+	}
+	if len(left) == 0 {
+		return nil, nil
+	}
+	// A numbered URL taken anyway, or a failure.
+	return left, db.longWay(ctx, left)
+}
+
+// oneTrip runs fn, which ends the transaction it begins unless it fails, on a connection
+// of its own.
+func (db *DB) oneTrip(ctx context.Context, fn func(conn *pgx.Conn) ([]*createReq, error)) ([]*createReq, error) {
+	conn, release, err := db.groupConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rest, err := fn(conn)
+	release(err == nil)
+	return rest, err
+}
+
+// longWay stores group with tryGroup, trying again a transaction PostgreSQL aborted as a
+// deadlock victim.
+func (db *DB) longWay(ctx context.Context, group []*createReq) error {
 	for attempt := 1; ; attempt++ {
 		err := db.tryGroup(ctx, group)
 		if err == nil {
-			db.clashed = clashed(group)
 			return nil
 		}
 		if attempt == maxAttempts || !retryable(err) {
@@ -192,13 +237,9 @@ func (db *DB) insertGroup(group []*createReq) error {
 	}
 }
 
-// groupConn starts an attempt at group's transaction, either way: it resets the creates'
-// outcomes and takes a connection. release gives the connection back, after a ROLLBACK
-// unless the transaction committed; one in an unknown state is closed instead.
-func (db *DB) groupConn(ctx context.Context, group []*createReq) (conn *pgx.Conn, release func(committed bool), err error) {
-	for _, req := range group {
-		req.reset()
-	}
+// groupConn takes a connection for a group's transaction. release gives it back, after a
+// ROLLBACK unless the transaction committed; one in an unknown state is closed instead.
+func (db *DB) groupConn(ctx context.Context) (conn *pgx.Conn, release func(committed bool), err error) {
 	pc, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -214,12 +255,16 @@ func (db *DB) groupConn(ctx context.Context, group []*createReq) (conn *pgx.Conn
 	}, nil
 }
 
-// tryGroup is one attempt at a group's transaction the long way, which any group may
-// take (tryOneTrip is the short way, for groups whose URLs are all free), in two round
-// trips when no slug clashes: BEGIN with the posts' insert, which reports the URLs
-// taken, then the numbered slugs, the tags, the apps and COMMIT.
+// tryGroup is one attempt at a group's transaction the long way, for a group the one
+// round trip failed to store, or a numbered create whose numbered URL was taken anyway:
+// BEGIN with the posts' insert, which reports the URLs taken, then the numbered slugs
+// (two statements per URL, and lookups for a number taken anyway), the tags, the apps
+// and COMMIT.
 func (db *DB) tryGroup(ctx context.Context, group []*createReq) (err error) {
-	conn, release, err := db.groupConn(ctx, group)
+	for _, req := range group {
+		req.reset()
+	}
+	conn, release, err := db.groupConn(ctx)
 	if err != nil {
 		return err
 	}

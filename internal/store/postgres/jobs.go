@@ -118,25 +118,32 @@ func (db *DB) EnqueueJobs(ctx context.Context, js ...*jobs.Job) (int, error) {
 // scheduled post runs at its published time (post.Post.ChangeDue), so that its listeners
 // act then.
 func (db *DB) queuePostChanges(b *pgx.Batch, changes []jobs.PostChange, posts []*post.Post) error {
-	changes, posts = db.Keep(changes, posts)
-	if len(changes) == 0 {
-		return nil
-	}
 	clock := db.Now()
-	now := formatTime(clock)
-	var cols jobCols
+	cols, _, err := db.postChangeJobs(changes, posts, clock)
+	if err != nil || len(cols.kinds) == 0 {
+		return err
+	}
+	b.Queue(insertJobsSQL, cols.args(formatTime(clock))...)
+	b.Queue(notifyJobsSQL)
+	return nil
+}
+
+// postChangeJobs returns the PostChanged jobs of the changes the filter keeps, as
+// insertJobsSQL's columns, and the URL of each job's post; posts[i] is the post of
+// changes[i], as for queuePostChanges, and clock the time now.
+func (db *DB) postChangeJobs(changes []jobs.PostChange, posts []*post.Post, clock time.Time) (cols jobCols, urls []string, err error) {
+	changes, posts = db.Keep(changes, posts)
 	for i := range changes {
 		c := &changes[i]
 		c.Change = newChangeKey(c.URL, c.Action)
 		payload, err := json.Marshal(c)
 		if err != nil {
-			return fmt.Errorf("post change: %w", err)
+			return jobCols{}, nil, fmt.Errorf("post change: %w", err)
 		}
 		cols.add(jobs.PostChanged, c.Change, string(payload), formatTime(posts[i].ChangeDue(clock)))
+		urls = append(urls, c.URL)
 	}
-	b.Queue(insertJobsSQL, cols.args(now)...)
-	b.Queue(notifyJobsSQL)
-	return nil
+	return cols, urls, nil
 }
 
 // newChangeKey is the key of one change's PostChanged job: readable, and unique by its

@@ -45,10 +45,9 @@ type DB struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
-	// Only the writer goroutine touches these: whether the last group found a URL
-	// taken, and how many groups went in one round trip (onetrip.go).
-	clashed  bool
-	oneTrips int
+	// Only the writer goroutine touches this: whether the last group had numbered
+	// creates whose URL was taken (onetrip.go).
+	clashing bool
 
 	// jobsWake is JobsEnqueued's channel (jobs.go), fed by this instance's enqueues and
 	// by the listener's notifications (listen.go), which stopListen ends.
@@ -75,6 +74,10 @@ type Options struct {
 	// and --media-url): the store keeps an index of the posts that use each file under
 	// them (files.go). A file under none of them is looked for in every post's JSON.
 	MediaURLs []string
+
+	// tracer, if set, sees every statement and pipeline the pool's connections send:
+	// tests count round trips with it.
+	tracer pgx.QueryTracer
 }
 
 // DefaultMaxConns is the pool's size unless Options or the URL say otherwise. A request
@@ -101,6 +104,9 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = cmp.Or(opts.MaxConns, DefaultMaxConns)
+	}
+	if opts.tracer != nil {
+		cfg.ConnConfig.Tracer = opts.tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
