@@ -68,11 +68,8 @@ func (l *lazyReader) Read(b []byte) (int, error) {
 // (UploadPartCopy, several at once), unless an object is there already, which holds the
 // same bytes. A copy that fails aborts the upload, so that nothing is left at key.
 func (p *objPending) Commit(ctx context.Context, key string) error {
-	name, err := p.s.object(key)
-	if err != nil {
-		return err
-	}
-	if exists, err := p.s.exists(ctx, name); err != nil || exists {
+	name, free, err := p.s.freeObject(ctx, key)
+	if err != nil || !free {
 		return err
 	}
 	typ, cache, disp := headers(key)

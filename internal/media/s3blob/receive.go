@@ -262,11 +262,8 @@ func (p *memPending) Content() io.Reader { return bytes.NewReader(*p.buf) }
 
 // Commit puts the bytes at key unless an object is there already, which holds them.
 func (p *memPending) Commit(ctx context.Context, key string) error {
-	name, err := p.s.object(key)
-	if err != nil {
-		return err
-	}
-	if exists, err := p.s.exists(ctx, name); err != nil || exists {
+	name, free, err := p.s.freeObject(ctx, key)
+	if err != nil || !free {
 		return err
 	}
 	typ, cache, disp := headers(key)
@@ -289,6 +286,17 @@ func (p *memPending) Discard() {
 		p.s.buffers.put(p.buf)
 		p.buf = nil
 	}
+}
+
+// freeObject is the object name of key, and whether no object is there yet: a commit
+// finding one there has nothing to do, since an object at a content address holds the
+// same bytes.
+func (s *Store) freeObject(ctx context.Context, key string) (name string, free bool, err error) {
+	if name, err = s.object(key); err != nil {
+		return "", false, err
+	}
+	exists, err := s.exists(ctx, name)
+	return name, err == nil && !exists, err
 }
 
 // exists tells whether an object is at name.
