@@ -214,6 +214,9 @@ func (db *DB) insertGroup(group []*createReq) error {
 	if err := db.insertPostTags(ctx, tx, group); err != nil {
 		return err
 	}
+	if err := db.countCreates(ctx, tx, group); err != nil {
+		return err
+	}
 	if err := db.insertPostClients(ctx, tx, group); err != nil {
 		return err
 	}

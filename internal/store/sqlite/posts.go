@@ -190,8 +190,8 @@ func listSQL(q post.Query) (string, []any, error) {
 }
 
 // CountPosts counts the posts q's filters select, for paging: Limit, Offset and After
-// are ignored. The counts come from post_counts and tag_counts, which triggers keep
-// (migrations/0001_posts.sql), so this costs the same at any size.
+// are ignored. The counts come from post_counts and tag_counts, kept by triggers
+// (migrations/0001_posts.sql) and by the inserts themselves (counts.go), so this costs the same at any size.
 func (db *DB) CountPosts(ctx context.Context, q post.Query) (int, error) {
 	s := countFilters(q)
 	from := ` FROM post_counts c`
@@ -356,8 +356,8 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// setTags links the post to its tags, creating those never seen (their display form is
-// the first one written).
+// setTags links the post, none of whose tag rows is left, to its tags, creating those
+// never seen (their display form is the first one written), and counts them.
 func (db *DB) setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
 	insTag := tx.StmtContext(ctx, db.stmts.insertTag)
 	defer insTag.Close()
@@ -374,6 +374,10 @@ func (db *DB) setTags(ctx context.Context, tx *sql.Tx, p *post.Post) error {
 		if _, err := insLink.ExecContext(ctx, tagRow{p: p, postID: p.ID, norm: norm}.args()...); err != nil {
 			return fmt.Errorf("tag %q: %w", t, err)
 		}
+	}
+	// The post's rows were all deleted before, so those now there are the ones to count.
+	if err := execIn(ctx, tx, db.stmts.countTags, []any{p.ID, p.ID}); err != nil {
+		return fmt.Errorf("tags: count: %w", err)
 	}
 	return nil
 }

@@ -17,9 +17,11 @@ import (
 type stmts struct {
 	insertTag     *sql.Stmt
 	insertPostTag *sql.Stmt
-	postByURL     *sql.Stmt
-	tokenByHash   *sql.Stmt
-	siteChanges   *sql.Stmt
+	// countPosts, countChanges and countTags count what creates insert (counts.go).
+	countPosts, countChanges, countTags *sql.Stmt
+	postByURL                           *sql.Stmt
+	tokenByHash                         *sql.Stmt
+	siteChanges                         *sql.Stmt
 
 	// The numbering of slugs whose URL is taken (slugs.go).
 	slugCounters     *sql.Stmt
@@ -77,6 +79,9 @@ func (db *DB) prepare(ctx context.Context) error {
 	}{
 		{&db.stmts.insertTag, insertTagSQL},
 		{&db.stmts.insertPostTag, insertPostTagSQL},
+		{&db.stmts.countPosts, countPostsSQL},
+		{&db.stmts.countChanges, countChangesSQL},
+		{&db.stmts.countTags, countTagsSQL},
 		{&db.stmts.postByURL, postByURLSQL},
 		{&db.stmts.tokenByHash, tokenByHashSQL},
 		{&db.stmts.siteChanges, siteChangesSQL},
@@ -129,6 +134,7 @@ func (db *DB) prepare(ctx context.Context) error {
 func (db *DB) closeStmts() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
+		db.stmts.countPosts, db.stmts.countChanges, db.stmts.countTags,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
 		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.insertJobs, db.stmts.completeJob, db.stmts.webmentionsSent,
