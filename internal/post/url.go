@@ -22,16 +22,36 @@ func (p *Post) PathFor(pattern, slug string) string {
 		pattern = DefaultURLPattern
 	}
 	t := p.LocalPublished()
-	r := strings.NewReplacer(
-		"{type}s", Plural(p.Type),
-		"{types}", Plural(p.Type),
-		"{type}", p.Type,
-		"{yyyy}", fmt.Sprintf("%04d", t.Year()),
-		"{mm}", fmt.Sprintf("%02d", int(t.Month())),
-		"{dd}", fmt.Sprintf("%02d", t.Day()),
-		"{slug}", slug,
-	)
-	return r.Replace(pattern)
+	// One pass over the pattern, each placeholder tried in this order at each '{' ({type}s
+	// before {type}): what strings.Replacer does, without building one per post.
+	b := make([]byte, 0, len(pattern)+len(slug)+16)
+	for i := 0; i < len(pattern); {
+		rest := pattern[i:]
+		switch {
+		case rest[0] != '{':
+			b = append(b, rest[0])
+			i++
+			continue
+		case strings.HasPrefix(rest, "{type}s"):
+			b, i = append(b, Plural(p.Type)...), i+len("{type}s")
+		case strings.HasPrefix(rest, "{types}"):
+			b, i = append(b, Plural(p.Type)...), i+len("{types}")
+		case strings.HasPrefix(rest, "{type}"):
+			b, i = append(b, p.Type...), i+len("{type}")
+		case strings.HasPrefix(rest, "{yyyy}"):
+			b, i = fmt.Appendf(b, "%04d", t.Year()), i+len("{yyyy}")
+		case strings.HasPrefix(rest, "{mm}"):
+			b, i = fmt.Appendf(b, "%02d", int(t.Month())), i+len("{mm}")
+		case strings.HasPrefix(rest, "{dd}"):
+			b, i = fmt.Appendf(b, "%02d", t.Day()), i+len("{dd}")
+		case strings.HasPrefix(rest, "{slug}"):
+			b, i = append(b, slug...), i+len("{slug}")
+		default:
+			b = append(b, '{')
+			i++
+		}
+	}
+	return string(b)
 }
 
 // LocalPublished is the published time in the offset of the item's published value (UTC

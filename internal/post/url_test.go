@@ -1,6 +1,8 @@
 package post
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -42,4 +44,35 @@ func TestPath(t *testing.T) {
 			t.Errorf("Path(%q) for %s at %s = %q, want %q", tt.pattern, tt.typ, tt.published, got, tt.want)
 		}
 	}
+}
+
+// replacerPath is what PathFor did with a strings.Replacer built per post; PathFor must
+// give the same path for any pattern.
+func replacerPath(p *Post, pattern, slug string) string {
+	if pattern == "" {
+		pattern = DefaultURLPattern
+	}
+	t := p.LocalPublished()
+	return strings.NewReplacer(
+		"{type}s", Plural(p.Type), "{types}", Plural(p.Type), "{type}", p.Type,
+		"{yyyy}", fmt.Sprintf("%04d", t.Year()), "{mm}", fmt.Sprintf("%02d", int(t.Month())),
+		"{dd}", fmt.Sprintf("%02d", t.Day()), "{slug}", slug,
+	).Replace(pattern)
+}
+
+func FuzzPathFor(f *testing.F) {
+	for _, s := range []string{"", DefaultURLPattern, "/{types}/{slug}", "{", "{{slug}}", "/{type}ss/{typ",
+		"/{unknown}/{slug}", "{yyyy}{mm}{dd}{slug}{", "/é/{slug}/ü{", "{type}s{types}{type}"} {
+		f.Add(s, "hello-world", "reply")
+	}
+	f.Fuzz(func(t *testing.T, pattern, slug, typ string) {
+		p, err := New(Item{Type: []string{"h-entry"}, Properties: map[string][]any{"published": {"2024-05-31T23:30:00-07:00"}}}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Type = typ
+		if got, want := p.PathFor(pattern, slug), replacerPath(p, pattern, slug); got != want {
+			t.Errorf("PathFor(%q, %q) for %q = %q, want %q", pattern, slug, typ, got, want)
+		}
+	})
 }
