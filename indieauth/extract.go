@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrNoToken means the request carried no token (401).
@@ -155,7 +156,12 @@ func fromForm(r *http.Request, max int64, found *tokens) error {
 	// handler reports what it cannot parse.
 	for pair := range strings.SplitSeq(string(b), "&") {
 		k, v, _ := strings.Cut(pair, "=")
-		if k, err := url.QueryUnescape(k); err != nil || k != "access_token" {
+		// Only a key with an escape in it needs unescaping to be compared.
+		if strings.ContainsAny(k, "%+") {
+			k, err = url.QueryUnescape(k)
+		}
+		if err != nil || k != "access_token" {
+			err = nil
 			continue
 		}
 		if v, err := url.QueryUnescape(v); err == nil {
@@ -170,6 +176,10 @@ func fromJSON(r *http.Request, max int64, found *tokens) error {
 	if err != nil {
 		return err
 	}
+	// Most bodies have no token; they are not decoded twice (the handler decodes them).
+	if !mayNameToken(b) {
+		return nil
+	}
 	var body struct {
 		AccessToken any `json:"access_token"`
 	}
@@ -180,6 +190,26 @@ func fromJSON(r *http.Request, max int64, found *tokens) error {
 		}
 	}
 	return nil
+}
+
+// mayNameToken reports whether a JSON body may have an access_token member as
+// encoding/json matches names: in any case, through Unicode's folds (ſ for s, K for k)
+// and escapes. A body of ASCII alone, with no escape and no "access_token" in any case,
+// has none.
+func mayNameToken(b []byte) bool {
+	const key = "access_token"
+	if bytes.Contains(b, []byte(`\u`)) {
+		return true
+	}
+	for i, c := range b {
+		switch {
+		case c >= utf8.RuneSelf:
+			return true
+		case c|0x20 == 'a' && i+len(key) <= len(b) && strings.EqualFold(string(b[i:i+len(key)]), key):
+			return true
+		}
+	}
+	return false
 }
 
 func fromMultipart(r *http.Request, boundary string, found *tokens) error {
