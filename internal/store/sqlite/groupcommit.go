@@ -190,11 +190,8 @@ func (db *DB) insertGroup(group []*createReq) error {
 	for _, req := range group {
 		req.reset()
 	}
-	nb, err := db.newNumbering(ctx, tx, group)
-	if err != nil {
-		return err
-	}
-	if err := db.insertPosts(ctx, tx, firsts(group, nb)); err != nil {
+	nb := db.newNumbering(ctx, tx)
+	if err := db.insertPosts(ctx, tx, firsts(group)); err != nil {
 		return err
 	}
 	// The numbered creates whose URL was taken, in the group's order, so that numbers
@@ -248,13 +245,13 @@ func (db *DB) insertGroup(group []*createReq) error {
 }
 
 // firsts returns the group's creates to insert as they are: all but the numbered ones
-// whose URL has a counter or an earlier create of the group, which are marked taken to
-// be numbered at once.
-func firsts(group []*createReq, nb *numbering) []*createReq {
+// whose URL an earlier create of the group has, which are marked taken to be numbered at
+// once.
+func firsts(group []*createReq) []*createReq {
 	seen := make(map[string]bool, len(group))
 	first := make([]*createReq, 0, len(group))
 	for _, req := range group {
-		if req.numbered() && (seen[req.p.URL] || nb.counted(req.p.URL)) {
+		if req.numbered() && seen[req.p.URL] {
 			req.err = post.ErrExists
 			continue
 		}

@@ -13,7 +13,8 @@ import (
 // A numbered create (CreateNumbered) whose URL is taken is stored at slug-2, slug-3…
 // under the first URL the slug's counter (slug_counters, 0007_slug_counters.sql) has not
 // handed out, chosen in the group's own transaction: one read of the counters and one
-// write of them per group, whatever the number of posts that share the slug. Looking for
+// write of them per group that has a taken URL (none for a group of new slugs), whatever
+// the number of posts that share the slug. Looking for
 // a free number one URL at a time, as indiepub did before, cost a lookup per post with
 // the slug, and racing creates retried each other's numbers.
 //
@@ -38,26 +39,19 @@ type numbering struct {
 	next map[string]int // by base URL: the next number to try
 }
 
-// newNumbering starts the numbering of a group's creates in tx, reading the counters of
-// their URLs: a URL with a counter is taken, and its creates are numbered without trying
-// it first.
-func (db *DB) newNumbering(ctx context.Context, tx *sql.Tx, group []*createReq) (*numbering, error) {
-	nb := &numbering{db: db, tx: tx, ctx: ctx, next: map[string]int{}}
-	if err := nb.loadCounters(group); err != nil {
-		return nil, err
-	}
-	return nb, nil
-}
-
-// counted reports whether url has a counter, so is taken.
-func (nb *numbering) counted(url string) bool {
-	_, ok := nb.next[url]
-	return ok
+// newNumbering starts the numbering of a group's creates in tx. The counters are read
+// only for the creates whose URL turns out to be taken (number): a group of new slugs, the
+// common case, reads none.
+func (db *DB) newNumbering(ctx context.Context, tx *sql.Tx) *numbering {
+	return &numbering{db: db, tx: tx, ctx: ctx, next: map[string]int{}}
 }
 
 // number stores the numbered creates reqs, whose base URL was taken (or repeated in the
-// group), under numbered slugs, and records the counters.
+// group), under numbered slugs: it reads their URLs' counters, and records them after.
 func (nb *numbering) number(reqs []*createReq) error {
+	if err := nb.loadCounters(reqs); err != nil {
+		return err
+	}
 	for round := 0; len(reqs) > 0; round++ {
 		if round == maxNumberRounds {
 			for _, req := range reqs {
