@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -266,7 +267,10 @@ func fromFrontMatter(fm map[string]any, body string) (*File, error) {
 	f := &File{}
 	props := map[string]any{}
 	draft := false
-	for k, v := range fm {
+	// In key order, not the map's: names that alias one property (categories and tags,
+	// the updated ones) add their values in the same order every time the file is read.
+	for _, k := range slices.Sorted(maps.Keys(fm)) {
+		v := fm[k]
 		switch k {
 		case "permalink", "url":
 			if s, ok := v.(string); ok {

@@ -1,6 +1,7 @@
 package git_test
 
 import (
+	"fmt"
 	"testing"
 
 	gitstore "github.com/indiepub/indiepub/internal/contentstore/git"
@@ -39,4 +40,20 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseAliasesInKeyOrder: names that alias one property (Jekyll's categories and
+// tags) give its values in the same order at every read: categories' before tags'. The
+// order once followed the map's, and a file read twice could list its tags two ways.
+func TestParseAliasesInKeyOrder(t *testing.T) {
+	file := []byte("---\ntitle: On Espresso\ntags: [drinks, hot]\ncategories: [coffee]\nupdated: 2024-05-03\nlastmod: 2024-05-02\n---\nDark.\n")
+	for range 50 {
+		f, err := gitstore.Parse(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(f.Item.Properties["category"]); got != "[coffee drinks hot]" {
+			t.Fatalf("category %s, want [coffee drinks hot]", got)
+		}
+	}
 }
