@@ -48,6 +48,10 @@ type createReq struct {
 	// its slug and URL as submitted, which a taken URL numbers (slugs.go).
 	urlOf     func(slug string) string
 	base, key string
+	// kept: the create's numbered URL was handed out by a counter in a transaction that
+	// committed, and its post was not stored; attempts the long way try that URL first,
+	// so that the number is not lost (a gap in the slug's numbers).
+	kept bool
 
 	// files are the files the post uses (files.go), most often none.
 	files []string
@@ -68,10 +72,11 @@ func (req *createReq) setNumber(n int) {
 	req.p.URL = req.urlOf(req.p.Slug)
 }
 
-// reset forgets what an attempt to store the create set, for another.
+// reset forgets what an attempt to store the create set, for another; a kept create
+// keeps its numbered URL.
 func (req *createReq) reset() {
 	req.err, req.id, req.p.ID = nil, 0, 0
-	if req.numbered() {
+	if req.numbered() && !req.kept {
 		req.p.Slug, req.p.URL = req.base, req.key
 	}
 }
@@ -178,6 +183,7 @@ func (db *DB) insertGroup(group []*createReq) (rest []*createReq, err error) {
 	// The group's transaction must not end with any one caller's context.
 	ctx := context.Background()
 	for _, req := range group {
+		req.kept = false
 		req.reset()
 	}
 	hold := db.clashing
@@ -201,7 +207,13 @@ func (db *DB) insertGroup(group []*createReq) (rest []*createReq, err error) {
 			return db.tryOneTrip(ctx, conn, numbered, trip{})
 		})
 		if err != nil {
+			// The numbers committed with the first transaction (a deadlock with another
+			// instance's group, most often, aborted this one): the long way tries them
+			// first.
 			left = numbered
+			for _, req := range left {
+				req.kept = true
+			}
 		}
 	}
 	if len(left) == 0 {
