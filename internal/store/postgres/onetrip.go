@@ -36,7 +36,9 @@ import (
 // same kind: a group whose slugs clash costs two round trips, however many clash, where
 // each clash used to cost a failed pipeline and two statements. The first group that
 // clashes commits twice: its numbers commit with the first transaction, so a crash
-// between the two only leaves them unused (no other create could have had them). After
+// between the two only leaves them unused (no other create could have had them), and a
+// second transaction that fails (a deadlock victim) leaves them to the long way, which
+// tries them first (createReq.kept). After
 // a group that clashed the writer expects the next to clash too (one text posted again
 // and again, a batch of posts sent again) and holds its transaction open after the first
 // pipeline: the second, or a COMMIT alone if nothing clashed, ends it, and the group
