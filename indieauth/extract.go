@@ -158,10 +158,12 @@ func fromForm(r *http.Request, max int64, found *tokens) error {
 		k, v, _ := strings.Cut(pair, "=")
 		// Only a key with an escape in it needs unescaping to be compared.
 		if strings.ContainsAny(k, "%+") {
-			k, err = url.QueryUnescape(k)
+			var err error
+			if k, err = url.QueryUnescape(k); err != nil {
+				continue
+			}
 		}
-		if err != nil || k != "access_token" {
-			err = nil
+		if k != "access_token" {
 			continue
 		}
 		if v, err := url.QueryUnescape(v); err == nil {

@@ -7,18 +7,19 @@ import (
 )
 
 // Inserted posts and tags are counted by the code that inserts them, a group at a time,
-// not by triggers (migrations/0027_counts_by_writer.sql). Both statements read the rows
-// with IDs from a to b, which must be exactly the rows the transaction inserted.
+// not by triggers (migrations/0027_counts_by_writer.sql). countPostsSQL and countTagsSQL
+// read the rows with IDs from ?1 to ?2, which must be exactly the posts the transaction
+// inserted.
 const (
-	// countPostsSQL adds the posts with IDs from ? to ? to post_counts and to the site's
-	// change counter (migrations/0005_site.sql), one change a post.
+	// countPostsSQL adds the posts with IDs from ?1 to ?2 to post_counts.
 	countPostsSQL = `INSERT INTO post_counts (post_type, deleted, status, visibility, n)
 		SELECT post_type, deleted, status, visibility, count(*) FROM posts WHERE id BETWEEN ?1 AND ?2
 		GROUP BY post_type, deleted, status, visibility
 		ON CONFLICT (post_type, deleted, status, visibility) DO UPDATE SET n = n + excluded.n`
+	// countChangesSQL adds ? changes to the site's change counter (migrations/0005_site.sql).
 	countChangesSQL = `UPDATE site_changes SET version = version + ?,
 		changed = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1`
-	// countTagsSQL adds the tag links of the posts with IDs from ? to ? to tag_counts.
+	// countTagsSQL adds the tag links of the posts with IDs from ?1 to ?2 to tag_counts.
 	countTagsSQL = `INSERT INTO tag_counts (tag_id, post_type, deleted, status, visibility, n)
 		SELECT tag_id, post_type, deleted, status, visibility, count(*) FROM post_tags
 		WHERE post_id BETWEEN ?1 AND ?2

@@ -191,7 +191,8 @@ func listSQL(q post.Query) (string, []any, error) {
 
 // CountPosts counts the posts q's filters select, for paging: Limit, Offset and After
 // are ignored. The counts come from post_counts and tag_counts, kept by triggers
-// (migrations/0001_posts.sql) and by the inserts themselves (counts.go), so this costs the same at any size.
+// (migrations/0001_posts.sql) and by the inserts themselves (counts.go), so this costs
+// the same at any size.
 func (db *DB) CountPosts(ctx context.Context, q post.Query) (int, error) {
 	s := countFilters(q)
 	from := ` FROM post_counts c`

@@ -14,9 +14,9 @@ import (
 // under the first URL the slug's counter (slug_counters, 0007_slug_counters.sql) has not
 // handed out, chosen in the group's own transaction: one read of the counters and one
 // write of them per group that has a taken URL (none for a group of new slugs), whatever
-// the number of posts that share the slug. Looking for
-// a free number one URL at a time, as indiepub did before, cost a lookup per post with
-// the slug, and racing creates retried each other's numbers.
+// the number of posts that share the slug. Looking for a free number one URL at a time,
+// as indiepub did before, cost a lookup per post with the slug, and racing creates
+// retried each other's numbers.
 //
 // A URL without a counter row has never clashed since the table exists; its first clash
 // finds the lowest free number by lookups that double their step (2, 3, 5, 9…) and then
