@@ -19,8 +19,9 @@ import (
 var walFor = flag.Duration("wal-for", 20*time.Second, "how long TestWALBounded runs its load")
 
 // TestWALBounded runs 16 Micropub writers and 16 page readers (home page, feed, the newest
-// post's page) together and checks, every 50 ms, that SQLite's write-ahead log stays
-// within max(64 MiB, twice the database): checkpoints must reset the log while creates
+// post's page, a search) together and checks, every 50 ms, that SQLite's write-ahead log
+// stays within max(64 MiB, twice the database), and the search index's log within the
+// same of its file: checkpoints must reset the log while creates
 // never stop and readers always hold some snapshot. Without the resets the log grows by
 // about 16 KB a create and passes 64 MiB within a few thousand. -wal-for=60s runs it for
 // a minute.
@@ -79,7 +80,7 @@ func TestWALBounded(t *testing.T) {
 	}
 	for r := range 16 {
 		wg.Go(func() {
-			pages := []string{"/", "/feed.atom", ""}
+			pages := []string{"/", "/feed.atom", "", "/search?q=post"}
 			for i := r; ; i++ {
 				select {
 				case <-stop:
@@ -110,14 +111,20 @@ func TestWALBounded(t *testing.T) {
 				time.Since(start).Round(time.Millisecond), creates.Load(), wal, db, limit)
 			break
 		}
+		// The search index's file (written behind the posts) has a log of its own.
+		if swal, sdb := size(dbPath+"-search-wal"), size(dbPath+"-search"); swal > max(64<<20, 2*sdb) {
+			t.Errorf("after %v and %d creates: the search index's WAL %d bytes beside its file of %d",
+				time.Since(start).Round(time.Millisecond), creates.Load(), swal, sdb)
+			break
+		}
 	}
 	tick.Stop()
 	close(stop)
 	wg.Wait()
 	el := time.Since(start).Seconds()
-	t.Logf("%.0f s: %d creates (%.0f/s), %d page reads (%.0f/s), %d failures; largest WAL %d bytes beside a database of %d; at the end WAL %d, database %d",
+	t.Logf("%.0f s: %d creates (%.0f/s), %d page reads (%.0f/s), %d failures; largest WAL %d bytes beside a database of %d; at the end WAL %d, database %d; search index WAL %d, file %d",
 		el, creates.Load(), float64(creates.Load())/el, reads.Load(), float64(reads.Load())/el, failures.Load(),
-		maxWAL, dbAtMax, size(dbPath+"-wal"), size(dbPath))
+		maxWAL, dbAtMax, size(dbPath+"-wal"), size(dbPath), size(dbPath+"-search-wal"), size(dbPath+"-search"))
 	if failures.Load() > 0 {
 		t.Errorf("%d requests failed", failures.Load())
 	}

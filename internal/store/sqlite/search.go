@@ -12,8 +12,8 @@ import (
 // word of q.Text (post.SearchTerms), newest stored first (by ID), q.Limit of them (20 when
 // unset), only those with an ID below q.Before when it is set, filtered by q.Status and
 // q.Visibility, q.Type and q.Category; with q.Prefix the last word also finds the words
-// it begins. Text without words finds nothing. The index is post_search, written behind
-// the posts (searchindex.go), who may see each post included: the filters are words of
+// it begins. Text without words finds nothing. The index is post_search, in its own file
+// (searchdb.go) and written behind the posts (searchindex.go), who may see each post included: the filters are words of
 // the index too, and the columns of posts only confirm them. What the index has not taken
 // yet it takes first, so that the search finds every post stored before it; when that
 // fails (a full disk), the search answers from the index as it is.
@@ -54,7 +54,7 @@ func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, err
 	// of the index than the page needs, however many posts hold a common word.
 	query := `SELECT ` + postColumns + ` FROM post_search s JOIN posts p ON p.id = s.rowid` +
 		s.where() + ` ORDER BY s.rowid DESC LIMIT ?`
-	rows, err := db.db.QueryContext(ctx, query, append(s.args, limit)...)
+	rows, err := db.search.QueryContext(ctx, query, append(s.args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("search posts: %w", err)
 	}

@@ -3,43 +3,79 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
 )
 
-// The search index (post_search) is written behind the posts, not in their transactions
-// (migrations/0026_search_behind.sql): a create costs the writer no full-text work, and
-// the index takes the posts a batch at a time, which costs FTS5 far less per post than a
-// segment for every group commit. Two things bring it up to date: the indexer goroutine,
-// searchDelay after writes, and SearchPosts itself, which first indexes whatever is behind
-// so that a search finds every post stored before it.
+// The search index (post_search, in its own file: searchdb.go) is written behind the
+// posts, not in their transactions (migrations/0026_search_behind.sql): a create costs
+// the writer no full-text work, and the index takes the posts a batch at a time, which
+// costs FTS5 far less per post than a segment for every group commit. Two things bring it
+// up to date: the indexer goroutine, searchDelay after writes, and SearchPosts itself,
+// which first indexes whatever is behind so that a search finds every post stored before
+// it.
 
-// The index transaction's statements, prepared once (stmts.go): searchMarkSQL reads
-// the mark and the last post of this batch, then searchStepsSQL run in order.
-const searchMarkSQL = `SELECT id, min((SELECT coalesce(max(id), 0) FROM posts), id + ?) FROM search_indexed`
+// The index transaction's statements, prepared once on the search file's connections:
+// searchMarkSQL reads how far the index is (posts, changes) and how far this batch goes,
+// then searchStepsSQL run in order.
+const searchMarkSQL = `SELECT id, seq, min((SELECT coalesce(max(id), 0) FROM posts), id + ?),
+	(SELECT coalesce(max(seq), 0) FROM search_backlog) FROM search_indexed`
 
 var searchStepsSQL = [...]string{
-	// The changed posts indexed before (up to the mark): their old rows out, their rows as
-	// they are now in.
-	`DELETE FROM post_search WHERE rowid IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`,
+	// The posts indexed before (up to the mark) and changed since: their old rows out,
+	// their rows as they are now in. The arguments: the changes taken, the last change
+	// now, the mark.
+	`DELETE FROM post_search WHERE rowid IN
+		(SELECT post_id FROM search_backlog WHERE seq > ? AND seq <= ? AND post_id <= ?)`,
 	`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
-		FROM post_search_text WHERE id IN (SELECT post_id FROM search_backlog WHERE post_id <= ?)`,
+		FROM post_search_text WHERE id IN
+		(SELECT post_id FROM search_backlog WHERE seq > ? AND seq <= ? AND post_id <= ?)`,
 	// The new posts (mark, next], as they are now: their changes so far need no more.
 	`INSERT INTO post_search (rowid, name, content, tags, access) SELECT id, name, content, tags, access
 		FROM post_search_text WHERE id > ? AND id <= ?`,
-	`DELETE FROM search_backlog WHERE post_id <= ?`,
-	`UPDATE search_indexed SET id = ?`,
+	`UPDATE search_indexed SET id = ?, seq = ?`,
+}
+
+// searchStmts are the index transaction's prepared statements.
+type searchStmts struct {
+	mark  *sql.Stmt
+	steps [len(searchStepsSQL)]*sql.Stmt
+}
+
+func (ss *searchStmts) prepare(ctx context.Context, sdb *sql.DB) error {
+	var err error
+	if ss.mark, err = sdb.PrepareContext(ctx, searchMarkSQL); err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	for i, q := range searchStepsSQL {
+		if ss.steps[i], err = sdb.PrepareContext(ctx, q); err != nil {
+			ss.close()
+			return fmt.Errorf("prepare: %w", err)
+		}
+	}
+	return nil
+}
+
+func (ss *searchStmts) close() error {
+	var errs []error
+	for _, st := range append([]*sql.Stmt{ss.mark}, ss.steps[:]...) {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	*ss = searchStmts{}
+	return errors.Join(errs...)
 }
 
 const (
 	// searchDelay is how long the indexer lets writes gather after it is woken.
 	searchDelay = 100 * time.Millisecond
-	// searchBatch is how many new posts one index transaction takes. The transaction
-	// stops the group writer (one writer at a time), so it is kept to about a millisecond:
-	// at 512 posts a batch, under 5,000 creates/s, each batch held the writer for 5.7 ms
-	// (27 ms at worst), and those stops were most of the creates' p99; at 64, 1.3 ms
-	// (p99 5 ms), for about 8 µs more of FTS5 work a post.
+	// searchBatch is how many new posts one index transaction takes. When the index was
+	// in the posts' file, each transaction stopped the group writer, so it was kept to
+	// about a millisecond (64 posts). In its own file it stops only a search waiting for
+	// the index to catch up, so the batch stays short for that search's sake.
 	searchBatch = 64
 )
 
@@ -89,7 +125,7 @@ func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
 		if mark >= upTo {
 			return nil
 		}
-		// Let the writer, waiting for db.writing, commit its group before the next batch.
+		// Let a search waiting to catch up take its turn between batches.
 		runtime.Gosched()
 	}
 }
@@ -97,9 +133,9 @@ func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
 // searchBehind reports whether posts or changes wait to be indexed, and the newest
 // post's ID.
 func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err error) {
-	err = db.db.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM posts),
-		(SELECT coalesce(max(id), 0) FROM posts) > (SELECT id FROM search_indexed)
-		OR EXISTS (SELECT 1 FROM search_backlog)`).Scan(&newest, &behind)
+	err = db.search.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM posts),
+		(SELECT coalesce(max(id), 0) FROM posts) > id
+		OR (SELECT coalesce(max(seq), 0) FROM search_backlog) > seq FROM search_indexed`).Scan(&newest, &behind)
 	if err != nil {
 		return false, 0, fmt.Errorf("search index: %w", err)
 	}
@@ -108,25 +144,28 @@ func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err 
 
 // indexSearch runs one index transaction: the rows of the posts changed since they were
 // indexed are replaced, and up to searchBatch new posts are added. It returns the
-// highest post ID indexed.
+// highest post ID indexed. The transaction writes the search file alone; indexing holds
+// the search file's one write lock for this process's indexers, so that no transaction
+// finds the file changed under its snapshot.
 func (db *DB) indexSearch(ctx context.Context) (int64, error) {
-	db.writing.Lock()
-	defer db.writing.Unlock()
-	tx, err := db.db.BeginTx(ctx, nil)
+	db.indexing.Lock()
+	defer db.indexing.Unlock()
+	tx, err := db.search.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
 	defer tx.Rollback()
-	var mark, next int64
-	if err := tx.StmtContext(ctx, db.stmts.searchMark).QueryRowContext(ctx, searchBatch).Scan(&mark, &next); err != nil {
+	var mark, seq, next, lastSeq int64
+	if err := tx.StmtContext(ctx, db.searchStmts.mark).QueryRowContext(ctx, searchBatch).Scan(&mark, &seq, &next, &lastSeq); err != nil {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
-	st := &db.stmts.searchSteps
+	st := &db.searchStmts.steps
 	for _, step := range []struct {
 		st   *sql.Stmt
 		args []any
 	}{
-		{st[0], []any{mark}}, {st[1], []any{mark}}, {st[2], []any{mark, next}}, {st[3], []any{next}}, {st[4], []any{next}},
+		{st[0], []any{seq, lastSeq, mark}}, {st[1], []any{seq, lastSeq, mark}},
+		{st[2], []any{mark, next}}, {st[3], []any{next, lastSeq}},
 	} {
 		if _, err := tx.StmtContext(ctx, step.st).ExecContext(ctx, step.args...); err != nil {
 			return 0, fmt.Errorf("search index: %w", err)

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,11 +14,12 @@ import (
 	"github.com/indiepub/indiepub/internal/post"
 )
 
-// searchState is the index's mark, the newest post's ID and the changes waiting.
+// searchState is the index's mark, the newest post's ID and the changes waiting (those
+// noted after the last one the index has taken).
 func searchState(t *testing.T, db *DB) (mark, newest, backlog int64) {
 	t.Helper()
-	if err := db.db.QueryRow(`SELECT (SELECT id FROM search_indexed), (SELECT coalesce(max(id), 0) FROM posts),
-		(SELECT count(*) FROM search_backlog)`).Scan(&mark, &newest, &backlog); err != nil {
+	if err := db.search.QueryRow(`SELECT (SELECT id FROM search_indexed), (SELECT coalesce(max(id), 0) FROM posts),
+		(SELECT count(*) FROM search_backlog WHERE seq > (SELECT seq FROM search_indexed))`).Scan(&mark, &newest, &backlog); err != nil {
 		t.Fatal(err)
 	}
 	return mark, newest, backlog
@@ -53,10 +57,10 @@ func waitIndexed(t *testing.T, db *DB) {
 // indexer afterwards (no post is written), so what indexes the posts next is the test's.
 func forgetIndex(t *testing.T, db *DB) {
 	t.Helper()
-	if _, err := db.db.Exec(`DELETE FROM post_search`); err != nil {
+	if _, err := db.search.Exec(`DELETE FROM post_search`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.db.Exec(`UPDATE search_indexed SET id = 0`); err != nil {
+	if _, err := db.search.Exec(`UPDATE search_indexed SET id = 0, seq = 0`); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -119,7 +123,7 @@ func TestSearchIndexedBehindWrites(t *testing.T) {
 	}
 	waitIndexed(t, db)
 	var rows int
-	if err := db.db.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'narwhal OR number7'`).Scan(&rows); err != nil {
+	if err := db.search.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'narwhal OR number7'`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
 	if rows != 1 {
@@ -131,7 +135,7 @@ func TestSearchIndexedBehindWrites(t *testing.T) {
 	if got := searchURLs(t, db, "number7"); len(got) != 0 {
 		t.Errorf("search for the changed post's old word: %q, want none", got)
 	}
-	if _, err := db.db.Exec(`INSERT INTO post_search (post_search) VALUES ('integrity-check')`); err != nil {
+	if _, err := db.search.Exec(`INSERT INTO post_search (post_search) VALUES ('integrity-check')`); err != nil {
 		t.Errorf("FTS5 integrity check: %v", err)
 	}
 }
@@ -191,10 +195,144 @@ func TestSearchIndexSurvivesReopen(t *testing.T) {
 		t.Errorf("search after reopening: %d posts, want 50", len(got))
 	}
 	var rows int
-	if err := db.db.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'heron'`).Scan(&rows); err != nil {
+	if err := db.search.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'heron'`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
 	if rows != 50 {
 		t.Errorf("%d index rows for 50 posts", rows)
+	}
+}
+
+// TestIndexBesideCreates: the index is written in its own file, so that an index
+// transaction, however long, holds up no create. While a transaction holds the search
+// file's write lock, 64 creates from 16 goroutines are stored; once it ends, the index
+// takes them. With the index in the posts' file, the creates waited for the transaction.
+func TestIndexBesideCreates(t *testing.T) {
+	db := newDB(t)
+	ctx := t.Context()
+	db.indexing.Lock() // the indexer and searches wait, as behind a long batch
+	tx, err := db.search.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE search_indexed SET id = id`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 64)
+	for w := range 16 {
+		go func() {
+			for i := w; i < 64; i += 16 {
+				p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["puffin %d"]}}`, i),
+					fmt.Sprintf("https://example.com/notes/p%d", i))
+				done <- db.CreatePost(context.Background(), p)
+			}
+		}()
+	}
+	timeout := time.After(10 * time.Second)
+	for range 64 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-timeout:
+			t.Fatal("creates still waiting 10 s into an index transaction")
+		}
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	db.indexing.Unlock()
+	waitIndexed(t, db)
+	if got := searchURLs(t, db, "puffin"); len(got) != 64 {
+		t.Errorf("search after the transaction: %d posts, want 64", len(got))
+	}
+}
+
+// TestSearchFileMadeAgain: the search file is derived data. Missing, of another schema
+// version, or ahead of the posts (the posts' file replaced by an older copy), it is made
+// anew when the store opens, and the index built again from the posts finds each post
+// once, as it is now.
+func TestSearchFileMadeAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "indiepub.db")
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["ibis %d"]}}`, i),
+			fmt.Sprintf("https://example.com/notes/i%d", i))
+		if err := db.CreatePost(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.UpdatePost(t.Context(), "https://example.com/notes/i3", func(p *post.Post) error {
+		p.Item.Properties["content"] = []any{"stork"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitIndexed(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, spoil := range []struct {
+		name string
+		do   func(s *sql.DB) error
+	}{
+		// An index of other posts: none of these, and a mark beyond them.
+		{"ahead of the posts", func(s *sql.DB) error {
+			_, err := s.Exec(`DELETE FROM post_search; UPDATE search_indexed SET id = id + 1000`)
+			return err
+		}},
+		{"ahead of the changes", func(s *sql.DB) error {
+			_, err := s.Exec(`DELETE FROM post_search; UPDATE search_indexed SET seq = seq + 1`)
+			return err
+		}},
+		{"of another version", func(s *sql.DB) error {
+			if _, err := s.Exec(`DELETE FROM post_search`); err != nil {
+				return err
+			}
+			_, err := s.Exec(`PRAGMA user_version = 99`)
+			return err
+		}},
+		{"missing", func(*sql.DB) error {
+			for _, f := range []string{"", "-wal", "-shm"} {
+				if err := os.Remove(path + "-search" + f); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return err
+				}
+			}
+			return nil
+		}},
+	} {
+		s, err := sql.Open("sqlite", "file:"+path+"-search")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = spoil.do(s)
+		s.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", spoil.name, err)
+		}
+		db, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("%s: open: %v", spoil.name, err)
+		}
+		if got := searchURLs(t, db, "ibis"); len(got) != 19 {
+			t.Errorf("%s: search for the unchanged posts' word: %d posts, want 19", spoil.name, len(got))
+		}
+		if got := searchURLs(t, db, "stork"); len(got) != 1 {
+			t.Errorf("%s: search for the changed post's word: %q, want it", spoil.name, got)
+		}
+		var rows int
+		if err := db.search.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'ibis OR stork'`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if rows != 20 {
+			t.Errorf("%s: %d index rows for 20 posts", spoil.name, rows)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -47,6 +47,12 @@ type DB struct {
 	// writing is held by the writer while it stores a group, and by a checkpoint that
 	// resets the log (checkpoint.go), which stops the writer between groups.
 	writing sync.Mutex
+	// search is the search index's file, with the posts' attached (searchdb.go), and
+	// searchStmts its index transaction's statements; indexing is held by the one
+	// goroutine of this process that writes it (searchindex.go).
+	search      *sql.DB
+	searchStmts searchStmts
+	indexing    sync.Mutex
 	// ckpt is the checkpoints' own connection.
 	ckpt      *sql.DB
 	ckptStats checkpointStats
@@ -150,6 +156,18 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		sdb.Close()
 		return nil, err
 	}
+	if db.search, err = openSearch(ctx, path); err == nil {
+		if err = db.searchStmts.prepare(ctx, db.search); err != nil {
+			db.search.Close()
+		}
+	}
+	if err != nil {
+		db.ckpt.Close()
+		db.counters.close()
+		db.closeStmts()
+		sdb.Close()
+		return nil, err
+	}
 	db.startWriter()
 	return db, nil
 }
@@ -157,7 +175,8 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close stops the writer, waiting for the group being committed, and closes the database.
 func (db *DB) Close() error {
 	db.stopWriter()
-	return errors.Join(db.closeStmts(), db.ckpt.Close(), db.db.Close(), db.counters.close())
+	return errors.Join(db.closeStmts(), db.searchStmts.close(), db.search.Close(), db.ckpt.Close(), db.db.Close(),
+		db.counters.close())
 }
 
 // SQL exposes the underlying handle for packages' own tests and tools.

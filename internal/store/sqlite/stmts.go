@@ -40,10 +40,6 @@ type stmts struct {
 	// The posts using a file (media.go), once per file of the media library's page.
 	postsUsing *sql.Stmt
 
-	// The search index's transaction (searchindex.go).
-	searchMark  *sql.Stmt
-	searchSteps [len(searchStepsSQL)]*sql.Stmt
-
 	// The group commit's multi-row inserts, by number of rows (groupcommit.go).
 	insertPosts    rowStmts
 	insertTags     rowStmts
@@ -94,12 +90,6 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.completeJob, completeJobSQL},
 		{&db.stmts.webmentionsSent, webmentionsSentSQL},
 		{&db.stmts.postsUsing, postsUsingSQL},
-		{&db.stmts.searchMark, searchMarkSQL},
-		{&db.stmts.searchSteps[0], searchStepsSQL[0]},
-		{&db.stmts.searchSteps[1], searchStepsSQL[1]},
-		{&db.stmts.searchSteps[2], searchStepsSQL[2]},
-		{&db.stmts.searchSteps[3], searchStepsSQL[3]},
-		{&db.stmts.searchSteps[4], searchStepsSQL[4]},
 	} {
 		st, err := db.db.PrepareContext(ctx, s.query)
 		if err != nil {
@@ -138,8 +128,7 @@ func (db *DB) closeStmts() error {
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
 		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.insertJobs, db.stmts.completeJob, db.stmts.webmentionsSent,
-		db.stmts.postsUsing, db.stmts.searchMark, db.stmts.searchSteps[0], db.stmts.searchSteps[1],
-		db.stmts.searchSteps[2], db.stmts.searchSteps[3], db.stmts.searchSteps[4]} {
+		db.stmts.postsUsing} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
