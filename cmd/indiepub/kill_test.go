@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -107,6 +106,17 @@ func startServeProcess(t *testing.T, dir, addr, publog string, delay time.Durati
 	return cmd
 }
 
+// createToken issues a token with the create scope from the command line.
+func createToken(t *testing.T, dir, addr string) string {
+	t.Helper()
+	var out strings.Builder
+	if err := Main(context.Background(), []string{"token", "issue", "--data", dir, "--addr", addr, "--scope", "create"},
+		nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out.String())
+}
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -147,20 +157,9 @@ func TestKillDuringJob(t *testing.T) {
 	}
 	dir := t.TempDir()
 	logPath := filepath.Join(t.TempDir(), "publog")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-
+	addr := freeAddr(t)
 	cmd := startServeProcess(t, dir, addr, logPath, time.Hour)
-	var out strings.Builder
-	if err := Main(context.Background(), []string{"token", "issue", "--data", dir, "--addr", addr, "--scope", "create"},
-		nil, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	tok := strings.TrimSpace(out.String())
+	tok := createToken(t, dir, addr)
 	var posts []string
 	for i := range 3 {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/micropub", strings.NewReader(
@@ -237,21 +236,10 @@ func TestKillWhileIndexing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts indiepub twice")
 	}
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	dir, addr := t.TempDir(), freeAddr(t)
 	logPath := filepath.Join(t.TempDir(), "publog")
 	cmd := startServeProcess(t, dir, addr, logPath, 0)
-	var out strings.Builder
-	if err := Main(context.Background(), []string{"token", "issue", "--data", dir, "--addr", addr, "--scope", "create"},
-		nil, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	tok := strings.TrimSpace(out.String())
+	tok := createToken(t, dir, addr)
 	var (
 		mu    sync.Mutex
 		acked []string
