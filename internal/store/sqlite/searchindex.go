@@ -144,9 +144,8 @@ func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err 
 
 // indexSearch runs one index transaction: the rows of the posts changed since they were
 // indexed are replaced, and up to searchBatch new posts are added. It returns the
-// highest post ID indexed. The transaction writes the search file alone; indexing holds
-// the search file's one write lock for this process's indexers, so that no transaction
-// finds the file changed under its snapshot.
+// highest post ID indexed. The transaction writes the search file alone; db.indexing
+// lets one of this process's indexers (the loop, a search catching up) in at a time.
 func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 	db.indexing.Lock()
 	defer db.indexing.Unlock()
@@ -155,6 +154,13 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
 	defer tx.Rollback()
+	// Write first, so that the transaction takes the search file's write lock before it
+	// reads: another process's indexer (a command run beside the server indexes its own
+	// writes) then finishes first, and this one reads what it wrote. Reading first, the
+	// transaction could not write once that other one had committed (SQLITE_BUSY_SNAPSHOT).
+	if _, err := tx.ExecContext(ctx, `UPDATE search_indexed SET id = id`); err != nil {
+		return 0, fmt.Errorf("search index: %w", err)
+	}
 	var mark, seq, next, lastSeq int64
 	if err := tx.StmtContext(ctx, db.searchStmts.mark).QueryRowContext(ctx, searchBatch).Scan(&mark, &seq, &next, &lastSeq); err != nil {
 		return 0, fmt.Errorf("search index: %w", err)

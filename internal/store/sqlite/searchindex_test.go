@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,6 +334,52 @@ func TestSearchFileMadeAgain(t *testing.T) {
 		}
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestTwoStoresIndex: two stores open on one file (a server and a command beside it) each
+// index their own writes and answer searches, at once, and each search finds every post
+// either stored before it. An index transaction that read before it wrote failed here
+// when the other store's had committed in between (SQLITE_BUSY_SNAPSHOT).
+func TestTwoStoresIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "indiepub.db")
+	var dbs [2]*DB
+	for i := range dbs {
+		db, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for w := range 8 {
+		db := dbs[w%2]
+		wg.Go(func() {
+			for i := range 40 {
+				p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["gannet %d %d"]}}`, w, i),
+					fmt.Sprintf("https://example.com/notes/g%d-%d", w, i))
+				if err := db.CreatePost(context.Background(), p); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := db.catchUpSearch(context.Background(), 0); err != nil {
+					t.Errorf("store %d indexing: %v", w%2, err)
+					failed.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() {
+		return
+	}
+	for i, db := range dbs {
+		if got := searchURLs(t, db, "gannet"); len(got) != 320 {
+			t.Errorf("store %d: search found %d posts, want 320", i, len(got))
 		}
 	}
 }
