@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serveFresh runs `indiepub serve` with args on a fresh data directory until the test
@@ -35,7 +36,13 @@ func TestMetricsAddr(t *testing.T) {
 	maddr := freeAddr(t)
 	addr, logs := serveFresh(t, "--metrics-addr", maddr)
 	get(t, "http://"+addr+"/")
+	// The request is counted once its answer is written, which the client may read
+	// first: ask again until it shows (or 5 s have passed).
 	resp, body := get(t, "http://"+maddr+"/metrics")
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(body, `route="GET /{$}"`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		resp, body = get(t, "http://"+maddr+"/metrics")
+	}
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `indiepub_http_requests_total{code="200",method="GET",route="GET /{$}"} 1`) ||
 		!strings.Contains(body, "indiepub_build_info{commit=") {
 		t.Errorf("GET /metrics on --metrics-addr: %d, want the home page's request and the build info:\n%s", resp.StatusCode, body)
