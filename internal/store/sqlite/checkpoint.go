@@ -101,6 +101,12 @@ func (db *DB) checkpoint(ctx context.Context) error {
 	if _, err := db.ckpt.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyMs)); err != nil {
 		return err
 	}
+	// An index transaction (searchindex.go) reads the posts through a snapshot of this
+	// log for as long as it runs (up to tens of ms when FTS5 merges segments), and a reset
+	// waits for such readers with the writer stopped: let the batch under way finish
+	// first, and the next wait for the reset.
+	db.indexing.Lock()
+	defer db.indexing.Unlock()
 	db.writing.Lock()
 	start := time.Now()
 	var busy int

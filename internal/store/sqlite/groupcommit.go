@@ -71,9 +71,13 @@ func (db *DB) startWriter() {
 	db.checkpointDone = make(chan struct{})
 	db.searchWake = make(chan struct{}, 1)
 	db.searchDone = make(chan struct{})
+	db.closingCtx, db.stopClosing = context.WithCancel(context.Background())
 	go db.writeLoop()
 	go db.checkpointLoop()
 	go db.searchLoop()
+	// An index behind the posts (a search file made anew, or writes it had not taken
+	// when the store last closed) is caught up now, not at the first write or search.
+	db.wakeSearch()
 }
 
 func (db *DB) stopWriter() {
@@ -82,6 +86,7 @@ func (db *DB) stopWriter() {
 			return
 		}
 		close(db.closing)
+		db.stopClosing()
 		<-db.writerDone
 		<-db.checkpointDone
 		<-db.searchDone

@@ -33,8 +33,7 @@ const searchVersion = 1
 
 // searchSchema makes the search file's tables anew, empty: the index, and how far it has
 // taken the posts (the highest post ID) and their changes (the highest search_backlog
-// seq). It runs in one transaction, so that two processes opening the store at once (a
-// server and a command beside it) each find the file either old or made.
+// seq).
 var searchSchema = [...]string{
 	`DROP TABLE IF EXISTS post_search`,
 	`DROP TABLE IF EXISTS search_indexed`,
@@ -62,7 +61,9 @@ func (c searchConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, errors.New("search index: the driver's connections cannot execute")
 	}
-	if _, err := ex.ExecContext(ctx, `ATTACH DATABASE ? AS site`, []driver.NamedValue{{Ordinal: 1, Value: c.site}}); err != nil {
+	// The same URI as the posts' own connections open (sqlite.go), so that it names the
+	// same file whatever its path holds.
+	if _, err := ex.ExecContext(ctx, `ATTACH DATABASE ? AS site`, []driver.NamedValue{{Ordinal: 1, Value: "file:" + c.site}}); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("search index: attach %s: %w", c.site, err)
 	}
@@ -92,31 +93,44 @@ func openSearch(ctx context.Context, path string) (*sql.DB, error) {
 
 // makeSearch makes the search file's tables anew unless they are of this version and not
 // ahead of the posts (naming posts or changes the site has not got: its file was replaced
-// by an older copy).
+// by an older copy). It decides within the transaction that makes them, begun IMMEDIATE
+// (which also locks the posts' file, for as long as the check and the tables take), so
+// that of two processes opening the store at once the second finds the first's tables.
 func makeSearch(ctx context.Context, sdb *sql.DB) error {
-	var version int
-	if err := sdb.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return err
-	}
-	if version == searchVersion {
-		var ahead bool
-		if err := sdb.QueryRowContext(ctx, `SELECT id > (SELECT coalesce(max(id), 0) FROM posts)
-			OR seq > (SELECT coalesce(max(seq), 0) FROM search_backlog) FROM search_indexed`).Scan(&ahead); err != nil {
-			return err
-		}
-		if !ahead {
-			return nil
-		}
-	}
-	tx, err := sdb.BeginTx(ctx, nil)
+	conn, err := sdb.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	for _, s := range searchSchema {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	err = func() error {
+		var version int
+		if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 			return err
 		}
+		if version == searchVersion {
+			var ahead bool
+			if err := conn.QueryRowContext(ctx, `SELECT id > (SELECT coalesce(max(id), 0) FROM posts)
+				OR seq > (SELECT coalesce(max(seq), 0) FROM search_backlog) FROM search_indexed`).Scan(&ahead); err != nil {
+				return err
+			}
+			if !ahead {
+				return nil
+			}
+		}
+		for _, s := range searchSchema {
+			if _, err := conn.ExecContext(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		return err
 	}
-	return tx.Commit()
+	_, err = conn.ExecContext(ctx, `COMMIT`)
+	return err
 }

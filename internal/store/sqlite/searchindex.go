@@ -74,8 +74,10 @@ const (
 	searchDelay = 100 * time.Millisecond
 	// searchBatch is how many new posts one index transaction takes. When the index was
 	// in the posts' file, each transaction stopped the group writer, so it was kept to
-	// about a millisecond (64 posts). In its own file it stops only a search waiting for
-	// the index to catch up, so the batch stays short for that search's sake.
+	// about a millisecond (64 posts). In its own file it stops no create, but a search
+	// waiting for the index to catch up and a log reset of the posts' file wait for the
+	// batch under way (its read of the posts holds a snapshot of their log), so the
+	// batch stays short.
 	searchBatch = 64
 )
 
@@ -101,7 +103,7 @@ func (db *DB) searchLoop() {
 		case <-db.closing:
 			return
 		}
-		if err := db.catchUpSearch(context.Background(), 0); err != nil {
+		if err := db.catchUpSearch(db.closingCtx, 0); err != nil && db.closingCtx.Err() == nil {
 			db.logger.Warn("search index", "err", err)
 		}
 	}
@@ -117,7 +119,7 @@ func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
 		}
 		upTo = newest
 	}
-	for {
+	for ctx.Err() == nil {
 		mark, err := db.indexSearch(ctx)
 		if err != nil {
 			return db.space.check(err)
@@ -125,9 +127,11 @@ func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
 		if mark >= upTo {
 			return nil
 		}
-		// Let a search waiting to catch up take its turn between batches.
+		// Let a search waiting to catch up, or a log reset (checkpoint.go), take its turn
+		// between batches.
 		runtime.Gosched()
 	}
+	return ctx.Err()
 }
 
 // searchBehind reports whether posts or changes wait to be indexed, and the newest
@@ -171,7 +175,7 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 		args []any
 	}{
 		{st[0], []any{seq, lastSeq, mark}}, {st[1], []any{seq, lastSeq, mark}},
-		{st[2], []any{mark, next}}, {st[3], []any{next, lastSeq}},
+		{st[2], []any{mark, next}}, {st[3], []any{max(mark, next), lastSeq}},
 	} {
 		if _, err := tx.StmtContext(ctx, step.st).ExecContext(ctx, step.args...); err != nil {
 			return 0, fmt.Errorf("search index: %w", err)

@@ -252,8 +252,8 @@ func TestIndexBesideCreates(t *testing.T) {
 
 // TestSearchFileMadeAgain: the search file is derived data. Missing, of another schema
 // version, or ahead of the posts (the posts' file replaced by an older copy), it is made
-// anew when the store opens, and the index built again from the posts finds each post
-// once, as it is now.
+// anew when the store opens, and the index, built again from the posts with no write or
+// search to start it, finds each post once, as it is now.
 func TestSearchFileMadeAgain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "indiepub.db")
 	db, err := Open(t.Context(), path)
@@ -319,6 +319,8 @@ func TestSearchFileMadeAgain(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: open: %v", spoil.name, err)
 		}
+		// Built again from the store's opening, before any write or search asks.
+		waitIndexed(t, db)
 		if got := searchURLs(t, db, "ibis"); len(got) != 19 {
 			t.Errorf("%s: search for the unchanged posts' word: %d posts, want 19", spoil.name, len(got))
 		}
@@ -381,5 +383,54 @@ func TestTwoStoresIndex(t *testing.T) {
 		if got := searchURLs(t, db, "gannet"); len(got) != 320 {
 			t.Errorf("store %d: search found %d posts, want 320", i, len(got))
 		}
+	}
+}
+
+// TestChangeBeyondTheMark: a post changed before the index has reached it is indexed once,
+// as it is when the index reaches it, and the change's note is not taken again: across
+// batches, with a change to a post the first batch takes and one to a post a later batch
+// takes.
+func TestChangeBeyondTheMark(t *testing.T) {
+	db := newDB(t)
+	const n = 2*searchBatch + 10
+	for i := range n {
+		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["tern %d"]}}`, i),
+			fmt.Sprintf("https://example.com/notes/t%d", i))
+		if err := db.CreatePost(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(3 * searchDelay)
+	forgetIndex(t, db)
+	for _, i := range []int{3, n - 2} {
+		if _, err := db.UpdatePost(t.Context(), fmt.Sprintf("https://example.com/notes/t%d", i), func(p *post.Post) error {
+			p.Item.Properties["content"] = []any{fmt.Sprintf("plover %d", i)}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for mark := int64(0); mark < n; {
+		next, err := db.indexSearch(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mark = next
+	}
+	if _, _, backlog := searchState(t, db); backlog != 0 {
+		t.Errorf("%d changes still waiting after the index took every post", backlog)
+	}
+	if got := searchURLs(t, db, "plover"); len(got) != 2 {
+		t.Errorf("search for the changed posts' word: %q, want both", got)
+	}
+	if got := searchURLs(t, db, "tern"); len(got) != n-2 {
+		t.Errorf("search for the unchanged posts' word: %d posts, want %d", len(got), n-2)
+	}
+	var rows int
+	if err := db.search.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'tern OR plover'`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n {
+		t.Errorf("%d index rows for %d posts", rows, n)
 	}
 }

@@ -53,6 +53,10 @@ type DB struct {
 	search      *sql.DB
 	searchStmts searchStmts
 	indexing    sync.Mutex
+	// closingCtx ends when the store closes (startWriter), so that the indexer's work
+	// stops between two batches.
+	closingCtx  context.Context
+	stopClosing context.CancelFunc
 	// ckpt is the checkpoints' own connection.
 	ckpt      *sql.DB
 	ckptStats checkpointStats
@@ -158,6 +162,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if db.search, err = openSearch(ctx, path); err == nil {
 		if err = db.searchStmts.prepare(ctx, db.search); err != nil {
+			err = fmt.Errorf("search index: %w", err)
 			db.search.Close()
 		}
 	}
