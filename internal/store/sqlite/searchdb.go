@@ -91,12 +91,15 @@ func openSearch(ctx context.Context, path string) (*sql.DB, error) {
 	return sdb, nil
 }
 
-// makeSearch makes the search file's tables anew unless they are of this version and not
-// ahead of the posts (naming posts or changes the site has not got: its file was replaced
-// by an older copy). It decides within the transaction that makes them, begun IMMEDIATE
-// (which also locks the posts' file, for as long as the check and the tables take), so
-// that of two processes opening the store at once the second finds the first's tables.
+// makeSearch makes the search file's tables anew unless they are current (searchCurrent).
+// The store's every open reads that without a lock; only tables to make are decided
+// again, and made, in a transaction begun IMMEDIATE (which also locks the posts' file
+// for as long as that takes), so that of two processes opening the store at once the
+// second finds the first's tables.
 func makeSearch(ctx context.Context, sdb *sql.DB) error {
+	if current, err := searchCurrent(ctx, sdb); err != nil || current {
+		return err
+	}
 	conn, err := sdb.Conn(ctx)
 	if err != nil {
 		return err
@@ -105,32 +108,34 @@ func makeSearch(ctx context.Context, sdb *sql.DB) error {
 	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
 		return err
 	}
-	err = func() error {
-		var version int
-		if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-			return err
-		}
-		if version == searchVersion {
-			var ahead bool
-			if err := conn.QueryRowContext(ctx, `SELECT id > (SELECT coalesce(max(id), 0) FROM posts)
-				OR seq > (SELECT coalesce(max(seq), 0) FROM search_backlog) FROM search_indexed`).Scan(&ahead); err != nil {
-				return err
-			}
-			if !ahead {
-				return nil
-			}
-		}
+	current, err := searchCurrent(ctx, conn)
+	if err == nil && !current {
 		for _, s := range searchSchema {
-			if _, err := conn.ExecContext(ctx, s); err != nil {
-				return err
+			if _, err = conn.ExecContext(ctx, s); err != nil {
+				break
 			}
 		}
-		return nil
-	}()
+	}
 	if err != nil {
 		conn.ExecContext(context.Background(), `ROLLBACK`)
 		return err
 	}
 	_, err = conn.ExecContext(ctx, `COMMIT`)
 	return err
+}
+
+// searchCurrent reports whether the search file's tables are of this version and not
+// ahead of the posts (naming posts or changes the site has not got: its file was replaced
+// by an older copy).
+func searchCurrent(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (bool, error) {
+	var version int
+	if err := q.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil || version != searchVersion {
+		return false, err
+	}
+	var ahead bool
+	err := q.QueryRowContext(ctx, `SELECT id > (SELECT coalesce(max(id), 0) FROM posts)
+		OR seq > (SELECT coalesce(max(seq), 0) FROM search_backlog) FROM search_indexed`).Scan(&ahead)
+	return !ahead, err
 }
