@@ -39,6 +39,30 @@ func searchURLs(t *testing.T, db *DB, text string) []string {
 	return urls
 }
 
+// storeWord stores n posts whose content is word and the post's number, at
+// https://example.com/notes/<prefix><number>.
+func storeWord(t *testing.T, db *DB, word, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["%s %d"]}}`, word, i),
+			fmt.Sprintf("https://example.com/notes/%s%d", prefix, i))
+		if err := db.CreatePost(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// setContent changes the content of the post at url to text.
+func setContent(t *testing.T, db *DB, url, text string) {
+	t.Helper()
+	if _, err := db.UpdatePost(t.Context(), url, func(p *post.Post) error {
+		p.Item.Properties["content"] = []any{text}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // waitIndexed waits until the indexer has taken every post and change, with no search
 // asking.
 func waitIndexed(t *testing.T, db *DB) {
@@ -116,12 +140,7 @@ func TestSearchIndexedBehindWrites(t *testing.T) {
 	}
 
 	// A change: the new words found, the old ones gone, once the indexer has it.
-	if _, err := db.UpdatePost(t.Context(), "https://example.com/notes/w7", func(p *post.Post) error {
-		p.Item.Properties["content"] = []any{"narwhal"}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	setContent(t, db, "https://example.com/notes/w7", "narwhal")
 	waitIndexed(t, db)
 	var rows int
 	if err := db.search.QueryRow(`SELECT count(*) FROM post_search WHERE post_search MATCH 'narwhal OR number7'`).Scan(&rows); err != nil {
@@ -145,13 +164,7 @@ func TestSearchIndexedBehindWrites(t *testing.T) {
 // taken yet: it takes them first.
 func TestSearchCatchesUpFirst(t *testing.T) {
 	db := newDB(t)
-	for i := range 3 {
-		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["otter %d"]}}`, i),
-			fmt.Sprintf("https://example.com/notes/o%d", i))
-		if err := db.CreatePost(t.Context(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeWord(t, db, "otter", "o", 3)
 	waitIndexed(t, db)
 	forgetIndex(t, db)
 	// A change written beside the store's own methods, so that it wakes no indexer: only
@@ -179,13 +192,7 @@ func TestSearchIndexSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 50 {
-		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["heron %d"]}}`, i),
-			fmt.Sprintf("https://example.com/notes/h%d", i))
-		if err := db.CreatePost(t.Context(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeWord(t, db, "heron", "h", 50)
 	db.Close() // at once: the indexer's delay has not passed
 	db, err = Open(t.Context(), path)
 	if err != nil {
@@ -260,19 +267,8 @@ func TestSearchFileMadeAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 20 {
-		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["ibis %d"]}}`, i),
-			fmt.Sprintf("https://example.com/notes/i%d", i))
-		if err := db.CreatePost(t.Context(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.UpdatePost(t.Context(), "https://example.com/notes/i3", func(p *post.Post) error {
-		p.Item.Properties["content"] = []any{"stork"}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storeWord(t, db, "ibis", "i", 20)
+	setContent(t, db, "https://example.com/notes/i3", "stork")
 	waitIndexed(t, db)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -393,22 +389,11 @@ func TestTwoStoresIndex(t *testing.T) {
 func TestChangeBeyondTheMark(t *testing.T) {
 	db := newDB(t)
 	const n = 2*searchBatch + 10
-	for i := range n {
-		p := newPost(t, fmt.Sprintf(`{"type":["h-entry"],"properties":{"content":["tern %d"]}}`, i),
-			fmt.Sprintf("https://example.com/notes/t%d", i))
-		if err := db.CreatePost(t.Context(), p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeWord(t, db, "tern", "t", n)
 	time.Sleep(3 * searchDelay)
 	forgetIndex(t, db)
 	for _, i := range []int{3, n - 2} {
-		if _, err := db.UpdatePost(t.Context(), fmt.Sprintf("https://example.com/notes/t%d", i), func(p *post.Post) error {
-			p.Item.Properties["content"] = []any{fmt.Sprintf("plover %d", i)}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		setContent(t, db, fmt.Sprintf("https://example.com/notes/t%d", i), fmt.Sprintf("plover %d", i))
 	}
 	for mark := int64(0); mark < n; {
 		next, err := db.indexSearch(t.Context())
