@@ -74,11 +74,12 @@ const (
 	searchDelay = 100 * time.Millisecond
 	// searchBatch is how many new posts one index transaction takes. When the index was
 	// in the posts' file, each transaction stopped the group writer, so it was kept to
-	// about a millisecond (64 posts). In its own file it stops no create, but a search
-	// waiting for the index to catch up and a log reset of the posts' file wait for the
-	// batch under way (its read of the posts holds a snapshot of their log), so the
-	// batch stays short.
-	searchBatch = 64
+	// about a millisecond (64 posts). In its own file it stops no create, and larger
+	// transactions cost FTS5 less a post (fewer, larger segments to write and merge: 12
+	// µs a post at 1024 against 19 at 64, under 16 clients' creates; docs/PERFORMANCE.md).
+	// A search catching up and a log reset of the posts' file (checkpoint.go) wait for
+	// the batch under way, about 15 ms at this size.
+	searchBatch = 1024
 )
 
 // wakeSearch tells the indexer that posts were written.
@@ -147,7 +148,7 @@ func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err 
 }
 
 // indexSearch runs one index transaction: the rows of the posts changed since they were
-// indexed are replaced, and up to searchBatch new posts are added. It returns the
+// indexed are replaced, and up to db.searchBatch new posts are added. It returns the
 // highest post ID indexed. The transaction writes the search file alone; db.indexing
 // lets one of this process's indexers (the loop, a search catching up) in at a time.
 func (db *DB) indexSearch(ctx context.Context) (int64, error) {
@@ -166,7 +167,7 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
 	var mark, seq, next, lastSeq int64
-	if err := tx.StmtContext(ctx, db.searchStmts.mark).QueryRowContext(ctx, searchBatch).Scan(&mark, &seq, &next, &lastSeq); err != nil {
+	if err := tx.StmtContext(ctx, db.searchStmts.mark).QueryRowContext(ctx, db.searchBatch.Load()).Scan(&mark, &seq, &next, &lastSeq); err != nil {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
 	st := &db.searchStmts.steps

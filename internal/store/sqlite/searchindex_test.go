@@ -91,12 +91,14 @@ func forgetIndex(t *testing.T, db *DB) {
 }
 
 // TestSearchIndexedBehindWrites: the indexer takes the posts soon after they are
-// written, without any search asking, at most searchBatch new posts a transaction, and a
+// written, without any search asking, at most db.searchBatch new posts a transaction, and a
 // change to an indexed post replaces its row. The index passes FTS5's own integrity check
 // after it all.
 func TestSearchIndexedBehindWrites(t *testing.T) {
 	db := newDB(t)
-	const n = 3*searchBatch + 100
+	const batch = 64
+	db.searchBatch.Store(batch)
+	const n = 3*batch + 100
 	var wg sync.WaitGroup
 	for w := range 16 {
 		wg.Go(func() {
@@ -126,13 +128,13 @@ func TestSearchIndexedBehindWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if next <= mark || next-mark > searchBatch {
-			t.Fatalf("one index transaction took posts %d to %d: want 1 to %d of them", mark+1, next, searchBatch)
+		if next <= mark || next-mark > batch {
+			t.Fatalf("one index transaction took posts %d to %d: want 1 to %d of them", mark+1, next, batch)
 		}
 		marks = append(marks, next)
 		mark = next
 	}
-	if want := (n + searchBatch - 1) / searchBatch; len(marks) != want {
+	if want := (n + batch - 1) / batch; len(marks) != want {
 		t.Errorf("index transactions ended at %v, want %d of them", marks, want)
 	}
 	if got := searchURLs(t, db, "walrus"); len(got) != n {
@@ -388,7 +390,9 @@ func TestTwoStoresIndex(t *testing.T) {
 // takes.
 func TestChangeBeyondTheMark(t *testing.T) {
 	db := newDB(t)
-	const n = 2*searchBatch + 10
+	const batch = 64
+	db.searchBatch.Store(batch)
+	const n = 2*batch + 10
 	storeWord(t, db, "tern", "t", n)
 	time.Sleep(3 * searchDelay)
 	forgetIndex(t, db)

@@ -66,6 +66,9 @@ type DB struct {
 	// resetFrames is the log length at which it is started over: the constant
 	// resetFrames, except in tests.
 	resetFrames atomic.Int64
+	// searchBatch is how many new posts one index transaction takes: the constant
+	// searchBatch, except in tests.
+	searchBatch atomic.Int64
 
 	// urlLookups counts the lookups of free numbers for taken slugs (slugs.go), for tests
 	// of their cost.
@@ -132,6 +135,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	db := &DB{db: sdb, now: now, logger: logger, jobsWake: make(chan struct{}, 1), files: post.NewFileFinder(opts.MediaURLs)}
 	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
+	db.searchBatch.Store(searchBatch)
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		sdb.Close()
