@@ -78,7 +78,7 @@ const (
 	// transactions cost FTS5 less a post (fewer, larger segments to write and merge: 12
 	// µs a post at 1024 against 19 at 64, under 16 clients' creates; docs/PERFORMANCE.md).
 	// A search catching up and a log reset of the posts' file (checkpoint.go) wait for
-	// the batch under way, about 15 ms at this size.
+	// the batch under way, about 12 ms at this size.
 	searchBatch = 1024
 )
 
