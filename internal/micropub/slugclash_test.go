@@ -52,37 +52,52 @@ func TestSameTextCreates(t *testing.T) {
 	}
 	const clients, total = 16, 2000
 	body := "h=entry&content=Hello&published=2024-05-01T12:00:00Z"
-	var next atomic.Int64
-	took := make([]time.Duration, total)
-	urls := make([]string, total)
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < total; i = int(next.Add(1) - 1) {
-				urls[i], took[i] = post(body)
-			}
-		})
+	// creates posts body n times from the clients at once, and gives each create's URL and
+	// time in the order they were started.
+	creates := func(n int) (urls []string, took []time.Duration) {
+		var next atomic.Int64
+		took = make([]time.Duration, n)
+		urls = make([]string, n)
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+					urls[i], took[i] = post(body)
+				}
+			})
+		}
+		wg.Wait()
+		return urls, took
 	}
-	wg.Wait()
+	urls, took := creates(total)
+	first, last := median(took[:100]), median(took[total-100:])
+	t.Logf("p50 of the first hundred creates %v, of the last hundred %v", first, last)
+	// A generous margin: the machine may be shared; a create that searched the taken
+	// numbers, or retried them against concurrent creates, grows well past it. A hundred
+	// creates slowed by the machine alone are measured again, a hundred more posts on:
+	// creates that slow down as the posts sharing their slug grow fail every time.
+	for again := 0; last > first*3/2+2*time.Millisecond; again++ {
+		if again == 2 {
+			t.Errorf("p50 of the last hundred creates %v, of the first hundred %v: creates slow down as posts share the slug", last, first)
+			break
+		}
+		more, moreTook := creates(100)
+		urls = append(urls, more...)
+		last = median(moreTook)
+		t.Logf("p50 of a hundred more creates %v", last)
+	}
 	want := map[string]bool{}
-	for n := 1; n <= total; n++ {
+	for n := 1; n <= len(urls); n++ {
 		want[srv.Cfg.URL+"notes/2024/05/"+postNthSlug(n)] = true
 	}
 	for i, u := range urls {
 		if !want[u] {
-			t.Errorf("create %d at %q, or twice: want hello … hello-%d, each once", i, u, total)
+			t.Errorf("create %d at %q, or twice: want hello … hello-%d, each once", i, u, len(urls))
 			if t.Failed() && i > 20 {
 				break
 			}
 		}
 		delete(want, u)
-	}
-	first, last := median(took[:100]), median(took[total-100:])
-	t.Logf("p50 of the first hundred creates %v, of the last hundred %v", first, last)
-	// A generous margin: the machine may be shared; a create that searched the taken
-	// numbers, or retried them against concurrent creates, grows well past it.
-	if last > first*3/2+2*time.Millisecond {
-		t.Errorf("p50 of the last hundred creates %v, of the first hundred %v: creates slow down as posts share the slug", last, first)
 	}
 }
 
