@@ -78,8 +78,13 @@ const (
 	// transactions cost FTS5 less a post (fewer, larger segments to write and merge: 12
 	// µs a post at 1024 against 19 at 64, under 16 clients' creates; docs/PERFORMANCE.md).
 	// A search catching up and a log reset of the posts' file (checkpoint.go) wait for
-	// the batch under way, about 12 ms at this size.
-	searchBatch = 1024
+	// the batch under way, about 12 ms at this size for notes; posts of long texts take
+	// longer, so a transaction that takes more than searchBatchTime halves the next one
+	// (down to searchMinBatch), and one that takes less than a quarter of it doubles the
+	// next, up to searchBatch again.
+	searchBatch     = 1024
+	searchMinBatch  = 16
+	searchBatchTime = 25 * time.Millisecond
 )
 
 // wakeSearch tells the indexer that posts were written.
@@ -148,12 +153,39 @@ func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err 
 }
 
 // indexSearch runs one index transaction: the rows of the posts changed since they were
-// indexed are replaced, and up to db.searchBatch new posts are added. It returns the
+// indexed are replaced, and up to db.searchStep new posts are added. It returns the
 // highest post ID indexed. The transaction writes the search file alone; db.indexing
 // lets one of this process's indexers (the loop, a search catching up) in at a time.
 func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 	db.indexing.Lock()
 	defer db.indexing.Unlock()
+	most := db.searchBatch.Load()
+	step := db.searchStep
+	if step <= 0 || step > most {
+		step = most
+	}
+	start := time.Now()
+	next, err := db.indexStep(ctx, step)
+	if err == nil {
+		db.searchStep = nextSearchStep(step, most, time.Since(start), time.Duration(db.searchBatchTime.Load()))
+	}
+	return next, err
+}
+
+// nextSearchStep is the number of new posts the index transaction after one of step
+// posts that took took should take.
+func nextSearchStep(step, most int64, took, aim time.Duration) int64 {
+	switch {
+	case took > aim:
+		return max(step/2, min(searchMinBatch, most))
+	case took < aim/4:
+		return min(step*2, most)
+	}
+	return step
+}
+
+// indexStep is indexSearch's transaction, adding up to step new posts.
+func (db *DB) indexStep(ctx context.Context, step int64) (int64, error) {
 	tx, err := db.search.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("search index: %w", err)
@@ -167,7 +199,7 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
 	var mark, seq, next, lastSeq int64
-	if err := tx.StmtContext(ctx, db.searchStmts.mark).QueryRowContext(ctx, db.searchBatch.Load()).Scan(&mark, &seq, &next, &lastSeq); err != nil {
+	if err := tx.StmtContext(ctx, db.searchStmts.mark).QueryRowContext(ctx, step).Scan(&mark, &seq, &next, &lastSeq); err != nil {
 		return 0, fmt.Errorf("search index: %w", err)
 	}
 	st := &db.searchStmts.steps

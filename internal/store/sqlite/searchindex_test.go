@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,6 +99,7 @@ func TestSearchIndexedBehindWrites(t *testing.T) {
 	db := newDB(t)
 	const batch = 64
 	db.searchBatch.Store(batch)
+	db.searchBatchTime.Store(int64(time.Hour)) // every transaction takes a whole batch
 	const n = 3*batch + 100
 	var wg sync.WaitGroup
 	for w := range 16 {
@@ -392,6 +394,7 @@ func TestChangeBeyondTheMark(t *testing.T) {
 	db := newDB(t)
 	const batch = 64
 	db.searchBatch.Store(batch)
+	db.searchBatchTime.Store(int64(time.Hour)) // every transaction takes a whole batch
 	const n = 2*batch + 10
 	storeWord(t, db, "tern", "t", n)
 	time.Sleep(3 * searchDelay)
@@ -421,5 +424,55 @@ func TestChangeBeyondTheMark(t *testing.T) {
 	}
 	if rows != n {
 		t.Errorf("%d index rows for %d posts", rows, n)
+	}
+}
+
+// TestSearchStepFollowsTime: an index transaction that takes longer than
+// searchBatchTime halves the next one's new posts, down to searchMinBatch, and one that
+// takes less than a quarter of it doubles them, up to searchBatch.
+func TestSearchStepFollowsTime(t *testing.T) {
+	db := newDB(t)
+	const batch = 64
+	db.searchBatch.Store(batch)
+	const n = 300
+	storeWord(t, db, "heron", "h", n)
+	time.Sleep(3 * searchDelay)
+	forgetIndex(t, db)
+	db.indexing.Lock()
+	db.searchStep = 0
+	db.indexing.Unlock()
+	steps := func(k int) []int64 {
+		t.Helper()
+		var got []int64
+		mark, _, _ := searchState(t, db)
+		for range k {
+			next, err := db.indexSearch(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, next-mark)
+			mark = next
+		}
+		return got
+	}
+	db.searchBatchTime.Store(0) // every transaction too long
+	if got, want := steps(5), []int64{64, 32, 16, 16, 16}; !slices.Equal(got, want) {
+		t.Errorf("posts a transaction, each too long: %v, want %v", got, want)
+	}
+	db.searchBatchTime.Store(int64(time.Hour)) // every transaction quick
+	if got, want := steps(3), []int64{16, 32, 64}; !slices.Equal(got, want) {
+		t.Errorf("posts a transaction, each quick: %v, want %v", got, want)
+	}
+	for {
+		mark, err := db.indexSearch(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mark >= n {
+			break
+		}
+	}
+	if got := searchURLs(t, db, "heron"); len(got) != n {
+		t.Errorf("search after indexing in steps: %d posts, want %d", len(got), n)
 	}
 }

@@ -53,6 +53,10 @@ type DB struct {
 	search      *sql.DB
 	searchStmts searchStmts
 	indexing    sync.Mutex
+	// searchStep is how many new posts the next index transaction takes, at most
+	// searchBatch: fewer after a transaction that took longer than searchBatchTime
+	// (searchindex.go). Held under indexing.
+	searchStep int64
 	// closingCtx ends when the store closes (startWriter), so that the indexer's work
 	// stops between two batches.
 	closingCtx  context.Context
@@ -66,9 +70,10 @@ type DB struct {
 	// resetFrames is the log length at which it is started over: the constant
 	// resetFrames, except in tests.
 	resetFrames atomic.Int64
-	// searchBatch is how many new posts one index transaction takes: the constant
-	// searchBatch, except in tests.
-	searchBatch atomic.Int64
+	// searchBatch is how many new posts one index transaction takes at most, and
+	// searchBatchTime how long one should take: the constants, except in tests.
+	searchBatch     atomic.Int64
+	searchBatchTime atomic.Int64
 
 	// urlLookups counts the lookups of free numbers for taken slugs (slugs.go), for tests
 	// of their cost.
@@ -136,6 +141,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.space.logger = logger
 	db.resetFrames.Store(resetFrames)
 	db.searchBatch.Store(searchBatch)
+	db.searchBatchTime.Store(int64(searchBatchTime))
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		sdb.Close()
