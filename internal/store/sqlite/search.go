@@ -13,10 +13,11 @@ import (
 // unset), only those with an ID below q.Before when it is set, filtered by q.Status and
 // q.Visibility, q.Type and q.Category; with q.Prefix the last word also finds the words
 // it begins. Text without words finds nothing. The index is post_search, in its own file
-// (searchdb.go) and written behind the posts (searchindex.go), who may see each post included: the filters are words of
-// the index too, and the columns of posts only confirm them. What the index has not taken
-// yet it takes first, so that the search finds every post stored before it; when that
-// fails (a full disk), the search answers from the index as it is.
+// (searchdb.go) and written behind the posts (searchindex.go), who may see each post
+// included: the filters are words of the index too, and the columns of posts only confirm
+// them. What the index has not taken yet it takes first, so that the search finds every
+// post stored before it; when that fails (a full disk), the search answers from the index
+// as it is.
 func (db *DB) SearchPosts(ctx context.Context, q post.Search) ([]*post.Post, error) {
 	match := ftsQuery(post.SearchTerms(q.Text), q.Prefix)
 	if match == "" {

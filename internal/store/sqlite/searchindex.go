@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -45,28 +44,21 @@ type searchStmts struct {
 }
 
 func (ss *searchStmts) prepare(ctx context.Context, sdb *sql.DB) error {
-	var err error
-	if ss.mark, err = sdb.PrepareContext(ctx, searchMarkSQL); err != nil {
-		return fmt.Errorf("prepare: %w", err)
-	}
+	list := []stmtText{{&ss.mark, searchMarkSQL}}
 	for i, q := range searchStepsSQL {
-		if ss.steps[i], err = sdb.PrepareContext(ctx, q); err != nil {
-			ss.close()
-			return fmt.Errorf("prepare: %w", err)
-		}
+		list = append(list, stmtText{&ss.steps[i], q})
+	}
+	if err := prepareAll(ctx, sdb, list); err != nil {
+		ss.close()
+		return err
 	}
 	return nil
 }
 
 func (ss *searchStmts) close() error {
-	var errs []error
-	for _, st := range append([]*sql.Stmt{ss.mark}, ss.steps[:]...) {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
+	err := closeAll(append([]*sql.Stmt{ss.mark}, ss.steps[:]...)...)
 	*ss = searchStmts{}
-	return errors.Join(errs...)
+	return err
 }
 
 const (

@@ -67,12 +67,39 @@ const (
 		FROM webmention_sent WHERE source = ? ORDER BY first`
 )
 
+// stmtText is a statement to prepare, and where to keep it.
+type stmtText struct {
+	dst   **sql.Stmt
+	query string
+}
+
+// prepareAll prepares each statement on sdb, up to the first that fails; the caller
+// closes those prepared (closeAll).
+func prepareAll(ctx context.Context, sdb *sql.DB, list []stmtText) error {
+	for _, s := range list {
+		st, err := sdb.PrepareContext(ctx, s.query)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		*s.dst = st
+	}
+	return nil
+}
+
+// closeAll closes the statements that were prepared (not nil).
+func closeAll(sts ...*sql.Stmt) error {
+	var errs []error
+	for _, st := range sts {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // prepare compiles the hot statements; the schema must be migrated first.
 func (db *DB) prepare(ctx context.Context) error {
-	for _, s := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
+	if err := prepareAll(ctx, db.db, []stmtText{
 		{&db.stmts.insertTag, insertTagSQL},
 		{&db.stmts.insertPostTag, insertPostTagSQL},
 		{&db.stmts.countPosts, countPostsSQL},
@@ -90,13 +117,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.stmts.completeJob, completeJobSQL},
 		{&db.stmts.webmentionsSent, webmentionsSentSQL},
 		{&db.stmts.postsUsing, postsUsingSQL},
-	} {
-		st, err := db.db.PrepareContext(ctx, s.query)
-		if err != nil {
-			db.closeStmts()
-			return fmt.Errorf("prepare: %w", err)
-		}
-		*s.dst = st
+	}); err != nil {
+		db.closeStmts()
+		return err
 	}
 	// Every size of the multi-row inserts is prepared now, not on first use: preparing
 	// through the pool takes a second connection, and the writer, holding the write lock
@@ -122,17 +145,12 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 func (db *DB) closeStmts() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{db.stmts.insertTag, db.stmts.insertPostTag,
+	errs := []error{closeAll(db.stmts.insertTag, db.stmts.insertPostTag,
 		db.stmts.countPosts, db.stmts.countChanges, db.stmts.countTags,
 		db.stmts.postByURL, db.stmts.tokenByHash, db.stmts.siteChanges,
 		db.stmts.slugCounters, db.stmts.saveSlugCounters, db.stmts.urlTaken,
 		db.stmts.claimJob, db.stmts.claimJobs, db.stmts.insertJobs, db.stmts.completeJob, db.stmts.webmentionsSent,
-		db.stmts.postsUsing} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
+		db.stmts.postsUsing)}
 	for _, rs := range []*rowStmts{&db.stmts.insertPosts, &db.stmts.insertTags, &db.stmts.insertPostTags} {
 		errs = append(errs, rs.close())
 	}
@@ -166,14 +184,9 @@ func (rs *rowStmts) get(n int) *sql.Stmt {
 }
 
 func (rs *rowStmts) close() error {
-	var errs []error
-	for i, st := range rs.bySize {
-		if st != nil {
-			errs = append(errs, st.Close())
-			rs.bySize[i] = nil
-		}
-	}
-	return errors.Join(errs...)
+	err := closeAll(rs.bySize[:]...)
+	*rs = rowStmts{}
+	return err
 }
 
 // rowValues is n rows of cols placeholders each: "(?,?),(?,?)".
