@@ -16,11 +16,18 @@ import (
 
 func newDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "indiepub.db"))
+	db := openAt(t, filepath.Join(t.TempDir(), "indiepub.db"))
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openAt opens the store at path; the test closes it.
+func openAt(t testing.TB, path string) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
 	return db
 }
 

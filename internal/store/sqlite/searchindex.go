@@ -135,9 +135,9 @@ func (db *DB) catchUpSearch(ctx context.Context, upTo int64) error {
 // searchBehind reports whether posts or changes wait to be indexed, and the newest
 // post's ID.
 func (db *DB) searchBehind(ctx context.Context) (behind bool, newest int64, err error) {
-	err = db.search.QueryRowContext(ctx, `SELECT (SELECT coalesce(max(id), 0) FROM posts),
-		(SELECT coalesce(max(id), 0) FROM posts) > id
-		OR (SELECT coalesce(max(seq), 0) FROM search_backlog) > seq FROM search_indexed`).Scan(&newest, &behind)
+	err = db.search.QueryRowContext(ctx, `SELECT newest, newest > id
+		OR (SELECT coalesce(max(seq), 0) FROM search_backlog) > seq
+		FROM (SELECT coalesce(max(id), 0) AS newest FROM posts), search_indexed`).Scan(&newest, &behind)
 	if err != nil {
 		return false, 0, fmt.Errorf("search index: %w", err)
 	}
@@ -164,8 +164,8 @@ func (db *DB) indexSearch(ctx context.Context) (int64, error) {
 	return next, err
 }
 
-// nextSearchStep is the number of new posts the index transaction after one of step
-// posts that took took should take.
+// nextSearchStep is how many new posts the next index transaction takes, after one
+// that was given step of them lasted took.
 func nextSearchStep(step, most int64, took, aim time.Duration) int64 {
 	switch {
 	case took > aim:

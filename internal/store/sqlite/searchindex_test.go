@@ -192,16 +192,10 @@ func TestSearchCatchesUpFirst(t *testing.T) {
 // taken after it opens again; nothing is indexed twice.
 func TestSearchIndexSurvivesReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "indiepub.db")
-	db, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path)
 	storeWord(t, db, "heron", "h", 50)
 	db.Close() // at once: the indexer's delay has not passed
-	db, err = Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openAt(t, path)
 	defer db.Close()
 	if got := searchURLs(t, db, "heron"); len(got) != 50 {
 		t.Errorf("search after reopening: %d posts, want 50", len(got))
@@ -267,10 +261,7 @@ func TestIndexBesideCreates(t *testing.T) {
 // search to start it, finds each post once, as it is now.
 func TestSearchFileMadeAgain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "indiepub.db")
-	db, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path)
 	storeWord(t, db, "ibis", "i", 20)
 	setContent(t, db, "https://example.com/notes/i3", "stork")
 	waitIndexed(t, db)
@@ -348,12 +339,8 @@ func TestTwoStoresIndex(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "indiepub.db")
 	var dbs [2]*DB
 	for i := range dbs {
-		db, err := Open(t.Context(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		dbs[i] = db
+		dbs[i] = openAt(t, path)
+		defer dbs[i].Close()
 	}
 	var failed atomic.Bool
 	var wg sync.WaitGroup
