@@ -21,10 +21,9 @@ var walFor = flag.Duration("wal-for", 20*time.Second, "how long TestWALBounded r
 // TestWALBounded runs 16 Micropub writers and 16 page readers (home page, feed, the newest
 // post's page, a search) together and checks, every 50 ms, that SQLite's write-ahead log
 // stays within max(64 MiB, twice the database), and the search index's log within the
-// same of its file: checkpoints must reset the log while creates
-// never stop and readers always hold some snapshot. Without the resets the log grows by
-// about 16 KB a create and passes 64 MiB within a few thousand. -wal-for=60s runs it for
-// a minute.
+// same of its file: checkpoints must reset the log while creates never stop and readers
+// always hold some snapshot. Without the resets the log grows by about 16 KB a create and
+// passes 64 MiB within a few thousand. -wal-for=60s runs it for a minute.
 func TestWALBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a sustained load")
