@@ -53,6 +53,16 @@ func storeWord(t *testing.T, db *DB, word, prefix string, n int) {
 	}
 }
 
+// newBatchedDB is a new store whose index transactions each take batch new posts, however
+// long they last.
+func newBatchedDB(t *testing.T, batch int64) *DB {
+	t.Helper()
+	db := newDB(t)
+	db.searchBatch.Store(batch)
+	db.searchBatchTime.Store(int64(time.Hour))
+	return db
+}
+
 // setContent changes the content of the post at url to text.
 func setContent(t *testing.T, db *DB, url, text string) {
 	t.Helper()
@@ -96,10 +106,8 @@ func forgetIndex(t *testing.T, db *DB) {
 // change to an indexed post replaces its row. The index passes FTS5's own integrity check
 // after it all.
 func TestSearchIndexedBehindWrites(t *testing.T) {
-	db := newDB(t)
 	const batch = 64
-	db.searchBatch.Store(batch)
-	db.searchBatchTime.Store(int64(time.Hour)) // every transaction takes a whole batch
+	db := newBatchedDB(t, batch)
 	const n = 3*batch + 100
 	var wg sync.WaitGroup
 	for w := range 16 {
@@ -378,10 +386,8 @@ func TestTwoStoresIndex(t *testing.T) {
 // batches, with a change to a post the first batch takes and one to a post a later batch
 // takes.
 func TestChangeBeyondTheMark(t *testing.T) {
-	db := newDB(t)
 	const batch = 64
-	db.searchBatch.Store(batch)
-	db.searchBatchTime.Store(int64(time.Hour)) // every transaction takes a whole batch
+	db := newBatchedDB(t, batch)
 	const n = 2*batch + 10
 	storeWord(t, db, "tern", "t", n)
 	time.Sleep(3 * searchDelay)
@@ -418,9 +424,7 @@ func TestChangeBeyondTheMark(t *testing.T) {
 // searchBatchTime halves the next one's new posts, down to searchMinBatch, and one that
 // takes less than a quarter of it doubles them, up to searchBatch.
 func TestSearchStepFollowsTime(t *testing.T) {
-	db := newDB(t)
-	const batch = 64
-	db.searchBatch.Store(batch)
+	db := newBatchedDB(t, 64)
 	const n = 300
 	storeWord(t, db, "heron", "h", n)
 	time.Sleep(3 * searchDelay)
